@@ -1,0 +1,112 @@
+// The HTTP server, in both Slack modes: health, readiness and metrics, Slack's endpoint in HTTP mode, and the
+// routes other modules mount (signal webhooks, the HTTP API). A tiny router: exact segments and :params.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newErrorId } from './errors.js';
+import type { Logger } from './logger.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  segments: string[];
+  handler: RouteHandler;
+}
+
+export class HttpServer {
+  private readonly routes: Route[] = [];
+  private server?: Server;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Registers a route; `pattern` like "/signals/:source". */
+  route(method: string, pattern: string, handler: RouteHandler): void {
+    this.routes.push({ method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler });
+  }
+
+  private match(method: string, path: string): { route?: Route; params: Record<string, string>; pathKnown: boolean } {
+    const parts = path.split('/').filter(Boolean);
+    let pathKnown = false;
+    for (const route of this.routes) {
+      if (route.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = route.segments.every((seg, i) => {
+        const part = parts[i]!;
+        if (seg.startsWith(':')) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part);
+          } catch {
+            return false;
+          }
+          return true;
+        }
+        return seg === part;
+      });
+      if (!ok) continue;
+      pathKnown = true;
+      if (route.method === method) return { route, params, pathKnown };
+    }
+    return { params: {}, pathKnown };
+  }
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { route, params, pathKnown } = this.match(req.method ?? 'GET', url.pathname);
+    if (!route) {
+      sendJson(res, pathKnown ? 405 : 404, { error: pathKnown ? 'method_not_allowed' : 'not_found' });
+      return;
+    }
+    Promise.resolve()
+      .then(() => route.handler(req, res, params))
+      .catch((err: unknown) => {
+        const errorId = newErrorId();
+        this.logger.error({ err, errorId, path: url.pathname }, 'HTTP handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', errorId });
+        else res.end();
+      });
+  };
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    this.server = createServer(this.listener);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting connections; in-flight requests finish. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Reads a request body, refusing more than `limit` bytes (the caller answers 413). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(`body is ${declared} bytes; the limit is ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError(`body is over the limit of ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

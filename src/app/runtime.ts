@@ -1,0 +1,181 @@
+// Starts and stops a whole taser process: configuration, plugins, MongoDB, Slack, jobs, HTTP. The CLI's
+// `taser start` and the integration tests both go through startTaser, so tests run the real wiring.
+import { join } from 'node:path';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { createLogger, redactUri, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { GroupAccess } from './access.js';
+import { HttpServer, sendJson } from './http-server.js';
+import { BLOCKS_DIR, BUILTIN_PLUGINS_DIR } from './paths.js';
+import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
+import { registerSlackRoutes } from './slack-routes.js';
+import { guard } from './guard.js';
+import { connectDatabase, type Database } from '../store/mongo.js';
+import { startEmbeddedDb, type EmbeddedDb } from '../store/embedded-db.js';
+import { ensureIndexes } from '../store/collections.js';
+import { JobRunner } from '../jobs/scheduler.js';
+import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
+import { createPluginContext, type CoreServices } from '../plugins/context.js';
+import type { PluginContext } from '../plugins/types.js';
+import { loadTemplates } from '../blocks/templates.js';
+
+export interface StartOptions {
+  config: AppConfig;
+  mode: SlackMode;
+  logger?: Logger;
+  /** Folders holding plugin folders; default: the built-in plugins/ plus the config's pluginPaths. */
+  pluginDirs?: string[];
+  /** How often the scheduler polls for due jobs. */
+  processEveryMs?: number;
+}
+
+export interface Taser {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
+  url: string;
+  address: AddressInfo;
+  database: Database;
+  slack: SlackApp;
+  plugins: LoadedPlugins;
+  jobs: JobRunner;
+  http: HttpServer;
+  metrics: Metrics;
+  logger: Logger;
+  contexts: Map<string, PluginContext<unknown>>;
+  /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DRAIN_MS = 20_000;
+
+export async function startTaser(options: StartOptions): Promise<Taser> {
+  const { config, mode } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+
+  // 1. Everything that can be checked without I/O: Slack settings, plugins and their config.
+  const slackMissing = slackProblems(config, mode);
+  if (slackMissing.length) throw new ConfigError(slackMissing);
+  const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
+  const plugins = await loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins });
+  const unknownGroups = plugins.routes.commands.flatMap((c) =>
+    (c.def.groups ?? []).filter((g) => !(g in config.file.groups)).map((g) => `groups.${g}: used by ${c.def.usage} (plugin "${c.namespace}") but not defined in the config file`),
+  );
+  if (unknownGroups.length) throw new ConfigError(unknownGroups);
+  const templates = loadTemplates(BLOCKS_DIR, plugins);
+
+  // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
+  let embedded: EmbeddedDb | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    embedded = await startEmbeddedDb(join(config.dataDir, 'db'), { log: (line) => logger.info(line) });
+    uri = `${embedded.uri}taser`;
+    logger.info({ uri }, 'MONGODB_URI not set: using the embedded database (FerretDB over SQLite; for production use MongoDB)');
+  }
+  let database: Database;
+  try {
+    database = await connectDatabase(uri);
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  logger.info({ uri: redactUri(uri) }, 'connected to MongoDB');
+
+  // Undone in reverse order at stop: last started, first stopped.
+  const cleanup: (() => Promise<void>)[] = [
+    async () => embedded?.stop(),
+    async () => database.close(),
+  ];
+  const runCleanup = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+  };
+
+  try {
+    await ensureIndexes(database.db);
+
+    // 3. Slack: verify the token first so a wrong one is a clear message.
+    const slack = createSlackApp(config, mode, logger);
+    const identity = await verifyBotToken(slack.app.client);
+    logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
+
+    const metrics = new Metrics();
+    const access = new GroupAccess(config.file.groups, slack.app.client, logger);
+    const jobs = new JobRunner(database.db, logger, { processEveryMs: options.processEveryMs });
+    const core: CoreServices = {
+      db: database.db,
+      slack: slack.app.client,
+      scheduler: jobs.port(),
+      access,
+      templates,
+      logger,
+      routes: plugins.routes,
+    };
+    const contexts = new Map<string, PluginContext<unknown>>();
+    for (const plugin of plugins.plugins) contexts.set(plugin.namespace, createPluginContext(plugin.namespace, plugin.config, core));
+
+    for (const [name, { namespace, def }] of plugins.routes.jobs) {
+      jobs.define(
+        name,
+        async (data, job) => {
+          // A job's data was written by this app, but may predate a schema change: validate, and log if stale.
+          const parsed = def.data ? def.data.safeParse(data) : { success: true as const, data };
+          if (!parsed.success) {
+            logger.error({ job: name, issues: parsed.error.issues }, 'job data does not match the job schema; skipping');
+            return;
+          }
+          await guard({ plugin: namespace, kind: 'job', route: name, logger, metrics }, () =>
+            def.handler({ data: parsed.data, touch: job.touch }, contexts.get(namespace)!),
+          );
+        },
+        { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
+      );
+    }
+    registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
+
+    // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
+    const http = new HttpServer(logger);
+    http.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+    http.route('GET', '/readyz', async (_req, res) => {
+      const mongo = await database.ping();
+      const scheduler = jobs.running;
+      metrics.up.set(mongo && scheduler ? 1 : 0);
+      sendJson(res, mongo && scheduler ? 200 : 503, { status: mongo && scheduler ? 'ready' : 'not_ready', mongodb: mongo, scheduler });
+    });
+    http.route('GET', '/metrics', async (_req, res) => {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
+    });
+    if (slack.requestListener) {
+      const listener = slack.requestListener;
+      http.route('POST', '/slack/events', (req, res) => listener(req, res));
+    }
+
+    await jobs.start();
+    cleanup.push(async () => jobs.drain(DRAIN_MS));
+    const address = await http.listen(config.port, config.host);
+    cleanup.push(async () => http.close());
+    await slack.start();
+    cleanup.push(async () => slack.stop());
+    const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+    logger.info({ url, mode, plugins: plugins.plugins.map((p) => p.namespace) }, 'taser is running');
+
+    return {
+      url,
+      address,
+      database,
+      slack,
+      plugins,
+      jobs,
+      http,
+      metrics,
+      logger,
+      contexts,
+      stop: runCleanup,
+    };
+  } catch (err) {
+    await runCleanup();
+    throw err;
+  }
+}

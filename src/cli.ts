@@ -1,0 +1,78 @@
+// The `taser` command.
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from './app/config.js';
+import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
+import { createLogger } from './app/logger.js';
+import { BLOCKS_DIR, MANIFESTS_DIR } from './app/paths.js';
+import { startTaser } from './app/runtime.js';
+import { checkPlugin } from './plugins/check.js';
+import { PluginLoadError } from './plugins/routes.js';
+import { DatabaseUnavailableError } from './store/mongo.js';
+import { EmbeddedDbError } from './store/embedded-db.js';
+
+const program = new Command()
+  .name('taser')
+  .description('Slack-first security ChatOps bot: signals, correlation, alert cards, Positron queries, cases, confirmation flows.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description(
+    'Run the bot. Socket Mode when SLACK_APP_TOKEN is set (the development default); --http serves Slack at ' +
+      '/slack/events instead. Without MONGODB_URI an embedded database is started (files under TASER_DATA_DIR).',
+  )
+  .addOption(new Option('--http', 'HTTP mode (production, several replicas): requires SLACK_SIGNING_SECRET'))
+  .action(async (opts: { http?: boolean }) => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const taser = await startTaser({ config, mode: opts.http ? 'http' : 'socket', logger });
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: stop receiving, drain jobs, close MongoDB');
+      taser.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+const plugin = program.command('plugin').description('Plugin tools');
+plugin
+  .command('check')
+  .description('Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons')
+  .argument('<path>', 'the plugin folder, e.g. plugins/help')
+  .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
+  .action(async (path: string, opts: { config?: string }) => {
+    const settings = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : undefined;
+    const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR, manifestsDir: MANIFESTS_DIR });
+    for (const line of result.summary) console.log(`ok   ${line}`);
+    for (const line of result.problems) console.error(`FAIL ${line}`);
+    console.log(result.ok ? `plugin check passed: ${path}` : `plugin check failed: ${path} (${result.problems.length} problem(s))`);
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
+/** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof PluginLoadError) {
+    console.error('taser: cannot start, the configuration needs fixing:');
+    for (const line of (err instanceof ConfigError ? err.problems : err.message.split('\n'))) console.error(`  - ${line}`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError) {
+    console.error(`taser: ${err.message}`);
+    process.exit(EXIT_UNAVAILABLE);
+  }
+  console.error('taser: unexpected error:', err);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch(fail);

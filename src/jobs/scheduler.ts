@@ -1,0 +1,83 @@
+// Agenda 6 on the bot's own database, behind a small scheduler port so plugin job handlers stay plain
+// functions. Agenda's locks in MongoDB spread jobs across replicas.
+import { Agenda, type Job } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import type { Logger } from '../app/logger.js';
+import type { JobRef, Scheduler } from '../plugins/types.js';
+
+export const JOBS_COLLECTION = 'jobs';
+const DEFAULT_LOCK_LIFETIME_MS = 10 * 60_000;
+
+export interface JobOptions {
+  lockLifetimeMs?: number;
+  concurrency?: number;
+}
+
+export type JobHandler = (data: unknown, job: { touch(): Promise<void> }) => Promise<void>;
+
+export class JobRunner {
+  readonly agenda: Agenda;
+  private started = false;
+
+  constructor(db: Db, private readonly logger: Logger, options: { processEveryMs?: number } = {}) {
+    this.agenda = new Agenda({
+      backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
+      processEvery: options.processEveryMs ?? 5_000,
+      defaultLockLifetime: DEFAULT_LOCK_LIFETIME_MS,
+    });
+    this.agenda.on('error', (err: Error) => this.logger.error({ err }, 'job scheduler error'));
+  }
+
+  define(name: string, handler: JobHandler, options: JobOptions = {}): void {
+    this.agenda.define(
+      name,
+      async (job: Job) => {
+        await handler(job.attrs.data, { touch: async () => void (await job.touch()) });
+      },
+      {
+        lockLifetime: options.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.agenda.start();
+    this.started = true;
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Waits up to timeoutMs for running jobs, then stops; jobs still running are unlocked for another replica. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    const result = await this.agenda.drain(timeoutMs);
+    if (result && typeof result === 'object' && 'timedOut' in result && result.timedOut) {
+      this.logger.warn({ running: (result as { running?: number }).running }, 'jobs still running at shutdown; unlocking them');
+      await this.agenda.stop();
+    }
+  }
+
+  /** The port handed to code that schedules jobs. Job names are already namespaced in their refs. */
+  port(): Scheduler {
+    const agenda = this.agenda;
+    return {
+      async now<D>(job: JobRef<D>, data: D) {
+        await agenda.now(job.name, data);
+      },
+      async schedule<D>(job: JobRef<D>, when: Date, data: D) {
+        await agenda.schedule(when, job.name, data);
+      },
+      async every<D>(job: JobRef<D>, interval: string, data: D, options?: { timezone?: string }) {
+        await agenda.every(interval, job.name, data, options?.timezone ? { timezone: options.timezone } : undefined);
+      },
+      async cancel<D>(job: JobRef<D>) {
+        return agenda.cancel({ name: job.name });
+      },
+    };
+  }
+}

@@ -1,0 +1,43 @@
+// Builds the context each plugin's handlers receive: its own logger, collections, config, and the core services.
+import type { Db, Document } from 'mongodb';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../app/logger.js';
+import { pluginCollectionName } from '../store/collections.js';
+import type { AccessControl, CommandInfo, PluginContext, Renderer, Scheduler } from './types.js';
+import type { RouteTable } from './routes.js';
+
+export interface CoreServices {
+  db: Db;
+  slack: WebClient;
+  scheduler: Scheduler;
+  access: AccessControl;
+  templates: Renderer;
+  logger: Logger;
+  routes: RouteTable;
+}
+
+export function commandCatalog(routes: RouteTable): CommandInfo[] {
+  return routes.commands.map(({ namespace, def }) => ({
+    namespace,
+    command: def.command,
+    subcommand: def.subcommand,
+    usage: def.usage,
+    description: def.description,
+    groups: def.groups,
+  }));
+}
+
+export function createPluginContext<C>(namespace: string, config: C, core: CoreServices): PluginContext<C> {
+  const catalog = commandCatalog(core.routes);
+  return {
+    namespace,
+    config,
+    logger: core.logger.child({ plugin: namespace }),
+    slack: core.slack,
+    collection: <T extends Document = Document>(name: string) => core.db.collection<T>(pluginCollectionName(namespace, name)),
+    scheduler: core.scheduler,
+    access: core.access,
+    templates: core.templates,
+    commands: () => catalog,
+  };
+}

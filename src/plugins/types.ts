@@ -1,0 +1,212 @@
+// The plugin API. A plugin is a folder under plugins/ whose index.ts default-exports definePlugin({...}).
+// Its setup function registers routes through a PluginRegistrar; the host namespaces every id, refuses
+// duplicates, and calls handlers with a PluginContext. Plugins never import each other.
+import type { z } from 'zod';
+import type { Collection, Document } from 'mongodb';
+import type { WebClient } from '@slack/web-api';
+import type { SlashCommand, BlockAction, ViewSubmitAction } from '@slack/bolt';
+import type { Block, KnownBlock, View } from '@slack/types';
+import type { Logger } from '../app/logger.js';
+
+export type SlackBlock = Block | KnownBlock;
+
+/** A message sent back to the person who triggered a handler. Ephemeral unless response_type says otherwise. */
+export type Reply = string | { text: string; blocks?: SlackBlock[]; response_type?: 'ephemeral' | 'in_channel' };
+
+export interface SlackUser {
+  id: string;
+  name?: string;
+  teamId?: string;
+}
+
+// ---------------------------------------------------------------- commands
+
+export interface CommandInput {
+  /** The text after the subcommand, trimmed. */
+  text: string;
+  /** `text` split on whitespace, with "double quoted" arguments kept whole. */
+  args: string[];
+  user: SlackUser;
+  channelId: string;
+  triggerId: string;
+  /** The raw Slack payload, for the rare field not lifted above. */
+  payload: SlashCommand;
+  respond(reply: Reply): Promise<void>;
+  openModal(view: View): Promise<void>;
+}
+
+export interface CommandDefinition<C> {
+  /** The Slack slash command, e.g. "/taser". It must be declared in manifests/. */
+  command: `/${string}`;
+  /** e.g. "help" for `/taser help`. Omitted: the plugin owns the whole slash command. */
+  subcommand?: string;
+  /** One line, e.g. "/taser threshold <team> <severity>". Shown by help and on bad arguments. */
+  usage: string;
+  description: string;
+  /** Only members of one of these ACL groups (config `groups`) may run it; absent = everyone. */
+  groups?: string[];
+  handler(input: CommandInput, ctx: PluginContext<C>): Promise<void>;
+}
+
+// ---------------------------------------------------------------- interactivity
+
+export interface ActionInput<V> {
+  /** The button or select value, parsed and validated with the action's schema. */
+  value: V;
+  /** The suffix after `namespace:name:` when the action id carries one (several buttons of one action). */
+  suffix?: string;
+  user: SlackUser;
+  channelId?: string;
+  messageTs?: string;
+  triggerId: string;
+  payload: BlockAction;
+  respond(reply: Reply & object | string): Promise<void>;
+  openModal(view: View): Promise<void>;
+}
+
+export interface ActionDefinition<C, V> {
+  /** The action_id is `namespace:name` (plus an optional `:suffix`). */
+  name: string;
+  /** Schema of the value carried in the button (JSON). Absent: the raw string value. */
+  value?: z.ZodType<V>;
+  handler(input: ActionInput<V>, ctx: PluginContext<C>): Promise<void>;
+}
+
+export interface ActionRef<V> {
+  readonly actionId: string;
+  /** The action_id for one of several buttons of this action in one message. */
+  withSuffix(suffix: string): string;
+  /** Serializes a value for a button; checked against the schema and the 2000-character limit. */
+  encode(value: V): string;
+}
+
+export interface ViewInput<M> {
+  /** Submitted values flattened to `blockId.actionId` -> value (string, string[] or undefined). */
+  values: Record<string, string | string[] | undefined>;
+  metadata: M;
+  user: SlackUser;
+  viewId: string;
+  payload: ViewSubmitAction;
+}
+
+/** A view handler may return field errors (block_id -> message) to keep the modal open. */
+export type ViewResult = void | { errors: Record<string, string> };
+
+export interface ViewDefinition<C, M> {
+  /** The callback_id is `namespace:name`. */
+  name: string;
+  metadata?: z.ZodType<M>;
+  /** Must answer within Slack's 3 seconds: validate, persist, and schedule slow work as a job. */
+  handler(input: ViewInput<M>, ctx: PluginContext<C>): Promise<ViewResult>;
+}
+
+export interface ViewRef<M> {
+  readonly callbackId: string;
+  encode(metadata: M): string;
+}
+
+// ---------------------------------------------------------------- events and jobs
+
+export interface EventInput {
+  event: Record<string, unknown> & { type: string };
+  eventId?: string;
+  teamId?: string;
+}
+
+export interface EventDefinition<C> {
+  /** Slack event type, e.g. "message". Several plugins may listen to one event type. */
+  event: string;
+  handler(input: EventInput, ctx: PluginContext<C>): Promise<void>;
+}
+
+export interface JobInput<D> {
+  data: D;
+  /** Extends the job's lock; long jobs call it so another replica does not take the job over. */
+  touch(): Promise<void>;
+}
+
+export interface JobDefinition<C, D> {
+  /** The job name is `namespace.name`. */
+  name: string;
+  data?: z.ZodType<D>;
+  /** Longer than the job ever runs; default 10 minutes. */
+  lockLifetimeMs?: number;
+  concurrency?: number;
+  handler(input: JobInput<D>, ctx: PluginContext<C>): Promise<void>;
+}
+
+export interface JobRef<D> {
+  readonly name: string;
+  /** Type-only marker so a JobRef<D> only accepts data of type D. */
+  readonly __data?: D;
+}
+
+// ---------------------------------------------------------------- the plugin
+
+export interface PluginRegistrar<C> {
+  readonly namespace: string;
+  readonly config: C;
+  command(def: CommandDefinition<C>): void;
+  action<V = string>(def: ActionDefinition<C, V>): ActionRef<V>;
+  view<M = undefined>(def: ViewDefinition<C, M>): ViewRef<M>;
+  event(def: EventDefinition<C>): void;
+  job<D = undefined>(def: JobDefinition<C, D>): JobRef<D>;
+  /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
+  templates(dir: string): void;
+}
+
+export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+  /** Unique, lower-case: prefixes every id the plugin registers. */
+  namespace: string;
+  description: string;
+  /** Settings under `plugins.<namespace>` in the config file. Secrets are named by env variable, never inlined. */
+  config?: S;
+  /** On unless the config file says `enabled: false`; otherwise off unless it says `enabled: true`. */
+  enabledByDefault?: boolean;
+  /** Settings `taser plugin check` uses when no config file is given (must pass the config schema). */
+  exampleConfig?: Record<string, unknown>;
+  setup(plugin: PluginRegistrar<z.output<S>>): void;
+}
+
+// ---------------------------------------------------------------- what handlers get
+
+export interface Scheduler {
+  now<D>(job: JobRef<D>, data: D): Promise<void>;
+  schedule<D>(job: JobRef<D>, when: Date, data: D): Promise<void>;
+  every<D>(job: JobRef<D>, interval: string, data: D, options?: { timezone?: string }): Promise<void>;
+  cancel<D>(job: JobRef<D>): Promise<number>;
+}
+
+export interface AccessControl {
+  /** True when the user belongs to at least one of the groups (config `groups`). */
+  isMember(userId: string, groups: readonly string[]): Promise<boolean>;
+}
+
+export interface CommandInfo {
+  namespace: string;
+  command: string;
+  subcommand?: string;
+  usage: string;
+  description: string;
+  groups?: string[];
+}
+
+export interface Renderer {
+  render(template: string, data: unknown): { text: string; blocks: SlackBlock[] };
+  renderView(template: string, data: unknown): View;
+}
+
+export interface PluginContext<C> {
+  namespace: string;
+  config: C;
+  logger: Logger;
+  /** The Web API client with the bot token. */
+  slack: WebClient;
+  /** A collection private to this plugin (stored as `plugin_<namespace>_<name>`). */
+  collection<T extends Document = Document>(name: string): Collection<T>;
+  scheduler: Scheduler;
+  access: AccessControl;
+  templates: Renderer;
+  /** Every command registered by every plugin, for help listings. */
+  commands(): readonly CommandInfo[];
+}

@@ -1,0 +1,60 @@
+// The Signal: the one shape every source produces and the correlation engine consumes
+// (shared/correlation/SEMANTICS.md, "Signal"). Parsed with zod at the edge; trusted inside.
+import { z } from 'zod';
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const severitySchema = z.enum(SEVERITIES);
+
+/** Rank of a severity, for "at least" comparisons and for raising an alert to its highest signal. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+// ISO-8601 date-time with an explicit offset or Z. Date.parse alone accepts too much ("2017-09-31" rolls over).
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Epoch milliseconds of an ISO-8601 timestamp with offset, or undefined when it is not one or names no real instant. */
+export function parseEventTime(value: string): number | undefined {
+  const m = ISO_WITH_OFFSET.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h), minute = Number(mi), second = s === undefined ? 0 : Number(s);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return undefined;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+const artifactScalar = z.union([z.string(), z.number().finite()]);
+export const artifactValueSchema = z.union([artifactScalar, z.array(artifactScalar)]);
+export type ArtifactValue = z.infer<typeof artifactValueSchema>;
+
+export const signalSchema = z.looseObject({
+  id: z.string().min(1, 'must be a non-empty string'),
+  source: z.string().min(1, 'must be a non-empty string'),
+  type: z.string().min(1, 'must be a non-empty string'),
+  occurredAt: z
+    .string()
+    .refine((v) => parseEventTime(v) !== undefined, 'must be an ISO-8601 timestamp with an offset or Z'),
+  severity: severitySchema.optional(),
+  title: z.string().optional(),
+  artifacts: z.record(z.string(), artifactValueSchema).default({}),
+  /** Free-form labels such as "Team:AppSec", used for routing. */
+  tags: z.array(z.string()).optional(),
+  /** A link to the event in the source tool, shown as "View details". */
+  link: z.string().url().optional(),
+  raw: z.record(z.string(), z.unknown()).optional(),
+});
+export type Signal = z.infer<typeof signalSchema>;
+
+/** Turns zod issues into "field: message" lines a person can act on. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+}
