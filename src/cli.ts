@@ -2,15 +2,12 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from './app/config.js';
 import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
-import { createLogger } from './app/logger.js';
-import { BLOCKS_DIR, MANIFESTS_DIR } from './app/paths.js';
-import { startTaser } from './app/runtime.js';
-import { checkPlugin } from './plugins/check.js';
 import { PluginLoadError } from './plugins/routes.js';
 import { DatabaseUnavailableError } from './store/mongo.js';
 import { EmbeddedDbError } from './store/embedded-db.js';
+
+// Subcommands import what they need when they run, so `taser --help` stays fast.
 
 const program = new Command()
   .name('taser')
@@ -25,6 +22,9 @@ program
   )
   .addOption(new Option('--http', 'HTTP mode (production, several replicas): requires SLACK_SIGNING_SECRET'))
   .action(async (opts: { http?: boolean }) => {
+    const { loadConfig } = await import('./app/config.js');
+    const { createLogger } = await import('./app/logger.js');
+    const { startTaser } = await import('./app/runtime.js');
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const taser = await startTaser({ config, mode: opts.http ? 'http' : 'socket', logger });
@@ -52,6 +52,8 @@ plugin
   .argument('<path>', 'the plugin folder, e.g. plugins/help')
   .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
   .action(async (path: string, opts: { config?: string }) => {
+    const { checkPlugin } = await import('./plugins/check.js');
+    const { BLOCKS_DIR, MANIFESTS_DIR } = await import('./app/paths.js');
     const settings = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : undefined;
     const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR, manifestsDir: MANIFESTS_DIR });
     for (const line of result.summary) console.log(`ok   ${line}`);

@@ -22,6 +22,9 @@ function cacheDir(): string {
 
 /** The binary's path for the current sources: rebuilt only when main.go or go.sum change. */
 export function embeddedBinaryPath(): string {
+  if (!existsSync(join(SOURCE_DIR, 'main.go'))) {
+    throw new EmbeddedDbError('MONGODB_URI is not set, and this installation (e.g. the container image) has no embedded database: set MONGODB_URI to your MongoDB server.');
+  }
   const hash = createHash('sha256');
   for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(SOURCE_DIR, file)));
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);

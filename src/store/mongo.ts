@@ -22,7 +22,9 @@ export function databaseName(uri: string): string {
 }
 
 export async function connectDatabase(uri: string, options: { dbName?: string; timeoutMs?: number } = {}): Promise<Database> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  // A serverSelectionTimeoutMS in the URI wins over the default.
+  const fromUri = Number(/[?&]serverSelectionTimeoutMS=(\d+)/i.exec(uri)?.[1]);
+  const timeoutMs = options.timeoutMs ?? (Number.isFinite(fromUri) ? fromUri : 10_000);
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
