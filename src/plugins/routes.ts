@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type {
   ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginRegistrar,
-  ViewDefinition, ViewRef,
+  SourceDefinition, ViewDefinition, ViewRef,
 } from './types.js';
 
 export const ACTION_VALUE_LIMIT = 2000; // Block Kit button value
@@ -26,11 +26,12 @@ export interface RouteTable {
   views: Map<string, Owned<ViewDefinition<unknown, unknown>>>;
   events: Owned<EventDefinition<unknown>>[];
   jobs: Map<string, Owned<JobDefinition<unknown, unknown>>>;
+  sources: Map<string, Owned<SourceDefinition<unknown>>>;
   templateDirs: Owned<string>[];
 }
 
 export function emptyRouteTable(): RouteTable {
-  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), templateDirs: [] };
+  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), templateDirs: [] };
 }
 
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -119,6 +120,12 @@ export function createRegistrar<C>(table: RouteTable, namespace: string, folder:
       if (clash) throw new PluginLoadError(`job "${name}" is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}`);
       table.jobs.set(name, own(def as JobDefinition<unknown, unknown>));
       return { name };
+    },
+    source(def) {
+      checkName(namespace, 'source', def.name);
+      const clash = table.sources.get(def.name);
+      if (clash) throw new PluginLoadError(`source "${def.name}" is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}`);
+      table.sources.set(def.name, own(def as SourceDefinition<unknown>));
     },
     templates(dir) {
       table.templateDirs.push(own(dir));

@@ -141,6 +141,38 @@ export interface JobRef<D> {
   readonly __data?: D;
 }
 
+// ---------------------------------------------------------------- signal sources
+
+/** One raw event mapped to a Signal, or the reason it could not be (never a throw). */
+export interface MappedSignal {
+  /** Position of the event in what the mapper was given. */
+  index: number;
+  signal?: import('../signals/signal.js').Signal;
+  error?: string;
+}
+
+export interface PollResult {
+  /** Raw events, handed to the source's `map` exactly like a webhook body. */
+  events: unknown[];
+  /** Where the next poll starts; persisted only after the events are stored. */
+  cursor?: string;
+}
+
+export interface PollerDefinition<C> {
+  /** Agenda interval, e.g. "1 minute". */
+  every: string;
+  fetch(cursor: string | undefined, ctx: PluginContext<C>, signal: AbortSignal): Promise<PollResult>;
+}
+
+export interface SourceDefinition<C> {
+  /** The source name: Signal.source, and the webhook path POST /signals/<name>. Unique across plugins. */
+  name: string;
+  /** Maps a webhook body (one event, an array, or the vendor's envelope) to signals. */
+  map(body: unknown): MappedSignal[];
+  /** A poller turns the source into a polled one, run as an Agenda job with a persisted cursor. */
+  poller?: PollerDefinition<C>;
+}
+
 // ---------------------------------------------------------------- the plugin
 
 export interface PluginRegistrar<C> {
@@ -151,6 +183,8 @@ export interface PluginRegistrar<C> {
   view<M = undefined>(def: ViewDefinition<C, M>): ViewRef<M>;
   event(def: EventDefinition<C>): void;
   job<D = undefined>(def: JobDefinition<C, D>): JobRef<D>;
+  /** A signal source: webhook, and polled when it has a poller. */
+  source(def: SourceDefinition<C>): void;
   /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
   templates(dir: string): void;
 }
