@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type {
   ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginRegistrar,
-  SourceDefinition, ViewDefinition, ViewRef,
+  QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef,
 } from './types.js';
 
 export const ACTION_VALUE_LIMIT = 2000; // Block Kit button value
@@ -27,11 +27,13 @@ export interface RouteTable {
   events: Owned<EventDefinition<unknown>>[];
   jobs: Map<string, Owned<JobDefinition<unknown, unknown>>>;
   sources: Map<string, Owned<SourceDefinition<unknown>>>;
+  /** Positron providers by provider id (`namespace:name`). */
+  providers: Map<string, Owned<QueryProviderDefinition<unknown, unknown, unknown>>>;
   templateDirs: Owned<string>[];
 }
 
 export function emptyRouteTable(): RouteTable {
-  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), templateDirs: [] };
+  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [] };
 }
 
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -120,6 +122,14 @@ export function createRegistrar<C>(table: RouteTable, namespace: string, folder:
       if (clash) throw new PluginLoadError(`job "${name}" is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}`);
       table.jobs.set(name, own(def as JobDefinition<unknown, unknown>));
       return { name };
+    },
+    query(def) {
+      const name = def.name ?? namespace;
+      checkName(namespace, 'provider', name);
+      const id = `${namespace}:${name}`;
+      const clash = table.providers.get(id);
+      if (clash) throw new PluginLoadError(`Positron provider "${id}" is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}`);
+      table.providers.set(id, own(def as QueryProviderDefinition<unknown, unknown, unknown>));
     },
     source(def) {
       checkName(namespace, 'source', def.name);

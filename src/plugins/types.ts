@@ -173,6 +173,20 @@ export interface SourceDefinition<C> {
   poller?: PollerDefinition<C>;
 }
 
+// ---------------------------------------------------------------- Positron providers
+
+export interface QueryProviderDefinition<C, I, O> {
+  /** The standard query it answers, from src/positron/query-types.ts. */
+  type: import('../positron/query-types.js').QueryType<I, O>;
+  /** Provider id is `namespace:name` (default name: the plugin's namespace). */
+  name?: string;
+  /** Higher wins ties between equally agreed answers; default 1. */
+  priority?: number;
+  /** Overrides the query deadline for this provider. */
+  timeoutMs?: number;
+  answer(input: I, options: { signal: AbortSignal; ctx: PluginContext<C> }): Promise<import('../positron/fanout.js').ProviderAnswer<O>[]>;
+}
+
 // ---------------------------------------------------------------- the plugin
 
 export interface PluginRegistrar<C> {
@@ -183,6 +197,8 @@ export interface PluginRegistrar<C> {
   view<M = undefined>(def: ViewDefinition<C, M>): ViewRef<M>;
   event(def: EventDefinition<C>): void;
   job<D = undefined>(def: JobDefinition<C, D>): JobRef<D>;
+  /** A Positron provider: answers one standard query. */
+  query<I, O>(def: QueryProviderDefinition<C, I, O>): void;
   /** A signal source: webhook, and polled when it has a poller. */
   source(def: SourceDefinition<C>): void;
   /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
