@@ -1,30 +1,11 @@
 // `taser start` on a fresh machine: clear messages and exit codes, never a stack trace or a hang.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const taserBin = fileURLToPath(new URL('../../bin/taser.js', import.meta.url));
-
-export function runTaser(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(SLACK_|MONGODB_URI|TASER_|PORT$|LOG_LEVEL)/.test(k)),
-  ) as Record<string, string>;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [taserBin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`taser ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTaser, startTaserProcess } from '../support/cli.js';
+import { startSlackFake } from '../support/slack-fake.js';
+import { freshDbUri } from '../support/db.js';
 
 describe('taser start', () => {
   it('says exactly which Slack settings are missing', async () => {
@@ -59,5 +40,47 @@ describe('taser start', () => {
     expect(stdout).toMatch(/Usage: taser/);
     expect(stdout).toMatch(/start/);
     expect(stdout).toMatch(/plugin/);
+  });
+});
+
+describe('taser start with tokens and no MONGODB_URI', () => {
+  it('starts the embedded database, serves, and shuts down cleanly on SIGTERM', async () => {
+    const slack = await startSlackFake({ token: 'xoxb-newcomer' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'taser-data-'));
+    const taser = startTaserProcess(['start', '--http'], {
+      SLACK_BOT_TOKEN: 'xoxb-newcomer',
+      SLACK_SIGNING_SECRET: 'newcomer-secret',
+      SLACK_API_URL: slack.apiUrl,
+      TASER_DATA_DIR: dataDir,
+      PORT: '0',
+    });
+    try {
+      const running = await taser.waitForLog((l) => l.msg === 'taser is running', 120_000);
+      expect(taser.output()).toContain('MONGODB_URI not set: using the embedded database');
+      const ready = await fetch(`${String(running.url)}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await taser.stop('SIGTERM')).toBe(0);
+      expect(taser.output()).toContain('shutting down');
+    } finally {
+      await taser.stop('SIGKILL');
+      await slack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('stops with a clear message when Slack refuses the token', async () => {
+    const slack = await startSlackFake({ token: 'xoxb-right' });
+    try {
+      const { code, stderr } = await runTaser(['start', '--http'], {
+        SLACK_BOT_TOKEN: 'xoxb-wrong',
+        SLACK_SIGNING_SECRET: 's',
+        SLACK_API_URL: slack.apiUrl,
+        MONGODB_URI: freshDbUri('cli'),
+      });
+      expect(code).toBe(78);
+      expect(stderr).toContain('SLACK_BOT_TOKEN: Slack refused the token (auth.test: invalid_auth)');
+    } finally {
+      await slack.stop();
+    }
   });
 });
