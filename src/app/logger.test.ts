@@ -4,7 +4,7 @@ import { createLogger, redactUri } from './logger.js';
 describe('logger', () => {
   it('redacts tokens and secrets wherever they are logged', () => {
     const lines: string[] = [];
-    const logger = createLogger('info', { write: (l: string) => void lines.push(l) } as NodeJS.WritableStream);
+    const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
     logger.info({ token: 'xoxb-1', config: { signingSecret: 's1', botToken: 'xoxb-2' }, headers: { authorization: 'Bearer abc' }, source: { auth: { secret: 'hmac' } } }, 'x');
     const out = lines.join('');
     for (const secret of ['xoxb-1', 's1', 'xoxb-2', 'Bearer abc', '"hmac"']) expect(out).not.toContain(secret);

@@ -110,6 +110,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       templates,
       logger,
       routes: plugins.routes,
+      env: config.env,
     };
     const contexts = new Map<string, PluginContext<unknown>>();
     for (const plugin of plugins.plugins) contexts.set(plugin.namespace, createPluginContext(plugin.namespace, plugin.config, core));

@@ -2,6 +2,7 @@
 import type { Db, Document } from 'mongodb';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
+import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
 import type { AccessControl, CommandInfo, PluginContext, Renderer, Scheduler } from './types.js';
 import type { RouteTable } from './routes.js';
@@ -14,6 +15,7 @@ export interface CoreServices {
   templates: Renderer;
   logger: Logger;
   routes: RouteTable;
+  env: Env;
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -39,5 +41,6 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     access: core.access,
     templates: core.templates,
     commands: () => catalog,
+    secret: (name) => readSecret(core.env, name),
   };
 }

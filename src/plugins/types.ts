@@ -259,4 +259,6 @@ export interface PluginContext<C> {
   templates: Renderer;
   /** Every command registered by every plugin, for help listings. */
   commands(): readonly CommandInfo[];
+  /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
+  secret(name: string): string | undefined;
 }
