@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.js';
 import { readSecret, type Env } from './secrets.js';
 import { webhookAuthSchema } from '../signals/webhook-auth.js';
+import { positronConfigSchema } from '../positron/config.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -36,6 +37,8 @@ export const fileConfigSchema = z.strictObject({
   groups: z.record(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case letters, digits, - and _'), groupSchema).default({}),
   /** Signal sources by name: how each webhook authenticates (POST /signals/<name>). */
   sources: z.record(z.string(), z.strictObject({ auth: webhookAuthSchema })).default({}),
+  /** Positron: deadlines, ACLs per query, sensitive queries, HTTP API keys. */
+  positron: positronConfigSchema.default(positronConfigSchema.parse({})),
   /** Correlation rules: validated by the correlation module, which names the rule and field. */
   rules: z.array(z.unknown()).default([]),
 });

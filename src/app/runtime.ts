@@ -7,20 +7,18 @@ import type { AppConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger, redactUri, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { GroupAccess } from './access.js';
+import { buildCore } from './core.js';
 import { HttpServer, sendJson } from './http-server.js';
-import { BLOCKS_DIR, BUILTIN_PLUGINS_DIR } from './paths.js';
+import { BUILTIN_PLUGINS_DIR } from './paths.js';
 import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
 import { registerSlackRoutes } from './slack-routes.js';
-import { guard } from './guard.js';
 import { connectDatabase, type Database } from '../store/mongo.js';
 import { startEmbeddedDb, type EmbeddedDb } from '../store/embedded-db.js';
 import { ensureIndexes } from '../store/collections.js';
-import { JobRunner } from '../jobs/scheduler.js';
+import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
-import { createPluginContext, type CoreServices } from '../plugins/context.js';
 import type { PluginContext } from '../plugins/types.js';
-import { loadTemplates } from '../blocks/templates.js';
+import type { Positron } from '../positron/service.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -44,6 +42,7 @@ export interface Taser {
   metrics: Metrics;
   logger: Logger;
   contexts: Map<string, PluginContext<unknown>>;
+  positron: Positron;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -63,7 +62,6 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     (c.def.groups ?? []).filter((g) => !(g in config.file.groups)).map((g) => `groups.${g}: used by ${c.def.usage} (plugin "${c.namespace}") but not defined in the config file`),
   );
   if (unknownGroups.length) throw new ConfigError(unknownGroups);
-  const templates = loadTemplates(BLOCKS_DIR, plugins);
 
   // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
   let embedded: EmbeddedDb | undefined;
@@ -100,38 +98,9 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
 
     const metrics = new Metrics();
-    const access = new GroupAccess(config.file.groups, slack.app.client, logger);
-    const jobs = new JobRunner(database.db, logger, { processEveryMs: options.processEveryMs });
-    const core: CoreServices = {
-      db: database.db,
-      slack: slack.app.client,
-      scheduler: jobs.port(),
-      access,
-      templates,
-      logger,
-      routes: plugins.routes,
-      env: config.env,
-    };
-    const contexts = new Map<string, PluginContext<unknown>>();
-    for (const plugin of plugins.plugins) contexts.set(plugin.namespace, createPluginContext(plugin.namespace, plugin.config, core));
-
-    for (const [name, { namespace, def }] of plugins.routes.jobs) {
-      jobs.define(
-        name,
-        async (data, job) => {
-          // A job's data was written by this app, but may predate a schema change: validate, and log if stale.
-          const parsed = def.data ? def.data.safeParse(data) : { success: true as const, data };
-          if (!parsed.success) {
-            logger.error({ job: name, issues: parsed.error.issues }, 'job data does not match the job schema; skipping');
-            return;
-          }
-          await guard({ plugin: namespace, kind: 'job', route: name, logger, metrics }, () =>
-            def.handler({ data: parsed.data, touch: job.touch }, contexts.get(namespace)!),
-          );
-        },
-        { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
-      );
-    }
+    const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
+    const { contexts, access, jobs, positron } = core;
+    await positron.ensureIndexes();
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
 
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
@@ -173,6 +142,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       metrics,
       logger,
       contexts,
+      positron,
       stop: runCleanup,
     };
   } catch (err) {

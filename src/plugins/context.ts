@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
 import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
-import type { AccessControl, CommandInfo, PluginContext, Renderer, Scheduler } from './types.js';
+import type { AccessControl, CommandInfo, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
 import type { RouteTable } from './routes.js';
 
 export interface CoreServices {
@@ -16,6 +16,7 @@ export interface CoreServices {
   logger: Logger;
   routes: RouteTable;
   env: Env;
+  positron: PositronApi;
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -42,5 +43,6 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     templates: core.templates,
     commands: () => catalog,
     secret: (name) => readSecret(core.env, name),
+    positron: core.positron,
   };
 }

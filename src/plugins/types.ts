@@ -246,6 +246,12 @@ export interface Renderer {
   renderView(template: string, data: unknown): View;
 }
 
+/** What handlers can ask Positron (src/positron/service.ts). */
+export interface PositronApi {
+  run(caller: import('../positron/service.js').Caller, query: string, request: { args: string[] } | { input: unknown }): Promise<import('../positron/service.js').PositronResult>;
+  allowedQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
+}
+
 export interface PluginContext<C> {
   namespace: string;
   config: C;
@@ -259,6 +265,7 @@ export interface PluginContext<C> {
   templates: Renderer;
   /** Every command registered by every plugin, for help listings. */
   commands(): readonly CommandInfo[];
+  positron: PositronApi;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
 }

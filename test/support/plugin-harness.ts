@@ -47,6 +47,12 @@ export async function loadPluginForTest(
     logger,
     routes: loaded.routes,
     env: options.env ?? {},
+    positron: {
+      run: async () => {
+        throw new Error('no Positron in this test harness');
+      },
+      allowedQueries: async () => [],
+    },
   });
   return { namespace: def.namespace, routes: loaded.routes, ctx };
 }
