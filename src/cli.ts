@@ -62,6 +62,20 @@ plugin
     process.exitCode = result.ok ? 0 : 1;
   });
 
+program
+  .command('positron')
+  .description('Ask Positron a standard question, as /positron does (same providers, ACL config, cache and audit). Exit 0: answered; 1: no answer; 2: bad query or arguments')
+  .argument('<query>', 'e.g. IP_TO_HOSTNAME')
+  .argument('[args...]', 'the query arguments, e.g. 10.1.2.3')
+  .option('--json', 'print the full result as one JSON object')
+  .action(async (query: string, args: string[], opts: { json?: boolean }) => {
+    const { runPositronCli } = await import('./positron/cli.js');
+    process.exitCode = await runPositronCli(query, args, { json: Boolean(opts.json) }, {
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+    });
+  });
+
 /** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
 function fail(err: unknown): never {
   if (err instanceof ConfigError || err instanceof PluginLoadError) {

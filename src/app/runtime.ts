@@ -1,24 +1,24 @@
 // Starts and stops a whole taser process: configuration, plugins, MongoDB, Slack, jobs, HTTP. The CLI's
 // `taser start` and the integration tests both go through startTaser, so tests run the real wiring.
-import { join } from 'node:path';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from './config.js';
 import { ConfigError } from './errors.js';
-import { createLogger, redactUri, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildCore } from './core.js';
 import { HttpServer, sendJson } from './http-server.js';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
 import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
 import { registerSlackRoutes } from './slack-routes.js';
-import { connectDatabase, type Database } from '../store/mongo.js';
-import { startEmbeddedDb, type EmbeddedDb } from '../store/embedded-db.js';
+import type { Database } from '../store/mongo.js';
+import { openDatabase } from '../store/open.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
 import type { PluginContext } from '../plugins/types.js';
 import type { Positron } from '../positron/service.js';
+import { mountPositronRoutes, resolveApiKeys } from '../positron/http-routes.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -58,33 +58,22 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   if (slackMissing.length) throw new ConfigError(slackMissing);
   const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
   const plugins = await loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins });
-  const unknownGroups = plugins.routes.commands.flatMap((c) =>
-    (c.def.groups ?? []).filter((g) => !(g in config.file.groups)).map((g) => `groups.${g}: used by ${c.def.usage} (plugin "${c.namespace}") but not defined in the config file`),
-  );
+  const groupUses = [
+    ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
+    ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
+    ...Object.entries(config.file.positron.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `positron.apiKeys.${k}` }))),
+  ];
+  const unknownGroups = groupUses
+    .filter(({ g }) => !(g in config.file.groups))
+    .map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
   if (unknownGroups.length) throw new ConfigError(unknownGroups);
+  const apiKeys = resolveApiKeys(config.file.positron, config.env);
 
   // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
-  let embedded: EmbeddedDb | undefined;
-  let uri = config.mongodbUri;
-  if (!uri) {
-    embedded = await startEmbeddedDb(join(config.dataDir, 'db'), { log: (line) => logger.info(line) });
-    uri = `${embedded.uri}taser`;
-    logger.info({ uri }, 'MONGODB_URI not set: using the embedded database (FerretDB over SQLite; for production use MongoDB)');
-  }
-  let database: Database;
-  try {
-    database = await connectDatabase(uri);
-  } catch (err) {
-    await embedded?.stop();
-    throw err;
-  }
-  logger.info({ uri: redactUri(uri) }, 'connected to MongoDB');
-
+  const opened = await openDatabase(config, logger);
+  const { database } = opened;
   // Undone in reverse order at stop: last started, first stopped.
-  const cleanup: (() => Promise<void>)[] = [
-    async () => embedded?.stop(),
-    async () => database.close(),
-  ];
+  const cleanup: (() => Promise<void>)[] = [async () => opened.close()];
   const runCleanup = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
   };
@@ -117,6 +106,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(body);
     });
+    mountPositronRoutes(http, { positron, keys: apiKeys, logger });
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));

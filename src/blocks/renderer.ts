@@ -75,8 +75,9 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
   hb.registerHelper('not', (a: unknown) => !a);
-  hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
-  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  // Like JavaScript's && and ||: the deciding value, not a boolean, so `(or name "unknown")` works.
+  hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).reduce((a, b) => a && b));
+  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).reduce((a, b) => a || b));
 }
 
 interface Compiled {

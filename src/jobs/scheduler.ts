@@ -17,20 +17,37 @@ export interface JobOptions {
 export type JobHandler = (data: unknown, job: { touch(): Promise<void> }) => Promise<void>;
 
 export class JobRunner {
-  readonly agenda: Agenda;
+  private instance?: Agenda;
+  private readonly definitions: [string, JobHandler, JobOptions][] = [];
   private started = false;
 
-  constructor(db: Db, private readonly logger: Logger, options: { processEveryMs?: number } = {}) {
-    this.agenda = new Agenda({
-      backend: new MongoBackend({ mongo: db, collection: JOBS_COLLECTION }),
-      processEvery: options.processEveryMs ?? 5_000,
-      defaultLockLifetime: DEFAULT_LOCK_LIFETIME_MS,
-    });
-    this.agenda.on('error', (err: Error) => this.logger.error({ err }, 'job scheduler error'));
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly options: { processEveryMs?: number } = {},
+  ) {}
+
+  /** Created on first use: Agenda connects in its constructor, which a CLI command that never schedules must not pay for. */
+  get agenda(): Agenda {
+    if (!this.instance) {
+      this.instance = new Agenda({
+        backend: new MongoBackend({ mongo: this.db, collection: JOBS_COLLECTION }),
+        processEvery: this.options.processEveryMs ?? 5_000,
+        defaultLockLifetime: DEFAULT_LOCK_LIFETIME_MS,
+      });
+      this.instance.on('error', (err: Error) => this.logger.error({ err }, 'job scheduler error'));
+      for (const [name, handler, options] of this.definitions) this.defineOn(this.instance, name, handler, options);
+    }
+    return this.instance;
   }
 
   define(name: string, handler: JobHandler, options: JobOptions = {}): void {
-    this.agenda.define(
+    this.definitions.push([name, handler, options]);
+    if (this.instance) this.defineOn(this.instance, name, handler, options);
+  }
+
+  private defineOn(agenda: Agenda, name: string, handler: JobHandler, options: JobOptions): void {
+    agenda.define(
       name,
       async (job: Job) => {
         await handler(job.attrs.data, { touch: async () => void (await job.touch()) });
@@ -64,19 +81,19 @@ export class JobRunner {
 
   /** The port handed to code that schedules jobs. Job names are already namespaced in their refs. */
   port(): Scheduler {
-    const agenda = this.agenda;
+    const runner = this;
     return {
       async now<D>(job: JobRef<D>, data: D) {
-        await agenda.now(job.name, data);
+        await runner.agenda.now(job.name, data);
       },
       async schedule<D>(job: JobRef<D>, when: Date, data: D) {
-        await agenda.schedule(when, job.name, data);
+        await runner.agenda.schedule(when, job.name, data);
       },
       async every<D>(job: JobRef<D>, interval: string, data: D, options?: { timezone?: string }) {
-        await agenda.every(interval, job.name, data, options?.timezone ? { timezone: options.timezone } : undefined);
+        await runner.agenda.every(interval, job.name, data, options?.timezone ? { timezone: options.timezone } : undefined);
       },
       async cancel<D>(job: JobRef<D>) {
-        return agenda.cancel({ name: job.name });
+        return runner.agenda.cancel({ name: job.name });
       },
     };
   }

@@ -23,6 +23,8 @@ export interface TestAppOptions {
   file?: Partial<Record<keyof FileConfig, unknown>>;
   pluginDirs?: string[];
   slack?: SlackFake;
+  /** Environment the app reads secrets from (plugin secrets, API keys). */
+  env?: Record<string, string>;
 }
 
 /** Collects log lines so tests can assert on what was logged (error ids, audit lines). */
@@ -44,7 +46,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataDir: '/nonexistent',
     configDir: process.cwd(),
     file: fileConfigSchema.parse(options.file ?? {}),
-    env: {},
+    env: options.env ?? {},
   };
   const taser = await startTaser({
     config,
