@@ -1,0 +1,90 @@
+// POST /signals/:source: authenticate, read (1 MiB at most), parse, map, validate, store, answer 202 only
+// once the signals are durably stored; correlation runs after the answer.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../app/http-server.js';
+import { newErrorId } from '../app/errors.js';
+import type { Logger } from '../app/logger.js';
+import type { Env } from '../app/secrets.js';
+import type { RouteTable } from '../plugins/routes.js';
+import { BodyParseError, parseEventsBody } from './body.js';
+import { InvalidEventsError, mapEvents, type Ingestor } from './ingest.js';
+import { resolveAuthSecret, verifyWebhook, type WebhookAuthConfig } from './webhook-auth.js';
+import { ConfigError } from '../app/errors.js';
+
+export const MAX_SIGNAL_BODY = 1024 * 1024;
+
+interface SourceAuth {
+  config: WebhookAuthConfig;
+  secret: string;
+}
+
+/** Resolves each source's webhook secret at start; a configured source whose secret is missing stops start-up. */
+export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { auth: WebhookAuthConfig }>, env: Env, logger: Logger): Map<string, SourceAuth> {
+  const problems: string[] = [];
+  const auth = new Map<string, SourceAuth>();
+  for (const [name, settings] of Object.entries(sources)) {
+    if (!routes.sources.has(name)) {
+      problems.push(`sources.${name}: no enabled plugin provides a source named "${name}" (known: ${[...routes.sources.keys()].join(', ') || 'none'})`);
+      continue;
+    }
+    const secret = resolveAuthSecret(settings.auth, env);
+    const variable = settings.auth.type === 'hmac' ? settings.auth.secretEnv : settings.auth.tokenEnv;
+    if (!secret) problems.push(`sources.${name}.auth: the environment variable ${variable} (or ${variable}_FILE) is not set`);
+    else auth.set(name, { config: settings.auth, secret });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  for (const name of routes.sources.keys()) {
+    if (!auth.has(name)) logger.warn({ source: name }, 'source has no webhook authentication configured (sources.<name>.auth): its webhook refuses every request');
+  }
+  return auth;
+}
+
+export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger }): void {
+  const { routes, auth, ingestor, logger } = deps;
+  http.route('POST', '/signals/:source', async (req: IncomingMessage, res: ServerResponse, params) => {
+    const name = params.source!;
+    const source = routes.sources.get(name);
+    if (!source) return sendJson(res, 404, { error: 'unknown_source', message: `no source named "${name}"` });
+
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_SIGNAL_BODY);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        logger.warn({ source: name, reason: err.message }, 'signal webhook refused: body too large');
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, { error: 'body_too_large', message: `at most ${MAX_SIGNAL_BODY} bytes per request` });
+      }
+      throw err;
+    }
+
+    const sourceAuth = auth.get(name);
+    const verdict = sourceAuth ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, raw) : { ok: false as const, reason: 'no authentication configured for this source' };
+    if (!verdict.ok) {
+      logger.warn({ source: name, reason: verdict.reason, remote: req.socket.remoteAddress }, 'signal webhook refused: unauthenticated');
+      return sendJson(res, 401, { error: 'unauthenticated', message: verdict.reason });
+    }
+
+    let signals;
+    try {
+      signals = mapEvents(name, source.def, parseEventsBody(raw, req.headers['content-type']));
+    } catch (err) {
+      if (err instanceof BodyParseError || err instanceof InvalidEventsError) {
+        logger.warn({ source: name, problems: err.problems.slice(0, 20) }, 'signal webhook refused: invalid body');
+        return sendJson(res, 400, { error: err instanceof BodyParseError ? 'invalid_body' : 'invalid_events', problems: err.problems });
+      }
+      throw err;
+    }
+
+    let result;
+    try {
+      result = await ingestor.ingest(name, signals);
+    } catch (err) {
+      const errorId = newErrorId();
+      logger.error({ err, errorId, source: name }, 'signals could not be stored');
+      return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
+    }
+    sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });
+    void ingestor.correlateStored(result.stored);
+  });
+}

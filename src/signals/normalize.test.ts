@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalIp, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
+
+describe('artifact normalization', () => {
+  it('trims, NFC-normalizes and lower-cases strings', () => {
+    expect(normalizeValue(' Alice ')).toBe('alice');
+    expect(normalizeValue('ALICE')).toBe(normalizeValue('alice'));
+    expect(normalizeValue('Cafe\u0301')).toBe('caf\u00e9');
+  });
+
+  it('writes numbers as decimal strings', () => {
+    expect(normalizeValue(443)).toBe('443');
+    expect(normalizeValue('443')).toBe('443');
+    expect(normalizeValue(1.5)).toBe('1.5');
+  });
+
+  it('treats empty strings and arrays as missing', () => {
+    expect(normalizeValue('   ')).toBeUndefined();
+    expect(normalizeValues([])).toEqual([]);
+    expect(normalizeValues(['', ' '])).toEqual([]);
+    expect(normalizeValues(undefined)).toEqual([]);
+  });
+
+  it('gives IPv4 addresses without leading zeros', () => {
+    expect(canonicalIp('010.001.002.003')).toBe('10.1.2.3');
+    expect(normalizeValue(' 192.168.000.001 ')).toBe('192.168.0.1');
+    expect(canonicalIp('256.1.1.1')).toBeUndefined();
+  });
+
+  it('gives IPv6 addresses in RFC 5952 form', () => {
+    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1');
+    expect(canonicalIp('2001:0db8:0000:0000:0001:0000:0000:0001')).toBe('2001:db8::1:0:0:1');
+    expect(canonicalIp('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1'); // one zero group is not compressed
+    expect(canonicalIp('0:0:0:0:0:0:0:0')).toBe('::');
+    expect(canonicalIp('0:0:0:0:0:0:0:1')).toBe('::1');
+    expect(canonicalIp('fe80::1%eth0')).toBe('fe80::1');
+    expect(canonicalIp('2001:db8::0:1:0:0:1')).toBe('2001:db8::1:0:0:1'); // equal runs: the first is compressed
+  });
+
+  it('gives an IPv4-mapped IPv6 address as IPv4', () => {
+    expect(canonicalIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(canonicalIp('::FFFF:0a01:0203')).toBe('10.1.2.3');
+    expect(normalizeValue('::ffff:192.168.1.1')).toBe(normalizeValue('192.168.1.1'));
+  });
+
+  it('collapses duplicate values inside one array', () => {
+    expect(normalizeValues(['Alice', 'alice ', 'bob'])).toEqual(['alice', 'bob']);
+  });
+
+  it('compares type names with spaces, underscores and hyphens as one underscore', () => {
+    expect(normalizeTypeName('SSO login from a new location')).toBe('sso_login_from_a_new_location');
+    expect(normalizeTypeName('sso-login  from_a - new location')).toBe('sso_login_from_a_new_location');
+  });
+});

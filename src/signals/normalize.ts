@@ -1,0 +1,99 @@
+// Normalization of artifact values for grouping and matching (shared/correlation/SEMANTICS.md):
+// strings trimmed, Unicode NFC, lower-cased; IP addresses in canonical form (IPv4 dotted decimal without
+// leading zeros, IPv6 per RFC 5952, IPv4-mapped IPv6 as IPv4); numbers as decimal strings; an empty string
+// or an empty array is missing.
+import { isIPv6 } from 'node:net';
+import type { ArtifactValue } from './signal.js';
+
+// Dotted quad, leading zeros allowed ("010.001.002.003" is 10.1.2.3: the contract's canonical form has none).
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function canonicalIPv4(text: string): string | undefined {
+  const m = IPV4.exec(text);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return parts.join('.');
+}
+
+/** RFC 5952: lower-case hex, no leading zeros, the longest run (>= 2) of zero groups as "::" (first on ties). */
+function canonicalIPv6(text: string): string | undefined {
+  const zone = text.indexOf('%');
+  const address = (zone >= 0 ? text.slice(0, zone) : text).toLowerCase();
+  if (!isIPv6(address)) return undefined;
+  // Expand to 8 groups, turning an embedded dotted quad into two groups.
+  let head = address;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(head);
+  if (dotted) {
+    const v4 = canonicalIPv4(dotted[1]!);
+    if (!v4) return undefined;
+    const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+    head = head.slice(0, -dotted[1]!.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [left, right] = head.includes('::') ? head.split('::') as [string, string] : [head, undefined];
+  const leftGroups = left ? left.split(':') : [];
+  const rightGroups = right !== undefined && right !== '' ? right.split(':') : [];
+  const missing = 8 - leftGroups.length - rightGroups.length;
+  const groups = [...leftGroups, ...(right !== undefined ? Array(missing).fill('0') : []), ...rightGroups].map((g) => parseInt(g, 16));
+  if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
+
+  // IPv4-mapped (::ffff:a.b.c.d) is the IPv4 address itself.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  }
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestLength < 2) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** The canonical form of an IP address, or undefined when the text is not one. */
+export function canonicalIp(text: string): string | undefined {
+  return canonicalIPv4(text) ?? (text.includes(':') ? canonicalIPv6(text) : undefined);
+}
+
+/** One scalar's normalized form, or undefined when it counts as missing. */
+export function normalizeValue(value: string | number): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  return canonicalIp(trimmed) ?? trimmed.normalize('NFC').toLowerCase();
+}
+
+/**
+ * A field's normalized values: one for a scalar, the distinct non-empty ones of an array (in first-seen
+ * order), none when missing. Duplicates inside one array collapse: a signal takes part once per distinct
+ * combination of group values.
+ */
+export function normalizeValues(value: ArtifactValue | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    const one = normalizeValue(value);
+    return one === undefined ? [] : [one];
+  }
+  const seen = new Set<string>();
+  for (const item of value) {
+    const n = normalizeValue(item);
+    if (n !== undefined) seen.add(n);
+  }
+  return [...seen];
+}
+
+/** Signal type names compare case-insensitively, with runs of spaces, underscores and hyphens as one underscore. */
+export function normalizeTypeName(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase().replace(/[\s_-]+/g, '_');
+}

@@ -1,0 +1,129 @@
+// Signals in MongoDB, idempotent on (source, id): the pair is the _id, so a redelivery is refused by the
+// server itself (duplicate key) on every replica, and reported as a duplicate.
+import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Signal } from './signal.js';
+import { parseEventTime } from './signal.js';
+import { normalizeValues } from './normalize.js';
+
+export const SIGNALS_COLLECTION = 'signals';
+
+export interface StoredSignal {
+  /** `${source}/${id}`: source names cannot contain "/", so the pair is unambiguous. */
+  _id: string;
+  signal: Signal;
+  occurredAt: Date;
+  receivedAt: Date;
+  /** Normalized `field=value` pairs, for search by artifact value. */
+  artifactValues: string[];
+  /** False until the correlation engine has seen the signal; a sweeper job finishes what a crash left. */
+  correlated: boolean;
+}
+
+export function signalKey(signal: Pick<Signal, 'source' | 'id'>): string {
+  return `${signal.source}/${signal.id}`;
+}
+
+export function artifactValuesOf(signal: Signal): string[] {
+  const values: string[] = [];
+  for (const [field, value] of Object.entries(signal.artifacts)) {
+    for (const v of normalizeValues(value)) values.push(`${field}=${v}`);
+  }
+  return values;
+}
+
+export class SignalStore {
+  readonly collection: Collection<StoredSignal>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<StoredSignal>(SIGNALS_COLLECTION);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndexes([
+      { key: { occurredAt: 1 }, name: 'occurredAt' },
+      { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
+      { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },
+      { key: { correlated: 1, receivedAt: 1 }, name: 'uncorrelated' },
+    ]);
+  }
+
+  /**
+   * Stores signals; returns the ones that were new and the ones already stored. Throws on anything else (the
+   * caller answers 5xx and the sender retries: duplicates make the retry safe).
+   */
+  async insert(signals: Signal[], receivedAt = new Date()): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
+    if (signals.length === 0) return { inserted: [], duplicates: [] };
+    // Within one batch the first of two equal (source, id) wins, as everywhere else.
+    const seen = new Set<string>();
+    const unique: Signal[] = [];
+    const duplicates: Signal[] = [];
+    for (const s of signals) {
+      const key = signalKey(s);
+      if (seen.has(key)) duplicates.push(s);
+      else {
+        seen.add(key);
+        unique.push(s);
+      }
+    }
+    const docs: StoredSignal[] = unique.map((signal) => ({
+      _id: signalKey(signal),
+      signal,
+      occurredAt: new Date(parseEventTime(signal.occurredAt)!),
+      receivedAt,
+      artifactValues: artifactValuesOf(signal),
+      correlated: false,
+    }));
+    const failed = new Set<number>();
+    try {
+      await this.collection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const other = writeErrors.filter((e) => e.code !== 11000);
+      if (other.length || err.err) throw err;
+      for (const e of writeErrors) failed.add(e.index);
+    }
+    return {
+      inserted: unique.filter((_, i) => !failed.has(i)),
+      duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))],
+    };
+  }
+
+  async markCorrelated(signals: Signal[]): Promise<void> {
+    if (signals.length) await this.collection.updateMany({ _id: { $in: signals.map(signalKey) } }, { $set: { correlated: true } });
+  }
+
+  /** Signals stored but not yet correlated (a crash between the two), oldest first. */
+  async uncorrelated(olderThan: Date, limit: number): Promise<Signal[]> {
+    const docs = await this.collection.find({ correlated: false, receivedAt: { $lte: olderThan } }).sort({ occurredAt: 1 }).limit(limit).toArray();
+    return docs.map((d) => d.signal);
+  }
+
+  async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
+    const filter: Filter<StoredSignal> = {};
+    if (query.artifact) filter.artifactValues = query.artifact;
+    if (query.type) filter['signal.type'] = query.type;
+    if (query.source) filter['signal.source'] = query.source;
+    const time: Record<string, Date> = {};
+    if (query.since) time.$gte = query.since;
+    if (query.until) time.$lte = query.until;
+    if (Object.keys(time).length) filter.occurredAt = time;
+    const skip = query.cursor ? Number(query.cursor) : 0;
+    const docs = await this.collection.find(filter).sort({ occurredAt: -1, _id: 1 }).skip(skip).limit(query.limit + 1).toArray();
+    return {
+      signals: docs.slice(0, query.limit).map((d) => d.signal),
+      next: docs.length > query.limit ? String(skip + query.limit) : undefined,
+    };
+  }
+}
+
+export interface SignalQuery {
+  /** `field=value`, normalized like grouping values. */
+  artifact?: string;
+  type?: string;
+  source?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  cursor?: string;
+}
