@@ -9,6 +9,7 @@ import { ConfigError } from './errors.js';
 import { readSecret, type Env } from './secrets.js';
 import { webhookAuthSchema } from '../signals/webhook-auth.js';
 import { positronConfigSchema } from '../positron/config.js';
+import { apiKeysSchema } from './api-keys.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -37,6 +38,8 @@ export const fileConfigSchema = z.strictObject({
   groups: z.record(z.string().regex(/^[a-z0-9_-]+$/, 'lower-case letters, digits, - and _'), groupSchema).default({}),
   /** Signal sources by name: how each webhook authenticates (POST /signals/<name>). */
   sources: z.record(z.string(), z.strictObject({ auth: webhookAuthSchema })).default({}),
+  /** Keys for the HTTP API (/api/v1/...), each acting as the ACL groups listed. */
+  apiKeys: apiKeysSchema,
   /** Positron: deadlines, ACLs per query, sensitive queries, HTTP API keys. */
   positron: positronConfigSchema.default(positronConfigSchema.parse({})),
   /** Correlation rules: validated by the correlation module, which names the rule and field. */

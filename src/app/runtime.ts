@@ -18,7 +18,8 @@ import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
 import type { PluginContext } from '../plugins/types.js';
 import type { Positron } from '../positron/service.js';
-import { mountPositronRoutes, resolveApiKeys } from '../positron/http-routes.js';
+import { mountPositronRoutes } from '../positron/http-routes.js';
+import { resolveApiKeys } from './api-keys.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -61,13 +62,13 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const groupUses = [
     ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
     ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
-    ...Object.entries(config.file.positron.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `positron.apiKeys.${k}` }))),
+    ...Object.entries(config.file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
   ];
   const unknownGroups = groupUses
     .filter(({ g }) => !(g in config.file.groups))
     .map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
   if (unknownGroups.length) throw new ConfigError(unknownGroups);
-  const apiKeys = resolveApiKeys(config.file.positron, config.env);
+  const apiKeys = resolveApiKeys(config.file.apiKeys, config.env);
 
   // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
   const opened = await openDatabase(config, logger);

@@ -1,4 +1,5 @@
-// Positron settings in the config file: deadlines, ACLs per query, sensitive queries, HTTP API keys.
+// Positron settings in the config file: deadlines, ACLs per query, sensitive queries.
+// (HTTP API keys are the app's `apiKeys`: their groups are what Positron's ACL checks.)
 import { z } from 'zod';
 
 const queryName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a query name such as IP_TO_HOSTNAME');
@@ -11,12 +12,5 @@ export const positronConfigSchema = z.strictObject({
   acl: z.record(queryName, z.array(groupName).min(1)).default({}),
   /** Queries denied to everyone except the groups `acl` lists for them. */
   sensitive: z.array(queryName).default([]),
-  /** HTTP API keys (POST /api/v1/positron/{query}); the key itself comes from the environment. */
-  apiKeys: z
-    .record(
-      z.string().regex(/^[a-z0-9_-]+$/),
-      z.strictObject({ keyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/), groups: z.array(groupName).default([]) }),
-    )
-    .default({}),
 });
 export type PositronConfig = z.infer<typeof positronConfigSchema>;

@@ -1,48 +1,16 @@
-// POST /api/v1/positron/{query}: Positron for internal tools (e.g. Cortex analyzers). API keys come from
-// the environment and map to ACL groups in the config file. The body is the query input as JSON
+// POST /api/v1/positron/{query}: Positron for internal tools (e.g. Cortex analyzers), with an API key
+// (config `apiKeys`) whose groups Positron's ACL checks. The body is the query input as JSON
 // (e.g. {"ip":"10.1.2.3"}), or {"args":["10.1.2.3"]} as on the command line.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../app/http-server.js';
-import { ConfigError } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
-import { readSecret, type Env } from '../app/secrets.js';
-import type { PositronConfig } from './config.js';
+import { authenticateApiKey, type ApiKey } from '../app/api-keys.js';
 import { UsageError } from './query-types.js';
 import { AccessDeniedError, UnknownQueryError, type Positron } from './service.js';
 
-interface ApiKey {
-  name: string;
-  digest: Buffer;
-  groups: string[];
-}
-
-const digest = (key: string) => createHash('sha256').update(key).digest();
-
-export function resolveApiKeys(config: PositronConfig, env: Env): ApiKey[] {
-  const problems: string[] = [];
-  const keys: ApiKey[] = [];
-  for (const [name, { keyEnv, groups }] of Object.entries(config.apiKeys)) {
-    const key = readSecret(env, keyEnv);
-    if (!key) problems.push(`positron.apiKeys.${name}: the environment variable ${keyEnv} (or ${keyEnv}_FILE) is not set`);
-    else if (key.length < 16) problems.push(`positron.apiKeys.${name}: the key in ${keyEnv} is shorter than 16 characters`);
-    else keys.push({ name, digest: digest(key), groups });
-  }
-  if (problems.length) throw new ConfigError(problems);
-  return keys;
-}
-
-function findKey(keys: ApiKey[], req: IncomingMessage): ApiKey | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!match) return undefined;
-  // Compare digests (equal length) in constant time.
-  const presented = digest(match[1]!);
-  return keys.find((k) => timingSafeEqual(k.digest, presented));
-}
-
 export function mountPositronRoutes(http: HttpServer, deps: { positron: Positron; keys: ApiKey[]; logger: Logger }): void {
   http.route('POST', '/api/v1/positron/:query', async (req: IncomingMessage, res: ServerResponse, params) => {
-    const key = findKey(deps.keys, req);
+    const key = authenticateApiKey(deps.keys, req);
     if (!key) {
       deps.logger.warn({ remote: req.socket.remoteAddress, path: req.url }, 'Positron API refused: missing or unknown API key');
       return sendJson(res, 401, { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>' }, { 'www-authenticate': 'Bearer' });

@@ -17,7 +17,8 @@ const API_KEY = 'cortex-key-0123456789abcdef';
 const fileConfig = {
   plugins: { 'static-hosts': { enabled: true, hosts: { '10.1.2.3': 'web01.corp.example' } } },
   groups: { soc: { users: ['U0SOC001'] } },
-  positron: { acl: { IP_TO_HOSTNAME: ['soc'] }, apiKeys: { cortex: { keyEnv: 'POSITRON_KEY_CORTEX', groups: ['soc'] }, intern: { keyEnv: 'POSITRON_KEY_INTERN', groups: [] } } },
+  positron: { acl: { IP_TO_HOSTNAME: ['soc'] } },
+  apiKeys: { cortex: { keyEnv: 'POSITRON_KEY_CORTEX', groups: ['soc'] }, intern: { keyEnv: 'POSITRON_KEY_INTERN', groups: [] } },
 };
 
 describe('Positron interfaces', () => {
