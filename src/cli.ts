@@ -45,6 +45,26 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
+program
+  .command('simulate')
+  .description(
+    'Replay a signals file (JSON lines, any order) through the correlation engine from an empty state and report the alerts ' +
+      '(shared/correlation/SEMANTICS.md). A malformed rule or line is reported with its name or line number; exit 1.',
+  )
+  .requiredOption('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
+  .requiredOption('--signals <file>', 'signals, one JSON object per line')
+  .option('--json', 'print one JSON object {"alerts":[...],"stats":{...}}')
+  .action(async (opts: { rules: string; signals: string; json?: boolean }) => {
+    const { runSimulateCommand } = await import('./correlation/simulate-command.js');
+    process.exitCode = await runSimulateCommand(
+      { rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) },
+      {
+        stdout: (t) => new Promise<void>((resolve) => (process.stdout.write(t) ? resolve() : process.stdout.once('drain', resolve))),
+        stderr: (t) => process.stderr.write(t),
+      },
+    );
+  });
+
 const plugin = program.command('plugin').description('Plugin tools');
 plugin
   .command('check')

@@ -29,6 +29,18 @@ export function parseEventTime(value: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
+/**
+ * Event time in integer microseconds since the epoch (exact: below 2^53 until the year 2255), keeping the
+ * sub-millisecond digits that EDR and IDS events carry, so ordering and window edges are exact.
+ */
+export function parseEventTimeMicros(value: string): number | undefined {
+  const ms = parseEventTime(value);
+  if (ms === undefined) return undefined;
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+  const micros = Number(fraction.slice(3, 6).padEnd(3, '0'));
+  return Math.floor(ms) * 1000 + micros;
+}
+
 const artifactScalar = z.union([z.string(), z.number().finite()]);
 export const artifactValueSchema = z.union([artifactScalar, z.array(artifactScalar)]);
 export type ArtifactValue = z.infer<typeof artifactValueSchema>;
