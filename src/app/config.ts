@@ -10,6 +10,7 @@ import { readSecret, type Env } from './secrets.js';
 import { webhookAuthSchema } from '../signals/webhook-auth.js';
 import { positronConfigSchema } from '../positron/config.js';
 import { apiKeysSchema } from './api-keys.js';
+import { enrichmentSchema } from '../signals/enrich.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -44,6 +45,14 @@ export const fileConfigSchema = z.strictObject({
   positron: positronConfigSchema.default(positronConfigSchema.parse({})),
   /** Correlation rules: validated by the correlation module, which names the rule and field. */
   rules: z.array(z.unknown()).default([]),
+  correlation: z
+    .strictObject({
+      /** ACL groups that may enable and disable rules (Slack and HTTP API). None: nobody may. */
+      admins: z.array(z.string()).default([]),
+    })
+    .default({ admins: [] }),
+  /** Positron lookups that add artifacts to signals before correlation. */
+  enrichment: enrichmentSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

@@ -15,6 +15,7 @@ import type { LoadedPlugins } from '../plugins/loader.js';
 import type { PluginContext, PositronApi, Renderer } from '../plugins/types.js';
 import { buildPositron } from '../positron/wire.js';
 import type { Positron } from '../positron/service.js';
+import { buildCorrelation, type Correlation } from '../correlation/service.js';
 
 export interface Core {
   contexts: Map<string, PluginContext<unknown>>;
@@ -22,6 +23,7 @@ export interface Core {
   templates: Renderer;
   jobs: JobRunner;
   positron: Positron;
+  correlation: Correlation;
 }
 
 export function buildCore(deps: {
@@ -44,6 +46,7 @@ export function buildCore(deps: {
     run: (caller, query, request) => positron!.run(caller, query, request),
     allowedQueries: (caller) => positron!.allowedQueries(caller),
   };
+  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {
     contexts.set(
@@ -58,6 +61,7 @@ export function buildCore(deps: {
         routes: plugins.routes,
         env: config.env,
         positron: positronApi,
+        correlation,
       }),
     );
   }
@@ -80,5 +84,5 @@ export function buildCore(deps: {
       { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
     );
   }
-  return { contexts, access, templates, jobs, positron };
+  return { contexts, access, templates, jobs, positron, correlation };
 }

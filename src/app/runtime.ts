@@ -20,6 +20,12 @@ import type { PluginContext } from '../plugins/types.js';
 import type { Positron } from '../positron/service.js';
 import { mountPositronRoutes } from '../positron/http-routes.js';
 import { resolveApiKeys } from './api-keys.js';
+import { mountSignalRoutes, resolveSourceAuth } from '../signals/http-routes.js';
+import { Pollers } from '../signals/pollers.js';
+import { parseRules, RuleError } from '../correlation/rule.js';
+import { mountCorrelationRoutes } from '../correlation/http-routes.js';
+import type { Correlation } from '../correlation/service.js';
+import { scheduleSweeper } from '../signals/sweeper.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -44,6 +50,7 @@ export interface Taser {
   logger: Logger;
   contexts: Map<string, PluginContext<unknown>>;
   positron: Positron;
+  correlation: Correlation;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -63,12 +70,20 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
     ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
     ...Object.entries(config.file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
+    ...config.file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),
   ];
   const unknownGroups = groupUses
     .filter(({ g }) => !(g in config.file.groups))
     .map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
   if (unknownGroups.length) throw new ConfigError(unknownGroups);
   const apiKeys = resolveApiKeys(config.file.apiKeys, config.env);
+  const sourceAuth = resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger);
+  try {
+    parseRules(config.file.rules);
+  } catch (err) {
+    if (err instanceof RuleError) throw new ConfigError(err.problems);
+    throw err;
+  }
 
   // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
   const opened = await openDatabase(config, logger);
@@ -89,8 +104,11 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
-    const { contexts, access, jobs, positron } = core;
+    const { contexts, access, jobs, positron, correlation } = core;
     await positron.ensureIndexes();
+    await correlation.ensureIndexes();
+    const synced = await correlation.rules.syncFromConfig(config.file.rules);
+    if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
 
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
@@ -108,6 +126,10 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       res.end(body);
     });
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
+    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
+    mountCorrelationRoutes(http, { correlation, keys: apiKeys, admins: config.file.correlation.admins, logger });
+    await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
+    await scheduleSweeper(jobs, correlation, logger);
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));
@@ -134,6 +156,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       logger,
       contexts,
       positron,
+      correlation,
       stop: runCleanup,
     };
   } catch (err) {

@@ -6,6 +6,7 @@ import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
 import type { AccessControl, CommandInfo, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
 import type { RouteTable } from './routes.js';
+import type { Correlation } from '../correlation/service.js';
 
 export interface CoreServices {
   db: Db;
@@ -17,6 +18,7 @@ export interface CoreServices {
   routes: RouteTable;
   env: Env;
   positron: PositronApi;
+  correlation: Correlation;
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -44,5 +46,6 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     commands: () => catalog,
     secret: (name) => readSecret(core.env, name),
     positron: core.positron,
+    correlation: core.correlation,
   };
 }

@@ -266,6 +266,8 @@ export interface PluginContext<C> {
   /** Every command registered by every plugin, for help listings. */
   commands(): readonly CommandInfo[];
   positron: PositronApi;
+  /** Signals, rules and alerts (src/correlation/service.ts): alert cards subscribe to `events`. */
+  correlation: import('../correlation/service.js').Correlation;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
 }

@@ -12,7 +12,9 @@ import type { PositronConfig } from './config.js';
 export type Caller =
   | { kind: 'slack'; userId: string }
   | { kind: 'api'; key: string; groups: readonly string[] }
-  | { kind: 'cli'; user: string };
+  | { kind: 'cli'; user: string }
+  /** taser itself, e.g. signal enrichment: configured by the operator, so not subject to the ACL. */
+  | { kind: 'system'; name: string };
 
 export class AccessDeniedError extends Error {
   override readonly name = 'AccessDeniedError';
@@ -54,7 +56,16 @@ export const AUDIT_COLLECTION = 'positron_audit';
 export const CACHE_COLLECTION = 'positron_cache';
 
 function callerId(caller: Caller): string {
-  return caller.kind === 'slack' ? `slack:${caller.userId}` : caller.kind === 'api' ? `api:${caller.key}` : `cli:${caller.user}`;
+  switch (caller.kind) {
+    case 'slack':
+      return `slack:${caller.userId}`;
+    case 'api':
+      return `api:${caller.key}`;
+    case 'cli':
+      return `cli:${caller.user}`;
+    case 'system':
+      return `system:${caller.name}`;
+  }
 }
 
 export class Positron {
@@ -92,7 +103,8 @@ export class Positron {
   async mayRun(caller: Caller, query: string): Promise<boolean> {
     const groups = this.config.acl[query];
     if (!groups) return !this.config.sensitive.includes(query);
-    if (caller.kind === 'cli') return true; // the operator on the server already holds every secret
+    // The operator on the server already holds every secret; taser's own enrichment is configured by them.
+    if (caller.kind === 'cli' || caller.kind === 'system') return true;
     if (caller.kind === 'api') return groups.some((g) => caller.groups.includes(g));
     return this.access.isMember(caller.userId, groups);
   }

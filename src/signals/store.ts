@@ -13,7 +13,7 @@ export interface StoredSignal {
   signal: Signal;
   occurredAt: Date;
   receivedAt: Date;
-  /** Normalized `field=value` pairs, for search by artifact value. */
+  /** Normalized `field=value` pairs and bare values, for search by artifact value (with or without its field). */
   artifactValues: string[];
   /** False until the correlation engine has seen the signal; a sweeper job finishes what a crash left. */
   correlated: boolean;
@@ -23,12 +23,12 @@ export function signalKey(signal: Pick<Signal, 'source' | 'id'>): string {
   return `${signal.source}/${signal.id}`;
 }
 
-export function artifactValuesOf(signal: Signal): string[] {
-  const values: string[] = [];
+export function artifactValuesOf(signal: Pick<Signal, 'artifacts'>): string[] {
+  const values = new Set<string>();
   for (const [field, value] of Object.entries(signal.artifacts)) {
-    for (const v of normalizeValues(value)) values.push(`${field}=${v}`);
+    for (const v of normalizeValues(value)) values.add(`${field}=${v}`).add(v);
   }
-  return values;
+  return [...values];
 }
 
 export class SignalStore {
@@ -118,7 +118,7 @@ export class SignalStore {
 }
 
 export interface SignalQuery {
-  /** `field=value`, normalized like grouping values. */
+  /** `field=value` or a bare value, normalized like grouping values. */
   artifact?: string;
   type?: string;
   source?: string;

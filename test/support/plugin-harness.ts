@@ -9,6 +9,7 @@ import type { PluginContext, Scheduler } from '../../src/plugins/types.js';
 import type { RouteTable } from '../../src/plugins/routes.js';
 import { loadTemplates } from '../../src/blocks/templates.js';
 import { BLOCKS_DIR } from '../../src/app/paths.js';
+import { buildCorrelation, type Correlation } from '../../src/correlation/service.js';
 
 const noScheduler: Scheduler = {
   now: async () => {
@@ -38,6 +39,15 @@ export async function loadPluginForTest(
   const def = await importPlugin(folder);
   const loaded = await loadPlugins({ folders: [folder], settings: { [def.namespace]: { ...settings, enabled: true } } });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const positron = {
+    run: async () => {
+      throw new Error('no Positron in this test harness');
+    },
+    allowedQueries: async () => [],
+  };
+  const correlation = options.db
+    ? buildCorrelation({ db: options.db, logger, positron, enrichment: [] })
+    : (new Proxy({}, { get: () => { throw new Error('this test gave the plugin no database'); } }) as Correlation);
   const ctx = createPluginContext(def.namespace, loaded.plugins[0]!.config, {
     db: options.db ?? (new Proxy({}, { get: () => { throw new Error('this test gave the plugin no database'); } }) as Db),
     slack: options.slack ?? new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/api/', retryConfig: { retries: 0 } }),
@@ -47,12 +57,8 @@ export async function loadPluginForTest(
     logger,
     routes: loaded.routes,
     env: options.env ?? {},
-    positron: {
-      run: async () => {
-        throw new Error('no Positron in this test harness');
-      },
-      allowedQueries: async () => [],
-    },
+    positron,
+    correlation,
   });
   return { namespace: def.namespace, routes: loaded.routes, ctx };
 }

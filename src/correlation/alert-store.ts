@@ -1,0 +1,131 @@
+// Alerts in MongoDB. An alert's _id is derived from (rule version, group, episode), so two replicas that both
+// decide to open the same episode write the same _id and the unique index lets exactly one of them in.
+// Human status (open, acknowledged, snoozed, closed) is separate from `active`: whether the engine may still
+// append signals to it (SEMANTICS.md keepAlive / maxDuration).
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Collection, Db, Filter } from 'mongodb';
+import { SEVERITIES, type Severity } from '../signals/signal.js';
+
+export const ALERTS_COLLECTION = 'alerts';
+export const ALERT_STATUSES = ['open', 'acknowledged', 'snoozed', 'closed'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export interface AlertHistoryEntry {
+  at: Date;
+  kind: 'created' | 'appended' | 'acknowledged' | 'snoozed' | 'closed' | 'reopened' | 'ended';
+  /** Slack user id (or "api:<key>") of a person's action. */
+  by?: string;
+  /** Signal keys appended. */
+  signals?: string[];
+  note?: string;
+}
+
+export interface StoredAlert {
+  _id: string;
+  ruleId: string;
+  ruleVersion: number;
+  ruleName?: string;
+  template?: string;
+  /** The normalized groupBy values. */
+  group: Record<string, string>;
+  episode: number;
+  /** Held signals as `source/id` keys, in event-time order. */
+  signals: string[];
+  signalCount: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  /** The rule's severity raised to the highest held signal's. */
+  severity: Severity;
+  severityRank: number;
+  team?: string;
+  status: AlertStatus;
+  /** True while the engine may append signals (the episode is not over). */
+  active: boolean;
+  /** `field=value` and bare `value` of every held signal's artifacts (normalized), for search. */
+  artifacts: string[];
+  /** A link to the source tool (the first held signal that has one). */
+  link?: string;
+  history: AlertHistoryEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function alertId(ruleKey: string, groupKey: string, episode: number): string {
+  return createHash('sha256').update(`${ruleKey}\u0000${groupKey}\u0000${episode}`).digest('hex').slice(0, 24);
+}
+
+export function severityOfRank(rank: number): Severity {
+  return SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, rank))]!;
+}
+
+export interface AlertQuery {
+  rule?: string;
+  status?: AlertStatus;
+  team?: string;
+  since?: Date;
+  until?: Date;
+  /** `field=value` or a bare value, normalized like grouping values. */
+  artifact?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AlertEventMap {
+  created: [StoredAlert];
+  /** The alert after new signals were appended (or its episode ended). */
+  updated: [StoredAlert, { appended: string[] }];
+}
+
+/** In-process alert events; the alert-card layer subscribes. Listener errors are the listener's to handle. */
+export class AlertEvents extends EventEmitter<AlertEventMap> {}
+
+export class AlertStore {
+  readonly collection: Collection<StoredAlert>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<StoredAlert>(ALERTS_COLLECTION);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndexes([
+      { key: { firstSeen: -1 }, name: 'firstSeen' },
+      { key: { ruleId: 1, firstSeen: -1 }, name: 'rule' },
+      { key: { status: 1, firstSeen: -1 }, name: 'status' },
+      { key: { team: 1, firstSeen: -1 }, name: 'team' },
+      { key: { artifacts: 1, firstSeen: -1 }, name: 'artifacts' },
+    ]);
+  }
+
+  get(id: string): Promise<StoredAlert | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  async search(query: AlertQuery): Promise<{ alerts: StoredAlert[]; next?: string }> {
+    const filter: Filter<StoredAlert> = {};
+    if (query.rule) filter.ruleId = query.rule;
+    if (query.status) filter.status = query.status;
+    if (query.team) filter.team = query.team;
+    if (query.artifact) filter.artifacts = query.artifact;
+    const time: Record<string, Date> = {};
+    if (query.since) time.$gte = query.since;
+    if (query.until) time.$lte = query.until;
+    // An alert is in a time range when it overlaps it.
+    if (time.$gte) filter.lastSeen = { $gte: time.$gte };
+    if (time.$lte) filter.firstSeen = { $lte: time.$lte };
+    const skip = query.cursor ? Number(query.cursor) : 0;
+    const docs = await this.collection.find(filter).sort({ firstSeen: -1, _id: 1 }).skip(skip).limit(query.limit + 1).toArray();
+    return { alerts: docs.slice(0, query.limit), next: docs.length > query.limit ? String(skip + query.limit) : undefined };
+  }
+
+  /** A person's status change, recorded in the history; returns the alert after the change. */
+  async setStatus(id: string, status: AlertStatus, by: string, note?: string, extra: Record<string, unknown> = {}): Promise<StoredAlert | null> {
+    const now = new Date();
+    const kind = status === 'open' ? 'reopened' : status;
+    return this.collection.findOneAndUpdate(
+      { _id: id },
+      { $set: { status, updatedAt: now, ...extra }, $push: { history: { at: now, kind, by, ...(note ? { note } : {}) } } },
+      { returnDocument: 'after' },
+    );
+  }
+}

@@ -1,0 +1,248 @@
+// Live correlation: the same step function as the simulator (engine.ts stepGroup), with each (rule version,
+// group) state kept in MongoDB so every replica sees it. A batch of stored signals is stepped per group in
+// memory, then each group's state is written back with an optimistic version check; a group another writer
+// changed meanwhile is re-read and stepped again. Alert creation has its own arbiter: an alert's _id is
+// derived from (rule version, group, episode) and unique, so one episode is one alert whatever races.
+import type { Collection, Db } from 'mongodb';
+import type { Logger } from '../app/logger.js';
+import { severityRank, type Signal } from '../signals/signal.js';
+import { artifactValuesOf, signalKey, type SignalStore } from '../signals/store.js';
+import { isDuplicateKeyError } from '../store/mongo.js';
+import { emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type FreeSignal, type GroupState, type OpenAlert, type StepEvent } from './engine.js';
+import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type AlertStore, type StoredAlert } from './alert-store.js';
+import type { ActiveRule, RuleStore } from './rule-store.js';
+
+export const STATE_COLLECTION = 'correlation_state';
+
+interface StateDoc {
+  /** `${ruleKey}\u0001${group joined by \u0001}` */
+  _id: string;
+  ruleKey: string;
+  group: string[];
+  /** Optimistic concurrency: every write bumps it; a write that finds another version lost a race. */
+  v: number;
+  state: GroupState;
+  updatedAt: Date;
+}
+
+interface GroupWork {
+  id: string;
+  active: ActiveRule;
+  group: string[];
+  items: FreeSignal[];
+}
+
+const MAX_ATTEMPTS = 8;
+const WRITE_CONCURRENCY = 32;
+const SEP = '\u0001';
+
+// Ties in event time are broken by arrival order: a process-wide counter that starts at the clock, so later
+// batches (and, roughly, later processes) come after earlier ones.
+let nextSeq = Date.now() * 1000;
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  });
+  await Promise.all(workers);
+}
+
+/** A signal already in the group's state (a redelivery after a crash between stepping and marking). */
+function alreadyStepped(state: GroupState, key: string): boolean {
+  return state.free.some((f) => f.id === key) || (state.open?.signals.some((h) => h.id === key) ?? false);
+}
+
+export class LiveCorrelator {
+  private readonly states: Collection<StateDoc>;
+
+  constructor(
+    db: Db,
+    private readonly deps: { rules: RuleStore; alerts: AlertStore; signals: SignalStore; events: AlertEvents; logger: Logger },
+  ) {
+    this.states = db.collection<StateDoc>(STATE_COLLECTION);
+  }
+
+  /** Correlates stored signals against every enabled rule. Throws if MongoDB fails (the sweeper retries). */
+  async correlate(signals: Signal[]): Promise<void> {
+    const rules = await this.deps.rules.active();
+    if (!rules.length || !signals.length) return;
+    const byKey = new Map(signals.map((s) => [signalKey(s), s]));
+    const prepared = signals
+      .map((s) => prepareSignal({ ...s, id: signalKey(s) }, nextSeq++))
+      .sort((a, b) => a.t - b.t || a.seq - b.seq);
+
+    let work = new Map<string, GroupWork>();
+    for (const s of prepared) {
+      for (const active of rules) {
+        const mask = matchMask(active.compiled, s);
+        if (mask === 0) continue;
+        for (const group of groupKeys(active.compiled, s)) {
+          const id = `${active.compiled.key}${SEP}${group.join(SEP)}`;
+          let entry = work.get(id);
+          if (!entry) work.set(id, (entry = { id, active, group, items: [] }));
+          entry.items.push({ id: s.id, t: s.t, seq: s.seq, mask });
+        }
+      }
+    }
+
+    for (let attempt = 1; work.size > 0; attempt++) {
+      if (attempt > MAX_ATTEMPTS) throw new Error(`correlation state kept changing under this writer for ${work.size} groups; the sweeper will retry`);
+      const lost = new Map<string, GroupWork>();
+      const docs = new Map((await this.states.find({ _id: { $in: [...work.keys()] } }).toArray()).map((d) => [d._id, d]));
+      await inParallel([...work.values()], WRITE_CONCURRENCY, async (entry) => {
+        const won = await this.stepAndWrite(entry, docs.get(entry.id), byKey);
+        if (!won) lost.set(entry.id, entry);
+      });
+      work = lost;
+    }
+  }
+
+  /** Steps one group and writes it; false when another writer changed the group first. */
+  private async stepAndWrite(entry: GroupWork, doc: StateDoc | undefined, byKey: Map<string, Signal>): Promise<boolean> {
+    const state = doc?.state ?? emptyGroupState();
+    const events: StepEvent[] = [];
+    let stepped = 0;
+    for (const item of entry.items) {
+      if (alreadyStepped(state, item.id)) continue;
+      stepGroup(entry.active.compiled, state, item, events);
+      stepped++;
+    }
+    if (stepped === 0) return true;
+    const now = new Date();
+    try {
+      if (!doc) {
+        await this.states.insertOne({ _id: entry.id, ruleKey: entry.active.compiled.key, group: entry.group, v: 1, state, updatedAt: now });
+      } else {
+        const result = await this.states.updateOne({ _id: entry.id, v: doc.v }, { $set: { v: doc.v + 1, state, updatedAt: now } });
+        if (result.matchedCount === 0) return false;
+      }
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+    await this.applyEvents(entry, events, byKey);
+    return true;
+  }
+
+  /** Writes what the step did to the alerts: the last state of each touched episode, idempotently. */
+  private async applyEvents(entry: GroupWork, events: StepEvent[], byKey: Map<string, Signal>): Promise<void> {
+    const touched = new Map<number, { alert: OpenAlert; opened: boolean; ended: boolean; appended: string[] }>();
+    for (const e of events) {
+      const t = touched.get(e.alert.episode) ?? { alert: e.alert, opened: false, ended: false, appended: [] };
+      if (e.kind === 'opened') t.opened = true;
+      if (e.kind === 'closed') t.ended = true;
+      if (e.kind === 'appended') t.appended.push(e.signal.id);
+      touched.set(e.alert.episode, t);
+    }
+    for (const { alert, opened, ended, appended } of touched.values()) {
+      const id = alertId(entry.active.compiled.key, entry.group.join(SEP), alert.episode);
+      const keys = alert.signals.map((h) => h.id);
+      if (opened) await this.createAlert(id, entry, alert, keys, byKey, ended);
+      else await this.updateAlert(id, alert, keys, appended, byKey, ended);
+    }
+  }
+
+  /** Held signals that are not in this batch (free signals from earlier batches) come from the store. */
+  private async loadSignals(keys: string[], byKey: Map<string, Signal>): Promise<Signal[]> {
+    const missing = keys.filter((k) => !byKey.has(k));
+    const stored = missing.length ? await this.deps.signals.collection.find({ _id: { $in: missing } }).toArray() : [];
+    const found = new Map(stored.map((d) => [d._id, d.signal]));
+    return keys.map((k) => byKey.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
+  }
+
+  private async createAlert(id: string, entry: GroupWork, alert: OpenAlert, keys: string[], byKey: Map<string, Signal>, ended: boolean): Promise<void> {
+    const { rule, version } = entry.active;
+    const held = await this.loadSignals(keys, byKey);
+    const rank = Math.max(severityRank(rule.severity), ...held.map((s) => (s.severity ? severityRank(s.severity) : 0)));
+    const now = new Date();
+    const doc: StoredAlert = {
+      _id: id,
+      ruleId: rule.id,
+      ruleVersion: version,
+      ...(rule.name ? { ruleName: rule.name } : {}),
+      ...(rule.template ? { template: rule.template } : {}),
+      group: Object.fromEntries(rule.groupBy.map((field, i) => [field, entry.group[i]!])),
+      episode: alert.episode,
+      signals: keys,
+      signalCount: keys.length,
+      firstSeen: new Date(Math.floor(alert.firstSeen / 1000)),
+      lastSeen: new Date(Math.floor(alert.lastSeen / 1000)),
+      severity: severityOfRank(rank),
+      severityRank: rank,
+      ...teamOf(rule.team, held),
+      status: 'open',
+      active: !ended,
+      artifacts: [...new Set(held.flatMap((s) => artifactValuesOf(s)))],
+      ...linkOf(held),
+      history: [{ at: now, kind: 'created', signals: keys }],
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.deps.alerts.collection.insertOne(doc);
+    } catch (err) {
+      // The same episode was already stored (a retry after a crash, or a racing writer): one alert, not two.
+      if (isDuplicateKeyError(err)) return;
+      throw err;
+    }
+    this.deps.logger.info({ alert: id, rule: rule.id, group: doc.group, signals: keys.length }, 'alert created');
+    this.deps.events.emit('created', doc);
+  }
+
+  private async updateAlert(id: string, alert: OpenAlert, keys: string[], appended: string[], byKey: Map<string, Signal>, ended: boolean): Promise<void> {
+    const added = await this.loadSignals(appended, byKey);
+    const rank = Math.max(0, ...added.map((s) => (s.severity ? severityRank(s.severity) : 0)));
+    const now = new Date();
+    const history: AlertHistoryEntry[] = [];
+    if (appended.length) history.push({ at: now, kind: 'appended', signals: appended });
+    if (ended) history.push({ at: now, kind: 'ended' });
+    const updated = await this.deps.alerts.collection.findOneAndUpdate(
+      { _id: id },
+      {
+        $set: {
+          signals: keys,
+          signalCount: keys.length,
+          firstSeen: new Date(Math.floor(alert.firstSeen / 1000)),
+          lastSeen: new Date(Math.floor(alert.lastSeen / 1000)),
+          active: !ended,
+          updatedAt: now,
+        },
+        $max: { severityRank: rank },
+        $addToSet: { artifacts: { $each: [...new Set(added.flatMap((s) => artifactValuesOf(s)))] } },
+        $push: { history: { $each: history } },
+      },
+      { returnDocument: 'after' },
+    );
+    if (!updated) {
+      this.deps.logger.error({ alert: id }, 'an alert the correlation state holds is missing from the alerts collection');
+      return;
+    }
+    if (updated.severity !== severityOfRank(updated.severityRank)) {
+      updated.severity = severityOfRank(updated.severityRank);
+      await this.deps.alerts.collection.updateOne({ _id: id }, { $set: { severity: updated.severity } });
+    }
+    this.deps.events.emit('updated', updated, { appended });
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.states.createIndexes([{ key: { ruleKey: 1 }, name: 'ruleKey' }]);
+  }
+}
+
+/** The rule's team, else a `Team:<name>` tag on a held signal. */
+function teamOf(ruleTeam: string | undefined, held: Signal[]): { team?: string } {
+  if (ruleTeam) return { team: ruleTeam };
+  for (const s of held) {
+    for (const tag of s.tags ?? []) {
+      const m = /^team:\s*(.+)$/i.exec(tag);
+      if (m) return { team: m[1]!.trim().toLowerCase() };
+    }
+  }
+  return {};
+}
+
+function linkOf(held: Signal[]): { link?: string } {
+  const link = held.find((s) => s.link)?.link;
+  return link ? { link } : {};
+}

@@ -1,0 +1,49 @@
+// The signal pipeline as one service: store -> (enrich) -> correlate -> alerts. Built once per process by the
+// core, so the bot, the HTTP API, plugins (through their context) and CLI commands share it.
+import type { Db } from 'mongodb';
+import type { Logger } from '../app/logger.js';
+import type { PositronApi } from '../plugins/types.js';
+import { Enricher, type EnrichmentRule } from '../signals/enrich.js';
+import { Ingestor } from '../signals/ingest.js';
+import { SignalStore } from '../signals/store.js';
+import { AlertEvents, AlertStore } from './alert-store.js';
+import { LiveCorrelator } from './live.js';
+import { RuleStore } from './rule-store.js';
+
+export interface Correlation {
+  signals: SignalStore;
+  rules: RuleStore;
+  alerts: AlertStore;
+  /** `created` and `updated`, for the alert cards. */
+  events: AlertEvents;
+  live: LiveCorrelator;
+  enricher: Enricher;
+  ingestor: Ingestor;
+  ensureIndexes(): Promise<void>;
+}
+
+export function buildCorrelation(deps: { db: Db; logger: Logger; positron: PositronApi; enrichment: EnrichmentRule[] }): Correlation {
+  const { db, logger } = deps;
+  const signals = new SignalStore(db);
+  const rules = new RuleStore(db);
+  const alerts = new AlertStore(db);
+  const events = new AlertEvents();
+  const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger });
+  const enricher = new Enricher(deps.enrichment, { positron: deps.positron, store: signals, logger });
+  const ingestor = new Ingestor(signals, logger, async (stored) => {
+    await enricher.enrich(stored);
+    await live.correlate(stored);
+  });
+  return {
+    signals,
+    rules,
+    alerts,
+    events,
+    live,
+    enricher,
+    ingestor,
+    async ensureIndexes() {
+      await Promise.all([signals.ensureIndexes(), rules.ensureIndexes(), alerts.ensureIndexes(), live.ensureIndexes()]);
+    },
+  };
+}
