@@ -62,6 +62,7 @@ export function buildCore(deps: {
         env: config.env,
         positron: positronApi,
         correlation,
+        channels: config.file.channels,
       }),
     );
   }

@@ -135,6 +135,13 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       http.route('POST', '/slack/events', (req, res) => listener(req, res));
     }
 
+    for (const { namespace, def: start } of plugins.routes.starters) {
+      try {
+        await start(contexts.get(namespace)!);
+      } catch (err) {
+        throw new ConfigError([`plugin "${namespace}": its start hook failed: ${(err as Error).message}`]);
+      }
+    }
     await jobs.start();
     cleanup.push(async () => jobs.drain(DRAIN_MS));
     const address = await http.listen(config.port, config.host);

@@ -19,6 +19,7 @@ export interface CoreServices {
   env: Env;
   positron: PositronApi;
   correlation: Correlation;
+  channels: PluginContext<unknown>['channels'];
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -47,5 +48,6 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     secret: (name) => readSecret(core.env, name),
     positron: core.positron,
     correlation: core.correlation,
+    channels: core.channels,
   };
 }

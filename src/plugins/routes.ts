@@ -1,7 +1,7 @@
 // The route table: everything every plugin registered, namespaced. Built once at load; refuses duplicates.
 import { z } from 'zod';
 import type {
-  ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginRegistrar,
+  ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginContext, PluginRegistrar,
   QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef,
 } from './types.js';
 
@@ -30,10 +30,12 @@ export interface RouteTable {
   /** Positron providers by provider id (`namespace:name`). */
   providers: Map<string, Owned<QueryProviderDefinition<unknown, unknown, unknown>>>;
   templateDirs: Owned<string>[];
+  /** Run once the process is up (contexts, jobs and HTTP ready): subscriptions to core events. */
+  starters: Owned<(ctx: PluginContext<unknown>) => Promise<void> | void>[];
 }
 
 export function emptyRouteTable(): RouteTable {
-  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [] };
+  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [], starters: [] };
 }
 
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -139,6 +141,9 @@ export function createRegistrar<C>(table: RouteTable, namespace: string, folder:
     },
     templates(dir) {
       table.templateDirs.push(own(dir));
+    },
+    onStart(handler) {
+      table.starters.push(own(handler as (ctx: PluginContext<unknown>) => Promise<void> | void));
     },
   };
 }

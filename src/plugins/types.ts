@@ -203,6 +203,11 @@ export interface PluginRegistrar<C> {
   source(def: SourceDefinition<C>): void;
   /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
   templates(dir: string): void;
+  /**
+   * Runs once the process is up, with the plugin's context: subscribe to core events here (e.g.
+   * `ctx.correlation.events.on('created', ...)`). A throwing hook stops start-up, naming the plugin.
+   */
+  onStart(handler: (ctx: PluginContext<C>) => Promise<void> | void): void;
 }
 
 export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
@@ -266,6 +271,8 @@ export interface PluginContext<C> {
   /** Every command registered by every plugin, for help listings. */
   commands(): readonly CommandInfo[];
   positron: PositronApi;
+  /** Channel routing from the config file: `default`, `admin`, and a channel per team. */
+  channels: { default?: string; admin?: string; teams: Record<string, string> };
   /** Signals, rules and alerts (src/correlation/service.ts): alert cards subscribe to `events`. */
   correlation: import('../correlation/service.js').Correlation;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */

@@ -33,7 +33,7 @@ export interface LoadedTestPlugin {
 export async function loadPluginForTest(
   folder: string,
   settings: Record<string, unknown>,
-  options: { db?: Db; slack?: WebClient; env?: Record<string, string> } = {},
+  options: { db?: Db; slack?: WebClient; env?: Record<string, string>; channels?: { default?: string; admin?: string; teams: Record<string, string> } } = {},
 ): Promise<LoadedTestPlugin> {
   const { importPlugin } = await import('../../src/plugins/loader.js');
   const def = await importPlugin(folder);
@@ -59,6 +59,7 @@ export async function loadPluginForTest(
     env: options.env ?? {},
     positron,
     correlation,
+    channels: options.channels ?? { teams: {} },
   });
   return { namespace: def.namespace, routes: loaded.routes, ctx };
 }
