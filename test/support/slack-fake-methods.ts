@@ -173,6 +173,15 @@ export const methods: Record<string, Method> = {
     return { user: userObject(fake, user.id) };
   },
 
+  // The profile with custom fields (`fields: { Xf...: { value, alt } }`, seeded through FakeUser.profile.fields);
+  // without `user`, the caller's own profile (the bot's, with a bot token).
+  'users.profile.get': (fake, args) => {
+    const id = str(args.user) ?? fake.botUserId;
+    if (!fake.users.has(id)) return { error: 'user_not_found' };
+    const { profile } = userObject(fake, id);
+    return { profile: { title: '', ...profile, fields: (profile as { fields?: unknown }).fields ?? {} } };
+  },
+
   'usergroups.users.list': (fake, args) => {
     const group = fake.usergroups.get(str(args.usergroup) ?? '');
     if (!group) return { error: 'no_such_subteam' };

@@ -1,0 +1,44 @@
+// PagerDuty: answers ONCALL_FOR_TEAM from the REST API's GET /oncalls. client.ts also has the Events API v2
+// trigger for a later pager; nothing calls it yet.
+import { definePlugin } from '../../src/plugins/define.js';
+import { ONCALL_FOR_TEAM } from '../../src/positron/query-types.js';
+import { PagerDutyClient, type Oncall } from './client.js';
+import { findTeam, pagerDutyConfig } from './config.js';
+import { oncallAnswers } from './oncall-answers.js';
+
+export default definePlugin({
+  namespace: 'pagerduty',
+  description: 'Who is on call for a team, from PagerDuty',
+  config: pagerDutyConfig,
+  enabledByDefault: false,
+  exampleConfig: {
+    tokenEnv: 'PAGERDUTY_TOKEN',
+    teams: { appsec: { escalationPolicyIds: ['PT20YPA'] }, netsec: { scheduleIds: ['PI7DH85'] } },
+  },
+  setup(plugin) {
+    plugin.query({
+      type: ONCALL_FOR_TEAM,
+      name: 'oncall',
+      async answer({ team }, { signal, ctx }) {
+        const targets = findTeam(ctx.config, team);
+        if (!targets) return [];
+        const token = ctx.secret(ctx.config.tokenEnv);
+        if (!token) throw new Error(`PagerDuty API key missing: set the environment variable ${ctx.config.tokenEnv}`);
+        const client = new PagerDutyClient({ apiUrl: ctx.config.apiUrl, token });
+        const common = { includeUsers: true, earliest: true };
+        // PagerDuty combines different filters with AND; a team's policies and schedules are OR: ask apart.
+        const lists = await Promise.all([
+          targets.escalationPolicyIds.length ? client.listOncalls({ ...common, escalationPolicyIds: targets.escalationPolicyIds }, signal) : undefined,
+          targets.scheduleIds.length ? client.listOncalls({ ...common, scheduleIds: targets.scheduleIds }, signal) : undefined,
+        ]);
+        const oncalls: Oncall[] = [];
+        for (const list of lists) {
+          if (!list) continue;
+          if (list.truncated) ctx.logger.warn({ team }, 'PagerDuty has more on-calls than its 10,000-item window: the answer may be incomplete');
+          oncalls.push(...list.oncalls);
+        }
+        return oncallAnswers(oncalls);
+      },
+    });
+  },
+});
