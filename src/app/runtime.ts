@@ -127,7 +127,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     });
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
-    mountCorrelationRoutes(http, { correlation, keys: apiKeys, admins: config.file.correlation.admins, logger });
+    mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
     if (slack.requestListener) {

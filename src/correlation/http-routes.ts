@@ -94,7 +94,7 @@ function parseQuery<T extends z.ZodType>(req: IncomingMessage, schema: T): { ok:
 
 export function mountCorrelationRoutes(
   http: HttpServer,
-  deps: { correlation: Correlation; keys: ApiKey[]; admins: readonly string[]; logger: Logger },
+  deps: { correlation: Correlation; keys: ApiKey[]; logger: Logger },
 ): void {
   const { correlation, logger } = deps;
 
@@ -141,7 +141,7 @@ export function mountCorrelationRoutes(
 
   for (const action of ['enable', 'disable'] as const) {
     http.route('POST', `/api/v1/rules/:id/${action}`, authed(async (_req, res, params, key) => {
-      if (!key.groups.some((g) => deps.admins.includes(g))) {
+      if (!key.groups.some((g) => correlation.admins.includes(g))) {
         logger.warn({ audit: 'rule_switch_denied', key: key.name, rule: params.id, action }, 'rule switch refused');
         return sendJson(res, 403, { error: 'forbidden', message: `only keys in a correlation.admins group may ${action} rules` });
       }

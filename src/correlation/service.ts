@@ -19,10 +19,12 @@ export interface Correlation {
   live: LiveCorrelator;
   enricher: Enricher;
   ingestor: Ingestor;
+  /** ACL groups that may enable and disable rules (config `correlation.admins`). */
+  admins: readonly string[];
   ensureIndexes(): Promise<void>;
 }
 
-export function buildCorrelation(deps: { db: Db; logger: Logger; positron: PositronApi; enrichment: EnrichmentRule[] }): Correlation {
+export function buildCorrelation(deps: { db: Db; logger: Logger; positron: PositronApi; enrichment: EnrichmentRule[]; admins?: readonly string[] }): Correlation {
   const { db, logger } = deps;
   const signals = new SignalStore(db);
   const rules = new RuleStore(db);
@@ -42,6 +44,7 @@ export function buildCorrelation(deps: { db: Db; logger: Logger; positron: Posit
     live,
     enricher,
     ingestor,
+    admins: deps.admins ?? [],
     async ensureIndexes() {
       await Promise.all([signals.ensureIndexes(), rules.ensureIndexes(), alerts.ensureIndexes(), live.ensureIndexes()]);
     },
