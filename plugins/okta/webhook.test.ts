@@ -1,0 +1,39 @@
+// The okta source through the real route: an Okta Event Hook delivery POSTed to /signals/okta with the
+// bearer token the source is configured with is stored before the 202.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { startTestApp, type TestApp } from '../../test/support/app.js';
+
+const hook = readFileSync(new URL('../../../shared/fixtures/vendor-samples/okta/okta-docs-event-hook-user.session.start-success.json', import.meta.url));
+
+describe('okta webhook', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      file: { plugins: { okta: { enabled: true } }, sources: { okta: { auth: { type: 'bearer', tokenEnv: 'OKTA_HOOK_TOKEN' } } } },
+      env: { OKTA_HOOK_TOKEN: 'okta-hook-secret' },
+    });
+  });
+  afterAll(async () => t?.stop());
+
+  it('stores the Event Hook delivery as an sso_login signal and answers 202', async () => {
+    const post = (token: string) =>
+      fetch(`${t.taser.url}/signals/okta`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: hook });
+    expect((await post('wrong')).status).toBe(401);
+
+    const res = await post('okta-hook-secret');
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
+    const stored = await t.taser.database.db.collection('signals').findOne({ _id: 'okta/f1d0b993-cc19-11ed-a688-db22c99ef6c4:user.session.start' as never });
+    expect(stored?.signal).toMatchObject({
+      source: 'okta',
+      type: 'sso_login',
+      severity: 'info',
+      artifacts: { username: 'admin@okta.com', src_ip: '142.126.158.61', geo_country: 'Canada', geo_city: 'Toronto' },
+    });
+    expect(stored?.occurredAt).toEqual(new Date('2023-03-26T21:05:32.159Z'));
+
+    // Okta retries a delivery it thinks failed: the same event again is a duplicate.
+    expect(await (await post('okta-hook-secret')).json()).toEqual({ accepted: 0, duplicates: 1 });
+  });
+});
