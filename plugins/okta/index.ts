@@ -20,6 +20,11 @@ export default definePlugin({
     plugin.source({
       name: OKTA_SOURCE,
       map: mapOktaBody,
+      // Okta verifies a new Event Hook once: GET with X-Okta-Verification-Challenge, echoed as {verification}.
+      handshake({ headers }) {
+        const challenge = headers['x-okta-verification-challenge'];
+        return typeof challenge === 'string' && challenge ? { verification: challenge } : undefined;
+      },
       poller: poll
         ? {
             every: poll.every,

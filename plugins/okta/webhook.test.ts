@@ -36,4 +36,13 @@ describe('okta webhook', () => {
     // Okta retries a delivery it thinks failed: the same event again is a duplicate.
     expect(await (await post('okta-hook-secret')).json()).toEqual({ accepted: 0, duplicates: 1 });
   });
+  it('answers the one-time Event Hook verification only for an authenticated request', async () => {
+    const verify = (token: string, challenge?: string) =>
+      fetch(`${t.taser.url}/signals/okta`, { headers: { authorization: `Bearer ${token}`, ...(challenge ? { 'x-okta-verification-challenge': challenge } : {}) } });
+    expect((await verify('wrong', 'abc')).status).toBe(401);
+    expect((await verify('okta-hook-secret')).status).toBe(404);
+    const ok = await verify('okta-hook-secret', 'pN7aF1gS5tYGlNiN0zTGo3zmbZzEpwkAbIzb1NgJ');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ verification: 'pN7aF1gS5tYGlNiN0zTGo3zmbZzEpwkAbIzb1NgJ' });
+  });
 });

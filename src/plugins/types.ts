@@ -171,6 +171,12 @@ export interface SourceDefinition<C> {
   map(body: unknown): MappedSignal[];
   /** A poller turns the source into a polled one, run as an Agenda job with a persisted cursor. */
   poller?: PollerDefinition<C>;
+  /**
+   * Answers the vendor's one-time verification GET on the webhook URL (e.g. Okta's
+   * X-Okta-Verification-Challenge), after the request is authenticated like a POST. Returns the JSON body to
+   * send, or undefined when the request is not a handshake (404).
+   */
+  handshake?(request: { headers: Record<string, string | string[] | undefined>; query: URLSearchParams }): unknown;
 }
 
 // ---------------------------------------------------------------- Positron providers

@@ -41,6 +41,23 @@ export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { 
 
 export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger }): void {
   const { routes, auth, ingestor, logger } = deps;
+
+  // A vendor's verification request on the webhook URL: authenticated like a POST (with an empty body).
+  http.route('GET', '/signals/:source', (req: IncomingMessage, res: ServerResponse, params) => {
+    const name = params.source!;
+    const source = routes.sources.get(name);
+    if (!source?.def.handshake) return sendJson(res, 404, { error: 'not_found', message: `no webhook handshake for "${name}"` });
+    const sourceAuth = auth.get(name);
+    const verdict = sourceAuth ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, Buffer.alloc(0)) : { ok: false as const, reason: 'no authentication configured for this source' };
+    if (!verdict.ok) {
+      logger.warn({ source: name, reason: verdict.reason, remote: req.socket.remoteAddress }, 'signal webhook handshake refused: unauthenticated');
+      return sendJson(res, 401, { error: 'unauthenticated', message: verdict.reason });
+    }
+    const answer = source.def.handshake({ headers: req.headers, query: new URL(req.url ?? '/', 'http://localhost').searchParams });
+    if (answer === undefined) return sendJson(res, 404, { error: 'not_found', message: 'not a handshake request' });
+    logger.info({ source: name }, 'signal webhook handshake answered');
+    sendJson(res, 200, answer);
+  });
   http.route('POST', '/signals/:source', async (req: IncomingMessage, res: ServerResponse, params) => {
     const name = params.source!;
     const source = routes.sources.get(name);
