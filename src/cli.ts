@@ -65,6 +65,26 @@ program
     );
   });
 
+program
+  .command('preview')
+  .description(
+    'Show the alert cards a rules file would post for a signals file: runs the simulator, renders each card with the bot\'s ' +
+      'templates and prints a Block Kit Builder link per card. Bad rules or lines: as simulate (exit 1).',
+  )
+  .requiredOption('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
+  .requiredOption('--signals <file>', 'signals, one JSON object per line')
+  .option('--json', 'print a JSON array of {rule, group, firstSeen, lastSeen, signals, message: {text, blocks}}')
+  .action(async (opts: { rules: string; signals: string; json?: boolean }) => {
+    const { runPreviewCommand } = await import('./alerts/preview.js');
+    process.exitCode = await runPreviewCommand(
+      { rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) },
+      {
+        stdout: (t) => new Promise<void>((resolve) => (process.stdout.write(t) ? resolve() : process.stdout.once('drain', resolve))),
+        stderr: (t) => process.stderr.write(t),
+      },
+    );
+  });
+
 const plugin = program.command('plugin').description('Plugin tools');
 plugin
   .command('check')

@@ -2,6 +2,7 @@
 // ellipsis; identifiers and payloads (action_id, block_id, button value, url, callback_id, private_metadata)
 // cannot be truncated without corrupting them, so an oversized one is an error in the template or caller.
 import { truncateText } from './truncate.js';
+import { escapeMrkdwn } from './escape.js';
 
 export const LIMITS = {
   messageBlocks: 50,
@@ -53,6 +54,11 @@ function fitText(obj: unknown, max: number, ctx: Ctx, path: string): void {
   }
 }
 
+// Slack refuses an empty text object (invalid_blocks): a dash says "nothing here" without failing the message.
+function nonEmptyText(obj: unknown): void {
+  if (isObject(obj) && obj.text === '') obj.text = '—';
+}
+
 function checkId(value: unknown, max: number, what: string, path: string): void {
   if (typeof value === 'string' && value.length > max) throw new BlockKitError(`${path}: ${what} is ${value.length} characters; Slack allows ${max}`);
 }
@@ -68,6 +74,7 @@ function fitElement(el: unknown, ctx: Ctx, path: string): void {
   checkId(el.action_id, LIMITS.actionId, 'action_id', path);
   if (el.type === 'button') {
     fitText(el.text, LIMITS.buttonText, ctx, `${path}.text`);
+    nonEmptyText(el.text);
     checkId(el.value, LIMITS.buttonValue, 'button value', path);
     checkId(el.url, LIMITS.buttonUrl, 'button url', path);
   }
@@ -83,6 +90,7 @@ function fitBlock(block: Json, ctx: Ctx, path: string): void {
   switch (block.type) {
     case 'header':
       fitText(block.text, LIMITS.headerText, ctx, `${path}.text`);
+      nonEmptyText(block.text);
       break;
     case 'section': {
       fitText(block.text, LIMITS.sectionText, ctx, `${path}.text`);
@@ -104,7 +112,10 @@ function fitBlock(block: Json, ctx: Ctx, path: string): void {
     case 'context':
       if (Array.isArray(block.elements)) {
         block.elements = fitList(block.elements, LIMITS.contextElements, ctx, `${path}.elements`);
-        (block.elements as unknown[]).forEach((e, i) => fitText(e, LIMITS.contextText, ctx, `${path}.elements[${i}]`));
+        (block.elements as unknown[]).forEach((e, i) => {
+          fitText(e, LIMITS.contextText, ctx, `${path}.elements[${i}]`);
+          nonEmptyText(e);
+        });
       }
       break;
     case 'actions':
@@ -126,6 +137,9 @@ function fitBlocks(blocks: unknown, max: number, ctx: Ctx): Json[] {
   if (!Array.isArray(blocks)) throw new BlockKitError('blocks: must be an array');
   let list = blocks.filter(isObject);
   if (list.length !== blocks.length) throw new BlockKitError('blocks: every block must be an object with a type');
+  // An actions or context block with no elements is invalid_blocks; a template that had nothing to put in one
+  // means "no such block".
+  list = list.filter((b) => !((b.type === 'actions' || b.type === 'context') && Array.isArray(b.elements) && b.elements.length === 0));
   if (list.length > max) {
     // Keep max - 1 blocks and say how many were left out, so the reader knows the card is incomplete.
     const hidden = list.length - (max - 1);
@@ -139,11 +153,14 @@ function fitBlocks(blocks: unknown, max: number, ctx: Ctx): Json[] {
   return list;
 }
 
-/** The first header or section text: the notification fallback when a message has no `text`. */
+/**
+ * The first header or section text: the notification fallback when a message has no `text`. Message text is
+ * mrkdwn, so plain_text taken from a header is escaped: `<!channel>` shown harmlessly there must not ping here.
+ */
 function fallbackText(blocks: Json[]): string {
   for (const b of blocks) {
     const t = isObject(b.text) && typeof b.text.text === 'string' ? b.text.text : undefined;
-    if (t) return t;
+    if (t) return isObject(b.text) && b.text.type === 'plain_text' ? escapeMrkdwn(t) : t;
   }
   return 'taser';
 }

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { BLOCKS_DIR } from '../app/paths.js';
 import { TemplateError, TemplateRenderer } from './renderer.js';
 import { truncateText } from './truncate.js';
 
@@ -110,7 +114,78 @@ describe('template rendering', () => {
   });
 });
 
+describe('core templates', () => {
+  it('every template in blocks/ renders its name.example.json', () => {
+    const r = new TemplateRenderer();
+    r.loadDirectory(BLOCKS_DIR);
+    const names = readdirSync(BLOCKS_DIR).filter((f) => f.endsWith('.hbs')).map((f) => basename(f, '.hbs'));
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      const example = JSON.parse(readFileSync(join(BLOCKS_DIR, `${name}.example.json`), 'utf8')) as unknown;
+      const out = r.render(name, example);
+      assertWithinLimits(out as never);
+    }
+  });
+});
+
+describe('partials and mrkdwn helpers', () => {
+  it('loads partials from partials/ (not as templates), strict like templates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taser-blocks-'));
+    try {
+      mkdirSync(join(dir, 'partials'));
+      writeFileSync(join(dir, 'partials', 'line.hbs'), '{ "type": "section", "text": { "type": "mrkdwn", "text": {{text label}} } }');
+      writeFileSync(join(dir, 'card.hbs'), '{ "text": "t", "blocks": [ {{> line label=first}}, {{> line label="fixed"}} ] }');
+      const r = new TemplateRenderer();
+      r.loadDirectory(dir, { prefix: 'ns' });
+      expect(r.names()).toEqual(['ns:card']);
+      // A prefixed partial is called by its full name; the unprefixed one does not exist.
+      expect(() => r.render('ns:card', { first: 'x' })).toThrow(/partial line could not be found/i);
+      writeFileSync(join(dir, 'card.hbs'), '{ "text": "t", "blocks": [ {{> ns:line label=first}}, {{> ns:line label="fixed"}} ] }');
+      const r2 = new TemplateRenderer();
+      r2.loadDirectory(dir, { prefix: 'ns' });
+      const out = r2.render('ns:card', { first: '<!here>' });
+      expect(out.blocks.map((b: any) => b.text.text)).toEqual(['&lt;!here&gt;', 'fixed']);
+      expect(() => r2.render('ns:card', {})).toThrow(/undefined value/);
+      expect(() => r2.registerPartial('ns:line', 'x', 'elsewhere')).toThrow(/partial "ns:line" is defined twice/);
+      expect(() => r2.registerPartial('bad', '{{#if}}')).toThrow(TemplateError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('code spans, mentions of real user ids only, and escaped fallback text from a plain header', () => {
+    const r = new TemplateRenderer();
+    r.register('h', `{ "blocks": [
+      { "type": "header", "text": { "type": "plain_text", "text": {{plain title}} } },
+      { "type": "section", "text": { "type": "mrkdwn", "text": {{json (concat (code v) " " (codes list) " " (mention a) " " (mention b))}} } } ] }`);
+    const out = r.render('h', { title: '<!channel> *x*', v: 'a`b\n<c>', list: ['1', '*2*'], a: 'U024BE7LH', b: '<!channel>' });
+    expect((out.blocks[1] as any).text.text).toBe('`aˋb &lt;c&gt;` `1` `*2*` <@U024BE7LH> &lt;!channel&gt;');
+    expect(out.text).toBe('&lt;!channel&gt; *x*');
+  });
+
+  it('replaces empty text Slack would refuse and drops empty actions and context blocks', () => {
+    const r = new TemplateRenderer();
+    r.register('e', `{ "text": "t", "blocks": [
+      { "type": "header", "text": { "type": "plain_text", "text": "" } },
+      { "type": "actions", "elements": [] },
+      { "type": "context", "elements": [ { "type": "mrkdwn", "text": "" } ] },
+      { "type": "context", "elements": [] },
+      { "type": "actions", "elements": [ { "type": "button", "action_id": "a", "text": { "type": "plain_text", "text": "" } } ] } ] }`);
+    const out = r.render('e', {});
+    expect(out.blocks.map((b: any) => b.type)).toEqual(['header', 'context', 'actions']);
+    expect(JSON.stringify(out.blocks)).not.toContain('"text":""');
+  });
+});
+
 describe('truncateText', () => {
+  it('never cuts a Slack token (<url|label>, <!date^...>) in half', () => {
+    const text = 'see <https://example.test/a/long/path|the details> now';
+    expect(truncateText(text, 20)).toBe('see …');
+    expect(truncateText(text, 53)).toBe('see <https://example.test/a/long/path|the details> n…');
+    expect(truncateText('First seen <!date^1714557600^{date_short_pretty}|2024-05-01T10:00:00Z>', 40)).toBe('First seen …');
+    expect(truncateText('&lt;!channel&gt; x', 10)).toBe('&lt;!chan…');
+  });
+
   it('cuts at grapheme boundaries and never inside an entity', () => {
     expect(truncateText('👩‍💻👩‍💻👩‍💻', 7)).toBe('👩‍💻…');
     expect(truncateText('abc&amp;def', 6)).toBe('abc…');

@@ -41,6 +41,11 @@ function slackDate(value: unknown): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
 }
 
+/** An inline code span: escaped, one line, and a backtick in the value cannot close it early. */
+function inlineCode(text: string): string {
+  return `\`${escapeMrkdwn(text).replace(/\s*[\r\n]+\s*/g, ' ').replace(/`/g, 'ˋ') || ' '}\``;
+}
+
 function registerHelpers(hb: typeof Handlebars): void {
   // JSON-encode any value (numbers, booleans, objects, already-safe strings such as ids).
   hb.registerHelper('json', (value: unknown, options: HelperOptions) => JSON.stringify(defined(value, 'json', options) ?? null));
@@ -53,6 +58,18 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('escape', (value: unknown, options: HelperOptions) => escapeMrkdwn(asString(defined(value, 'escape', options))));
   hb.registerHelper('link', (url: unknown, label: unknown, options: HelperOptions) => mrkdwnLink(asString(defined(url, 'link', options)), asString(defined(label, 'link', options))));
   hb.registerHelper('date', (value: unknown, options: HelperOptions) => slackDate(defined(value, 'date', options)));
+  // Inline code: mrkdwn formatting (* _ ~) has no effect inside; a backtick in the value cannot close the span.
+  hb.registerHelper('code', (value: unknown, options: HelperOptions) => inlineCode(asString(defined(value, 'code', options))));
+  // A list as inline code spans separated by spaces.
+  hb.registerHelper('codes', (list: unknown, options: HelperOptions) => {
+    const items = defined(list, 'codes', options);
+    return (Array.isArray(items) ? items : [items]).map((v) => inlineCode(asString(v))).join(' ');
+  });
+  // A user mention only for a real Slack user id; anything else is shown as escaped text.
+  hb.registerHelper('mention', (value: unknown, options: HelperOptions) => {
+    const id = asString(defined(value, 'mention', options));
+    return /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : escapeMrkdwn(id);
+  });
   hb.registerHelper('concat', (...args: unknown[]) => {
     const options = args.pop() as HelperOptions;
     return args.map((a) => asString(defined(a, 'concat', options))).join('');
@@ -88,6 +105,7 @@ interface Compiled {
 export class TemplateRenderer {
   private readonly hb = Handlebars.create();
   private readonly templates = new Map<string, Compiled>();
+  private readonly partials = new Map<string, string>();
 
   constructor() {
     registerHelpers(this.hb);
@@ -106,12 +124,33 @@ export class TemplateRenderer {
     this.templates.set(name, { run, origin });
   }
 
-  /** Registers every *.hbs file of a folder; names are file names, prefixed `prefix:` when given. */
+  /** A partial, used as `{{> name}}`; compiled like a template (strict), so its mistakes surface at load too. */
+  registerPartial(name: string, source: string, origin = name): void {
+    if (this.partials.has(name)) throw new TemplateError(`partial "${name}" is defined twice: ${this.partials.get(name)} and ${origin}`);
+    try {
+      this.hb.parse(source);
+      this.hb.registerPartial(name, this.hb.compile(source, { strict: true, noEscape: true }));
+    } catch (err) {
+      throw new TemplateError(`partial "${name}" (${origin}): ${(err as Error).message}`);
+    }
+    this.partials.set(name, origin);
+  }
+
+  /**
+   * Registers every *.hbs file of a folder; names are file names, prefixed `prefix:` when given. Files in its
+   * `partials/` subfolder are registered as partials under the same naming.
+   */
   loadDirectory(dir: string, options: { prefix?: string } = {}): void {
     if (!existsSync(dir)) throw new TemplateError(`template folder ${dir} does not exist`);
+    const named = (file: string) => (options.prefix ? `${options.prefix}:${basename(file, '.hbs')}` : basename(file, '.hbs'));
+    const partialsDir = join(dir, 'partials');
+    if (existsSync(partialsDir)) {
+      for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs')).sort()) {
+        this.registerPartial(named(file), readFileSync(join(partialsDir, file), 'utf8'), join(partialsDir, file));
+      }
+    }
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) {
-      const name = basename(file, '.hbs');
-      this.register(options.prefix ? `${options.prefix}:${name}` : name, readFileSync(join(dir, file), 'utf8'), join(dir, file));
+      this.register(named(file), readFileSync(join(dir, file), 'utf8'), join(dir, file));
     }
   }
 
