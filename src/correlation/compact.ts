@@ -38,14 +38,14 @@ export function parseCompact(expr: string): CompactRule {
     if (ch === '(') depth++;
     if (ch === ')') depth--;
     if (depth < 0) throw new CompactParseError('unbalanced parentheses in the parts');
-    if (depth === 0) {
-      const rest = text.slice(i);
-      const sep = /^(\+|->|\s+THEN\s+)/i.exec(rest);
-      if (sep && current.trim()) {
+    // A separator follows a closed part; spaces around it are optional ("(1 a)THEN(2 b)" as well).
+    if (depth === 0 && current.trimEnd().endsWith(')')) {
+      const sep = /^\s*(\+|->|THEN\b)\s*/i.exec(text.slice(i));
+      if (sep) {
         tokens.push(current);
-        separators.push(sep[1]!.trim().toUpperCase());
+        separators.push(sep[1]!.toUpperCase());
         current = '';
-        i += sep[1]!.length - 1;
+        i += sep[0].length - 1;
         continue;
       }
     }
@@ -63,7 +63,8 @@ export function parseCompact(expr: string): CompactRule {
   });
   const kinds = new Set(separators.map((s) => (s === '+' ? '+' : 'THEN')));
   if (kinds.size > 1) throw new CompactParseError('mixes "+" (any order) and THEN/-> (in order) between parts: use one kind');
-  const groupBy = fieldsText === undefined ? [] : fieldsText.split(',').map((f) => f.trim());
+  // "WITH [ ] IN COMMON" has nothing in common: one group, as without the clause.
+  const groupBy = fieldsText === undefined || fieldsText.trim() === '' ? [] : fieldsText.split(',').map((f) => f.trim());
   if (groupBy.some((f) => f === '')) throw new CompactParseError('WITH [...] has an empty field name');
   if (!windowText!.trim()) throw new CompactParseError('IN [...] needs a duration, e.g. [ 4 Hours ]');
   return { parts, window: windowText!.trim(), groupBy, ordered: kinds.has('THEN') };

@@ -223,10 +223,10 @@ export interface EngineEvent {
   signal?: HeldSignal;
 }
 
-const KEY_SEPARATOR = '\u0001';
-
-function splitKey(rule: CompiledRule, key: string): string[] {
-  return rule.groupBy.length ? key.split(KEY_SEPARATOR) : [];
+// Group keys are the JSON of the value tuple: joining with a separator would let two tuples collide when a
+// value contains the separator.
+function splitKey(key: string): string[] {
+  return JSON.parse(key) as string[];
 }
 
 /** All rules' group states in memory: the simulator's engine. Emits every event to `onEvent`. */
@@ -260,7 +260,7 @@ export class CorrelationEngine {
     if (keys.length === 0) return;
     const groups = this.groups.get(rule)!;
     for (const values of keys) {
-      const key = values.join(KEY_SEPARATOR);
+      const key = JSON.stringify(values);
       let state = groups.get(key);
       if (!state) {
         state = emptyGroupState();
@@ -284,7 +284,7 @@ export class CorrelationEngine {
         if (open && nowUs <= open.lastSeen + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - open.firstSeen <= rule.maxDurationUs)) continue;
         const last = state.free[state.free.length - 1];
         if (last && last.t >= nowUs - rule.windowUs) continue;
-        if (open) this.onEvent({ kind: 'closed', rule, group: splitKey(rule, key), alert: open });
+        if (open) this.onEvent({ kind: 'closed', rule, group: splitKey(key), alert: open });
         groups.delete(key);
       }
     }
@@ -294,7 +294,7 @@ export class CorrelationEngine {
   closeAll(): void {
     for (const [rule, groups] of this.groups) {
       for (const [key, state] of groups) {
-        if (state.open) this.onEvent({ kind: 'closed', rule, group: splitKey(rule, key), alert: state.open });
+        if (state.open) this.onEvent({ kind: 'closed', rule, group: splitKey(key), alert: state.open });
         state.open = undefined;
       }
     }

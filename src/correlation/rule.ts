@@ -12,7 +12,11 @@ import { CompactParseError, parseCompact } from './compact.js';
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
 const scalar = z.union([z.string(), z.number()]);
-const duration = z.union([z.string(), z.number()]);
+// Checked here too (not only when compiling), so a bad duration is reported with the rule's other problems.
+const duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  const d = parseDuration(value);
+  if (typeof d !== 'number') ctx.addIssue({ code: 'custom', message: d.error });
+});
 
 const matchSchema = z.strictObject({
   type: oneOrMany(z.string().min(1)).optional(),
@@ -133,6 +137,12 @@ export function parseRule(input: unknown, label: string): Rule {
   const keepAliveMs = r.keepAlive === undefined ? windowMs : ms(r.keepAlive, 'keepAlive');
   const maxDurationMs = r.maxDuration === undefined ? undefined : ms(r.maxDuration, 'maxDuration');
   if (new Set(groupBy).size !== groupBy.length) problems.push(`${who}: groupBy: lists a field twice`);
+  // An empty value counts as missing (SEMANTICS.md), so a `where` on it could never match: a mistake.
+  parts.forEach((p, i) => {
+    for (const [field, values] of Object.entries(p.match.where ?? {})) {
+      if (values.some((v) => normalizeValue(v) === undefined)) problems.push(`${who}: parts.${i}.match.where.${field}: an empty value never matches (empty counts as missing)`);
+    }
+  });
   if (parts.length > 16) problems.push(`${who}: parts: at most 16 parts`);
   if (problems.length) throw new RuleError(problems);
   return {
@@ -161,12 +171,15 @@ export function parseRules(input: unknown): Rule[] {
   const rules: Rule[] = [];
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
+    // Ids are checked before the rest, so a duplicate is reported even when the first of the two is malformed.
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') {
+      const first = seen.get(id);
+      if (first !== undefined) problems.push(`rule "${id}": id: used by rules[${first}] and rules[${i}]`);
+      else seen.set(id, i);
+    }
     try {
-      const rule = parseRule(item, `rules[${i}]`);
-      const first = seen.get(rule.id);
-      if (first !== undefined) problems.push(`rule "${rule.id}": id: used by rules[${first}] and rules[${i}]`);
-      else seen.set(rule.id, i);
-      rules.push(rule);
+      rules.push(parseRule(item, `rules[${i}]`));
     } catch (err) {
       if (err instanceof RuleError) problems.push(...err.problems);
       else throw err;

@@ -60,6 +60,18 @@ interface Done {
 }
 
 const MAX_REPORTED_PROBLEMS = 50;
+
+/**
+ * An event time in UTC ("Z"), whatever offset the signal was written with: milliseconds as toISOString
+ * gives them, plus the microsecond digits when there are any, so firstSeen/lastSeen are the exact min/max
+ * event times of the held signals (SEMANTICS.md) and not rounded down to the millisecond.
+ */
+export function formatEventTime(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  const micros = us - ms * 1000;
+  return micros === 0 ? iso : `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+}
 const EVICT_EVERY = 50_000;
 
 export interface SimulateOptions {
@@ -72,6 +84,7 @@ async function readSignals(path: string, sorter: ExternalSorter<Line>): Promise<
   const problems: string[] = [];
   let lines = 0;
   let n = 0;
+  let sortFailure: unknown;
   const input = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     input.once('open', () => resolve());
@@ -82,27 +95,41 @@ async function readSignals(path: string, sorter: ExternalSorter<Line>): Promise<
   } catch (err) {
     throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    n++;
-    if (text.trim() === '') continue;
-    lines++;
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      problems.push(`${path} line ${n}: not JSON: ${(err as Error).message}`);
-      continue;
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      n++;
+      // A byte-order mark (files saved by Windows editors) is not part of the first line's JSON.
+      const text = n === 1 && line.startsWith('\ufeff') ? line.slice(1) : line;
+      if (text.trim() === '') continue;
+      lines++;
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch (err) {
+        problems.push(`${path} line ${n}: not JSON: ${(err as Error).message}`);
+        continue;
+      }
+      const parsed = signalSchema.safeParse(data);
+      if (!parsed.success) {
+        problems.push(...describeIssues(parsed.error).map((p) => `${path} line ${n}: ${p}`));
+        continue;
+      }
+      if (problems.length === 0) {
+        const s = parsed.data;
+        // JSON of the pair: unambiguous whatever characters source and id hold.
+        await sorter.add({ k: JSON.stringify([s.source, s.id]), n, t: parseEventTimeMicros(s.occurredAt)!, s }).catch((err: unknown) => {
+          sortFailure = err;
+          throw err;
+        });
+      }
+      if (problems.length >= MAX_REPORTED_PROBLEMS) break;
     }
-    const parsed = signalSchema.safeParse(data);
-    if (!parsed.success) {
-      problems.push(...describeIssues(parsed.error).map((p) => `${path} line ${n}: ${p}`));
-      continue;
-    }
-    if (problems.length === 0) {
-      const s = parsed.data;
-      await sorter.add({ k: `${s.source}\u0000${s.id}`, n, t: parseEventTimeMicros(s.occurredAt)!, s });
-    }
-    if (problems.length >= MAX_REPORTED_PROBLEMS) break;
+  } catch (err) {
+    // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
+    if (err instanceof SignalFileError || err === sortFailure) throw err;
+    throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  } finally {
+    input.destroy();
   }
   if (problems.length) throw new SignalFileError(problems);
   return lines;
@@ -155,8 +182,8 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
           rule: rule.rule.id,
           group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
           signals: alert.signals.map((s) => s.id),
-          firstSeen: new Date(Math.floor(alert.firstSeen / 1000)).toISOString(),
-          lastSeen: new Date(Math.floor(alert.lastSeen / 1000)).toISOString(),
+          firstSeen: formatEventTime(alert.firstSeen),
+          lastSeen: formatEventTime(alert.lastSeen),
         },
       }),
     );

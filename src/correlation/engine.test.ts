@@ -1,0 +1,132 @@
+// The engine's building blocks, as live ingestion uses them: prepareSignal, matchMask, groupKeys, and
+// stepGroup on a JSON-able GroupState.
+import { describe, expect, it } from 'vitest';
+import { CorrelationEngine, emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type EngineEvent, type GroupState, type StepEvent } from './engine.js';
+import { compileRule, parseRule, parseRules } from './rule.js';
+import type { Signal } from '../signals/signal.js';
+import { at, pick, prng, sig } from '../../test/correlation/helpers.js';
+
+const rule = (input: Record<string, unknown>) => compileRule(parseRule({ id: 'r', window: '4h', ...input }, 'r'));
+const US = 1000;
+const H = 3_600_000 * US;
+
+describe('prepareSignal', () => {
+  it('keeps the event time in microseconds, whatever the offset', () => {
+    const a = prepareSignal(sig('a', 'x', '2024-05-01T11:00:00.123456+02:00'), 1);
+    expect(a.t).toBe(Date.parse('2024-05-01T09:00:00.123Z') * US + 456);
+    expect(prepareSignal(sig('b', 'x', '2024-05-01T09:00:00.1234569Z'), 2).t).toBe(Date.parse('2024-05-01T09:00:00.123Z') * US + 456);
+  });
+
+  it('normalizes the type name and source for matching', () => {
+    const s = prepareSignal(sig('a', 'Duo Push-Denied', at('09:00'), {}, { source: ' Duo ' }), 1);
+    expect(s).toMatchObject({ type: 'duo_push_denied', source: 'duo', seq: 1 });
+  });
+});
+
+describe('matchMask', () => {
+  it('gives one bit per matching part', () => {
+    const r = rule({ parts: [{ match: { type: 'a' }, count: 2 }, { match: { type: ['a', 'b'] }, count: 1 }, { match: { where: { user: 'Alice' } }, count: 1 }] });
+    expect(matchMask(r, prepareSignal(sig('1', 'a', at('09:00')), 1))).toBe(0b011);
+    expect(matchMask(r, prepareSignal(sig('2', 'B', at('09:00'), { user: ' alice' }), 2))).toBe(0b110);
+    expect(matchMask(r, prepareSignal(sig('3', 'c', at('09:00')), 3))).toBe(0);
+  });
+});
+
+describe('groupKeys', () => {
+  const r = rule({ parts: [{ match: {}, count: 1 }], groupBy: ['user', 'ip'] });
+  const keys = (artifacts: Signal['artifacts']) => groupKeys(r, prepareSignal(sig('a', 'x', at('09:00'), artifacts), 1));
+
+  it('gives the tuple of normalized values, one per combination of array values', () => {
+    expect(keys({ user: 'Alice', ip: '::ffff:10.0.0.1' })).toEqual([['alice', '10.0.0.1']]);
+    expect(keys({ user: ['a', 'A', 'b'], ip: ['10.0.0.1', '010.0.0.1'] })).toEqual([['a', '10.0.0.1'], ['b', '10.0.0.1']]);
+  });
+
+  it('gives none when a field is missing or empty', () => {
+    expect(keys({ user: 'alice' })).toEqual([]);
+    expect(keys({ user: 'alice', ip: '' })).toEqual([]);
+    expect(keys({ user: [], ip: '10.0.0.1' })).toEqual([]);
+  });
+
+  it('gives the one empty key with an empty groupBy', () => {
+    expect(groupKeys(rule({ parts: [{ match: {}, count: 1 }] }), prepareSignal(sig('a', 'x', at('09:00')), 1))).toEqual([[]]);
+  });
+});
+
+describe('stepGroup', () => {
+  const example = rule({ parts: [{ match: { type: 'duo_push_denied' }, count: 2 }, { match: { type: 'sso_login_new_location' }, count: 1 }], groupBy: ['username'] });
+  const steps = [sig('d1', 'duo_push_denied', at('09:00')), sig('d2', 'duo_push_denied', at('10:00')), sig('s1', 'sso_login_new_location', at('12:59')), sig('d3', 'duo_push_denied', at('13:00')), sig('d4', 'duo_push_denied', at('18:00'))];
+
+  /** Steps the signals through one group; with `viaJson` the state is stored and loaded as JSON between steps (as in MongoDB). */
+  function replay(signals: Signal[], viaJson: boolean): { state: GroupState; log: string[] } {
+    let state = emptyGroupState();
+    const log: string[] = [];
+    signals.forEach((s, i) => {
+      const p = prepareSignal(s, i + 1);
+      const events: StepEvent[] = [];
+      state = stepGroup(example, state, { id: p.id, t: p.t, seq: p.seq, mask: matchMask(example, p) }, events);
+      for (const e of events) log.push(`${s.id}:${e.kind}:${e.alert.episode}:${e.alert.signals.map((h) => h.id).join(',')}`);
+      if (viaJson) state = JSON.parse(JSON.stringify(state)) as GroupState;
+    });
+    return { state, log };
+  }
+
+  it('runs the worked example: opened at 12:59, appended at 13:00, closed at 18:00 with 18:00 left free', () => {
+    const { state, log } = replay(steps, false);
+    expect(log).toEqual(['s1:opened:1:d1,d2,s1', 'd3:appended:1:d1,d2,s1,d3', 'd4:closed:1:d1,d2,s1,d3']);
+    expect(state.open).toBeUndefined();
+    expect(state.free.map((f) => f.id)).toEqual(['d4']);
+    expect(state.episodes).toBe(1);
+  });
+
+  it('gives the same steps when the state goes through JSON between signals', () => {
+    expect(replay(steps, true)).toEqual(replay(steps, false));
+  });
+
+  it('keeps an alert\'s signals in event-time order when a late signal is appended', () => {
+    const state = emptyGroupState();
+    const events: StepEvent[] = [];
+    const one = rule({ parts: [{ match: {}, count: 1 }] });
+    stepGroup(one, state, { id: 'b', t: 10 * H, seq: 1, mask: 1 }, events);
+    stepGroup(one, state, { id: 'a', t: 9 * H, seq: 2, mask: 1 }, events);
+    expect(state.open).toMatchObject({ firstSeen: 9 * H, lastSeen: 10 * H, signals: [{ id: 'a' }, { id: 'b' }] });
+  });
+
+  it('numbers the alerts of one group (episodes)', () => {
+    const one = rule({ parts: [{ match: {}, count: 1 }], keepAlive: '1h' });
+    const state = emptyGroupState();
+    const events: StepEvent[] = [];
+    for (const [i, t] of [0, 2, 4].entries()) stepGroup(one, state, { id: `s${i}`, t: t * H, seq: i, mask: 1 }, events);
+    expect(events.filter((e) => e.kind === 'opened').map((e) => e.alert.episode)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('CorrelationEngine.evictIdle', () => {
+  it('reports the same alerts as an engine that never forgets a group', () => {
+    const rules = parseRules([
+      { id: 'a', parts: [{ match: { type: 'x' }, count: 2 }, { match: { type: 'y' }, count: 1 }], window: '30m', groupBy: ['user'] },
+      { id: 'b', parts: [{ match: {}, count: 3 }], window: '1h', keepAlive: '10m', maxDuration: '2h', groupBy: ['user'], ordered: true },
+    ]).map((r) => compileRule(r));
+    const random = prng(3);
+    const signals = Array.from({ length: 400 }, (_, i) => sig(`s${i}`, pick(['x', 'y'], random), new Date(Date.parse('2024-05-01T00:00:00Z') + i * 4 * 60_000 + Math.floor(random() * 200_000)).toISOString(), { user: pick(['u1', 'u2', 'u3', ['u1', 'u4']], random) }));
+    signals.sort((p, q) => Date.parse(p.occurredAt) - Date.parse(q.occurredAt));
+    const closed = (evict: boolean) => {
+      const out: string[] = [];
+      const engine = new CorrelationEngine(rules, (e: EngineEvent) => {
+        if (e.kind === 'closed') out.push(`${e.rule.rule.id}/${e.group.join(',')}: ${e.alert.signals.map((h) => h.id).join(',')}`);
+      });
+      signals.forEach((s, i) => {
+        const p = prepareSignal(s, i + 1);
+        engine.process(p);
+        if (evict) engine.evictIdle(p.t);
+      });
+      const groupsBeforeClose = engine.groupCount();
+      engine.closeAll();
+      return { alerts: out.sort(), groupsBeforeClose };
+    };
+    const kept = closed(false);
+    const evicted = closed(true);
+    expect(kept.alerts.length).toBeGreaterThan(20);
+    expect(evicted.alerts).toEqual(kept.alerts);
+    expect(evicted.groupsBeforeClose).toBeLessThan(kept.groupsBeforeClose);
+  });
+});
