@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Collection, Db, Filter } from 'mongodb';
 import { SEVERITIES, type Severity } from '../signals/signal.js';
+import { ensureCollectionIndexes } from '../store/collections.js';
 
 export const ALERTS_COLLECTION = 'alerts';
 export const ALERT_STATUSES = ['open', 'acknowledged', 'snoozed', 'closed'] as const;
@@ -88,7 +89,7 @@ export class AlertStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndexes([
+    await ensureCollectionIndexes(this.collection, [
       { key: { firstSeen: -1 }, name: 'firstSeen' },
       { key: { ruleId: 1, firstSeen: -1 }, name: 'rule' },
       { key: { status: 1, firstSeen: -1 }, name: 'status' },

@@ -91,6 +91,22 @@ describe('stepGroup', () => {
     expect(state.open).toMatchObject({ firstSeen: 9 * H, lastSeen: 10 * H, signals: [{ id: 'a' }, { id: 'b' }] });
   });
 
+  it('fires on late arrivals as event order would have, appending the later free signals (live ingestion)', () => {
+    // The worked example arriving newest first: d2 completes a window that ends at d3, and d1, still within
+    // keepAlive, is appended. The alert ends up holding what event order gives it.
+    const reversed = [steps[3]!, steps[2]!, steps[1]!, steps[0]!];
+    const { state, log } = replay(reversed, false);
+    expect(log).toEqual(['d2:opened:1:d2,s1,d3', 'd1:appended:1:d1,d2,s1,d3']);
+    expect(state.open?.signals.map((h) => h.id)).toEqual(['d1', 'd2', 's1', 'd3']);
+    expect(state.free).toEqual([]);
+  });
+
+  it('leaves a late signal free when no window ending at or after it admits the parts', () => {
+    const { state, log } = replay([steps[2]!, steps[0]!], false);
+    expect(log).toEqual([]);
+    expect(state.free.map((f) => f.id)).toEqual(['d1', 's1']);
+  });
+
   it('numbers the alerts of one group (episodes)', () => {
     const one = rule({ parts: [{ match: {}, count: 1 }], keepAlive: '1h' });
     const state = emptyGroupState();

@@ -113,9 +113,8 @@ const before = (a: HeldSignal, b: HeldSignal) => a.t < b.t || (a.t === b.t && a.
 
 /** Can the free signals (already limited to the window) be assigned to the parts? */
 function admits(rule: CompiledRule, candidates: FreeSignal[], counts: Record<number, number>): boolean {
-  let total = 0;
-  for (const m in counts) total += counts[m]!;
-  if (total < rule.totalCount) return false;
+  // counts tallies exactly the candidates, so their number is the total (no walk over counts' keys).
+  if (candidates.length < rule.totalCount) return false;
   const n = rule.parts.length;
   if (rule.ordered) {
     // Greedy: each part takes its earliest matching signals after the previous part's last one. Taking the
@@ -156,7 +155,8 @@ export function stepGroup(rule: CompiledRule, state: GroupState, s: FreeSignal, 
       // Keep the held signals in event-time order even if s arrived late (live ingestion).
       let i = open.signals.length;
       while (i > 0 && before(held, open.signals[i - 1]!)) i--;
-      open.signals.splice(i, 0, held);
+      if (i === open.signals.length) open.signals.push(held);
+      else open.signals.splice(i, 0, held);
       if (s.t > open.lastSeen) open.lastSeen = s.t;
       if (s.t < open.firstSeen) open.firstSeen = s.t;
       events.push({ kind: 'appended', alert: open, signal: held });
@@ -171,7 +171,8 @@ export function stepGroup(rule: CompiledRule, state: GroupState, s: FreeSignal, 
   const free = state.free;
   let at = free.length;
   while (at > 0 && before(s, free[at - 1]!)) at--;
-  free.splice(at, 0, s);
+  if (at === free.length) free.push(s);
+  else free.splice(at, 0, s);
   state.counts[s.mask] = (state.counts[s.mask] ?? 0) + 1;
 
   // Free signals before the window can never count again (later signals only move the window forward).
@@ -184,28 +185,51 @@ export function stepGroup(rule: CompiledRule, state: GroupState, s: FreeSignal, 
   }
   if (drop) free.splice(0, drop);
 
-  // The window is [s.t - window, s.t], closed at both ends. In event-time order every free signal is in it;
-  // a signal that arrived late (live ingestion) sees only the free signals up to its own time.
-  let end = free.length;
-  let counts = state.counts;
-  if (free[end - 1] !== s) {
-    end = free.indexOf(s) + 1;
-    counts = {};
-    for (let i = 0; i < end; i++) counts[free[i]!.mask] = (counts[free[i]!.mask] ?? 0) + 1;
+  // The window is [s.t - window, s.t], closed at both ends. In event-time order s is the last free signal and
+  // every free signal is in it.
+  if (free[free.length - 1] === s) {
+    if (!admits(rule, free, state.counts)) return state;
+    return fire(state, free.length, events);
   }
-  const candidates = end === free.length ? free : free.slice(0, end);
-  if (!admits(rule, candidates, counts)) return state;
+  return stepLate(rule, state, free.indexOf(s), events);
+}
 
-  // 3. Fire: the new alert holds every free signal in the window; they are consumed.
-  const held = candidates.map(({ id, t, seq }) => ({ id, t, seq }));
-  if (end === free.length) {
-    state.free = [];
+/**
+ * A signal that arrived after later ones (live ingestion only; the simulator sorts first). Replays what event
+ * order would have done from s on: the windows ending at s and at each later free signal are checked in
+ * order; at the first that admits the parts the alert fires there, and the free signals after that point are
+ * stepped again as if they arrived next, so they are appended, or start over, exactly as in event order.
+ */
+function stepLate(rule: CompiledRule, state: GroupState, from: number, events: StepEvent[]): GroupState {
+  const free = state.free;
+  for (let end = from; end < free.length; end++) {
+    const lower = free[end]!.t - rule.windowUs;
+    let start = 0;
+    while (free[start]!.t < lower) start++;
+    const candidates = free.slice(start, end + 1);
+    const counts: Record<number, number> = {};
+    for (const c of candidates) counts[c.mask] = (counts[c.mask] ?? 0) + 1;
+    if (!admits(rule, candidates, counts)) continue;
+    const later = free.slice(end + 1);
+    const earlier = free.slice(0, start);
+    state.free = candidates;
+    fire(state, candidates.length, events);
+    state.free = earlier;
     state.counts = {};
-  } else {
-    state.free = free.slice(end);
-    state.counts = {};
-    for (const f of state.free) state.counts[f.mask] = (state.counts[f.mask] ?? 0) + 1;
+    for (const f of earlier) state.counts[f.mask] = (state.counts[f.mask] ?? 0) + 1;
+    for (const next of later) stepGroup(rule, state, next, events);
+    return state;
   }
+  return state;
+}
+
+/** 3. Fire: the new alert holds the first `end` free signals (those in the window); they are consumed. */
+function fire(state: GroupState, end: number, events: StepEvent[]): GroupState {
+  const free = state.free;
+  const held = free.slice(0, end).map(({ id, t, seq }) => ({ id, t, seq }));
+  state.free = free.slice(end);
+  state.counts = {};
+  for (const f of state.free) state.counts[f.mask] = (state.counts[f.mask] ?? 0) + 1;
   state.episodes += 1;
   state.open = { episode: state.episodes, firstSeen: held[0]!.t, lastSeen: held[held.length - 1]!.t, signals: held };
   events.push({ kind: 'opened', alert: state.open });
@@ -235,19 +259,31 @@ export class CorrelationEngine {
   private readonly anyType: CompiledRule[] = [];
   private readonly groups = new Map<CompiledRule, Map<string, GroupState>>();
   private readonly events: StepEvent[] = [];
+  // Rules with the same groupBy share one slot: a signal's group keys and their JSON are computed once per
+  // slot and reused by the other rules of the slot (valid while `keysFor` is the signal being processed).
+  private readonly slots = new Map<CompiledRule, { groups: Map<string, GroupState>; slot: number }>();
+  private readonly slotValues: string[][][] = [];
+  private readonly slotKeys: string[][] = [];
+  private readonly slotFor: (PreparedSignal | undefined)[] = [];
 
   constructor(
     readonly rules: readonly CompiledRule[],
     private readonly onEvent: (event: EngineEvent) => void,
   ) {
+    const slotByGroupBy = new Map<string, number>();
     for (const rule of rules) {
-      this.groups.set(rule, new Map());
+      const groups = new Map<string, GroupState>();
+      this.groups.set(rule, groups);
+      const groupBy = JSON.stringify(rule.groupBy);
+      if (!slotByGroupBy.has(groupBy)) slotByGroupBy.set(groupBy, slotByGroupBy.size);
+      this.slots.set(rule, { groups, slot: slotByGroupBy.get(groupBy)! });
       if (!rule.types) this.anyType.push(rule);
       else for (const type of rule.types) this.byType.set(type, [...(this.byType.get(type) ?? []), rule]);
     }
   }
 
   process(s: PreparedSignal): void {
+    this.slotFor.fill(undefined);
     const typed = this.byType.get(s.type);
     if (typed) for (const rule of typed) this.processRule(rule, s);
     for (const rule of this.anyType) this.processRule(rule, s);
@@ -256,11 +292,19 @@ export class CorrelationEngine {
   private processRule(rule: CompiledRule, s: PreparedSignal): void {
     const mask = matchMask(rule, s);
     if (mask === 0) return;
-    const keys = groupKeys(rule, s);
-    if (keys.length === 0) return;
-    const groups = this.groups.get(rule)!;
-    for (const values of keys) {
-      const key = JSON.stringify(values);
+    const { groups, slot } = this.slots.get(rule)!;
+    let keys = this.slotValues[slot];
+    let json = this.slotKeys[slot];
+    if (this.slotFor[slot] !== s || !keys || !json) {
+      keys = groupKeys(rule, s);
+      json = keys.map((values) => JSON.stringify(values));
+      this.slotValues[slot] = keys;
+      this.slotKeys[slot] = json;
+      this.slotFor[slot] = s;
+    }
+    for (let k = 0; k < keys.length; k++) {
+      const values = keys[k]!;
+      const key = json[k]!;
       let state = groups.get(key);
       if (!state) {
         state = emptyGroupState();

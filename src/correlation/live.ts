@@ -1,8 +1,10 @@
 // Live correlation: the same step function as the simulator (engine.ts stepGroup), with each (rule version,
-// group) state kept in MongoDB so every replica sees it. A batch of stored signals is stepped per group in
-// memory, then each group's state is written back with an optimistic version check; a group another writer
-// changed meanwhile is re-read and stepped again. Alert creation has its own arbiter: an alert's _id is
-// derived from (rule version, group, episode) and unique, so one episode is one alert whatever races.
+// group) state kept in MongoDB so every replica sees it. A batch of stored signals takes a lock on each group
+// it touches (a document whose unique _id is the arbiter: the one insert that wins holds the group), steps
+// the groups in memory, writes each state back with a version check, and releases the locks; groups another
+// writer holds are retried shortly after. The unique-_id lock works on MongoDB and on the embedded FerretDB,
+// whose conditional updates are not atomic. Alert creation has its own arbiter too: an alert's _id is derived
+// from (rule version, group, episode) and unique, so one episode is one alert whatever races.
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import { severityRank, type Signal } from '../signals/signal.js';
@@ -11,11 +13,13 @@ import { isDuplicateKeyError } from '../store/mongo.js';
 import { emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type FreeSignal, type GroupState, type OpenAlert, type StepEvent } from './engine.js';
 import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type AlertStore, type StoredAlert } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
+import { GroupLocks } from './group-locks.js';
+import { ensureCollectionIndexes } from '../store/collections.js';
 
 export const STATE_COLLECTION = 'correlation_state';
 
 interface StateDoc {
-  /** `${ruleKey}\u0001${group joined by \u0001}` */
+  /** `${ruleKey}\u0001${JSON of the group values}` (JSON: a value may contain any character) */
   _id: string;
   ruleKey: string;
   group: string[];
@@ -32,13 +36,17 @@ interface GroupWork {
   items: FreeSignal[];
 }
 
-const MAX_ATTEMPTS = 8;
+/** How long a batch waits for groups other writers hold before it gives up (the sweeper retries). */
+const MAX_WAIT_MS = 60_000;
+const RETRY_MS = 20;
 const WRITE_CONCURRENCY = 32;
 const SEP = '\u0001';
 
 // Ties in event time are broken by arrival order: a process-wide counter that starts at the clock, so later
 // batches (and, roughly, later processes) come after earlier ones.
 let nextSeq = Date.now() * 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -55,12 +63,14 @@ function alreadyStepped(state: GroupState, key: string): boolean {
 
 export class LiveCorrelator {
   private readonly states: Collection<StateDoc>;
+  private readonly locks: GroupLocks;
 
   constructor(
     db: Db,
     private readonly deps: { rules: RuleStore; alerts: AlertStore; signals: SignalStore; events: AlertEvents; logger: Logger },
   ) {
     this.states = db.collection<StateDoc>(STATE_COLLECTION);
+    this.locks = new GroupLocks(db);
   }
 
   /** Correlates stored signals against every enabled rule. Throws if MongoDB fails (the sweeper retries). */
@@ -78,7 +88,7 @@ export class LiveCorrelator {
         const mask = matchMask(active.compiled, s);
         if (mask === 0) continue;
         for (const group of groupKeys(active.compiled, s)) {
-          const id = `${active.compiled.key}${SEP}${group.join(SEP)}`;
+          const id = `${active.compiled.key}${SEP}${JSON.stringify(group)}`;
           let entry = work.get(id);
           if (!entry) work.set(id, (entry = { id, active, group, items: [] }));
           entry.items.push({ id: s.id, t: s.t, seq: s.seq, mask });
@@ -86,15 +96,24 @@ export class LiveCorrelator {
       }
     }
 
-    for (let attempt = 1; work.size > 0; attempt++) {
-      if (attempt > MAX_ATTEMPTS) throw new Error(`correlation state kept changing under this writer for ${work.size} groups; the sweeper will retry`);
-      const lost = new Map<string, GroupWork>();
-      const docs = new Map((await this.states.find({ _id: { $in: [...work.keys()] } }).toArray()).map((d) => [d._id, d]));
-      await inParallel([...work.values()], WRITE_CONCURRENCY, async (entry) => {
-        const won = await this.stepAndWrite(entry, docs.get(entry.id), byKey);
-        if (!won) lost.set(entry.id, entry);
-      });
-      work = lost;
+    const deadline = Date.now() + MAX_WAIT_MS;
+    while (work.size > 0) {
+      if (Date.now() > deadline) throw new Error(`${work.size} correlation groups stayed locked by other writers; the sweeper will retry`);
+      const lock = await this.locks.acquire([...work.keys()]);
+      const pending = new Map<string, GroupWork>();
+      try {
+        for (const [id, entry] of work) if (!lock.held.has(id)) pending.set(id, entry);
+        const held = [...lock.held].map((id) => work.get(id)!);
+        const docs = held.length ? new Map((await this.states.find({ _id: { $in: [...lock.held] } }).toArray()).map((d) => [d._id, d])) : new Map<string, StateDoc>();
+        await inParallel(held, WRITE_CONCURRENCY, async (entry) => {
+          const won = await this.stepAndWrite(entry, docs.get(entry.id), byKey);
+          if (!won) pending.set(entry.id, entry);
+        });
+      } finally {
+        await lock.release();
+      }
+      work = pending;
+      if (work.size) await sleep(RETRY_MS + Math.random() * RETRY_MS);
     }
   }
 
@@ -136,7 +155,7 @@ export class LiveCorrelator {
       touched.set(e.alert.episode, t);
     }
     for (const { alert, opened, ended, appended } of touched.values()) {
-      const id = alertId(entry.active.compiled.key, entry.group.join(SEP), alert.episode);
+      const id = alertId(entry.active.compiled.key, JSON.stringify(entry.group), alert.episode);
       const keys = alert.signals.map((h) => h.id);
       if (opened) await this.createAlert(id, entry, alert, keys, byKey, ended);
       else await this.updateAlert(id, alert, keys, appended, byKey, ended);
@@ -226,7 +245,7 @@ export class LiveCorrelator {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.states.createIndexes([{ key: { ruleKey: 1 }, name: 'ruleKey' }]);
+    await ensureCollectionIndexes(this.states, [{ key: { ruleKey: 1 }, name: 'ruleKey' }]);
   }
 }
 

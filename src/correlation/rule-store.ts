@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Collection, Db } from 'mongodb';
 import { compileRule, parseRule, parseRules, RuleError, type CompiledRule, type Rule } from './rule.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
+import { ensureCollectionIndexes } from '../store/collections.js';
 
 export const RULES_COLLECTION = 'rules';
 export const RULE_VERSIONS_COLLECTION = 'rule_versions';
@@ -135,6 +136,6 @@ export class RuleStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.versions.createIndexes([{ key: { ruleId: 1, version: -1 }, name: 'ruleId_version' }]);
+    await ensureCollectionIndexes(this.versions, [{ key: { ruleId: 1, version: -1 }, name: 'ruleId_version' }]);
   }
 }

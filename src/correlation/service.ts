@@ -46,7 +46,9 @@ export function buildCorrelation(deps: { db: Db; logger: Logger; positron: Posit
     ingestor,
     admins: deps.admins ?? [],
     async ensureIndexes() {
-      await Promise.all([signals.ensureIndexes(), rules.ensureIndexes(), alerts.ensureIndexes(), live.ensureIndexes()]);
+      // One after the other: the embedded FerretDB panics when several collections of a new database are
+      // created at the same moment.
+      for (const store of [signals, rules, alerts, live]) await store.ensureIndexes();
     },
   };
 }

@@ -8,6 +8,7 @@ import { fanOut, type Clock, type Provider, type ProviderStatus } from './fanout
 import { rankAnswers, type RankedAnswer } from './rank.js';
 import { UsageError, type QueryType } from './query-types.js';
 import type { PositronConfig } from './config.js';
+import { ensureCollectionIndexes } from '../store/collections.js';
 
 export type Caller =
   | { kind: 'slack'; userId: string }
@@ -88,7 +89,7 @@ export class Positron {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.audit.createIndexes([{ key: { at: -1 }, name: 'at' }, { key: { caller: 1, at: -1 }, name: 'caller' }]);
+    await ensureCollectionIndexes(this.audit, [{ key: { at: -1 }, name: 'at' }, { key: { caller: 1, at: -1 }, name: 'caller' }]);
   }
 
   queryTypes(): QueryType[] {

@@ -4,6 +4,7 @@ import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mong
 import type { Signal } from './signal.js';
 import { parseEventTime } from './signal.js';
 import { normalizeValues } from './normalize.js';
+import { ensureCollectionIndexes } from '../store/collections.js';
 
 export const SIGNALS_COLLECTION = 'signals';
 
@@ -39,7 +40,7 @@ export class SignalStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndexes([
+    await ensureCollectionIndexes(this.collection, [
       { key: { occurredAt: 1 }, name: 'occurredAt' },
       { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
       { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },

@@ -1,0 +1,47 @@
+// Locks on correlation groups, one document each, whose unique _id is the arbiter: of several writers that
+// insert the same lock at once exactly one succeeds, on MongoDB and on the embedded FerretDB alike. A lock
+// expires, so a writer that crashed while holding one delays its groups by at most LOCK_MS, never forever.
+import { randomUUID } from 'node:crypto';
+import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
+
+export const LOCKS_COLLECTION = 'correlation_locks';
+const LOCK_MS = 30_000;
+
+interface LockDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+export class GroupLocks {
+  private readonly locks: Collection<LockDoc>;
+
+  constructor(db: Db) {
+    this.locks = db.collection<LockDoc>(LOCKS_COLLECTION);
+  }
+
+  /** Takes the locks that are free; `held` says which. Always call release(). */
+  async acquire(ids: string[], now = Date.now()): Promise<{ held: Set<string>; release(): Promise<void> }> {
+    const owner = randomUUID();
+    const taken = new Set<number>();
+    try {
+      await this.locks.insertMany(ids.map((_id) => ({ _id, owner, expiresAt: new Date(now + LOCK_MS) })), { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      if (errors.some((e) => e.code !== 11000)) throw err;
+      for (const e of errors) taken.add(e.index);
+    }
+    const held = new Set(ids.filter((_, i) => !taken.has(i)));
+    if (taken.size) {
+      // Locks left by a crashed writer: remove the expired ones so the next attempt can take them.
+      await this.locks.deleteMany({ _id: { $in: [...taken].map((i) => ids[i]!) }, expiresAt: { $lt: new Date(now) } });
+    }
+    return {
+      held,
+      release: async () => {
+        if (held.size) await this.locks.deleteMany({ _id: { $in: [...held] }, owner });
+      },
+    };
+  }
+}
