@@ -63,6 +63,7 @@ export function buildCore(deps: {
         positron: positronApi,
         correlation,
         channels: config.file.channels,
+        metrics: metrics.registry,
       }),
     );
   }

@@ -20,6 +20,8 @@ export interface CoreServices {
   positron: PositronApi;
   correlation: Correlation;
   channels: PluginContext<unknown>['channels'];
+  /** The app's Prometheus registry, when there is one. */
+  metrics?: import('prom-client').Registry;
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -49,5 +51,6 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     positron: core.positron,
     correlation: core.correlation,
     channels: core.channels,
+    ...(core.metrics ? { metrics: core.metrics } : {}),
   };
 }

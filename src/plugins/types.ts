@@ -283,4 +283,6 @@ export interface PluginContext<C> {
   correlation: import('../correlation/service.js').Correlation;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
+  /** The app's Prometheus registry (GET /metrics) for a plugin's own metrics; absent in test harnesses. */
+  metrics?: import('prom-client').Registry;
 }

@@ -1,0 +1,57 @@
+// Delivery state of each alert card, keyed by alert id, in the plugin's own collection: the outbox. A request
+// (new alert, appended signals, a person's action) marks the card `dirty`; the outbox job sends what is due.
+// `rev` counts requests, so a sender clears `dirty` only if nothing new arrived while it was talking to Slack;
+// `claims` numbers the sends, each won through a unique _id in the `claims` collection (outbox.ts).
+import type { Collection, IndexDescription } from 'mongodb';
+import type { PluginContext } from '../../src/plugins/types.js';
+import type { AlertsConfig } from './config.js';
+
+export const DELIVERY_STATUSES = ['pending', 'posted', 'failed', 'suppressed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryDoc {
+  _id: string; // alert id
+  /** pending: not in Slack yet; posted: the card is there; failed: gave up; suppressed: not to be posted. */
+  status: DeliveryStatus;
+  channel?: string;
+  ts?: string;
+  /** Slack is behind the alert: a post (no ts) or an update is due at nextAttemptAt. */
+  dirty: boolean;
+  /** A person acted: the next send ignores the update interval. */
+  urgent: boolean;
+  rev: number;
+  claims: number;
+  claimedUntil?: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError?: string;
+  lastSentAt?: Date;
+  /** Why a card is not posted (below threshold, snoozed, no channel). */
+  suppressed?: { reason: string; detail: string };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const deliveries = (ctx: PluginContext<AlertsConfig>): Collection<DeliveryDoc> => ctx.collection<DeliveryDoc>('deliveries');
+
+const INDEXES: IndexDescription[] = [
+  { key: { dirty: 1, nextAttemptAt: 1 }, name: 'due' },
+  { key: { status: 1 }, name: 'status' },
+];
+
+export async function ensureDeliveryIndexes(ctx: PluginContext<AlertsConfig>): Promise<void> {
+  // Only the missing ones: re-creating existing indexes at every start made FerretDB drop the connection.
+  const col = deliveries(ctx);
+  const existing = new Set((await col.indexes().catch(() => [])).map((i) => i.name));
+  const missing = INDEXES.filter((i) => !existing.has(i.name));
+  if (missing.length) await col.createIndexes(missing);
+}
+
+/** Backoff after the n-th failed attempt (1-based): base, 2×base, 4×base... at most five minutes. */
+export function backoffMs(config: AlertsConfig, attempt: number): number {
+  return Math.min(300_000, config.retryBaseSeconds * 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+export function permalink(doc: Pick<DeliveryDoc, 'channel' | 'ts'>): string | undefined {
+  return doc.channel && doc.ts ? `https://slack.com/archives/${doc.channel}/p${doc.ts.replace('.', '')}` : undefined;
+}

@@ -1,0 +1,61 @@
+// Alert cards: a new alert posts its card to its team's channel, appended signals update it (coalesced),
+// and the card's buttons let the team acknowledge, snooze, close and look up its artifacts. Every post and
+// update goes through a durable outbox, so a Slack outage or a restart loses nothing.
+import { z } from 'zod';
+import type { PluginContext } from '../../src/plugins/types.js';
+import type { StoredAlert } from '../../src/correlation/alert-store.js';
+import { definePlugin } from '../../src/plugins/define.js';
+import { configSchema, type AlertsConfig } from './config.js';
+import { registerOutbox } from './outbox.js';
+import { registerCardActions } from './actions.js';
+import { registerCommands } from './commands.js';
+import { ensureDeliveryIndexes } from './deliveries.js';
+import { registerDeliveryMetrics } from './metrics.js';
+
+type Ctx = PluginContext<AlertsConfig>;
+
+export default definePlugin({
+  namespace: 'alerts',
+  description: 'Posts alert cards to team channels, keeps them up to date, and handles their buttons',
+  config: configSchema,
+  enabledByDefault: true,
+  exampleConfig: {
+    teams: { appsec: { group: 'appsec', leads: 'leads', threshold: 'medium' } },
+    defaultGroup: 'soc',
+    defaultThreshold: 'low',
+    updateIntervalSeconds: 30,
+    maxAttempts: 8,
+  },
+  setup(plugin) {
+    const actions = registerCardActions(plugin, {
+      updateCard: (ctx, alert) => outbox.request(ctx, alert, { urgent: true }),
+    });
+    const outbox = registerOutbox(plugin, { buttons: (alert) => actions.buttons(alert) });
+    registerCommands(plugin);
+
+    const sweep = plugin.job({
+      name: 'sweep',
+      data: z.object({}),
+      async handler(_input, ctx) {
+        await ctx.scheduler.now(outbox.job, { reason: 'sweep' });
+        // Claim records only matter while a send can still be running.
+        await ctx.collection('claims').deleteMany({ at: { $lt: new Date(Date.now() - 86_400_000) } });
+      },
+    });
+
+    plugin.onStart(async (ctx) => {
+      await ensureDeliveryIndexes(ctx);
+      registerDeliveryMetrics(ctx);
+      // Listener errors are ours to handle: log them; the delivery row (if written) is retried by the sweep.
+      const handle = (what: string, alert: StoredAlert) =>
+        outbox.request(ctx, alert).catch((err: unknown) => ctx.logger.error({ err, alert: alert._id }, `could not queue the card of ${what} alert`));
+      ctx.correlation.events.on('created', (alert) => void handle('a new', alert));
+      ctx.correlation.events.on('updated', (alert) => void handle('an updated', alert));
+      // Resume what a previous process left pending, and keep a slow sweep for jobs lost between store and schedule.
+      await ctx.scheduler.now(outbox.job, { reason: 'start' });
+      await ctx.scheduler.every(sweep, ctx.config.sweepEvery, {});
+    });
+  },
+});
+
+export type { Ctx as AlertsContext };

@@ -1,0 +1,227 @@
+// The durable outbox: every post and update of an alert card is a row in `deliveries` first, then an Agenda
+// job sends what is due. Slack's 429 reschedules after Retry-After; 5xx and network errors back off and retry
+// up to maxAttempts; a problem retrying cannot fix (bot not in the channel) fails at once, loudly. Nothing
+// lives only in memory, so a restart (or another replica) picks up whatever is pending.
+import { z } from 'zod';
+import type { JobRef, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
+import type { StoredAlert } from '../../src/correlation/alert-store.js';
+import { renderAlertCard, type CardButton } from '../../src/alerts/card.js';
+import { isDuplicateKeyError } from '../../src/store/mongo.js';
+import type { AlertsConfig } from './config.js';
+import { backoffMs, deliveries, type DeliveryDoc } from './deliveries.js';
+import { route } from './routing.js';
+import { cardInput, type ActedAlert } from './card-input.js';
+import { deliveryClient, notifyAdmins } from './delivery-client.js';
+import { channelProblem, classifySlackError } from './slack-errors.js';
+import { countSend } from './metrics.js';
+
+type Ctx = PluginContext<AlertsConfig>;
+const CLAIM_MS = 60_000;
+const BATCH = 50;
+
+export interface Outbox {
+  job: JobRef<{ reason?: string }>;
+  /** Marks the alert's card due: a post for a new card, an update (coalesced unless urgent) for a posted one. */
+  request(ctx: Ctx, alert: StoredAlert, options?: { urgent?: boolean }): Promise<void>;
+  /** Sends every due delivery (the job's body; tests may call it directly). */
+  processDue(ctx: Ctx): Promise<void>;
+}
+
+export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { buttons(alert: ActedAlert): CardButton[] }): Outbox {
+  const jobData = z.object({ reason: z.string().optional() });
+
+  const wake = async (ctx: Ctx, when: Date, reason: string) => {
+    if (when.getTime() <= Date.now()) await ctx.scheduler.now(job, { reason });
+    else await ctx.scheduler.schedule(job, when, { reason });
+  };
+
+  async function request(ctx: Ctx, alert: StoredAlert, options: { urgent?: boolean } = {}): Promise<void> {
+    const now = new Date();
+    const col = deliveries(ctx);
+    const existing = await col.findOne({ _id: alert._id });
+    if (!existing || (existing.status === 'suppressed' && !existing.ts)) {
+      const decision = await route(ctx, alert, now);
+      if (!decision.post) {
+        ctx.logger.info({ alert: alert._id, rule: alert.ruleId, team: alert.team, reason: decision.reason, detail: decision.detail }, 'alert stored, card not posted');
+        if (decision.reason === 'no_channel' && !existing) await notifyAdmins(ctx, `An alert card was not posted: ${decision.detail} (alert \`${alert._id}\`, rule \`${alert.ruleId}\`).`);
+        const suppressed = { reason: decision.reason, detail: decision.detail };
+        if (existing) await col.updateOne({ _id: alert._id }, { $set: { suppressed, updatedAt: now } });
+        else await insertOrUpdate(col, { _id: alert._id, status: 'suppressed', dirty: false, urgent: false, rev: 0, claims: 0, attempts: 0, nextAttemptAt: now, suppressed, createdAt: now, updatedAt: now });
+        return;
+      }
+      const fresh: DeliveryDoc = { _id: alert._id, status: 'pending', channel: decision.channel, dirty: true, urgent: false, rev: 1, claims: 0, attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now };
+      if (existing) {
+        await col.updateOne({ _id: alert._id }, { $set: { status: 'pending', channel: decision.channel, dirty: true, attempts: 0, nextAttemptAt: now, updatedAt: now }, $inc: { rev: 1 }, $unset: { suppressed: '' } });
+      } else if (!(await insertOrUpdate(col, fresh))) {
+        return request(ctx, alert, options); // another writer created it meanwhile: take the update path
+      }
+      await wake(ctx, now, 'new card');
+      return;
+    }
+    if (existing.status === 'suppressed') return; // was posted once, then suppressed: nothing to do
+
+    const interval = ctx.config.updateIntervalSeconds * 1000;
+    const earliest = options.urgent ? now : new Date(Math.max(now.getTime(), (existing.lastSentAt?.getTime() ?? 0) + interval));
+    // A failed card gets a fresh set of attempts with every new change: nothing is given up for good.
+    const revive = existing.status === 'failed' ? { status: existing.ts ? ('posted' as const) : ('pending' as const), attempts: 0 } : {};
+    if (existing.dirty) {
+      await col.updateOne(
+        { _id: alert._id },
+        { $set: { updatedAt: now, ...revive, ...(options.urgent ? { urgent: true } : {}) }, $inc: { rev: 1 }, $min: { nextAttemptAt: earliest } },
+      );
+      if (earliest < existing.nextAttemptAt) await wake(ctx, earliest, 'card changed');
+    } else {
+      await col.updateOne(
+        { _id: alert._id },
+        { $set: { dirty: true, urgent: options.urgent === true, nextAttemptAt: earliest, updatedAt: now, ...revive }, $inc: { rev: 1 } },
+      );
+      await wake(ctx, earliest, 'card changed');
+    }
+  }
+
+  async function processDue(ctx: Ctx): Promise<void> {
+    const col = deliveries(ctx);
+    for (let round = 0; round < 20; round++) {
+      const now = new Date();
+      const due = await col.find({ dirty: true, nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(BATCH).toArray();
+      const claimable = due.filter((d) => !d.claimedUntil || d.claimedUntil <= now);
+      if (!claimable.length) return;
+      for (const candidate of claimable) {
+        const doc = await claim(ctx, candidate);
+        if (!doc) continue; // another runner took it, or it is no longer due
+        const outcome = await send(ctx, doc);
+        if (outcome === 'stop') return; // rate limited: the rest waits too, a job is scheduled after Retry-After
+      }
+    }
+    await wake(ctx, new Date(), 'more due'); // a long backlog: continue in a fresh job run
+  }
+
+  /**
+   * Claims a delivery for one send. The arbiter is a unique _id in `claims` (claim number n+1 of the
+   * delivery), not a conditional update: FerretDB does not make those atomic, and two replicas must never
+   * both post one card. The winner re-reads the delivery so it sends what is current.
+   */
+  async function claim(ctx: Ctx, candidate: DeliveryDoc): Promise<DeliveryDoc | null> {
+    const number = candidate.claims + 1;
+    try {
+      await ctx.collection<{ _id: string; at: Date }>('claims').insertOne({ _id: `${candidate._id}#${number}`, at: new Date() });
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return null;
+      throw err;
+    }
+    const now = new Date();
+    await deliveries(ctx).updateOne({ _id: candidate._id }, { $set: { claims: number, claimedUntil: new Date(now.getTime() + CLAIM_MS) } });
+    const doc = await deliveries(ctx).findOne({ _id: candidate._id });
+    if (!doc || !doc.dirty || doc.nextAttemptAt > now) {
+      if (doc) await deliveries(ctx).updateOne({ _id: doc._id }, { $unset: { claimedUntil: '' } });
+      return null;
+    }
+    return doc;
+  }
+
+  async function send(ctx: Ctx, doc: DeliveryDoc): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+    const col = deliveries(ctx);
+    const method = doc.ts ? 'chat.update' : 'chat.postMessage';
+    const alert = (await ctx.correlation.alerts.get(doc._id)) as ActedAlert | null;
+    const release = { $unset: { claimedUntil: '' as const } };
+    if (!alert) {
+      await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, ...release });
+      ctx.logger.error({ alert: doc._id }, 'alert card delivery failed: the alert is missing');
+      return 'failed';
+    }
+    let sent: { channel: string; ts: string };
+    try {
+      const message = renderAlertCard(ctx.templates, await cardInput(ctx, alert, deps.buttons(alert)));
+      const client = deliveryClient(ctx);
+      if (doc.ts) {
+        await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });
+        sent = { channel: doc.channel!, ts: doc.ts };
+      } else {
+        const res = await client.chat.postMessage({ channel: doc.channel!, ...message, unfurl_links: false, unfurl_media: false });
+        sent = { channel: res.channel ?? doc.channel!, ts: res.ts! };
+      }
+    } catch (err) {
+      return failed(ctx, doc, method, err);
+    }
+    countSend(ctx, method, 'ok');
+    const now = new Date();
+    const done = { status: 'posted' as const, channel: sent.channel, ts: sent.ts, attempts: 0, lastSentAt: now, updatedAt: now };
+    const cleared = await col.updateOne(
+      { _id: doc._id, rev: doc.rev },
+      { $set: { ...done, dirty: false, urgent: false, nextAttemptAt: now }, $unset: { claimedUntil: '', lastError: '' } },
+    );
+    // A request may have slipped in between (conditional updates are not atomic on every server): re-check.
+    const after = cleared.matchedCount === 1 ? await col.findOne({ _id: doc._id }) : null;
+    if (after && after.rev !== doc.rev && !after.dirty) {
+      await col.updateOne({ _id: doc._id }, { $set: { dirty: true } });
+    }
+    if (cleared.matchedCount === 0 || (after && after.rev !== doc.rev)) {
+      // Changed while we were sending: one more update, no sooner than the interval allows (unless urgent).
+      const current = await col.findOne({ _id: doc._id });
+      const next = new Date(current?.urgent ? now.getTime() : now.getTime() + ctx.config.updateIntervalSeconds * 1000);
+      await col.updateOne({ _id: doc._id }, { $set: { ...done, nextAttemptAt: next }, $unset: { claimedUntil: '', lastError: '' } });
+      await wake(ctx, next, 'changed while sending');
+    }
+    ctx.logger.debug({ alert: doc._id, method, channel: sent.channel, ts: sent.ts }, 'alert card sent');
+    return 'ok';
+  }
+
+  async function failed(ctx: Ctx, doc: DeliveryDoc, method: string, err: unknown): Promise<'retry' | 'failed' | 'stop'> {
+    const col = deliveries(ctx);
+    const failure = classifySlackError(err);
+    const now = new Date();
+    const log = { alert: doc._id, method, channel: doc.channel, error: failure.error };
+    if (failure.kind === 'rate_limited') {
+      countSend(ctx, method, 'rate_limited');
+      const next = new Date(now.getTime() + failure.retryAfterSeconds * 1000);
+      await col.updateOne({ _id: doc._id }, { $set: { nextAttemptAt: next, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+      ctx.logger.warn({ ...log, retryAfterSeconds: failure.retryAfterSeconds }, 'Slack rate limit: alert card delivery waits as asked');
+      await wake(ctx, next, 'rate limited');
+      return 'stop';
+    }
+    const attempts = doc.attempts + 1;
+    if (failure.kind === 'transient' && attempts < ctx.config.maxAttempts) {
+      countSend(ctx, method, 'retry');
+      const next = new Date(now.getTime() + backoffMs(ctx.config, attempts));
+      await col.updateOne({ _id: doc._id }, { $set: { attempts, nextAttemptAt: next, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+      ctx.logger.warn({ ...log, attempts, nextAttemptAt: next }, 'alert card delivery failed; retrying later');
+      await wake(ctx, next, 'retry');
+      return 'retry';
+    }
+    countSend(ctx, method, 'failed');
+    await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, urgent: false, attempts, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+    const problem = failure.kind === 'permanent' ? channelProblem(failure.code, doc.channel ?? '?') : undefined;
+    const what = doc.ts ? 'updated' : 'posted';
+    ctx.logger.error({ ...log, attempts, ...(problem ? { fix: problem } : {}) }, `alert card could not be ${what}${problem ? `: ${problem}` : ''}`);
+    await notifyAdmins(
+      ctx,
+      `Alert card \`${doc._id}\` could not be ${what} in <#${doc.channel}>: ${problem ?? `${failure.error} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`}. ` +
+        'It is still stored; `/taser alerts failed` lists such cards.',
+    );
+    return 'failed';
+  }
+
+  const job = plugin.job({
+    name: 'outbox',
+    data: jobData,
+    lockLifetimeMs: 5 * 60_000,
+    // One run at a time per process: sends stay in order and paced; replicas are kept apart by claims.
+    concurrency: 1,
+    async handler(_input, ctx) {
+      await processDue(ctx);
+    },
+  });
+
+  return { job, request, processDue };
+}
+
+/** Inserts a new delivery; false when one already exists (a racing replica). */
+async function insertOrUpdate(col: ReturnType<typeof deliveries>, doc: DeliveryDoc): Promise<boolean> {
+  try {
+    await col.insertOne(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return false;
+    throw err;
+  }
+}

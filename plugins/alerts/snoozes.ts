@@ -1,0 +1,31 @@
+// Snoozes: (rule, group) -> until. While a snooze runs, new alerts for that rule and group are stored but not
+// posted. Kept in MongoDB (no TTL index: FerretDB has none), an expired snooze simply no longer matches.
+import type { PluginContext } from '../../src/plugins/types.js';
+import type { AlertsConfig } from './config.js';
+
+export interface SnoozeDoc {
+  _id: string; // snoozeKey(ruleId, group)
+  ruleId: string;
+  group: Record<string, string>;
+  until: Date;
+  by: string;
+  alertId: string;
+  at: Date;
+}
+
+/** The group's values in field order, so {a,b} and {b,a} are one key. */
+export function snoozeKey(ruleId: string, group: Record<string, string>): string {
+  const fields = Object.keys(group).sort();
+  return JSON.stringify([ruleId, ...fields.map((f) => [f, group[f]])]);
+}
+
+export const snoozes = (ctx: PluginContext<AlertsConfig>) => ctx.collection<SnoozeDoc>('snoozes');
+
+export async function snoozedUntil(ctx: PluginContext<AlertsConfig>, ruleId: string, group: Record<string, string>, now = new Date()): Promise<Date | undefined> {
+  const doc = await snoozes(ctx).findOne({ _id: snoozeKey(ruleId, group) });
+  return doc && doc.until > now ? doc.until : undefined;
+}
+
+export async function snooze(ctx: PluginContext<AlertsConfig>, doc: Omit<SnoozeDoc, '_id' | 'at'>): Promise<void> {
+  await snoozes(ctx).updateOne({ _id: snoozeKey(doc.ruleId, doc.group) }, { $set: { ...doc, at: new Date() } }, { upsert: true });
+}
