@@ -49,20 +49,36 @@ program
   .command('simulate')
   .description(
     'Replay a signals file (JSON lines, any order) through the correlation engine from an empty state and report the alerts ' +
-      '(shared/correlation/SEMANTICS.md). A malformed rule or line is reported with its name or line number; exit 1.',
+      '(shared/correlation/SEMANTICS.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
+      'With --rule ID --since 30d instead: how often that rule would have fired on the signals stored in MongoDB ' +
+      '(alerts per day, per group, signals per alert); the rule as stored, or from --rules FILE to try a draft.',
   )
-  .requiredOption('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
-  .requiredOption('--signals <file>', 'signals, one JSON object per line')
-  .option('--json', 'print one JSON object {"alerts":[...],"stats":{...}}')
-  .action(async (opts: { rules: string; signals: string; json?: boolean }) => {
-    const { runSimulateCommand } = await import('./correlation/simulate-command.js');
-    process.exitCode = await runSimulateCommand(
-      { rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) },
-      {
-        stdout: (t) => new Promise<void>((resolve) => (process.stdout.write(t) ? resolve() : process.stdout.once('drain', resolve))),
-        stderr: (t) => process.stderr.write(t),
-      },
-    );
+  .option('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
+  .option('--signals <file>', 'signals, one JSON object per line')
+  .option('--rule <id>', 'backtest this rule on the stored signals (with --since)')
+  .option('--since <duration>', 'with --rule: how far back, e.g. 30d, 36h')
+  .option('--json', 'print one JSON object')
+  .action(async (opts: { rules?: string; signals?: string; rule?: string; since?: string; json?: boolean }) => {
+    const io = {
+      stdout: (t: string) => new Promise<void>((resolve) => (process.stdout.write(t) ? resolve() : process.stdout.once('drain', resolve))),
+      stderr: (t: string) => void process.stderr.write(t),
+    };
+    const { runSimulateCommand, runBacktestCommand } = await import('./correlation/simulate-command.js');
+    if (opts.rule !== undefined || opts.since !== undefined) {
+      if (!opts.rule || !opts.since || opts.signals) {
+        io.stderr('taser simulate: a backtest takes --rule ID and --since DURATION (and optionally --rules FILE), not --signals\n');
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = await runBacktestCommand({ rule: opts.rule, since: opts.since, rules: opts.rules, json: Boolean(opts.json) }, io);
+      return;
+    }
+    if (!opts.rules || !opts.signals) {
+      io.stderr('taser simulate: give --rules FILE and --signals FILE.jsonl (or --rule ID --since DURATION)\n');
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = await runSimulateCommand({ rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) }, io);
   });
 
 program
