@@ -81,5 +81,12 @@ describe('taser.example.yaml', () => {
     const path = fileURLToPath(new URL('../../taser.example.yaml', import.meta.url));
     const config = loadConfig({ TASER_CONFIG: path });
     expect(config.file.groups.leads?.users).toEqual(['U0123ABC']);
+    // Its plugin settings and rules are valid too: the plugins load with them, the rules parse.
+    const { loadPlugins } = await import('../plugins/loader.js');
+    const { BUILTIN_PLUGINS_DIR } = await import('./paths.js');
+    const { parseRules } = await import('../correlation/rule.js');
+    const loaded = await loadPlugins({ searchDirs: [BUILTIN_PLUGINS_DIR], settings: config.file.plugins });
+    expect(loaded.plugins.map((p) => p.namespace)).toEqual(expect.arrayContaining(['alerts', 'okta', 'duo', 'suricata']));
+    expect(parseRules(config.file.rules).map((r) => r.id)).toEqual(['mfa-fatigue-then-new-location', 'ids-burst']);
   });
 });
