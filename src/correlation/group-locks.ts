@@ -6,6 +6,7 @@ import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 
 export const LOCKS_COLLECTION = 'correlation_locks';
 const LOCK_MS = 30_000;
+const RELEASE_ATTEMPTS = 5;
 
 interface LockDoc {
   _id: string;
@@ -40,7 +41,17 @@ export class GroupLocks {
     return {
       held,
       release: async () => {
-        if (held.size) await this.locks.deleteMany({ _id: { $in: [...held] }, owner });
+        if (!held.size) return;
+        // A lock that is not released holds its groups until it expires: try a few times before giving up.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.locks.deleteMany({ _id: { $in: [...held] }, owner });
+            return;
+          } catch (err) {
+            if (attempt >= RELEASE_ATTEMPTS) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+          }
+        }
       },
     };
   }

@@ -27,7 +27,22 @@ interface StateDoc {
   v: number;
   state: GroupState;
   updatedAt: Date;
+  /** Alert writes stored with the state they follow from, until they are applied. */
+  pending?: AlertOp[];
 }
+
+/** One idempotent alert write. */
+type AlertOp =
+  | { kind: 'create'; doc: StoredAlert }
+  | {
+      kind: 'update';
+      id: string;
+      set: Pick<StoredAlert, 'signals' | 'signalCount' | 'firstSeen' | 'lastSeen' | 'active' | 'updatedAt'>;
+      rank: number;
+      artifacts: string[];
+      history: AlertHistoryEntry[];
+      appended: string[];
+    };
 
 interface GroupWork {
   id: string;
@@ -119,6 +134,11 @@ export class LiveCorrelator {
 
   /** Steps one group and writes it; false when another writer changed the group first. */
   private async stepAndWrite(entry: GroupWork, doc: StateDoc | undefined, byKey: Map<string, Signal>): Promise<boolean> {
+    // Alert writes a previous writer stored with its state but could not finish (a crash, a database error).
+    if (doc?.pending?.length) {
+      await this.applyOps(doc.pending);
+      await this.states.updateOne({ _id: doc._id, v: doc.v }, { $unset: { pending: '' } });
+    }
     const state = doc?.state ?? emptyGroupState();
     const events: StepEvent[] = [];
     let stepped = 0;
@@ -128,24 +148,32 @@ export class LiveCorrelator {
       stepped++;
     }
     if (stepped === 0) return true;
+    const ops = await this.alertOps(entry, events, byKey);
     const now = new Date();
+    const v = (doc?.v ?? 0) + 1;
     try {
+      // The alert writes go into the state document with the state itself: one atomic write, so they are
+      // never lost between the two, whoever finishes them.
+      const fields = { v, state, updatedAt: now, ...(ops.length ? { pending: ops } : {}) };
       if (!doc) {
-        await this.states.insertOne({ _id: entry.id, ruleKey: entry.active.compiled.key, group: entry.group, v: 1, state, updatedAt: now });
+        await this.states.insertOne({ _id: entry.id, ruleKey: entry.active.compiled.key, group: entry.group, ...fields });
       } else {
-        const result = await this.states.updateOne({ _id: entry.id, v: doc.v }, { $set: { v: doc.v + 1, state, updatedAt: now } });
+        const result = await this.states.updateOne({ _id: entry.id, v: doc.v }, ops.length ? { $set: fields } : { $set: fields, $unset: { pending: '' } });
         if (result.matchedCount === 0) return false;
       }
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
       throw err;
     }
-    await this.applyEvents(entry, events, byKey);
+    if (ops.length) {
+      await this.applyOps(ops);
+      await this.states.updateOne({ _id: entry.id, v }, { $unset: { pending: '' } });
+    }
     return true;
   }
 
-  /** Writes what the step did to the alerts: the last state of each touched episode, idempotently. */
-  private async applyEvents(entry: GroupWork, events: StepEvent[], byKey: Map<string, Signal>): Promise<void> {
+  /** What the step did to the alerts, as idempotent writes: the last state of each touched episode. */
+  private async alertOps(entry: GroupWork, events: StepEvent[], byKey: Map<string, Signal>): Promise<AlertOp[]> {
     const touched = new Map<number, { alert: OpenAlert; opened: boolean; ended: boolean; appended: string[] }>();
     for (const e of events) {
       const t = touched.get(e.alert.episode) ?? { alert: e.alert, opened: false, ended: false, appended: [] };
@@ -154,12 +182,60 @@ export class LiveCorrelator {
       if (e.kind === 'appended') t.appended.push(e.signal.id);
       touched.set(e.alert.episode, t);
     }
+    const ops: AlertOp[] = [];
+    const now = new Date();
     for (const { alert, opened, ended, appended } of touched.values()) {
       const id = alertId(entry.active.compiled.key, JSON.stringify(entry.group), alert.episode);
       const keys = alert.signals.map((h) => h.id);
-      if (opened) await this.createAlert(id, entry, alert, keys, byKey, ended);
-      else await this.updateAlert(id, alert, keys, appended, byKey, ended);
+      const firstSeen = new Date(Math.floor(alert.firstSeen / 1000));
+      const lastSeen = new Date(Math.floor(alert.lastSeen / 1000));
+      if (opened) {
+        const { rule, version } = entry.active;
+        const held = await this.loadSignals(keys, byKey);
+        const rank = Math.max(severityRank(rule.severity), ...held.map((s) => (s.severity ? severityRank(s.severity) : 0)));
+        ops.push({
+          kind: 'create',
+          doc: {
+            _id: id,
+            ruleId: rule.id,
+            ruleVersion: version,
+            ...(rule.name ? { ruleName: rule.name } : {}),
+            ...(rule.template ? { template: rule.template } : {}),
+            group: Object.fromEntries(rule.groupBy.map((field, i) => [field, entry.group[i]!])),
+            episode: alert.episode,
+            signals: keys,
+            signalCount: keys.length,
+            firstSeen,
+            lastSeen,
+            severity: severityOfRank(rank),
+            severityRank: rank,
+            ...teamOf(rule.team, held),
+            status: 'open',
+            active: !ended,
+            artifacts: [...new Set(held.flatMap((s) => artifactValuesOf(s)))],
+            ...linkOf(held),
+            history: [{ at: now, kind: 'created', signals: keys }],
+            createdAt: now,
+            updatedAt: now,
+          },
+        });
+      } else {
+        const added = await this.loadSignals(appended, byKey);
+        const history: AlertHistoryEntry[] = [];
+        if (appended.length) history.push({ at: now, kind: 'appended', signals: appended });
+        if (ended) history.push({ at: now, kind: 'ended' });
+        ops.push({
+          kind: 'update',
+          id,
+          set: { signals: keys, signalCount: keys.length, firstSeen, lastSeen, active: !ended, updatedAt: now },
+          rank: Math.max(0, ...added.map((s) => (s.severity ? severityRank(s.severity) : 0))),
+          artifacts: [...new Set(added.flatMap((s) => artifactValuesOf(s)))],
+          history,
+          appended,
+        });
+      }
     }
+    return ops;
   }
 
   /** Held signals that are not in this batch (free signals from earlier batches) come from the store. */
@@ -170,78 +246,46 @@ export class LiveCorrelator {
     return keys.map((k) => byKey.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
   }
 
-  private async createAlert(id: string, entry: GroupWork, alert: OpenAlert, keys: string[], byKey: Map<string, Signal>, ended: boolean): Promise<void> {
-    const { rule, version } = entry.active;
-    const held = await this.loadSignals(keys, byKey);
-    const rank = Math.max(severityRank(rule.severity), ...held.map((s) => (s.severity ? severityRank(s.severity) : 0)));
-    const now = new Date();
-    const doc: StoredAlert = {
-      _id: id,
-      ruleId: rule.id,
-      ruleVersion: version,
-      ...(rule.name ? { ruleName: rule.name } : {}),
-      ...(rule.template ? { template: rule.template } : {}),
-      group: Object.fromEntries(rule.groupBy.map((field, i) => [field, entry.group[i]!])),
-      episode: alert.episode,
-      signals: keys,
-      signalCount: keys.length,
-      firstSeen: new Date(Math.floor(alert.firstSeen / 1000)),
-      lastSeen: new Date(Math.floor(alert.lastSeen / 1000)),
-      severity: severityOfRank(rank),
-      severityRank: rank,
-      ...teamOf(rule.team, held),
-      status: 'open',
-      active: !ended,
-      artifacts: [...new Set(held.flatMap((s) => artifactValuesOf(s)))],
-      ...linkOf(held),
-      history: [{ at: now, kind: 'created', signals: keys }],
-      createdAt: now,
-      updatedAt: now,
-    };
+  /** Applies alert writes; each is idempotent, so applying one twice (after a failure) changes nothing. */
+  private async applyOps(ops: AlertOp[]): Promise<void> {
+    for (const op of ops) {
+      if (op.kind === 'create') await this.createAlert(op.doc);
+      else await this.updateAlert(op);
+    }
+  }
+
+  private async createAlert(doc: StoredAlert): Promise<void> {
     try {
       await this.deps.alerts.collection.insertOne(doc);
     } catch (err) {
-      // The same episode was already stored (a retry after a crash, or a racing writer): one alert, not two.
+      // The same episode was already stored (a retry after a failure, or a racing writer): one alert, not two.
       if (isDuplicateKeyError(err)) return;
       throw err;
     }
-    this.deps.logger.info({ alert: id, rule: rule.id, group: doc.group, signals: keys.length }, 'alert created');
+    this.deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
     this.deps.events.emit('created', doc);
   }
 
-  private async updateAlert(id: string, alert: OpenAlert, keys: string[], appended: string[], byKey: Map<string, Signal>, ended: boolean): Promise<void> {
-    const added = await this.loadSignals(appended, byKey);
-    const rank = Math.max(0, ...added.map((s) => (s.severity ? severityRank(s.severity) : 0)));
-    const now = new Date();
-    const history: AlertHistoryEntry[] = [];
-    if (appended.length) history.push({ at: now, kind: 'appended', signals: appended });
-    if (ended) history.push({ at: now, kind: 'ended' });
+  private async updateAlert(op: Extract<AlertOp, { kind: 'update' }>): Promise<void> {
     const updated = await this.deps.alerts.collection.findOneAndUpdate(
-      { _id: id },
+      { _id: op.id },
       {
-        $set: {
-          signals: keys,
-          signalCount: keys.length,
-          firstSeen: new Date(Math.floor(alert.firstSeen / 1000)),
-          lastSeen: new Date(Math.floor(alert.lastSeen / 1000)),
-          active: !ended,
-          updatedAt: now,
-        },
-        $max: { severityRank: rank },
-        $addToSet: { artifacts: { $each: [...new Set(added.flatMap((s) => artifactValuesOf(s)))] } },
-        $push: { history: { $each: history } },
+        $set: op.set,
+        $max: { severityRank: op.rank },
+        // $addToSet, not $push: the same history entry applied twice is recorded once.
+        $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } },
       },
       { returnDocument: 'after' },
     );
     if (!updated) {
-      this.deps.logger.error({ alert: id }, 'an alert the correlation state holds is missing from the alerts collection');
+      this.deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
       return;
     }
     if (updated.severity !== severityOfRank(updated.severityRank)) {
       updated.severity = severityOfRank(updated.severityRank);
-      await this.deps.alerts.collection.updateOne({ _id: id }, { $set: { severity: updated.severity } });
+      await this.deps.alerts.collection.updateOne({ _id: op.id }, { $set: { severity: updated.severity } });
     }
-    this.deps.events.emit('updated', updated, { appended });
+    this.deps.events.emit('updated', updated, { appended: op.appended });
   }
 
   async ensureIndexes(): Promise<void> {
