@@ -10,6 +10,7 @@ import { startSlackFake, type SlackFake } from '../../test/support/slack-fake.js
 import { blockActionsBody, sendSlackRequest, slackCommandBody, viewSubmissionBody } from '../../test/support/slack-requests.js';
 import { blockKitProblems } from '../../test/support/block-kit-check.js';
 import { freshDbUri } from '../../test/support/db.js';
+import { waitUntil } from '../../test/support/wait.js';
 import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import { fileConfigSchema, type AppConfig } from '../../src/app/config.js';
 import { startTaser, type Taser } from '../../src/app/runtime.js';
@@ -62,27 +63,18 @@ function hmacHeaders(body: string) {
   return { 'content-type': 'application/json', 'x-taser-signature': `sha256=${sig}`, 'x-taser-timestamp': String(at) };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Posts a signal through POST /signals/test and waits until the correlator has seen it. */
 async function ingest(taser: Taser, s: ReturnType<typeof signal>) {
   const body = JSON.stringify(s);
   const res = await fetch(`${taser.url}/signals/test`, { method: 'POST', headers: hmacHeaders(body), body });
   expect(res.status).toBe(202);
-  await until(async () => (await taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
+  await waitUntil(async () => (await taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
 }
 
 const deliveriesOf = (taser: Taser) => taser.database.db.collection<DeliveryDoc>('plugin_alerts_deliveries');
 const alertOf = (taser: Taser, ruleId: string, group: Record<string, string>) =>
-  until(() => taser.correlation.alerts.collection.find({ ruleId, group }).sort({ firstSeen: -1 }).limit(1).next(), `an alert of ${ruleId}`);
+  waitUntil(() => taser.correlation.alerts.collection.find({ ruleId, group }).sort({ firstSeen: -1 }).limit(1).next(), `an alert of ${ruleId}`);
 
 type Button = { action_id: string; value?: string; url?: string; text: { text: string } };
 function buttonsOf(message: { blocks?: unknown }): Button[] {
@@ -93,7 +85,7 @@ describe('alert cards', () => {
   let t: TestApp;
   const send = (body: Parameters<typeof sendSlackRequest>[1]) => sendSlackRequest(t.slackUrl, body, { secret: TEST_SIGNING_SECRET });
   const card = (alertId: string) => deliveriesOf(t.taser).findOne({ _id: alertId });
-  const posted = (alertId: string) => until(async () => ((await card(alertId))?.status === 'posted' ? card(alertId) : null), `the card of ${alertId} posted`);
+  const posted = (alertId: string) => waitUntil(async () => ((await card(alertId))?.status === 'posted' ? card(alertId) : null), `the card of ${alertId} posted`);
   const messageOf = (d: DeliveryDoc) => t.slack.messagesIn(d.channel!).find((m) => m.ts === d.ts)!;
   const click = async (d: DeliveryDoc, actionId: string, userId: string, responseId: string) => {
     const button = buttonsOf(messageOf(d)).find((b) => b.action_id === actionId);
@@ -143,7 +135,7 @@ describe('alert cards', () => {
     for (const minute of [10, 11, 12]) {
       await ingest(t.taser, signal('appsec_finding', `2026-11-20T09:${minute}:00Z`, { host: 'web01' }, { tags: ['Team:AppSec'] }));
     }
-    const dirty = await until(async () => {
+    const dirty = await waitUntil(async () => {
       const d = await card(alert._id);
       return d && d.dirty && d.rev >= before.rev + 3 ? d : null;
     }, 'three update requests');
@@ -154,7 +146,7 @@ describe('alert cards', () => {
     // The hour passes: one update carries all three appended signals.
     await deliveriesOf(t.taser).updateOne({ _id: alert._id }, { $set: { nextAttemptAt: new Date(Date.now() - 1000) } });
     await t.taser.jobs.agenda.now('alerts.outbox', {});
-    const done = await until(async () => ((await card(alert._id))?.dirty === false ? card(alert._id) : null), 'the coalesced update sent');
+    const done = await waitUntil(async () => ((await card(alert._id))?.dirty === false ? card(alert._id) : null), 'the coalesced update sent');
     const updates = t.slack.callsTo('chat.update');
     expect(updates).toHaveLength(1);
     expect(updates[0]!.args).toMatchObject({ channel: 'C0APPSEC', ts: before.ts });
@@ -183,7 +175,7 @@ describe('alert cards', () => {
     const alert = await alertOf(t.taser, 'appsec-finding', { host: 'web01' });
     const d = (await card(alert._id))!;
     await click(d, 'alerts:ack', 'U0APPSEC1', 'ack');
-    const acked = (await until(async () => {
+    const acked = (await waitUntil(async () => {
       const a = (await t.taser.correlation.alerts.get(alert._id)) as (StoredAlert & { acknowledged?: { by: string } }) | null;
       return a?.status === 'acknowledged' ? a : null;
     }, 'the alert acknowledged'))!;
@@ -215,16 +207,16 @@ describe('alert cards', () => {
       viewSubmissionBody({ userId: 'U0APPSEC1', callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { duration: { value: { type: 'static_select', selected_option: { value: '4' } } } } }),
     );
     expect(res.status).toBe(200);
-    await until(async () => (await t.taser.correlation.alerts.get(alert._id))?.status === 'snoozed', 'the alert snoozed');
+    await waitUntil(async () => (await t.taser.correlation.alerts.get(alert._id))?.status === 'snoozed', 'the alert snoozed');
     await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts);
 
     // A later episode of the same rule and group: stored, searchable, not posted.
     await ingest(t.taser, signal('appsec_finding', '2026-11-20T15:00:00Z', { host: 'web01' }, { tags: ['Team:AppSec'] }));
-    const next = await until(async () => {
+    const next = await waitUntil(async () => {
       const a = await alertOf(t.taser, 'appsec-finding', { host: 'web01' });
       return a._id !== alert._id ? a : null;
     }, 'a new episode');
-    const suppressed = await until(() => card(next._id), 'the new alert routed');
+    const suppressed = await waitUntil(() => card(next._id), 'the new alert routed');
     expect(suppressed).toMatchObject({ status: 'suppressed', suppressed: { reason: 'snoozed' } });
     expect((await t.taser.correlation.alerts.search({ team: 'appsec', limit: 10 })).alerts.map((a) => a._id)).toContain(next._id);
     expect(t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0APPSEC' && !c.args.thread_ts)).toEqual([]);
@@ -240,7 +232,7 @@ describe('alert cards', () => {
     const empty = await send(viewSubmissionBody({ userId: 'U0APPSEC1', callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { reason: { value: { type: 'plain_text_input', value: ' ' } } } }));
     expect(empty.json).toMatchObject({ response_action: 'errors', errors: { reason: expect.any(String) } });
     await send(viewSubmissionBody({ userId: 'U0APPSEC1', callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { reason: { value: { type: 'plain_text_input', value: 'pentest, agreed' } } } }));
-    const closed = await until(async () => {
+    const closed = await waitUntil(async () => {
       const a = await t.taser.correlation.alerts.get(alert._id);
       return a?.status === 'closed' ? a : null;
     }, 'the alert closed');
@@ -254,7 +246,7 @@ describe('alert cards', () => {
   it("stores an alert below the team's threshold without posting it; a lead lowers the threshold, others may not", async () => {
     await ingest(t.taser, signal('risky_login', '2026-11-20T09:00:00Z', { username: 'alice' }));
     const alice = await alertOf(t.taser, 'risky-login', { username: 'alice' });
-    expect(await until(() => card(alice._id), 'routing')).toMatchObject({ status: 'suppressed', suppressed: { reason: 'below_threshold' } });
+    expect(await waitUntil(() => card(alice._id), 'routing')).toMatchObject({ status: 'suppressed', suppressed: { reason: 'below_threshold' } });
     expect(t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0IDENT')).toEqual([]);
 
     await send(slackCommandBody({ command: '/taser', text: 'threshold identity medium', userId: 'U0IDENT1', responseUrl: t.slack.responseUrl('th-denied') }));
@@ -273,7 +265,7 @@ describe('alert cards', () => {
   it('says clearly, in the log and to the admins, when the bot is not in the channel', async () => {
     await ingest(t.taser, signal('nobot_event', '2026-11-20T09:00:00Z', { host: 'h1' }));
     const alert = await alertOf(t.taser, 'nobot', { host: 'h1' });
-    const d = await until(async () => ((await card(alert._id))?.status === 'failed' ? card(alert._id) : null), 'the card failed');
+    const d = await waitUntil(async () => ((await card(alert._id))?.status === 'failed' ? card(alert._id) : null), 'the card failed');
     expect(d).toMatchObject({ lastError: 'not_in_channel', attempts: 1 });
     const line = t.logs.find((l) => l.alert === alert._id && l.level === 50);
     expect(String(line?.msg)).toMatch(/not a member of <#C0NOBOT>.*\/invite @taser/);
@@ -297,7 +289,7 @@ describe('alert cards', () => {
     t.slack.failNext('chat.postMessage', { kind: 'http', status: 500 }, 3);
     await ingest(t.taser, signal('flaky_event', '2026-11-20T09:00:00Z', { host: 'f1' }));
     const alert = await alertOf(t.taser, 'flaky', { host: 'f1' });
-    const d = await until(async () => ((await card(alert._id))?.status === 'failed' ? card(alert._id) : null), 'the card failed');
+    const d = await waitUntil(async () => ((await card(alert._id))?.status === 'failed' ? card(alert._id) : null), 'the card failed');
     expect(d).toMatchObject({ attempts: 3, lastError: 'Slack answered HTTP 500' });
     expect(t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0FLAKY')).toHaveLength(3);
     const notice = await t.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0ADMIN');
@@ -363,11 +355,11 @@ describe('alert card outbox across a restart', () => {
     const first = await start();
     await ingest(first, signal('appsec_finding', '2026-11-20T09:00:00Z', { host: 'restart01' }, { tags: ['Team:AppSec'] }));
     const alert = await alertOf(first, 'appsec-finding', { host: 'restart01' });
-    await until(async () => ((await deliveriesOf(first).findOne({ _id: alert._id }))?.attempts ?? 0) >= 2, 'two failed attempts');
+    await waitUntil(async () => ((await deliveriesOf(first).findOne({ _id: alert._id }))?.attempts ?? 0) >= 2, 'two failed attempts');
     await first.stop();
     slack.reset(); // Slack is healthy again
     const second = await start();
-    const pending = await until(async () => {
+    const pending = await waitUntil(async () => {
       const d = await deliveriesOf(second).findOne({ _id: alert._id });
       return d?.status === 'posted' ? d : null;
     }, 'the card posted by the second process');

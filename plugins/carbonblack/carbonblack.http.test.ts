@@ -1,33 +1,24 @@
 // A Carbon Black Cloud alert posted through the real webhook route (POST /signals/carbonblack) ends up in the
 // signals collection.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/support/app.js';
+import type { TestApp } from '../../test/support/app.js';
+import { postSignals, startSourceApp } from '../../test/support/signal-webhook.js';
+import { readSample } from '../../test/support/vendor-samples.js';
 import { SIGNALS_COLLECTION, type StoredSignal } from '../../src/signals/store.js';
 
-const SAMPLE = new URL('../../../shared/fixtures/vendor-samples/carbonblack/elastic-cbc-alert_v7-test-alert-watchlist-line1.jsonl', import.meta.url);
+const SAMPLE = 'carbonblack/elastic-cbc-alert_v7-test-alert-watchlist-line1.jsonl';
 const TOKEN = 'token-carbonblack-7f2d04';
 
 describe('carbonblack webhook', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      file: {
-        plugins: { carbonblack: { enabled: true } },
-        sources: { carbonblack: { auth: { type: 'bearer', tokenEnv: 'CARBONBLACK_TOKEN' } } },
-      },
-      env: { CARBONBLACK_TOKEN: TOKEN },
-    });
+    t = await startSourceApp({ plugin: 'carbonblack', source: 'carbonblack', token: TOKEN });
   });
   afterAll(async () => t?.stop());
 
   it('accepts a Cloud alert and stores it as an edr_alert signal', async () => {
-    const res = await fetch(`${t.taser.url}/signals/carbonblack`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: readFileSync(SAMPLE),
-    });
+    const res = await postSignals(t, 'carbonblack', readSample(SAMPLE), TOKEN);
     expect(res.status).toBe(202);
     const stored = await t.taser.database.db
       .collection<StoredSignal>(SIGNALS_COLLECTION)

@@ -1,27 +1,19 @@
 // The Duo mapper against real vendor samples (shared/fixtures/vendor-samples/duo), field by field against
 // expected.json, and every trap EXPECTED.md names.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { parseEventTimeMicros } from '../../src/signals/signal.js';
 import type { MappedSignal } from '../../src/plugins/types.js';
 import { mapEvents } from '../../src/signals/ingest.js';
 import { mapDuoBody } from './map.js';
+import { expectedFor, readSample as read, type ExpectedSample } from '../../test/support/vendor-samples.js';
 
-const samples = new URL('../../../shared/fixtures/vendor-samples/', import.meta.url);
-const read = (file: string) => readFileSync(new URL(file, samples), 'utf8');
-
-interface Expected {
-  vendor: string;
-  file: string;
-  locator: string;
-  id: string;
+interface Expected extends ExpectedSample {
   time: string;
-  type: string;
   username: string;
   src_ip: string;
   extra: { factor: string; result: string; application: string };
 }
-const expected = (JSON.parse(read('expected.json')) as Expected[]).filter((e) => e.vendor === 'duo');
+const expected = expectedFor<Expected>('duo');
 
 // EXPECTED.md describes types in words; these are the signal types this plugin gives them.
 const TYPES: Record<string, string> = {

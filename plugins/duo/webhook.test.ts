@@ -1,26 +1,23 @@
 // The duo source through the real route: an Admin API response envelope, then NDJSON authlogs, POSTed to
 // /signals/duo with the configured bearer token; stored before the 202, duplicates (same txid) refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { startTestApp, type TestApp } from '../../test/support/app.js';
+import type { TestApp } from '../../test/support/app.js';
+import { postSignals, startSourceApp } from '../../test/support/signal-webhook.js';
+import { readSample } from '../../test/support/vendor-samples.js';
 
-const samples = new URL('../../../shared/fixtures/vendor-samples/duo/', import.meta.url);
-const envelope = readFileSync(new URL('duo_api_golang-admin-logs_test-getAuthLogsResponse.json', samples));
-const ndjson = readFileSync(new URL('elastic-cisco_duo-auth-test-auth.jsonl', samples));
+const TOKEN = 'duo-hook-secret';
+const envelope = readSample('duo/duo_api_golang-admin-logs_test-getAuthLogsResponse.json');
+const ndjson = readSample('duo/elastic-cisco_duo-auth-test-auth.jsonl');
 
 describe('duo webhook', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({
-      file: { plugins: { duo: { enabled: true } }, sources: { duo: { auth: { type: 'bearer', tokenEnv: 'DUO_HOOK_TOKEN' } } } },
-      env: { DUO_HOOK_TOKEN: 'duo-hook-secret' },
-    });
+    t = await startSourceApp({ plugin: 'duo', source: 'duo', token: TOKEN });
   });
   afterAll(async () => t?.stop());
 
   it('stores authlogs as signals; D2 repeats D1\'s txid and is a duplicate', async () => {
-    const post = (body: Buffer, contentType: string) =>
-      fetch(`${t.taser.url}/signals/duo`, { method: 'POST', headers: { authorization: 'Bearer duo-hook-secret', 'content-type': contentType }, body });
+    const post = (body: string, contentType: string) => postSignals(t, 'duo', body, TOKEN, contentType);
 
     const first = await post(envelope, 'application/json');
     expect(first.status).toBe(202);

@@ -1,31 +1,21 @@
 // The Okta mapper against real vendor samples (shared/fixtures/vendor-samples/okta), field by field against
 // expected.json, and every trap EXPECTED.md names.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { parseEventTimeMicros } from '../../src/signals/signal.js';
 import type { MappedSignal } from '../../src/plugins/types.js';
 import { mapEvents } from '../../src/signals/ingest.js';
 import { mapOktaBody } from './map.js';
 import { parseBraceMap } from './log-event.js';
+import { expectedFor, readSample as read, type ExpectedSample } from '../../test/support/vendor-samples.js';
 
-const samples = new URL('../../../shared/fixtures/vendor-samples/', import.meta.url);
-const read = (file: string) => readFileSync(new URL(file, samples), 'utf8');
-
-interface Expected {
-  vendor: string;
-  file: string;
-  locator: string;
-  id: string;
-  time: string | null;
-  raw_time?: string;
-  type: string;
+interface Expected extends ExpectedSample {
   severity: string | null;
   username: string;
   src_ip: string;
   geo: { city: string; country: string } | null;
   extra: { eventType: string };
 }
-const expected = (JSON.parse(read('expected.json')) as Expected[]).filter((e) => e.vendor === 'okta');
+const expected = expectedFor<Expected>('okta');
 
 // EXPECTED.md describes types in words; these are the signal types this plugin gives them.
 const TYPES: Record<string, string> = {

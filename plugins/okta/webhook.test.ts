@@ -1,24 +1,21 @@
 // The okta source through the real route: an Okta Event Hook delivery POSTed to /signals/okta with the
 // bearer token the source is configured with is stored before the 202.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { startTestApp, type TestApp } from '../../test/support/app.js';
+import type { TestApp } from '../../test/support/app.js';
+import { postSignals, startSourceApp } from '../../test/support/signal-webhook.js';
+import { readSample } from '../../test/support/vendor-samples.js';
 
-const hook = readFileSync(new URL('../../../shared/fixtures/vendor-samples/okta/okta-docs-event-hook-user.session.start-success.json', import.meta.url));
+const hook = readSample('okta/okta-docs-event-hook-user.session.start-success.json');
 
 describe('okta webhook', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({
-      file: { plugins: { okta: { enabled: true } }, sources: { okta: { auth: { type: 'bearer', tokenEnv: 'OKTA_HOOK_TOKEN' } } } },
-      env: { OKTA_HOOK_TOKEN: 'okta-hook-secret' },
-    });
+    t = await startSourceApp({ plugin: 'okta', source: 'okta', token: 'okta-hook-secret' });
   });
   afterAll(async () => t?.stop());
 
   it('stores the Event Hook delivery as an sso_login signal and answers 202', async () => {
-    const post = (token: string) =>
-      fetch(`${t.taser.url}/signals/okta`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: hook });
+    const post = (token: string) => postSignals(t, 'okta', hook, token);
     expect((await post('wrong')).status).toBe(401);
 
     const res = await post('okta-hook-secret');

@@ -1,32 +1,23 @@
 // An EVE alert posted through the real webhook route (POST /signals/suricata) ends up in the signals collection.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/support/app.js';
+import type { TestApp } from '../../test/support/app.js';
+import { postSignals, startSourceApp } from '../../test/support/signal-webhook.js';
+import { readSample } from '../../test/support/vendor-samples.js';
 import { SIGNALS_COLLECTION, type StoredSignal } from '../../src/signals/store.js';
 
-const SAMPLE = new URL('../../../shared/fixtures/vendor-samples/suricata/elastic-beats-eve-alerts-first-and-last.jsonl', import.meta.url);
+const SAMPLE = 'suricata/elastic-beats-eve-alerts-first-and-last.jsonl';
 const TOKEN = 'token-suricata-3c1e9a';
 
 describe('suricata webhook', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      file: {
-        plugins: { suricata: { enabled: true } },
-        sources: { suricata: { auth: { type: 'bearer', tokenEnv: 'SURICATA_TOKEN' } } },
-      },
-      env: { SURICATA_TOKEN: TOKEN },
-    });
+    t = await startSourceApp({ plugin: 'suricata', source: 'suricata', token: TOKEN });
   });
   afterAll(async () => t?.stop());
 
   it('accepts EVE NDJSON and stores one signal per alert', async () => {
-    const res = await fetch(`${t.taser.url}/signals/suricata`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      body: readFileSync(SAMPLE),
-    });
+    const res = await postSignals(t, 'suricata', readSample(SAMPLE), TOKEN, 'application/x-ndjson');
     expect(res.status).toBe(202);
     const stored = await t.taser.database.db
       .collection<StoredSignal>(SIGNALS_COLLECTION)

@@ -1,22 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mapEvents } from '../../src/signals/ingest.js';
 import { parseEventsBody } from '../../src/signals/body.js';
 import { normalizeTypeName } from '../../src/signals/normalize.js';
 import { parseEventTimeMicros, type Signal } from '../../src/signals/signal.js';
 import { mapEve, suricataSeverity } from './map.js';
+import { expectedFor, readSample as read, sampleEvent as sample, type ExpectedSample } from '../../test/support/vendor-samples.js';
 
-// The shared vendor samples live beside the project (shared/fixtures/vendor-samples).
-const SAMPLES = new URL('../../../shared/fixtures/vendor-samples/', import.meta.url);
-const read = (file: string) => readFileSync(new URL(file, SAMPLES), 'utf8');
-
-interface Expected {
-  vendor: string;
-  file: string;
-  locator: string;
-  id: string;
+interface Expected extends ExpectedSample {
   time: string;
-  type: string;
   severity: number;
   src_ip: string;
   src_port: number;
@@ -25,16 +16,7 @@ interface Expected {
   extra: { signature: string; signature_id: number; category: string; hostname?: string; sni?: string; raw_timestamp?: string };
 }
 
-const expected = (JSON.parse(read('expected.json')) as Expected[]).filter((e) => e.vendor === 'suricata');
-
-/** The raw event an expected.json row points at: a whole JSON file or one line of a JSONL file. */
-function sample(e: Expected): unknown {
-  const text = read(e.file);
-  if (e.locator === '(whole file)') return JSON.parse(text);
-  const line = /^line (\d+)$/.exec(e.locator);
-  if (!line) throw new Error(`unknown locator ${e.locator}`);
-  return JSON.parse(text.split('\n').filter((l) => l.trim())[Number(line[1]) - 1]!);
-}
+const expected = expectedFor<Expected>('suricata');
 
 function mapOne(event: unknown): Signal {
   const [mapped, ...rest] = mapEve(event);

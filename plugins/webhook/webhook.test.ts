@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '../../src/plugins/loader.js';
@@ -7,23 +6,15 @@ import { parseEventsBody } from '../../src/signals/body.js';
 import { parseEventTimeMicros } from '../../src/signals/signal.js';
 import { sourceMappingSchema, webhookConfigSchema } from './config.js';
 import { createMapper } from './map.js';
+import { expectedSamples, readSample as read, type ExpectedSample } from '../../test/support/vendor-samples.js';
 
-// The shared vendor samples live beside the project (shared/fixtures/vendor-samples).
-const SAMPLES = new URL('../../../shared/fixtures/vendor-samples/', import.meta.url);
-const read = (file: string) => readFileSync(new URL(file, SAMPLES), 'utf8');
 const PLUGIN_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-interface Expected {
-  vendor: string;
-  file: string;
-  locator: string;
-  id: string;
-  time: string | null;
+interface Expected extends ExpectedSample {
   username: string;
   src_ip: string;
-  geo?: { city: string; country: string } | null;
 }
-const expected = JSON.parse(read('expected.json')) as Expected[];
+const expected = expectedSamples<Expected>();
 const row = (file: string, locator: string) => expected.find((e) => e.file === file && e.locator === locator)!;
 
 /** Maps a body the way the webhook route does: split into events, mapped, validated against the Signal schema. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { waitUntil } from '../support/wait.js';
 import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import { parseRules } from '../../src/correlation/rule.js';
 import { simulate } from '../../src/correlation/simulator.js';
@@ -54,15 +55,6 @@ function hmacHeaders(body: string, secret = HMAC_SECRET, at = Math.floor(Date.no
   return { 'content-type': 'application/json', 'x-taser-signature': `sha256=${sig}`, 'x-taser-timestamp': String(at) };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('live correlation', () => {
   let t: TestApp;
@@ -95,7 +87,7 @@ describe('live correlation', () => {
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
       // Correlation runs after the answer: wait until this signal is correlated before sending the next.
-      await until(async () => (await t.taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
+      await waitUntil(async () => (await t.taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
     }
 
     const dir = mkdtempSync(join(tmpdir(), 'taser-live-'));
@@ -194,12 +186,12 @@ describe('live correlation', () => {
     expect(((await off.json()) as { enabled: boolean }).enabled).toBe(false);
 
     // The rule store caches enabled rules for a few seconds (other replicas see a switch that soon): wait it out.
-    await until(async () => !(await t.taser.correlation.rules.active()).some((r) => r.rule.id === 'compact'), 'rule switched off', 8_000);
+    await waitUntil(async () => !(await t.taser.correlation.rules.active()).some((r) => r.rule.id === 'compact'), 'rule switched off', 8_000);
     for (const [i, at] of ['2026-11-23T10:00:00Z', '2026-11-23T10:01:00Z', '2026-11-23T10:02:00Z'].entries()) {
       const body = JSON.stringify(sig(`j${i}`, 'ids_alert', at, { src_ip: '10.9.9.9' }));
       expect((await post(body)).status).toBe(202);
     }
-    await until(async () => (await t.taser.correlation.signals.collection.countDocuments({ _id: /^test\/j/, correlated: true })) === 3, 'burst correlated');
+    await waitUntil(async () => (await t.taser.correlation.signals.collection.countDocuments({ _id: /^test\/j/, correlated: true })) === 3, 'burst correlated');
     expect(await t.taser.correlation.alerts.collection.countDocuments({ group: { src_ip: '10.9.9.9' } })).toBe(0);
   });
 });
