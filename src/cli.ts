@@ -11,7 +11,7 @@ import { EmbeddedDbError } from './store/embedded-db.js';
 
 const program = new Command()
   .name('taser')
-  .description('Slack-first security ChatOps bot: signals, correlation, alert cards, Positron queries, cases, confirmation flows.')
+  .description('Slack-first security ChatOps bot: signals, correlation, alert cards and Positron queries.')
   .showHelpAfterError();
 
 program
