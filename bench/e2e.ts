@@ -1,0 +1,247 @@
+// End to end: a whole taser (HTTP mode, Slack API fake, passthrough source "test" with HMAC auth, a few
+// rules) receives batches through POST /signals/test, stores them and correlates them. Measured:
+// - signalsPerSec: from the first POST until every signal's stored document says `correlated: true`;
+// - rawInsertPerSec: insertMany of the same documents (same batch size and concurrency) into a collection
+//   with the signals collection's indexes, on the same server in the same run: the storage floor;
+// - p50Ms/p99Ms: for one "trigger" signal per batch (a one-signal rule), from just before its POST to the
+//   moment its alert document is stored (the alert store's `created` event fires right after insertOne).
+// Runs in a child process; the database is MONGODB_URI when set, else the embedded FerretDB.
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { AppConfig } from '../src/app/config.js';
+import { fileConfigSchema } from '../src/app/config.js';
+import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
+import { startTaser, type Taser } from '../src/app/runtime.js';
+import { parseEventTime, type Signal } from '../src/signals/signal.js';
+import { artifactValuesOf, signalKey, type StoredSignal } from '../src/signals/store.js';
+import { startEmbeddedDb, type EmbeddedDb } from '../src/store/embedded-db.js';
+import { startSlackFake } from '../test/support/slack-fake.js';
+import { benchRules, generateSignals, isMain, percentile, round, runChild } from './support.js';
+
+export interface E2eOptions {
+  batches: number;
+  batchSize: number;
+  /** POSTs (and raw insertMany calls) in flight at once. */
+  concurrency: number;
+  groupKeys: number;
+}
+
+export interface E2eBench extends E2eOptions {
+  db: 'mongodb' | 'ferretdb-embedded';
+  signals: number;
+  rules: number;
+  signalsPerSec: number;
+  /** Until the last POST was answered (stored, not yet correlated). */
+  acceptedPerSec: number;
+  rawInsertPerSec: number;
+  ratio: number;
+  p50Ms: number;
+  p99Ms: number;
+  triggers: number;
+  alerts: number;
+  /** Signals whose stored document says `correlated: true` when the wait ended. */
+  correlated: number;
+  /** False when the wait hit its limit before every signal was correlated (signalsPerSec then counts the correlated ones). */
+  complete: boolean;
+  /** Alert cards taser posted to the Slack fake. */
+  cardsPosted: number;
+  /** Warnings and errors taser logged during the run (e.g. correlation failures left to the sweeper). */
+  warnings: number;
+  /** The most frequent warnings: "message: error" with their counts. */
+  topWarnings: string[];
+}
+
+/**
+ * Sizes per server: the embedded FerretDB (SQLite, one writer, most filters scan) is orders of magnitude
+ * slower than MongoDB, so it gets a small run that still finishes within the bench's time budget.
+ */
+export const E2E_SIZES: Record<E2eBench['db'], E2eOptions> = {
+  mongodb: { batches: 40, batchSize: 500, concurrency: 4, groupKeys: 1_000 },
+  'ferretdb-embedded': { batches: 4, batchSize: 500, concurrency: 1, groupKeys: 1_000 },
+};
+/** How long to wait for every signal to be correlated (the sweeper retries failures after 30 s, every minute). */
+const WAIT_LIMIT_MS = 3 * 60_000;
+const ALERT_CHANNEL = 'C0BENCH01';
+
+export function benchE2e(options: Partial<E2eOptions> = {}): Promise<E2eBench> {
+  const sizes = E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'];
+  return runChild<E2eBench>('./e2e.ts', [JSON.stringify({ ...sizes, ...options })]);
+}
+
+const SOURCE = 'test';
+const HMAC_SECRET = 'bench-hmac-secret-0123456789abcdef';
+const TOKEN = 'xoxb-bench-token';
+const TRIGGER_TYPE = 'bench_trigger';
+const SOURCES_DIR = fileURLToPath(new URL('../test/fixtures/plugins/sources', import.meta.url));
+
+/** The batches: generated signals, plus one trigger signal in the middle of each batch. */
+function makeBatches(o: E2eOptions): Signal[][] {
+  const start = Date.now() - o.batches * o.batchSize * 50;
+  const all = generateSignals(o.batches * o.batchSize, { groupKeys: o.groupKeys, start, source: SOURCE });
+  const batches: Signal[][] = [];
+  for (let b = 0; b < o.batches; b++) {
+    const batch: Signal[] = [];
+    for (let i = 0; i < o.batchSize - 1; i++) batch.push(all.next().value as Signal);
+    const middle = batch[batch.length >> 1]!;
+    batch.splice(batch.length >> 1, 0, { id: `trigger-${b}`, source: SOURCE, type: TRIGGER_TYPE, occurredAt: middle.occurredAt, artifacts: { trigger: `t${b}` } });
+    batches.push(batch);
+  }
+  return batches;
+}
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+function signedHeaders(body: string): Record<string, string> {
+  const at = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', HMAC_SECRET).update(`${at}.${body}`).digest('hex');
+  return { 'content-type': 'application/json', 'x-taser-signature': `sha256=${signature}`, 'x-taser-timestamp': at };
+}
+
+function warningCollector() {
+  const seen = { count: 0, kinds: new Map<string, number>() };
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const line = JSON.parse(chunk.toString('utf8')) as { msg?: string; err?: { message?: string } };
+      const kind = `${line.msg ?? '?'}${line.err?.message ? `: ${line.err.message.slice(-90)}` : ''}`;
+      seen.count++;
+      seen.kinds.set(kind, (seen.kinds.get(kind) ?? 0) + 1);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'warn' }, stream), seen };
+}
+
+async function measure(o: E2eOptions): Promise<E2eBench> {
+  const fromEnv = process.env.MONGODB_URI;
+  let embedded: EmbeddedDb | undefined;
+  let dataDir: string | undefined;
+  let server: string;
+  if (fromEnv) server = fromEnv;
+  else {
+    dataDir = mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
+    embedded = await startEmbeddedDb(dataDir);
+    server = embedded.uri;
+  }
+  const uri = new URL(server);
+  uri.pathname = `/bench_${randomBytes(4).toString('hex')}`;
+
+  const slack = await startSlackFake({ token: TOKEN });
+  slack.addChannel({ id: ALERT_CHANNEL, name: 'bench-alerts' }, { botIsMember: true });
+  const { logger, seen } = warningCollector();
+  const rules = [
+    { id: 'bench-trigger', severity: 'high', parts: [{ match: { type: TRIGGER_TYPE }, count: 1 }], window: '1m', groupBy: ['trigger'] },
+    ...benchRules(4),
+  ];
+  const config: AppConfig = {
+    slack: { botToken: TOKEN, signingSecret: 'bench-signing-secret', apiUrl: slack.apiUrl },
+    mongodbUri: uri.toString(),
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    dataDir: '/nonexistent',
+    configDir: process.cwd(),
+    file: fileConfigSchema.parse({
+      plugins: { passthrough: { enabled: true } },
+      channels: { default: ALERT_CHANNEL },
+      sources: { [SOURCE]: { auth: { type: 'hmac', secretEnv: 'BENCH_SOURCE_SECRET' } } },
+      rules,
+    }),
+    env: { BENCH_SOURCE_SECRET: HMAC_SECRET },
+  };
+  let taser: Taser | undefined;
+  try {
+    taser = await startTaser({ config, mode: 'http', logger, pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES_DIR] });
+    const { correlation } = taser;
+    const batches = makeBatches(o);
+    const total = batches.reduce((n, b) => n + b.length, 0);
+
+    // 1. The storage floor: the same documents, batch size and concurrency, with the same indexes.
+    const raw = taser.database.db.collection<StoredSignal>('bench_raw_signals');
+    const indexes = (await correlation.signals.collection.indexes()).filter((i) => i.name !== '_id_');
+    await raw.createIndexes(indexes.map(({ key, name }) => ({ key, name })));
+    const docs = batches.map((batch) =>
+      batch.map((signal) => ({ _id: signalKey(signal), signal, occurredAt: new Date(parseEventTime(signal.occurredAt)!), receivedAt: new Date(), artifactValues: artifactValuesOf(signal), correlated: false })),
+    );
+    let started = performance.now();
+    await inParallel(docs, o.concurrency, async (batch) => {
+      await raw.insertMany(batch, { ordered: false });
+    });
+    const rawSeconds = (performance.now() - started) / 1000;
+    await raw.drop();
+
+    // 2. Through taser: POST, store, correlate; trigger alerts timed from their POST.
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    correlation.events.on('created', (alert) => {
+      const trigger = alert.group.trigger;
+      const sent = trigger === undefined ? undefined : sentAt.get(trigger);
+      if (sent !== undefined) latencies.push(performance.now() - sent);
+    });
+    const bodies = batches.map((batch) => JSON.stringify(batch));
+    started = performance.now();
+    await inParallel(bodies, o.concurrency, async (body, i) => {
+      sentAt.set(`t${i}`, performance.now());
+      const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
+      const answer = await res.text();
+      if (res.status !== 202) throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
+    });
+    const acceptedSeconds = (performance.now() - started) / 1000;
+    // Every signal correlated; polled (each poll is a query of its own, so not too often).
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    let correlated = 0;
+    while ((correlated = await correlation.signals.collection.countDocuments({ correlated: true })) < total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const e2eSeconds = (performance.now() - started) / 1000;
+    const alerts = await correlation.alerts.collection.countDocuments({});
+
+    const signalsPerSec = correlated / e2eSeconds;
+    const rawInsertPerSec = total / rawSeconds;
+    return {
+      ...o,
+      db: fromEnv ? 'mongodb' : 'ferretdb-embedded',
+      signals: total,
+      rules: rules.length,
+      signalsPerSec: round(signalsPerSec, 1),
+      acceptedPerSec: Math.round(total / acceptedSeconds),
+      rawInsertPerSec: Math.round(rawInsertPerSec),
+      ratio: round(signalsPerSec / rawInsertPerSec, 3),
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p99Ms: Math.round(percentile(latencies, 99)),
+      triggers: latencies.length,
+      alerts,
+      correlated,
+      complete: correlated === total,
+      cardsPosted: slack.callsTo('chat.postMessage').length,
+      warnings: seen.count,
+      topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
+    };
+  } finally {
+    await taser?.database.db.dropDatabase().catch(() => {});
+    await taser?.stop();
+    await slack.stop();
+    await embedded?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const options = { ...E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'], ...(JSON.parse(process.argv[2] ?? '{}') as Partial<E2eOptions>) };
+  console.log(JSON.stringify(await measure(options)));
+  process.exit(0);
+}

@@ -1,0 +1,145 @@
+// Shared bench helpers: a deterministic signal generator (the same stream for the engine and the simulator),
+// the bench's correlation rules, and running one bench part in a child process of its own so its peak RSS
+// is its own, not the whole bench's.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RuleInput } from '../src/correlation/rule.js';
+import type { Severity, Signal } from '../src/signals/signal.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RUN_TS = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+
+/** True when `moduleUrl` is the file node was started with (run as a bench child, not imported). */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] === fileURLToPath(moduleUrl);
+}
+
+/**
+ * Runs a bench file in its own node process; the child prints one JSON line last on stdout. `nodeArgs`
+ * (e.g. --cpu-prof) go to node itself.
+ */
+export function runChild<T>(file: string, args: string[] = [], nodeArgs: string[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, RUN_TS, fileURLToPath(new URL(file, import.meta.url)), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`bench child ${file} exited with ${code}: ${last}`));
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`bench child ${file} printed no JSON result: ${last}`));
+      }
+    });
+  });
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMb(): number {
+  return round(process.resourceUsage().maxRSS / 1024, 1);
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------- generated signals and rules
+
+export const SIGNAL_TYPES = [
+  'duo_push_denied',
+  'sso_login_new_location',
+  'ids_alert',
+  'edr_process_blocked',
+  'dns_suspicious_domain',
+  'mail_phish_reported',
+  'vpn_impossible_travel',
+  'okta_mfa_reset',
+  'proxy_malware_download',
+  'cloud_key_created',
+] as const;
+const SOURCES = ['duo', 'okta', 'suricata', 'carbonblack', 'proxy'] as const;
+const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** Small fast PRNG (mulberry32): the same seed gives the same stream on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface GeneratorOptions {
+  /** Distinct values of each grouping field (username, src_ip, hostname). */
+  groupKeys: number;
+  /** Event-time step between consecutive signals, in ms. */
+  stepMs?: number;
+  start?: number;
+  seed?: number;
+  source?: string;
+}
+
+/**
+ * Signals in event-time order, made one at a time (nothing is held): each carries a username, a source IP
+ * and a hostname drawn from `groupKeys` values each, so every rule's groups spread over that many keys.
+ */
+export function* generateSignals(count: number, options: GeneratorOptions): Generator<Signal> {
+  const random = prng(options.seed ?? 42);
+  const step = options.stepMs ?? 50;
+  const start = options.start ?? Date.UTC(2026, 0, 5, 8, 0, 0);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  for (let i = 0; i < count; i++) {
+    const key = Math.floor(random() * options.groupKeys);
+    yield {
+      id: `s${i}`,
+      source: options.source ?? pick(SOURCES),
+      type: pick(SIGNAL_TYPES),
+      occurredAt: new Date(start + i * step).toISOString(),
+      severity: pick(SEVERITIES),
+      artifacts: {
+        username: `user${key}`,
+        src_ip: `10.${(key >> 16) & 255}.${(key >> 8) & 255}.${key & 255}`,
+        hostname: `host-${(key * 7919) % options.groupKeys}`,
+      },
+    };
+  }
+}
+
+const WINDOWS = ['5m', '15m', '1h', '4h'];
+const GROUP_FIELDS = ['username', 'src_ip', 'hostname'];
+
+/** `count` rules of varied shapes: 1-3 parts, counts 1-3, ordered or not, severity/source/where filters. */
+export function benchRules(count = 20): RuleInput[] {
+  const rules: RuleInput[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = (k: number) => SIGNAL_TYPES[(i + k) % SIGNAL_TYPES.length]!;
+    const parts: NonNullable<RuleInput['parts']> = [{ match: { type: t(0) }, count: 2 + (i % 2) }];
+    if (i % 3 !== 0) parts.push({ match: { type: t(3), ...(i % 4 === 1 ? { severity: ['high', 'critical'] as Severity[] } : {}) }, count: 1 });
+    if (i % 5 === 2) parts.push({ match: { type: [t(5), t(6)], ...(i % 2 ? { source: ['okta', 'duo'] } : {}) }, count: 1 });
+    rules.push({
+      id: `bench-${i}`,
+      severity: SEVERITIES[i % SEVERITIES.length],
+      parts,
+      window: WINDOWS[i % WINDOWS.length],
+      groupBy: [GROUP_FIELDS[i % GROUP_FIELDS.length]!],
+      ordered: i % 4 === 0,
+      ...(i % 6 === 5 ? { maxDuration: '2h' } : {}),
+    });
+  }
+  return rules;
+}
