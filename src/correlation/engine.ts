@@ -22,6 +22,20 @@ export interface PreparedSignal {
   normalized: Map<string, string[]>;
 }
 
+// A stream has few distinct types and sources: normalize each once. Bounded so odd input cannot grow them.
+const typeNames = new Map<string, string>();
+const sourceNames = new Map<string, string>();
+const NAME_CACHE_LIMIT = 10_000;
+
+function cached(cache: Map<string, string>, raw: string, normalize: (v: string) => string): string {
+  let v = cache.get(raw);
+  if (v === undefined) {
+    v = normalize(raw);
+    if (cache.size < NAME_CACHE_LIMIT) cache.set(raw, v);
+  }
+  return v;
+}
+
 export function prepareSignal(signal: Signal, seq: number): PreparedSignal {
   const t = parseEventTimeMicros(signal.occurredAt);
   if (t === undefined) throw new Error(`signal ${signal.id}: occurredAt is not an ISO-8601 timestamp`);
@@ -29,8 +43,8 @@ export function prepareSignal(signal: Signal, seq: number): PreparedSignal {
     id: signal.id,
     t,
     seq,
-    type: normalizeTypeName(signal.type),
-    source: signal.source.trim().toLowerCase(),
+    type: cached(typeNames, signal.type, normalizeTypeName),
+    source: cached(sourceNames, signal.source, (v) => v.trim().toLowerCase()),
     severity: signal.severity,
     artifacts: signal.artifacts,
     normalized: new Map(),
@@ -62,6 +76,7 @@ export function matchMask(rule: CompiledRule, s: PreparedSignal): number {
 
 /** Group keys (tuples of normalized groupBy values), one per combination of array values; none if a field is missing. */
 export function groupKeys(rule: CompiledRule, s: PreparedSignal): string[][] {
+  if (rule.groupBy.length === 1) return valuesOf(s, rule.groupBy[0]!).map((v) => [v]);
   let combos: string[][] = [[]];
   for (const field of rule.groupBy) {
     const values = valuesOf(s, field);
@@ -131,11 +146,12 @@ function admits(rule: CompiledRule, candidates: FreeSignal[], counts: Record<num
     }
     return false;
   }
+  // One part: every candidate matches it, and there are enough of them.
+  if (n === 1) return true;
   // Hall's condition for a b-matching: every set S of parts is matched by at least sum(count, S) signals.
-  const masks = Object.keys(counts).map(Number);
   for (let subset = 1; subset < 1 << n; subset++) {
     let available = 0;
-    for (const m of masks) if (m & subset) available += counts[m]!;
+    for (const m in counts) if (Number(m) & subset) available += counts[m]!;
     if (available < rule.demand[subset]!) return false;
   }
   return true;
@@ -249,8 +265,16 @@ export interface EngineEvent {
 
 // Group keys are the JSON of the value tuple: joining with a separator would let two tuples collide when a
 // value contains the separator.
-function splitKey(key: string): string[] {
-  return JSON.parse(key) as string[];
+/**
+ * The Map key of a group: with one groupBy field, the value itself (every key of a rule has the same arity, so
+ * no two groups can share one); otherwise the JSON of the values (a value may contain any character).
+ */
+function keyOf(rule: CompiledRule, values: string[]): string {
+  return rule.groupBy.length === 1 ? values[0]! : JSON.stringify(values);
+}
+
+function splitKey(rule: CompiledRule, key: string): string[] {
+  return rule.groupBy.length === 1 ? [key] : (JSON.parse(key) as string[]);
 }
 
 /** All rules' group states in memory: the simulator's engine. Emits every event to `onEvent`. */
@@ -297,7 +321,7 @@ export class CorrelationEngine {
     let json = this.slotKeys[slot];
     if (this.slotFor[slot] !== s || !keys || !json) {
       keys = groupKeys(rule, s);
-      json = keys.map((values) => JSON.stringify(values));
+      json = keys.map((values) => keyOf(rule, values));
       this.slotValues[slot] = keys;
       this.slotKeys[slot] = json;
       this.slotFor[slot] = s;
@@ -328,7 +352,7 @@ export class CorrelationEngine {
         if (open && nowUs <= open.lastSeen + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - open.firstSeen <= rule.maxDurationUs)) continue;
         const last = state.free[state.free.length - 1];
         if (last && last.t >= nowUs - rule.windowUs) continue;
-        if (open) this.onEvent({ kind: 'closed', rule, group: splitKey(key), alert: open });
+        if (open) this.onEvent({ kind: 'closed', rule, group: splitKey(rule, key), alert: open });
         groups.delete(key);
       }
     }
@@ -338,7 +362,7 @@ export class CorrelationEngine {
   closeAll(): void {
     for (const [rule, groups] of this.groups) {
       for (const [key, state] of groups) {
-        if (state.open) this.onEvent({ kind: 'closed', rule, group: splitKey(key), alert: state.open });
+        if (state.open) this.onEvent({ kind: 'closed', rule, group: splitKey(rule, key), alert: state.open });
         state.open = undefined;
       }
     }
