@@ -23,6 +23,11 @@ export interface SimulateBench {
   rssMb1M: number;
   /** rssMb1M / rssMb100k: 1.0 is perfectly flat. */
   rssRatio: number;
+  /** The same runs with V8's old space capped at this size (MB): both sizes must finish within it. */
+  cappedHeapMb: number;
+  cappedRssMb100k: number;
+  cappedRssMb1M: number;
+  cappedRssRatio: number;
   seconds100k: number;
   seconds1M: number;
   alerts1M: number;
@@ -41,23 +46,32 @@ async function writeSignalsFile(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
+const CAPPED_HEAP_MB = 96;
+
 export async function benchSimulate(sizes = { small: 100_000, large: 1_000_000 }): Promise<SimulateBench> {
   const dir = mkdtempSync(join(tmpdir(), 'taser-bench-sim-'));
   try {
-    const run = async (lines: number): Promise<SimulateRun> => {
+    const run = async (lines: number): Promise<[SimulateRun, SimulateRun]> => {
       const file = join(dir, `signals-${lines}.jsonl`);
       await writeSignalsFile(file, lines);
-      const result = await runChild<SimulateRun>('./simulate-memory.ts', [file]);
+      // Once as a user runs it, where V8 lets the heap grow lazily, and once with the heap capped: finishing
+      // 1M lines in the same small heap as 100k shows what the simulator retains does not grow with the input.
+      const free = await runChild<SimulateRun>('./simulate-memory.ts', [file]);
+      const capped = await runChild<SimulateRun>('./simulate-memory.ts', [file], [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
       rmSync(file);
-      return result;
+      return [free, capped];
     };
-    const small = await run(sizes.small);
-    const large = await run(sizes.large);
+    const [small, smallCapped] = await run(sizes.small);
+    const [large, largeCapped] = await run(sizes.large);
     return {
       rules: RULES,
       rssMb100k: small.rssMb,
       rssMb1M: large.rssMb,
       rssRatio: round(large.rssMb / small.rssMb),
+      cappedHeapMb: CAPPED_HEAP_MB,
+      cappedRssMb100k: smallCapped.rssMb,
+      cappedRssMb1M: largeCapped.rssMb,
+      cappedRssRatio: round(largeCapped.rssMb / smallCapped.rssMb),
       seconds100k: small.seconds,
       seconds1M: large.seconds,
       alerts1M: large.alerts,

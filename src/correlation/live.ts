@@ -1,8 +1,8 @@
 // Live correlation: the same step function as the simulator (engine.ts stepGroup), with each (rule version,
 // group) state kept in MongoDB so every replica sees it. A batch of stored signals takes a lock on each group
 // it touches (a document whose unique _id is the arbiter: the one insert that wins holds the group), steps
-// the groups in memory, writes each state back with a version check, and releases the locks; groups another
-// writer holds are retried shortly after. The unique-_id lock works on MongoDB and on the embedded FerretDB,
+// the groups in memory, writes each state back, and releases the locks; groups another writer holds are
+// retried shortly after. The unique-_id lock works on MongoDB and on the embedded FerretDB,
 // whose conditional updates are not atomic. Alert creation has its own arbiter too: an alert's _id is derived
 // from (rule version, group, episode) and unique, so one episode is one alert whatever races.
 import type { Collection, Db } from 'mongodb';
@@ -23,7 +23,7 @@ interface StateDoc {
   _id: string;
   ruleKey: string;
   group: string[];
-  /** Optimistic concurrency: every write bumps it; a write that finds another version lost a race. */
+  /** Bumped by every write: how many times the group was stepped. */
   v: number;
   state: GroupState;
   updatedAt: Date;
@@ -56,6 +56,14 @@ const MAX_WAIT_MS = 60_000;
 const RETRY_MS = 20;
 const WRITE_CONCURRENCY = 32;
 const SEP = '\u0001';
+/** At most this many signals in one merged batch. */
+const MAX_MERGED = 5_000;
+
+interface QueuedBatch {
+  signals: Signal[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 // Ties in event time are broken by arrival order: a process-wide counter that starts at the clock, so later
 // batches (and, roughly, later processes) come after earlier ones.
@@ -79,6 +87,8 @@ function alreadyStepped(state: GroupState, key: string): boolean {
 export class LiveCorrelator {
   private readonly states: Collection<StateDoc>;
   private readonly locks: GroupLocks;
+  private readonly queue: QueuedBatch[] = [];
+  private draining = false;
 
   constructor(
     db: Db,
@@ -88,8 +98,39 @@ export class LiveCorrelator {
     this.locks = new GroupLocks(db);
   }
 
-  /** Correlates stored signals against every enabled rule. Throws if MongoDB fails (the sweeper retries). */
-  async correlate(signals: Signal[]): Promise<void> {
+  /**
+   * Correlates stored signals against every enabled rule. Throws if MongoDB fails (the sweeper retries).
+   * Calls that overlap in this process are merged into one batch: they would contend for the same groups.
+   */
+  correlate(signals: Signal[]): Promise<void> {
+    if (!signals.length) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ signals, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length) {
+      const merged: QueuedBatch[] = [];
+      let size = 0;
+      while (this.queue.length && (merged.length === 0 || size + this.queue[0]!.signals.length <= MAX_MERGED)) {
+        const next = this.queue.shift()!;
+        merged.push(next);
+        size += next.signals.length;
+      }
+      try {
+        await this.correlateBatch(merged.flatMap((b) => b.signals));
+        for (const b of merged) b.resolve();
+      } catch (err) {
+        for (const b of merged) b.reject(err);
+      }
+    }
+    this.draining = false;
+  }
+
+  private async correlateBatch(signals: Signal[]): Promise<void> {
     const rules = await this.deps.rules.active();
     if (!rules.length || !signals.length) return;
     const byKey = new Map(signals.map((s) => [signalKey(s), s]));
@@ -137,7 +178,7 @@ export class LiveCorrelator {
     // Alert writes a previous writer stored with its state but could not finish (a crash, a database error).
     if (doc?.pending?.length) {
       await this.applyOps(doc.pending);
-      await this.states.updateOne({ _id: doc._id, v: doc.v }, { $unset: { pending: '' } });
+      await this.states.updateOne({ _id: doc._id }, { $unset: { pending: '' } });
     }
     const state = doc?.state ?? emptyGroupState();
     const events: StepEvent[] = [];
@@ -158,8 +199,9 @@ export class LiveCorrelator {
       if (!doc) {
         await this.states.insertOne({ _id: entry.id, ruleKey: entry.active.compiled.key, group: entry.group, ...fields });
       } else {
-        const result = await this.states.updateOne({ _id: entry.id, v: doc.v }, ops.length ? { $set: fields } : { $set: fields, $unset: { pending: '' } });
-        if (result.matchedCount === 0) return false;
+        // Filtered on _id alone (the group lock makes this writer the only one): the embedded FerretDB uses its
+        // index only for a bare _id, and scans the whole collection for anything more.
+        await this.states.updateOne({ _id: entry.id }, ops.length ? { $set: fields } : { $set: fields, $unset: { pending: '' } });
       }
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -167,7 +209,7 @@ export class LiveCorrelator {
     }
     if (ops.length) {
       await this.applyOps(ops);
-      await this.states.updateOne({ _id: entry.id, v }, { $unset: { pending: '' } });
+      await this.states.updateOne({ _id: entry.id }, { $unset: { pending: '' } });
     }
     return true;
   }

@@ -137,7 +137,8 @@ async function readSignals(path: string, sorter: ExternalSorter<Line>): Promise<
 
 /** Runs the simulation; the alerts come out of a stream in output order once the replay is done. */
 export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<{ stats: SimulationStats; alerts: AsyncGenerator<SimulatedAlert> }> {
-  const chunkSize = options.chunkSize ?? 100_000;
+  // Small enough that memory does not grow with the input: past one chunk, sorted runs go to disk.
+  const chunkSize = options.chunkSize ?? 50_000;
   const compiled = rules.filter((r) => r.enabled).map((r) => compileRule(r));
   const stats: SimulationStats = { lines: 0, signals: 0, duplicates: 0, alerts: 0, appended: 0, rules: {} };
   for (const r of compiled) stats.rules[r.rule.id] = { alerts: 0, signals: 0 };

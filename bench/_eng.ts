@@ -1,0 +1,2 @@
+import { benchEngine } from './correlation-engine.js';
+console.log(JSON.stringify(await benchEngine()));

@@ -1,0 +1,14 @@
+import { CorrelationEngine, prepareSignal } from '../src/correlation/engine.js';
+import { compileRule, parseRules } from '../src/correlation/rule.js';
+import { benchRules, generateSignals } from './support.js';
+const N = 200_000;
+const sigs = [...generateSignals(N, { groupKeys: 10_000 })];
+let t = performance.now();
+const prepared = sigs.map((s, i) => prepareSignal(s, i));
+console.log('prepare us/signal', ((performance.now() - t) * 1000 / N).toFixed(2));
+const rules = parseRules(benchRules(20)).map((r) => compileRule(r));
+let events = 0;
+const engine = new CorrelationEngine(rules, () => { events++; });
+t = performance.now();
+for (const p of prepared) engine.process(p);
+console.log('process us/signal', ((performance.now() - t) * 1000 / N).toFixed(2), 'events', events, 'groups', engine.groupCount());
