@@ -1,2 +1,0 @@
-import { benchEngine } from './correlation-engine.js';
-console.log(JSON.stringify(await benchEngine()));
