@@ -54,10 +54,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
-		// Immediate transactions take SQLite's write lock at BEGIN, waiting up to FerretDB's busy_timeout.
-		// Deferred ones (the default) fail at once with SQLITE_BUSY when a read-then-write transaction meets
-		// another writer, which several taser processes sharing one database do all the time.
-		SQLiteURL: "file:" + abs + "/?_txlock=immediate",
+		SQLiteURL: "file:" + abs + "/",
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-embedded:", err)
