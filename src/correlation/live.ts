@@ -54,7 +54,7 @@ interface GroupWork {
 /** How long a batch waits for groups other writers hold before it gives up (the sweeper retries). */
 const MAX_WAIT_MS = 60_000;
 const RETRY_MS = 20;
-const WRITE_CONCURRENCY = 32;
+const WRITE_CONCURRENCY = 8;
 const SEP = '\u0001';
 /** At most this many signals in one merged batch. */
 const MAX_MERGED = 5_000;

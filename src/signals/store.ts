@@ -91,14 +91,7 @@ export class SignalStore {
   }
 
   async markCorrelated(signals: Signal[]): Promise<void> {
-    // One update per _id rather than one updateMany with $in: the embedded FerretDB uses its index only for a
-    // bare _id, and an $in scans the whole collection.
-    if (signals.length) {
-      await this.collection.bulkWrite(
-        signals.map((s) => ({ updateOne: { filter: { _id: signalKey(s) }, update: { $set: { correlated: true } } } })),
-        { ordered: false },
-      );
-    }
+    if (signals.length) await this.collection.updateMany({ _id: { $in: signals.map(signalKey) } }, { $set: { correlated: true } });
   }
 
   /** Signals stored but not yet correlated (a crash between the two), oldest first. */
