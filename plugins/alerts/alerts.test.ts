@@ -262,6 +262,19 @@ describe('alert cards', () => {
     expect((await posted(bob._id)).channel).toBe('C0IDENT');
   });
 
+  it('the sweep posts the card of an alert whose creation event was lost (no delivery row)', async () => {
+    await ingest(t.taser, signal('appsec_finding', '2026-11-20T11:00:00Z', { host: 'lost01' }, { tags: ['Team:AppSec'] }));
+    const template = await alertOf(t.taser, 'appsec-finding', { host: 'lost01' });
+    await posted(template._id);
+    // The same alert as if its 'created' listener had failed before writing anything: stored, no delivery row.
+    const lost = { ...template, _id: '0123456789abcdef01234567', group: { host: 'lost02' }, createdAt: new Date() };
+    await t.taser.correlation.alerts.collection.insertOne(lost);
+    expect(await card(lost._id)).toBeNull();
+    await t.taser.jobs.port().now({ name: 'alerts.sweep' }, {});
+    const d = await posted(lost._id);
+    expect(d.channel).toBe('C0APPSEC');
+  });
+
   it('says clearly, in the log and to the admins, when the bot is not in the channel', async () => {
     await ingest(t.taser, signal('nobot_event', '2026-11-20T09:00:00Z', { host: 'h1' }));
     const alert = await alertOf(t.taser, 'nobot', { host: 'h1' });

@@ -9,7 +9,7 @@ import { configSchema, type AlertsConfig } from './config.js';
 import { registerOutbox } from './outbox.js';
 import { registerCardActions } from './actions.js';
 import { registerCommands } from './commands.js';
-import { ensureDeliveryIndexes } from './deliveries.js';
+import { deliveries, ensureDeliveryIndexes } from './deliveries.js';
 import { registerDeliveryMetrics } from './metrics.js';
 
 type Ctx = PluginContext<AlertsConfig>;
@@ -37,6 +37,10 @@ export default definePlugin({
       name: 'sweep',
       data: z.object({}),
       async handler(_input, ctx) {
+        // An alert whose 'created' listener failed before its delivery row was written still gets its card.
+        const recent = await ctx.correlation.alerts.collection.find({ createdAt: { $gte: new Date(Date.now() - 86_400_000) } }).toArray();
+        const known = new Set((await deliveries(ctx).find({ _id: { $in: recent.map((a) => a._id) } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((d) => d._id));
+        for (const alert of recent) if (!known.has(alert._id)) await outbox.request(ctx, alert);
         await ctx.scheduler.now(outbox.job, { reason: 'sweep' });
         // Claim records only matter while a send can still be running.
         await ctx.collection('claims').deleteMany({ at: { $lt: new Date(Date.now() - 86_400_000) } });
