@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RuleInput } from '../src/correlation/rule.js';
 import type { Severity, Signal } from '../src/signals/signal.js';
+import { prng } from '../test/support/prng.js';
+
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUN_TS = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
@@ -72,17 +74,6 @@ export const SIGNAL_TYPES = [
 const SOURCES = ['duo', 'okta', 'suricata', 'carbonblack', 'proxy'] as const;
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
-/** Small fast PRNG (mulberry32): the same seed gives the same stream on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GeneratorOptions {
   /** Distinct values of each grouping field (username, src_ip, hostname). */

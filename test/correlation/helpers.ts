@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseRules, type Rule } from '../../src/correlation/rule.js';
 import { simulate, type SimulateOptions, type SimulationResult } from '../../src/correlation/simulator.js';
 import type { Signal } from '../../src/signals/signal.js';
+export { prng } from '../support/prng.js';
 
 /** A signal with defaults: source "test", artifacts {}. */
 export function sig(id: string, type: string, occurredAt: string, artifacts: Signal['artifacts'] = {}, extra: Partial<Signal> = {}): Signal {
@@ -43,17 +44,6 @@ export function simulateRules(dir: TempDir, rules: Rule[], signals: Signal[], op
   return simulate(rules, dir.signals(signals), options);
 }
 
-/** mulberry32: a small seeded PRNG, so every random test is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
