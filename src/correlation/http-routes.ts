@@ -5,11 +5,11 @@
 //   GET  /api/v1/rules, GET /api/v1/rules/{id}
 //   POST /api/v1/rules/{id}/enable, POST /api/v1/rules/{id}/disable   (keys in a `correlation.admins` group)
 // Lists are newest first; `next` is the cursor of the following page.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { sendJson, type HttpServer } from '../app/http-server.js';
 import type { Logger } from '../app/logger.js';
-import { authenticateApiKey, type ApiKey } from '../app/api-keys.js';
+import { withApiKey, type ApiHandler, type ApiKey } from '../app/api-keys.js';
 import { parseEventTime } from '../signals/signal.js';
 import { normalizeValue } from '../signals/normalize.js';
 import { ALERT_STATUSES, type StoredAlert } from './alert-store.js';
@@ -98,16 +98,7 @@ export function mountCorrelationRoutes(
 ): void {
   const { correlation, logger } = deps;
 
-  // Every route authenticates the same way; the handler runs only for a known key.
-  const authed = (handler: (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, key: ApiKey) => Promise<void>) =>
-    async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
-      const key = authenticateApiKey(deps.keys, req);
-      if (!key) {
-        logger.warn({ remote: req.socket.remoteAddress, path: req.url }, 'HTTP API refused: missing or unknown API key');
-        return sendJson(res, 401, { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>' }, { 'www-authenticate': 'Bearer' });
-      }
-      await handler(req, res, params, key);
-    };
+  const authed = (handler: ApiHandler) => withApiKey(deps.keys, logger, handler);
 
   http.route('GET', '/api/v1/alerts', authed(async (req, res) => {
     const q = parseQuery(req, alertQuery);

@@ -4,17 +4,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../app/http-server.js';
 import type { Logger } from '../app/logger.js';
-import { authenticateApiKey, type ApiKey } from '../app/api-keys.js';
+import { withApiKey, type ApiKey } from '../app/api-keys.js';
 import { UsageError } from './query-types.js';
 import { AccessDeniedError, UnknownQueryError, type Positron } from './service.js';
 
 export function mountPositronRoutes(http: HttpServer, deps: { positron: Positron; keys: ApiKey[]; logger: Logger }): void {
-  http.route('POST', '/api/v1/positron/:query', async (req: IncomingMessage, res: ServerResponse, params) => {
-    const key = authenticateApiKey(deps.keys, req);
-    if (!key) {
-      deps.logger.warn({ remote: req.socket.remoteAddress, path: req.url }, 'Positron API refused: missing or unknown API key');
-      return sendJson(res, 401, { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>' }, { 'www-authenticate': 'Bearer' });
-    }
+  http.route('POST', '/api/v1/positron/:query', withApiKey(deps.keys, deps.logger, async (req: IncomingMessage, res: ServerResponse, params, key) => {
     let body: unknown;
     try {
       const raw = await readBody(req, 64 * 1024);
@@ -35,5 +30,5 @@ export function mountPositronRoutes(http: HttpServer, deps: { positron: Positron
       if (err instanceof UsageError) return sendJson(res, 400, { error: 'invalid_input', message: err.message });
       throw err;
     }
-  });
+  }));
 }
