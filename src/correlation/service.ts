@@ -6,6 +6,7 @@ import type { PositronApi } from '../plugins/types.js';
 import { Enricher, type EnrichmentRule } from '../signals/enrich.js';
 import { Ingestor } from '../signals/ingest.js';
 import { SignalStore } from '../signals/store.js';
+import type { Signal } from '../signals/signal.js';
 import { AlertEvents, AlertStore } from './alert-store.js';
 import { LiveCorrelator } from './live.js';
 import { RuleStore } from './rule-store.js';
@@ -19,6 +20,8 @@ export interface Correlation {
   live: LiveCorrelator;
   enricher: Enricher;
   ingestor: Ingestor;
+  /** Enrichment then correlation of stored signals: what ingestion and the sweeper both run. Throws on failure. */
+  correlate(signals: Signal[]): Promise<void>;
   /** ACL groups that may enable and disable rules (config `correlation.admins`). */
   admins: readonly string[];
   ensureIndexes(): Promise<void>;
@@ -32,10 +35,11 @@ export function buildCorrelation(deps: { db: Db; logger: Logger; positron: Posit
   const events = new AlertEvents();
   const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger });
   const enricher = new Enricher(deps.enrichment, { positron: deps.positron, store: signals, logger });
-  const ingestor = new Ingestor(signals, logger, async (stored) => {
+  const correlate = async (stored: Signal[]) => {
     await enricher.enrich(stored);
     await live.correlate(stored);
-  });
+  };
+  const ingestor = new Ingestor(signals, logger, correlate);
   return {
     signals,
     rules,
@@ -44,6 +48,7 @@ export function buildCorrelation(deps: { db: Db; logger: Logger; positron: Posit
     live,
     enricher,
     ingestor,
+    correlate,
     admins: deps.admins ?? [],
     async ensureIndexes() {
       // One after the other: the embedded FerretDB panics when several collections of a new database are

@@ -17,8 +17,7 @@ export async function sweepOnce(correlation: Correlation, now = new Date()): Pro
   for (;;) {
     const signals = await correlation.signals.uncorrelated(new Date(now.getTime() - GRACE_MS), BATCH);
     if (!signals.length) return total;
-    await correlation.enricher.enrich(signals);
-    await correlation.live.correlate(signals);
+    await correlation.correlate(signals);
     await correlation.signals.markCorrelated(signals);
     total += signals.length;
     if (signals.length < BATCH) return total;
