@@ -5,6 +5,7 @@
 import type { Collection, IndexDescription } from 'mongodb';
 import type { PluginContext } from '../../src/plugins/types.js';
 import type { AlertsConfig } from './config.js';
+import { ensureCollectionIndexes } from '../../src/store/collections.js';
 
 export const DELIVERY_STATUSES = ['pending', 'posted', 'failed', 'suppressed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -34,17 +35,13 @@ export interface DeliveryDoc {
 
 export const deliveries = (ctx: PluginContext<AlertsConfig>): Collection<DeliveryDoc> => ctx.collection<DeliveryDoc>('deliveries');
 
-const INDEXES: IndexDescription[] = [
+const INDEXES: (IndexDescription & { name: string })[] = [
   { key: { dirty: 1, nextAttemptAt: 1 }, name: 'due' },
   { key: { status: 1 }, name: 'status' },
 ];
 
 export async function ensureDeliveryIndexes(ctx: PluginContext<AlertsConfig>): Promise<void> {
-  // Only the missing ones: re-creating existing indexes at every start made FerretDB drop the connection.
-  const col = deliveries(ctx);
-  const existing = new Set((await col.indexes().catch(() => [])).map((i) => i.name));
-  const missing = INDEXES.filter((i) => !existing.has(i.name));
-  if (missing.length) await col.createIndexes(missing);
+  await ensureCollectionIndexes(deliveries(ctx), INDEXES);
 }
 
 /** Backoff after the n-th failed attempt (1-based): base, 2×base, 4×base... at most five minutes. */
