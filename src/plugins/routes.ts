@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type {
   ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginContext, PluginRegistrar,
-  QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef,
+  QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef, CaseBackendDefinition,
 } from './types.js';
 
 export const ACTION_VALUE_LIMIT = 2000; // Block Kit button value
@@ -30,12 +30,14 @@ export interface RouteTable {
   /** Positron providers by provider id (`namespace:name`). */
   providers: Map<string, Owned<QueryProviderDefinition<unknown, unknown, unknown>>>;
   templateDirs: Owned<string>[];
+  /** Case backends (at most one may be enabled; the cases service refuses two at start). */
+  caseBackends: Owned<CaseBackendDefinition<unknown>>[];
   /** Run once the process is up (contexts, jobs and HTTP ready): subscriptions to core events. */
   starters: Owned<(ctx: PluginContext<unknown>) => Promise<void> | void>[];
 }
 
 export function emptyRouteTable(): RouteTable {
-  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [], starters: [] };
+  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [], caseBackends: [], starters: [] };
 }
 
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -141,6 +143,11 @@ export function createRegistrar<C>(table: RouteTable, namespace: string, folder:
     },
     templates(dir) {
       table.templateDirs.push(own(dir));
+    },
+    caseBackend(def) {
+      const clash = table.caseBackends[0];
+      if (clash) throw new PluginLoadError(`a case backend is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}; enable only one`);
+      table.caseBackends.push(own(def as CaseBackendDefinition<unknown>));
     },
     onStart(handler) {
       table.starters.push(own(handler as (ctx: PluginContext<unknown>) => Promise<void> | void));

@@ -193,6 +193,12 @@ export interface QueryProviderDefinition<C, I, O> {
   answer(input: I, options: { signal: AbortSignal; ctx: PluginContext<C> }): Promise<import('../positron/fanout.js').ProviderAnswer<O>[]>;
 }
 
+// ---------------------------------------------------------------- case backends
+
+export interface CaseBackendDefinition<C> {
+  create(ctx: PluginContext<C>): import('../cases/backend.js').CaseBackend;
+}
+
 // ---------------------------------------------------------------- the plugin
 
 export interface PluginRegistrar<C> {
@@ -207,6 +213,11 @@ export interface PluginRegistrar<C> {
   query<I, O>(def: QueryProviderDefinition<C, I, O>): void;
   /** A signal source: webhook, and polled when it has a poller. */
   source(def: SourceDefinition<C>): void;
+  /**
+   * A case backend (src/cases/backend.ts): mirrors taser's cases to a case manager. At most one enabled
+   * plugin provides one; `create` runs once the process is up, with the plugin's context.
+   */
+  caseBackend(def: CaseBackendDefinition<C>): void;
   /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
   templates(dir: string): void;
   /**
