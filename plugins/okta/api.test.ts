@@ -14,6 +14,7 @@ import type { QueryProviderDefinition } from '../../src/plugins/types.js';
 import type { ProviderAnswer } from '../../src/positron/fanout.js';
 import { FAKE_OKTA_TOKEN, startFakeOkta, type FakeOkta } from './fake-okta.js';
 import { fetchSystemLog, nextLink } from './system-log-poller.js';
+import { defaultHttpClient } from '../../src/http/client.js';
 
 const folder = fileURLToPath(new URL('.', import.meta.url));
 const samples = new URL('../../../shared/fixtures/vendor-samples/okta/', import.meta.url);
@@ -109,8 +110,8 @@ describe('okta System Log poller', () => {
   it('never sends the token to another origin, and says when the token is missing', async () => {
     const config = { orgUrl: okta.url, tokenEnv: 'OKTA_API_TOKEN', directory: true, poll: { every: '1 minute', limit: 2, lookbackMinutes: 60 } };
     const signal = new AbortController().signal;
-    await expect(fetchSystemLog('http://127.0.0.2:1/api/v1/logs?after=1', config, (n) => env[n as 'OKTA_API_TOKEN'], signal)).rejects.toThrow(/refusing to send the Okta token to http:\/\/127\.0\.0\.2:1/);
-    await expect(fetchSystemLog(undefined, config, () => undefined, signal)).rejects.toThrow(/OKTA_API_TOKEN .* is not set/);
+    await expect(fetchSystemLog('http://127.0.0.2:1/api/v1/logs?after=1', config, (n) => env[n as 'OKTA_API_TOKEN'], defaultHttpClient(), signal)).rejects.toThrow(/refusing to send the Okta token to http:\/\/127\.0\.0\.2:1/);
+    await expect(fetchSystemLog(undefined, config, () => undefined, defaultHttpClient(), signal)).rejects.toThrow(/OKTA_API_TOKEN .* is not set/);
   });
 
   it('reads rel="next" among several links', () => {
@@ -178,7 +179,7 @@ describe('okta directory (Positron)', () => {
     await expect(ask('okta:user-info', 'alice@example.com', undefined, wrongToken)).rejects.toThrow('Okta refused the API token (HTTP 401) (E0000011 Invalid token provided): check OKTA_API_TOKEN');
     okta.failNext(429);
     await expect(ask('okta:user-info', 'alice@example.com')).rejects.toThrow(/rate-limiting this token \(HTTP 429\)/);
-    okta.failNext(503);
+    okta.failNext(503, 3); // the core HTTP client retries a GET twice on 5xx
     await expect(ask('okta:user-manager', 'alice@example.com')).rejects.toThrow('Okta answered HTTP 503 (E0000009 Internal Server Error)');
   });
 

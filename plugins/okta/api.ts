@@ -1,6 +1,7 @@
 // A small client for the Okta management API: `Authorization: SSWS <token>`, JSON, and errors that say what
 // to do. The token is read from the environment variable the config names, at each call.
 import { z } from 'zod';
+import type { HttpClient, HttpResponse } from '../../src/plugins/types.js';
 import type { OktaConfig } from './config.js';
 
 export class OktaApiError extends Error {
@@ -23,7 +24,7 @@ export interface OktaApi {
 }
 
 /** The API for a configured org, or an Error saying which setting or secret is missing. */
-export function oktaApi(config: Pick<OktaConfig, 'orgUrl' | 'tokenEnv'>, secret: (name: string) => string | undefined): OktaApi {
+export function oktaApi(config: Pick<OktaConfig, 'orgUrl' | 'tokenEnv'>, secret: (name: string) => string | undefined, http: HttpClient): OktaApi {
   if (!config.orgUrl || !config.tokenEnv) throw new Error('plugins.okta.orgUrl and plugins.okta.tokenEnv must be set to use the Okta API');
   const origin = new URL(config.orgUrl).origin;
   const tokenEnv = config.tokenEnv;
@@ -34,9 +35,9 @@ export function oktaApi(config: Pick<OktaConfig, 'orgUrl' | 'tokenEnv'>, secret:
       if (url.origin !== origin) throw new Error(`refusing to send the Okta token to ${url.origin}: the configured org is ${origin}`);
       const token = secret(tokenEnv);
       if (!token) throw new Error(`the environment variable ${tokenEnv} (or ${tokenEnv}_FILE) holding the Okta API token is not set`);
-      const res = await fetch(url, { headers: { authorization: `SSWS ${token}`, accept: 'application/json' }, signal });
+      const res = await http.request(url, { headers: { authorization: `SSWS ${token}`, accept: 'application/json' }, signal });
       if (res.status === 404) {
-        await res.body?.cancel();
+        await res.discard();
         return undefined;
       }
       if (!res.ok) throw await errorFor(res, tokenEnv);
@@ -51,7 +52,7 @@ export function oktaApi(config: Pick<OktaConfig, 'orgUrl' | 'tokenEnv'>, secret:
   };
 }
 
-async function errorFor(res: Response, tokenEnv: string): Promise<OktaApiError> {
+async function errorFor(res: HttpResponse, tokenEnv: string): Promise<OktaApiError> {
   const text = await res.text().catch(() => '');
   let summary = '';
   try {

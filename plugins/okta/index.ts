@@ -28,7 +28,7 @@ export default definePlugin({
       poller: poll
         ? {
             every: poll.every,
-            fetch: (cursor, ctx, signal) => fetchSystemLog(cursor, ctx.config, (name) => ctx.secret(name), signal),
+            fetch: (cursor, ctx, signal) => fetchSystemLog(cursor, ctx.config, (name) => ctx.secret(name), ctx.http, signal),
           }
         : undefined,
     });
@@ -37,12 +37,12 @@ export default definePlugin({
       plugin.query({
         type: USER_INFO,
         name: 'user-info',
-        answer: ({ user }, { signal, ctx }) => userInfo(oktaApi(ctx.config, (name) => ctx.secret(name)), user, signal),
+        answer: ({ user }, { signal, ctx }) => userInfo(oktaApi(ctx.config, (name) => ctx.secret(name), ctx.http), user, signal),
       });
       plugin.query({
         type: USER_MANAGER,
         name: 'user-manager',
-        answer: ({ user }, { signal, ctx }) => userManager(oktaApi(ctx.config, (name) => ctx.secret(name)), user, signal),
+        answer: ({ user }, { signal, ctx }) => userManager(oktaApi(ctx.config, (name) => ctx.secret(name), ctx.http), user, signal),
       });
     }
   },

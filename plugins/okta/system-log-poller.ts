@@ -2,7 +2,7 @@
 // Okta returns in the Link header (it carries the opaque `after` value). For a polling query (since, no until)
 // Okta always returns a next link, even on an empty page: following it is how new events are picked up.
 import { z } from 'zod';
-import type { PollResult } from '../../src/plugins/types.js';
+import type { HttpClient, PollResult } from '../../src/plugins/types.js';
 import { oktaApi } from './api.js';
 import type { OktaConfig } from './config.js';
 
@@ -29,11 +29,12 @@ export async function fetchSystemLog(
   cursor: string | undefined,
   config: OktaConfig,
   secret: (name: string) => string | undefined,
+  http: HttpClient,
   signal: AbortSignal,
   now: Date = new Date(),
 ): Promise<PollResult> {
   if (!config.poll) throw new Error('plugins.okta.poll is not set: the System Log is not polled');
-  const api = oktaApi(config, secret);
+  const api = oktaApi(config, secret, http);
   let url: URL;
   try {
     url = cursor ? new URL(cursor) : firstPageUrl(api.origin, config.poll, now);

@@ -1,7 +1,9 @@
 // A small typed PagerDuty client (shared/contracts/EXTERNAL_APIS.md section 3): the REST API's GET /oncalls,
 // paginated, and the Events API v2 trigger. Every response is parsed with zod; every failure is a
-// PagerDutyError that says what PagerDuty answered and whether retrying can help. It never retries itself.
+// PagerDutyError that says what PagerDuty answered and whether retrying later can help. Retries within a call
+// are the core HTTP client's (ctx.http): GETs, and a trigger that carries a dedup_key.
 import { z } from 'zod';
+import type { HttpClient, HttpRequestOptions, HttpResponse } from '../../src/plugins/types.js';
 
 export const DEFAULT_API_URL = 'https://api.pagerduty.com';
 export const DEFAULT_EVENTS_URL = 'https://events.pagerduty.com';
@@ -107,6 +109,8 @@ export interface TriggerResult {
 // ---------------------------------------------------------------- the client
 
 export interface PagerDutyClientOptions {
+  /** The core's outbound client (ctx.http). */
+  http: HttpClient;
   /** REST API base URL; default https://api.pagerduty.com. */
   apiUrl?: string;
   /** Events API base URL; default https://events.pagerduty.com. */
@@ -131,7 +135,7 @@ function describeStatus(status: number): string {
   return 'request refused';
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: HttpResponse): Promise<unknown> {
   const text = await response.text();
   if (text === '') return undefined;
   try {
@@ -146,7 +150,7 @@ export class PagerDutyClient {
   private readonly eventsUrl: string;
   private readonly pageSize: number;
 
-  constructor(private readonly options: PagerDutyClientOptions = {}) {
+  constructor(private readonly options: PagerDutyClientOptions) {
     this.apiUrl = trimSlash(options.apiUrl ?? DEFAULT_API_URL);
     this.eventsUrl = trimSlash(options.eventsUrl ?? DEFAULT_EVENTS_URL);
     this.pageSize = options.pageSize ?? MAX_PAGE;
@@ -182,6 +186,8 @@ export class PagerDutyClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ ...parsed.data, event_action: 'trigger' }),
+      // PagerDuty folds a repeated trigger with the same dedup_key into one alert: safe to send twice.
+      safeToRetry: parsed.data.dedup_key !== undefined,
       signal,
     });
     const body = await readJson(response);
@@ -226,9 +232,9 @@ export class PagerDutyClient {
     );
   }
 
-  private async send(where: string, url: string, init: RequestInit): Promise<Response> {
+  private async send(where: string, url: string, init: HttpRequestOptions): Promise<HttpResponse> {
     try {
-      return await fetch(url, init);
+      return await this.options.http.request(url, init);
     } catch (err) {
       // An abort is the caller's decision, not PagerDuty's failure: let it through as it is.
       if (init.signal?.aborted) throw init.signal.reason ?? err;

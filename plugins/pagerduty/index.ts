@@ -24,7 +24,7 @@ export default definePlugin({
         if (!targets) return [];
         const token = ctx.secret(ctx.config.tokenEnv);
         if (!token) throw new Error(`PagerDuty API key missing: set the environment variable ${ctx.config.tokenEnv}`);
-        const client = new PagerDutyClient({ apiUrl: ctx.config.apiUrl, token });
+        const client = new PagerDutyClient({ http: ctx.http, apiUrl: ctx.config.apiUrl, token });
         const common = { includeUsers: true, earliest: true };
         // PagerDuty combines different filters with AND; a team's policies and schedules are OR: ask apart.
         const lists = await Promise.all([

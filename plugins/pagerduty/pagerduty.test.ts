@@ -89,7 +89,8 @@ describe('pagerduty plugin: ONCALL_FOR_TEAM', () => {
   it('fails clearly on PagerDuty errors and on a missing API key', async () => {
     fake.failNext('/oncalls', { status: 429, message: 'Rate Limit Exceeded', code: 2020 });
     await expect(ask('netops')).rejects.toThrow(/PagerDuty GET \/oncalls: 429 rate limited/);
-    fake.failNext('/oncalls', { status: 500, message: 'Internal Server Error' });
+    // Retried twice by the core HTTP client: three 500s in a row are the error.
+    for (let i = 0; i < 3; i++) fake.failNext('/oncalls', { status: 500, message: 'Internal Server Error' });
     await expect(ask('netops')).rejects.toThrow(/500 PagerDuty server error/);
     const wrongKey = await loadPluginForTest(folder, { apiUrl: fake.url, tokenEnv: 'PD_KEY', teams }, { env: { PD_KEY: 'revoked' } });
     await expect(ask('netops', undefined, wrongKey)).rejects.toThrow(/401 authentication failed/);
@@ -139,7 +140,7 @@ describe('pagerduty plugin through Positron', () => {
   });
 
   it('reports the provider as failed when PagerDuty fails', async () => {
-    fake.failNext('/oncalls', { status: 503, message: 'Service Unavailable' });
+    for (let i = 0; i < 3; i++) fake.failNext('/oncalls', { status: 503, message: 'Service Unavailable' });
     const result = await t.taser.positron.run(caller, 'ONCALL_FOR_TEAM', { args: ['netops'] });
     expect(result.top).toBeUndefined();
     expect(result.providers).toMatchObject([{ provider: 'pagerduty:oncall', status: 'failed', error: expect.stringMatching(/503 PagerDuty server error/) }]);

@@ -1,6 +1,7 @@
 // Asks an RDAP server for one domain: GET {base}domain/{name}. Redirects are followed (rdap.org and other
 // bootstrap services answer with a redirect to the registry's own server). 404 means the registry does not
 // know the domain; anything else that is not a domain object is an error that says which server and why.
+import type { HttpClient, HttpResponse } from '../../src/plugins/types.js';
 import { rdapDomainSchema, rdapErrorSchema, type RdapDomain } from './rdap-domain.js';
 
 export const RDAP_MEDIA_TYPE = 'application/rdap+json';
@@ -19,7 +20,7 @@ export function domainUrl(base: string, domain: string): string {
   return new URL(`domain/${encodeURIComponent(domain)}`, base.endsWith('/') ? base : `${base}/`).toString();
 }
 
-async function refusal(res: Response): Promise<string> {
+async function refusal(res: HttpResponse): Promise<string> {
   const text = await res.text().catch(() => '');
   try {
     const parsed = rdapErrorSchema.safeParse(JSON.parse(text));
@@ -31,15 +32,15 @@ async function refusal(res: Response): Promise<string> {
 }
 
 /** The domain object, or undefined when the registry has no such domain. */
-export async function fetchRdapDomain(url: string, signal: AbortSignal): Promise<RdapDomain | undefined> {
-  const res = await fetch(url, { headers: { accept: RDAP_MEDIA_TYPE }, redirect: 'follow', signal });
-  const server = new URL(res.url || url).host;
+export async function fetchRdapDomain(http: HttpClient, url: string, signal: AbortSignal): Promise<RdapDomain | undefined> {
+  const res = await http.request(url, { headers: { accept: RDAP_MEDIA_TYPE }, followRedirects: true, signal });
+  const server = new URL(res.url).host;
   if (res.status === 404) {
-    await res.body?.cancel();
+    await res.discard();
     return undefined;
   }
   if (res.status === 429) {
-    await res.body?.cancel();
+    await res.discard();
     const retryAfter = res.headers.get('retry-after');
     throw new Error(`RDAP server ${server} is rate-limiting queries (HTTP 429)${retryAfter ? `; it asks to retry after ${retryAfter} s` : ''}`);
   }

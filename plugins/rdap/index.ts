@@ -30,7 +30,7 @@ export default definePlugin({
       async answer({ domain }, { signal, ctx }) {
         const name = domain.replace(/\.$/, '');
         const url = domainUrl(baseUrlFor(name, ctx.config.baseUrl, ctx.config.tlds), name);
-        const rdap = await fetchRdapDomain(url, signal);
+        const rdap = await fetchRdapDomain(ctx.http, url, signal);
         if (!rdap) return [];
         const registration = toRegistration(rdap);
         if (!Object.keys(registration).length) return [];

@@ -2,7 +2,9 @@
 // It remembers a 429 (quota exhausted) and fails fast until the quota is back, and optionally enforces a
 // requests-per-minute budget of its own, so a burst of Positron queries does not burn the daily quota.
 import { z } from 'zod';
-import { TokenBucket, retryAfterMs } from './rate-limit.js';
+import type { HttpClient } from '../../src/plugins/types.js';
+import { retryAfterMs } from '../../src/http/retry.js';
+import { TokenBucket } from './rate-limit.js';
 
 /** VirusTotal v3 error body: {"error": {"code": "NotFoundError", "message": "..."}} */
 const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }) });
@@ -30,12 +32,12 @@ export class VirusTotalClient {
   }
 
   /** The JSON body of GET /api/v3/{path}, or undefined when VirusTotal does not know the object. */
-  async get(path: string, apiKey: string | undefined, signal: AbortSignal): Promise<unknown> {
+  async get(http: HttpClient, path: string, apiKey: string | undefined, signal: AbortSignal): Promise<unknown> {
     if (!apiKey) throw new Error(`VirusTotal API key missing: set the environment variable ${this.options.apiKeyEnv}`);
     this.checkLimits();
 
     const url = new URL(`api/v3/${path}`, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
-    const res = await fetch(url, { headers: { 'x-apikey': apiKey, accept: 'application/json' }, signal });
+    const res = await http.request(url, { headers: { 'x-apikey': apiKey, accept: 'application/json' }, signal });
     if (res.ok) {
       try {
         return await res.json();

@@ -53,7 +53,7 @@ export default definePlugin({
       type: HASH_REPUTATION,
       name: 'files',
       async answer({ hash }, { signal, ctx }) {
-        const body = await client.get(`files/${hash}`, ctx.secret(ctx.config.apiKeyEnv), signal);
+        const body = await client.get(ctx.http, `files/${hash}`, ctx.secret(ctx.config.apiKeyEnv), signal);
         if (body === undefined) return [];
         const { attributes } = parse(fileSchema, body, 'file object').data;
         if (!analysed(attributes.last_analysis_stats)) return [];
@@ -71,7 +71,7 @@ export default definePlugin({
       type: DOMAIN_INFO,
       name: 'domains',
       async answer({ domain }, { signal, ctx }) {
-        const body = await client.get(`domains/${encodeURIComponent(domain.replace(/\.$/, ''))}`, ctx.secret(ctx.config.apiKeyEnv), signal);
+        const body = await client.get(ctx.http, `domains/${encodeURIComponent(domain.replace(/\.$/, ''))}`, ctx.secret(ctx.config.apiKeyEnv), signal);
         if (body === undefined) return [];
         const { attributes } = parse(domainSchema, body, 'domain object').data;
         if (!analysed(attributes.last_analysis_stats)) return [];

@@ -1,5 +1,6 @@
 // The services every entry point shares (the bot, and CLI commands such as `taser positron`): plugin
 // contexts, ACL groups, templates, the job runner with every plugin job defined, and Positron.
+import { resolve } from 'node:path';
 import type { Db } from 'mongodb';
 import type { WebClient } from '@slack/web-api';
 import type { AppConfig } from './config.js';
@@ -16,6 +17,7 @@ import type { PluginContext, PositronApi, Renderer } from '../plugins/types.js';
 import { buildPositron } from '../positron/wire.js';
 import type { Positron } from '../positron/service.js';
 import { buildCorrelation, type Correlation } from '../correlation/service.js';
+import { createHttpClient, type CoreHttpClient } from '../http/client.js';
 
 export interface Core {
   contexts: Map<string, PluginContext<unknown>>;
@@ -24,6 +26,8 @@ export interface Core {
   jobs: JobRunner;
   positron: Positron;
   correlation: Correlation;
+  /** Outbound HTTP for every plugin (ctx.http); close it at stop. */
+  http: CoreHttpClient;
 }
 
 export function buildCore(deps: {
@@ -39,6 +43,13 @@ export function buildCore(deps: {
   const access = new GroupAccess(config.file.groups, slack, logger);
   const templates = loadTemplates(BLOCKS_DIR, plugins);
   const jobs = new JobRunner(db, logger, { processEveryMs: deps.processEveryMs });
+  const http = createHttpClient({
+    ...config.file.http,
+    caFiles: config.file.http.caFiles.map((file) => resolve(config.configDir, file)),
+    env: config.env,
+    logger,
+    registry: metrics.registry,
+  });
 
   // Providers need their plugin's context and contexts offer Positron: bind Positron once both exist.
   let positron: Positron | undefined;
@@ -64,6 +75,7 @@ export function buildCore(deps: {
         correlation,
         channels: config.file.channels,
         metrics: metrics.registry,
+        http,
       }),
     );
   }
@@ -86,5 +98,5 @@ export function buildCore(deps: {
       { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
     );
   }
-  return { contexts, access, templates, jobs, positron, correlation };
+  return { contexts, access, templates, jobs, positron, correlation, http };
 }

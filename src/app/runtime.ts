@@ -105,6 +105,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
     const { contexts, access, jobs, positron, correlation } = core;
+    cleanup.push(async () => core.http.close());
     await positron.ensureIndexes();
     await correlation.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);

@@ -4,7 +4,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
 import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
-import type { AccessControl, CommandInfo, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
+import type { AccessControl, CommandInfo, HttpClient, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
+import { defaultHttpClient, type CoreHttpClient } from '../http/client.js';
 import type { RouteTable } from './routes.js';
 import type { Correlation } from '../correlation/service.js';
 
@@ -22,6 +23,8 @@ export interface CoreServices {
   channels: PluginContext<unknown>['channels'];
   /** The app's Prometheus registry, when there is one. */
   metrics?: import('prom-client').Registry;
+  /** The app's outbound HTTP client; absent: a process-wide default (no metrics on /metrics). */
+  http?: CoreHttpClient;
 }
 
 export function commandCatalog(routes: RouteTable): CommandInfo[] {
@@ -51,6 +54,7 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     positron: core.positron,
     correlation: core.correlation,
     channels: core.channels,
+    http: (core.http ?? defaultHttpClient()).forPlugin(namespace) satisfies HttpClient,
     ...(core.metrics ? { metrics: core.metrics } : {}),
   };
 }

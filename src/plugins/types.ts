@@ -274,6 +274,46 @@ export interface PositronApi {
   allowedQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
 }
 
+/** One outbound call through the core's HTTP client (src/http/client.ts). */
+export interface HttpRequestOptions {
+  /** Default GET. GET, HEAD, PUT, DELETE and OPTIONS are retried; POST and PATCH only with `safeToRetry`. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** Never logged. */
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** The caller's deadline (e.g. Positron's): aborting it stops the call and its retries. */
+  signal?: AbortSignal;
+  /** A POST or PATCH the vendor de-duplicates (an idempotency or dedup key): retried like a GET. */
+  safeToRetry?: boolean;
+  /** Deadline of the whole call, retries included; default the config's `http.timeoutMs`. */
+  timeoutMs?: number;
+  /** Follow up to 5 redirects; credentials are not sent on to another origin. Default: no. */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** 200-299. */
+  ok: boolean;
+  /** The URL that answered (after redirects). */
+  url: string;
+  headers: Headers;
+  text(): Promise<string>;
+  /** The body parsed as JSON; throws when it is not JSON. */
+  json(): Promise<unknown>;
+  /** Reads and drops the body, freeing the connection. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Outbound HTTP for plugins: keep-alive pools per origin, timeouts, retries with back-off on connection errors,
+ * 429 (when the server says when, Retry-After) and 5xx, HTTP(S)_PROXY / NO_PROXY, extra CA certificates, and
+ * per-host metrics. A response of any status is returned; only a call that got no answer throws.
+ */
+export interface HttpClient {
+  request(url: string | URL, options?: HttpRequestOptions): Promise<HttpResponse>;
+}
+
 export interface PluginContext<C> {
   namespace: string;
   config: C;
@@ -294,6 +334,8 @@ export interface PluginContext<C> {
   correlation: import('../correlation/service.js').Correlation;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
+  /** Outbound HTTP to vendors: use this, not the global fetch, so proxies, CAs, retries and metrics apply. */
+  http: HttpClient;
   /** The app's Prometheus registry (GET /metrics) for a plugin's own metrics; absent in test harnesses. */
   metrics?: import('prom-client').Registry;
 }

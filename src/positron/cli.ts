@@ -38,12 +38,14 @@ export async function runPositronCli(query: string, args: string[], options: { j
     try {
       result = await core.positron.run({ kind: 'cli', user: userInfo().username }, query, { args });
     } catch (err) {
+      await core.http.close();
       if (err instanceof UsageError || err instanceof UnknownQueryError) {
         io.stderr(`taser positron: ${err.message}\n`);
         return 2;
       }
       throw err;
     }
+    await core.http.close();
     if (options.json) {
       io.stdout(`${JSON.stringify(result)}\n`);
     } else {
