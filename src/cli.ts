@@ -101,10 +101,14 @@ program
     );
   });
 
-const plugin = program.command('plugin').description('Plugin tools');
+const plugin = program.command('plugin').description('Plugin tools: check a plugin folder, start a new one');
 plugin
   .command('check')
-  .description('Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons')
+  .description(
+    'Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons. ' +
+      'It IMPORTS AND RUNS the plugin\'s code (its module and setup): check a plugin from an untrusted pull request in ' +
+      'CI (the workflow `taser init` writes), not on a workstation.',
+  )
   .argument('<path>', 'the plugin folder, e.g. plugins/help')
   .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
   .action(async (path: string, opts: { config?: string }) => {
@@ -116,6 +120,46 @@ plugin
     for (const line of result.problems) console.error(`FAIL ${line}`);
     console.log(result.ok ? `plugin check passed: ${path}` : `plugin check failed: ${path} (${result.problems.length} problem(s))`);
     process.exitCode = result.ok ? 0 : 1;
+  });
+plugin
+  .command('new')
+  .description('Write a new plugin folder (index.ts, README.md, a test) that passes `taser plugin check` and whose test passes')
+  .argument('<name>', 'the namespace: lower-case letters, digits and -')
+  .requiredOption('--kind <kind>', 'command (a /taser subcommand), source (a signal webhook), positron (a query provider) or job (scheduled)')
+  .option('--dir <dir>', 'the folder that holds plugins', 'plugins')
+  .action(async (name: string, opts: { kind: string; dir: string }) => {
+    const { scaffoldPlugin } = await import('./plugins/scaffold.js');
+    try {
+      const files = scaffoldPlugin(opts.dir, name, opts.kind as never);
+      for (const file of files) console.log(`wrote ${file}`);
+      console.log(`next: taser plugin check ${opts.dir}/${name}, then enable it in taser.yaml (plugins.${name}.enabled: true)`);
+    } catch (err) {
+      console.error(`taser plugin new: ${(err as Error).message}`);
+      process.exitCode = 2;
+    }
+  });
+
+program
+  .command('config')
+  .description('Configuration tools')
+  .command('check')
+  .description(
+    'Validate a config file without starting: its schema, every plugin it enables (built-in and from pluginPaths) with ' +
+      'their settings and routes, ACL groups, sources, rules. Secrets are not read. Exit 1 with one line per problem. ' +
+      'Like plugin check, it runs the code of the plugins it loads.',
+  )
+  .argument('<file>', 'the YAML config file, e.g. taser.yaml')
+  .action(async (file: string) => {
+    const { checkConfigFile } = await import('./app/config-check.js');
+    const { BUILTIN_PLUGINS_DIR } = await import('./app/paths.js');
+    const { problems, plugins } = await checkConfigFile(file, BUILTIN_PLUGINS_DIR);
+    for (const line of problems) console.error(line);
+    if (problems.length) {
+      console.error(`config check failed: ${file} (${problems.length} problem(s))`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`config check passed: ${file} (plugins enabled: ${plugins.join(', ') || 'none'})`);
   });
 
 program

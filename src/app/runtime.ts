@@ -26,6 +26,7 @@ import { parseRules, RuleError } from '../correlation/rule.js';
 import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
 import { scheduleSweeper } from '../signals/sweeper.js';
+import { undefinedGroups } from './config-check.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -66,15 +67,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   if (slackMissing.length) throw new ConfigError(slackMissing);
   const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
   const plugins = await loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins });
-  const groupUses = [
-    ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
-    ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
-    ...Object.entries(config.file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
-    ...config.file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),
-  ];
-  const unknownGroups = groupUses
-    .filter(({ g }) => !(g in config.file.groups))
-    .map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
+  const unknownGroups = undefinedGroups(config.file, plugins);
   if (unknownGroups.length) throw new ConfigError(unknownGroups);
   const apiKeys = resolveApiKeys(config.file.apiKeys, config.env);
   const sourceAuth = resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger);

@@ -42,12 +42,23 @@ function pluginEntry(folder: string): string | undefined {
   return undefined;
 }
 
+let typeScriptLoader: Promise<void> | undefined;
+/**
+ * The image runs compiled JavaScript, but a deployment repository's plugins are TypeScript: when this module is
+ * itself compiled (dist/), tsx (a runtime dependency) is registered once, before the first .ts plugin loads.
+ */
+function loadTypeScript(): Promise<void> {
+  typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => void register());
+  return typeScriptLoader;
+}
+
 /** Imports a plugin folder and checks the shape of its default export. */
 export async function importPlugin(folder: string): Promise<PluginDefinition> {
   const entry = pluginEntry(folder);
   if (!entry) throw new PluginLoadError(`${folder}: no index.ts or index.js`);
   let mod: { default?: unknown };
   try {
+    if (entry.endsWith('.ts') && import.meta.url.endsWith('.js')) await loadTypeScript();
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
   } catch (err) {
     throw new PluginLoadError(`${folder}: cannot import ${entry}: ${(err as Error).message}`);
