@@ -163,6 +163,27 @@ program
   });
 
 program
+  .command('init')
+  .description(
+    'Scaffold a deployment repository in DIR: taser.yaml, plugins/ with an example plugin, a Dockerfile FROM the taser ' +
+      'image, compose.yaml, GitHub Actions workflows (pull requests: config check, plugin check, the plugins\' tests, a ' +
+      'Slack manifest diff; merges to main: build, push, optional rollout), CODEOWNERS and a README',
+  )
+  .argument('<dir>', 'a new or empty folder')
+  .option('--image <ref>', 'the taser image to build FROM', 'ghcr.io/your-org/taser:0.1.0')
+  .option('--owners <owner>', 'CODEOWNERS owner of everything: @user, @org/team or an e-mail', '@your-org/taser-admins')
+  .action(async (dir: string, opts: { image: string; owners: string }) => {
+    const { initDeploymentRepo } = await import('./deploy/init.js');
+    try {
+      for (const file of initDeploymentRepo(dir, opts)) console.log(`wrote ${file}`);
+      console.log(`next: read ${dir}/README.md ("Add a plugin"), then git init and push it`);
+    } catch (err) {
+      console.error(`taser init: ${(err as Error).message}`);
+      process.exitCode = 2;
+    }
+  });
+
+program
   .command('positron')
   .description('Ask Positron a standard question, as /positron does (same providers, ACL config, cache and audit). Exit 0: answered; 1: no answer; 2: bad query or arguments')
   .argument('<query>', 'e.g. IP_TO_HOSTNAME')

@@ -35,12 +35,12 @@ export interface TaserProcess {
   output(): string;
 }
 
-/** Starts `taser` in the background for tests that talk to the running bot. */
-export function startTaserProcess(args: string[], env: Record<string, string>): TaserProcess {
+/** Starts `taser` in the background for tests that talk to the running bot (`bin`: another build's bin/taser.js). */
+export function startTaserProcess(args: string[], env: Record<string, string>, options: { bin?: string; cwd?: string } = {}): TaserProcess {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(SLACK_|MONGODB_URI|TASER_|PORT$|LOG_LEVEL)/.test(k)),
   ) as Record<string, string>;
-  const child = spawn(process.execPath, [taserBin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.bin ?? taserBin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   let out = '';
   const lines: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
