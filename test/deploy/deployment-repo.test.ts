@@ -53,7 +53,9 @@ async function actionlint(): Promise<string> {
   return bin;
 }
 
+let actionlintBin: string;
 beforeAll(async () => {
+  actionlintBin = await actionlint();
   await assembleTaserImage(app);
 }, 600_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -76,7 +78,7 @@ describe('taser init', () => {
 
   it('writes workflows that pass actionlint and use only actions pinned to a full commit SHA', async () => {
     const workflows = readdirSync(join(repo, '.github', 'workflows')).map((f) => join(repo, '.github', 'workflows', f));
-    const lint = await exec(await actionlint(), ['-no-color', ...workflows], repo);
+    const lint = await exec(actionlintBin, ['-no-color', ...workflows], repo);
     expect(lint.out).toBe('');
     expect(lint.code).toBe(0);
     for (const file of workflows) {
