@@ -26,5 +26,7 @@ COPY manifests ./dist/manifests
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# A deployment repository (`taser init`) builds FROM this image and copies its TypeScript plugins and config
+# under /app/deploy, where `taser/plugin` and these node_modules resolve; tsx (a runtime dependency) loads them.
 ENTRYPOINT ["node", "bin/taser.js"]
 CMD ["start", "--http"]
