@@ -86,6 +86,9 @@ describe('taser init', () => {
       expect(uses.length).toBeGreaterThan(0);
       for (const ref of uses) expect(ref, `${file}: ${ref}`).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
     }
+    // With shellcheck on the PATH, actionlint has checked the run: scripts too; check the checks script as well.
+    const shellcheck = await exec('shellcheck', [join(repo, '.github', 'checks.sh')], repo);
+    if (shellcheck.code !== 127 && !/ENOENT/.test(shellcheck.out)) expect(shellcheck.out).toBe('');
     const pr = parseYaml(readFileSync(join(repo, '.github/workflows/pull-request.yaml'), 'utf8')) as { on: Record<string, unknown>; jobs: { check: { steps: { run?: string }[] } } };
     expect(Object.keys(pr.on)).toEqual(['pull_request']);
     const runs = pr.jobs.check.steps.map((s) => s.run ?? '').join('\n');
