@@ -36,7 +36,7 @@ export async function checkPlugin(folder: string, options: { settings?: Record<s
   const { routes } = loaded;
   summary.push(
     `plugin "${namespace}": ${routes.commands.length} command(s), ${routes.actions.size} action(s), ${routes.views.size} view(s), ` +
-      `${routes.events.length} event listener(s), ${routes.jobs.size} job(s)`,
+      `${routes.events.length} event listener(s), ${routes.jobs.size} job(s), ${routes.sources.size} source(s), ${routes.providers.size} Positron provider(s)`,
   );
 
   // Templates render with their example data (`name.example.json` beside `name.hbs`).
