@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runTaser } from '../support/cli.js';
 
@@ -100,6 +101,20 @@ describe('taser plugin new', () => {
     expect(stdout).toMatch(/plugin check passed/);
     expect(code).toBe(0);
   });
+});
+
+describe('the plugins taser plugin new writes', () => {
+  it('type-check against taser/plugin, as a team\'s editor sees them', async () => {
+    const dir = join(scratch, 'typed');
+    for (const kind of ['command', 'source', 'positron', 'job']) expect((await runTaser(['plugin', 'new', `t-${kind}`, '--kind', kind, '--dir', dir], {})).code).toBe(0);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../../../tsconfig.json', include: ['**/*.ts'] }));
+    const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+    const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }));
+    });
+    expect(result.out).toBe('');
+    expect(result.code).toBe(0);
+  }, 300_000);
 });
 
 describe('taser plugin check --help', () => {
