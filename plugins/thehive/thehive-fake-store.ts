@@ -83,7 +83,18 @@ export class FakeApi {
       if (method === 'GET') return { status: 200, body: publish(c) };
       if (method === 'PATCH') return this.patchCase(c, req);
     }
-    if (method === 'POST' && (m = path.match(/^\/api\/v1\/case\/([^/]+)\/observable$/))) return this.createObservables(req, decodeURIComponent(m[1]!));
+    if (method === 'POST' && (m = path.match(/^\/api\/v1\/case\/([^/]+)\/observable$/))) {
+      return this.createObservables(req, this.findCase(req, decodeURIComponent(m[1]!)), `Case ${decodeURIComponent(m[1]!)}`);
+    }
+    // Alert observables: TH5 `/observable`; TH4's v1 alert body has none, it adds them with `/artifact` (§1.9).
+    if (method === 'POST' && (m = path.match(v5 ? /^\/api\/v1\/alert\/([^/]+)\/observable$/ : /^\/api\/v1\/alert\/([^/]+)\/artifact$/))) {
+      const alert = this.findAlert(req, decodeURIComponent(m[1]!));
+      const answer = this.createObservables(req, alert, `Alert ${decodeURIComponent(m[1]!)}`);
+      if (alert && answer.status === 201) alert.observableCount = this.store.observables.filter((o) => o.__parent === alert._id).length;
+      return answer;
+    }
+    const promotePath = v5 ? /^\/api\/v1\/alert\/([^/]+)\/case$/ : /^\/api\/(?:v1\/alert\/([^/]+)\/case|alert\/([^/]+)\/createCase)$/;
+    if (method === 'POST' && (m = path.match(promotePath))) return this.promoteAlert(req, decodeURIComponent((m[1] ?? m[2])!));
     if (v5 && method === 'POST' && (m = path.match(/^\/api\/v1\/case\/([^/]+)\/task$/))) return this.createTask(req, decodeURIComponent(m[1]!));
     if (!v5 && method === 'POST' && path === '/api/v1/task') {
       const caseId = (req.body as { caseId?: unknown } | undefined)?.caseId;
@@ -93,7 +104,7 @@ export class FakeApi {
     if (method === 'POST' && (m = path.match(/^\/api\/v1\/task\/([^/]+)\/log$/))) return this.createLog(req, decodeURIComponent(m[1]!));
     if (method === 'POST' && path === '/api/v1/alert') return this.createAlert(req);
     if (method === 'GET' && (m = path.match(/^\/api\/v1\/alert\/([^/]+)$/))) {
-      const alert = this.store.alerts.find((a) => a._id === decodeURIComponent(m![1]!) && a.__org === req.organisation);
+      const alert = this.findAlert(req, decodeURIComponent(m[1]!));
       return alert ? { status: 200, body: publish(alert) } : notFound('Alert');
     }
     const mergePath = v5 ? /^\/api\/v1\/alert\/([^/]+)\/merge\/([^/]+)$/ : /^\/api\/alert\/([^/]+)\/merge\/([^/]+)$/;
@@ -103,6 +114,10 @@ export class FakeApi {
 
   findCase(req: { organisation: string }, idOrName: string): FakeDoc | undefined {
     return this.store.cases.find((c) => c.__org === req.organisation && (c._id === idOrName || String(c.number) === idOrName));
+  }
+
+  private findAlert(req: { organisation: string }, id: string): FakeDoc | undefined {
+    return this.store.alerts.find((a) => a._id === id && a.__org === req.organisation);
   }
 
   private query(req: RouteRequest): RouteAnswer {
@@ -227,9 +242,10 @@ export class FakeApi {
     return { status: 204 };
   }
 
-  private createObservables(req: RouteRequest, caseIdOrName: string): RouteAnswer {
-    const c = this.findCase(req, caseIdOrName);
-    if (!c) return notFound(`Case ${caseIdOrName}`);
+  /** Observables of a case or an alert (`parent`). */
+  private createObservables(req: RouteRequest, parent: FakeDoc | undefined, what: string): RouteAnswer {
+    const c = parent;
+    if (!c) return notFound(what);
     const b = (req.body ?? {}) as Record<string, unknown>;
     const errors: string[] = [];
     if (typeof b.dataType !== 'string') errors.push('dataType: required');
@@ -335,9 +351,30 @@ export class FakeApi {
     const c = this.findCase(req, caseIdOrName);
     if (!c) return notFound(`Case ${caseIdOrName}`);
     if (alert.caseId !== undefined && alert.caseId !== c._id) return error(400, 'BadRequest', `Alert ${alertId} is already imported in case ${String(alert.caseId)}`);
+    this.importAlert(alert, c);
+    return { status: 200, body: publish(c) };
+  }
+
+  /** A new case from the alert (body: optional overrides), with the alert's observables; the alert points to it. */
+  private promoteAlert(req: RouteRequest, alertId: string): RouteAnswer {
+    const alert = this.findAlert(req, alertId);
+    if (!alert) return notFound(`Alert ${alertId}`);
+    if (alert.caseId !== undefined) return error(400, 'BadRequest', `Alert ${alertId} is already imported in case ${String(alert.caseId)}`);
+    const overrides = (req.body ?? {}) as Record<string, unknown>;
+    const answer = this.createCase({ ...req, body: { title: alert.title, description: alert.description, severity: alert.severity, tags: alert.tags, tlp: alert.tlp, pap: alert.pap, ...overrides } });
+    if (answer.status !== 201) return answer;
+    this.importAlert(alert, this.findCase(req, (answer.body as { _id: string })._id)!);
+    return answer;
+  }
+
+  /** The alert's observables join the case (those it lacks), and the alert points to the case. */
+  private importAlert(alert: FakeDoc, c: FakeDoc): void {
+    const inCase = this.store.observables.filter((o) => o.__parent === c._id);
+    for (const o of this.store.observables.filter((x) => x.__parent === alert._id)) {
+      if (!inCase.some((x) => x.dataType === o.dataType && x.data === o.data)) this.store.observables.push({ ...o, _id: this.newId(), __parent: c._id });
+    }
     alert.caseId = c._id;
     if (this.options.version === 5) Object.assign(alert, { status: 'Imported', stage: 'Imported' });
     else alert.read = true;
-    return { status: 200, body: publish(c) };
   }
 }

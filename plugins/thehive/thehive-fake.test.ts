@@ -17,12 +17,36 @@ describe.each([5, 4] as const)('TheHive fake, version %i', (version) => {
   const query = (steps: unknown[]) => call('POST', '/api/v1/query?name=test', { query: steps });
 
   beforeAll(async () => {
-    fake = await startTheHiveFake({ version });
+    fake = await startTheHiveFake({ version, password: 'secret' });
   });
   afterAll(async () => fake?.stop());
 
   it('answers a wrong key with 401 AuthenticationError', async () => {
     expect(await call('GET', '/api/v1/customField', undefined, 'nope')).toEqual({ status: 401, body: { type: 'AuthenticationError', message: 'Authentication failure' } });
+  });
+
+  it('takes Basic auth as well as the API key', async () => {
+    const basic = `Basic ${Buffer.from('taser@example.com:secret').toString('base64')}`;
+    const res = await fetch(`${fake.url}/api/v1/customField`, { headers: { authorization: basic } });
+    expect(res.status).toBe(200);
+  });
+
+  it("adds alert observables on the version's route, and promote or merge brings them into the case", async () => {
+    const route = version === 5 ? 'observable' : 'artifact';
+    const newAlert = async (sourceRef: string) => {
+      const a = (await call('POST', '/api/v1/alert', { type: 't', source: 'obs', sourceRef, title: `alert ${sourceRef}`, description: 'd' })).body as { _id: string };
+      expect((await call('POST', `/api/v1/alert/${a._id}/${route}`, { dataType: 'domain', data: ['a.example', `${sourceRef}.example`] })).status).toBe(201);
+      return a;
+    };
+    expect((await call('POST', `/api/v1/alert/~1/${version === 5 ? 'artifact' : 'observable'}`, { dataType: 'ip', data: '1.1.1.1' })).status).toBe(404);
+    const first = await newAlert(`p-${version}`);
+    const promoted = await call('POST', version === 5 ? `/api/v1/alert/${first._id}/case` : `/api/alert/${first._id}/createCase`, {});
+    expect(promoted).toMatchObject({ status: 201, body: { title: `alert p-${version}` } });
+    const caseId = (promoted.body as { _id: string })._id;
+    const second = await newAlert(`m-${version}`);
+    const merge = version === 5 ? `/api/v1/alert/${second._id}/merge/${caseId}` : `/api/alert/${second._id}/merge/${caseId}`;
+    expect((await call('POST', merge)).status).toBe(200);
+    expect(fake.observables(caseId).map((o) => o.data).sort()).toEqual(['a.example', `m-${version}.example`, `p-${version}.example`]);
   });
 
   it('creates with 201, patches with 204 and no body, and finds by number', async () => {

@@ -35,6 +35,8 @@ export interface TheHiveFakeOptions {
   version: 4 | 5;
   /** The API key with write access (default 'thehive-test-key'). */
   apiKey?: string;
+  /** Basic auth for taser@example.com with this password (otherwise Bearer only). */
+  password?: string;
   /** An API key whose user may only read (403 on writes). */
   readOnlyKey?: string;
   /** Organisations; the first is the users' default (default ['SOC']). */
@@ -105,7 +107,8 @@ export async function startTheHiveFake(options: TheHiveFakeOptions): Promise<The
 
   function authenticate(req: IncomingMessage): { user: string; organisation: string } | RouteAnswer {
     const auth = req.headers.authorization ?? '';
-    const user = auth === `Bearer ${apiKey}` ? USER : options.readOnlyKey && auth === `Bearer ${options.readOnlyKey}` ? READER : undefined;
+    const basic = options.password !== undefined && auth === `Basic ${Buffer.from(`${USER}:${options.password}`).toString('base64')}`;
+    const user = auth === `Bearer ${apiKey}` || basic ? USER : options.readOnlyKey && auth === `Bearer ${options.readOnlyKey}` ? READER : undefined;
     if (!user) return { status: 401, body: { type: 'AuthenticationError', message: 'Authentication failure' } };
     const header = req.headers['x-organisation'];
     const organisation = typeof header === 'string' && header !== '' ? header : organisations[0]!;
