@@ -15,8 +15,13 @@ export class QueryError extends Error {
 type Step = Record<string, unknown> & { _name: string };
 type Expr = Record<string, unknown>;
 
-/** Runs a query for one organisation: an array of documents, or a number after a `count` step. */
-export function runQuery(store: FakeStore, organisation: string, steps: unknown): FakeDoc[] | number {
+/**
+ * Runs a query for one organisation: an array of documents, or a number after a `count` step. `lagMs` hides
+ * what was created in the last milliseconds, as TheHive 5's search index lags its writes.
+ */
+export function runQuery(store: FakeStore, organisation: string, steps: unknown, lagMs = 0): FakeDoc[] | number {
+  const cutoff = Date.now() - lagMs;
+  const visible = (list: FakeDoc[]) => (lagMs > 0 ? list.filter((d) => (d._createdAt as number) <= cutoff) : list);
   if (!Array.isArray(steps) || steps.length === 0) throw new QueryError('Invalid query: `query` must be a non-empty array of steps');
   let docs: FakeDoc[] | undefined;
   for (const raw of steps) {
@@ -24,7 +29,7 @@ export function runQuery(store: FakeStore, organisation: string, steps: unknown)
     const step = raw as Step;
     const name = step._name.replace(/^_/, '');
     if (docs === undefined) {
-      docs = source(store, organisation, step);
+      docs = visible(source(store, organisation, step));
       continue;
     }
     switch (name) {
@@ -32,7 +37,7 @@ export function runQuery(store: FakeStore, organisation: string, steps: unknown)
       case 'tasks':
       case 'logs':
       case 'alerts':
-        docs = chain(store, docs, name);
+        docs = visible(chain(store, docs, name));
         break;
       case 'filter':
         docs = docs.filter((d) => matches(d, filterExpr(step)));

@@ -32,6 +32,8 @@ export interface FakeApiOptions {
   version: 4 | 5;
   /** Logins TheHive knows (assignees). */
   users: Set<string>;
+  /** Queries do not see what was created in the last `queryLagMs` (TheHive 5's index lag). */
+  queryLagMs?: number;
 }
 
 const DATA_TYPES = ['autonomous-system', 'domain', 'file', 'filename', 'fqdn', 'hash', 'hostname', 'ip', 'mail', 'mail-subject', 'other', 'regexp', 'registry', 'uri_path', 'url', 'user-agent'];
@@ -123,7 +125,7 @@ export class FakeApi {
   private query(req: RouteRequest): RouteAnswer {
     const body = req.body as { query?: unknown } | undefined;
     try {
-      const result = runQuery(this.store, req.organisation, body?.query);
+      const result = runQuery(this.store, req.organisation, body?.query, this.options.queryLagMs);
       return { status: 200, body: typeof result === 'number' ? result : result.map(publish) };
     } catch (err) {
       if (err instanceof QueryError) return error(err.status, err.type, err.message);

@@ -43,6 +43,8 @@ export interface TheHiveFakeOptions {
   organisations?: string[];
   /** Logins TheHive knows, for assignees (default the API users and analyst@example.com). */
   users?: string[];
+  /** Queries miss what was created in the last milliseconds, as TheHive 5's search index lags (default 0). */
+  queryLagMs?: number;
   /** Custom fields defined at start: name -> type. */
   customFields?: Record<string, string>;
 }
@@ -95,7 +97,7 @@ export async function startTheHiveFake(options: TheHiveFakeOptions): Promise<The
   const apiKey = options.apiKey ?? 'thehive-test-key';
   const organisations = options.organisations ?? ['SOC'];
   const users = new Set([USER, READER, 'analyst@example.com', ...(options.users ?? [])]);
-  const api = new FakeApi({ version: options.version, users });
+  const api = new FakeApi({ version: options.version, users, ...(options.queryLagMs !== undefined ? { queryLagMs: options.queryLagMs } : {}) });
   for (const org of organisations) {
     for (const [name, type] of Object.entries(options.customFields ?? {})) {
       api.store.customFields.push({ _id: api.newId(), _type: 'CustomField', __org: org, name, displayName: name, group: 'taser', description: name, type, mandatory: false, options: [] });

@@ -209,3 +209,21 @@ describe('thehive backend without the custom fields in TheHive', () => {
     expect(stored.assignee).toBeUndefined();
   });
 });
+
+describe('thehive backend with a lagging query index (TheHive 5)', () => {
+  let fake: TheHiveFake;
+  beforeAll(async () => {
+    fake = await startTheHiveFake({ version: 5, queryLagMs: 300 });
+  });
+  afterAll(async () => fake?.stop());
+
+  it('finds the lost case once the index has caught up, which is why retries wait', async () => {
+    const backend = await backendFor(fake);
+    const input = aCase();
+    fake.failNext(1, { drop: true, process: true }, { method: 'POST', path: '/api/v1/case' });
+    await expect(backend.createCase(input, signal())).rejects.toMatchObject({ retryable: true });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const ref = await backend.createCase(input, signal());
+    expect(fake.cases().map((c) => c._id)).toEqual([ref.id]);
+  });
+});
