@@ -32,6 +32,8 @@ type OutputCase = z.infer<typeof outputCase>;
 const withId = z.looseObject({ _id: z.string() });
 const outputAlert = z.looseObject({ _id: z.string(), caseId: z.string().nullish() });
 const customFieldDef = z.looseObject({ name: z.string(), type: z.string() });
+/** File observables have no `data`. */
+const observableData = z.looseObject({ data: z.string().nullish() });
 
 /** TheHive accepts up to 512 characters of title. */
 const TITLE_MAX = 512;
@@ -123,14 +125,13 @@ export class TheHiveBackend implements CaseBackend {
     const groups = new Map<string, TheHiveObservable[]>();
     for (const o of mapped) {
       const key = JSON.stringify([o.dataType, o.tags, o.message ?? '']);
-      groups.set(key, [...(groups.get(key) ?? []), o]);
+      const group = groups.get(key);
+      if (group) group.push(o);
+      else groups.set(key, [o]);
     }
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += OBSERVABLE_BATCH) {
-        const batch = group.slice(i, i + OBSERVABLE_BATCH);
-        if (await this.postObservables(ref, batch, signal)) continue;
-        // Some are already there: TheHive refuses the whole batch (or what follows the first), so one by one.
-        if (batch.length > 1) for (const one of batch) await this.postObservables(ref, [one], signal);
+        await this.addBatch(ref, group.slice(i, i + OBSERVABLE_BATCH), signal);
       }
     }
   }
@@ -238,6 +239,27 @@ export class TheHiveBackend implements CaseBackend {
       }
       throw err;
     }
+  }
+
+  /**
+   * Posts a batch of one dataType. When TheHive says some exist (a retry after a partial success does that),
+   * it asks which, posts the rest, and goes one by one only if TheHive still refuses (its index may lag).
+   */
+  private async addBatch(ref: BackendCaseRef, batch: TheHiveObservable[], signal: AbortSignal): Promise<void> {
+    if (await this.postObservables(ref, batch, signal)) return;
+    const found = await this.query(
+      [
+        { _name: 'getCase', idOrName: ref.id },
+        { _name: 'observables' },
+        { _name: 'filter', _and: [{ _eq: { _field: 'dataType', _value: batch[0]!.dataType } }, { _in: { _field: 'data', _values: batch.map((o) => o.data) } }] },
+      ],
+      'taser-find-observables',
+      signal,
+    );
+    const present = new Set(parse(z.array(observableData), found, 'TheHive POST /api/v1/query (observables)').map((o) => o.data));
+    const missing = batch.filter((o) => !present.has(o.data));
+    if (missing.length === 0 || (await this.postObservables(ref, missing, signal))) return;
+    for (const one of missing) await this.postObservables(ref, [one], signal);
   }
 
   /** True when created (or all already there); false when TheHive said some already exist. */

@@ -88,8 +88,14 @@ describe.each([5, 4] as const)('thehive backend, TheHive %i', (version) => {
     await backend.addObservables(ref, [{ field: 'ip', value: '192.0.2.1' }, { field: 'ip', value: '192.0.2.3' }], signal());
     // The fake refuses a batch at its first duplicate, having created what came before it.
     const again = ['192.0.2.0', '192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'].map((value) => ({ field: 'ip', value }));
-    await backend.addObservables(ref, again, signal());
-    await backend.addObservables(ref, again, signal());
+    const calls = async (run: () => Promise<void>) => {
+      const from = fake.requests.length;
+      await run();
+      return fake.requests.slice(from).map((r) => (r.path.endsWith('/observable') ? 'post' : r.query.get('name')));
+    };
+    // Refused at .1 (having made .0); then TheHive is asked which exist, and the rest sent in one call.
+    expect(await calls(() => backend.addObservables(ref, again, signal()))).toEqual(['post', 'taser-find-observables', 'post']);
+    expect(await calls(() => backend.addObservables(ref, again, signal()))).toEqual(['post', 'taser-find-observables']);
     const data = fake.observables(ref.id).map((o) => o.data).sort();
     expect(data).toEqual(['192.0.2.0', '192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4']);
   });
@@ -225,5 +231,15 @@ describe('thehive backend with a lagging query index (TheHive 5)', () => {
     await new Promise((resolve) => setTimeout(resolve, 350));
     const ref = await backend.createCase(input, signal());
     expect(fake.cases().map((c) => c._id)).toEqual([ref.id]);
+  });
+
+  it('adds observables one by one when the index does not show the ones TheHive refuses', async () => {
+    const backend = await backendFor(fake);
+    const ref = await backend.createCase(aCase(), signal());
+    await backend.addObservables(ref, [{ field: 'domain', value: 'a.example' }, { field: 'domain', value: 'b.example' }], signal());
+    const from = fake.requests.length;
+    await backend.addObservables(ref, ['a.example', 'b.example', 'c.example'].map((value) => ({ field: 'domain', value })), signal());
+    expect(fake.requests.slice(from).filter((r) => r.path.endsWith('/observable'))).toHaveLength(2 + 3);
+    expect(fake.observables(ref.id).map((o) => o.data)).toEqual(['a.example', 'b.example', 'c.example']);
   });
 });
