@@ -1,7 +1,7 @@
 // How the thehive backend classifies failures, through real HTTP to the TheHive fake (both versions): what
 // retrying can fix (5xx, 429 with its Retry-After, timeouts, refused or lost connections) and what it cannot
 // (other 4xx, with TheHive's message in the error).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CaseBackendError, type CaseBackend } from '../../src/cases/backend.js';
 import { startTheHiveFake, type TheHiveFake } from './thehive-fake.js';
 import { KEY_ENV, aCase, backendFor, signal } from './test-backend.js';
@@ -24,6 +24,8 @@ describe.each([5, 4] as const)('thehive backend errors, TheHive %i', (version) =
     backend = await backendFor(fake);
   });
   afterAll(async () => fake?.stop());
+  // A fault a test did not use up (its call gave up before reaching the fake) must not hit the next test.
+  beforeEach(() => fake.clearFaults());
 
   it('400: not retryable, with TheHive type and message', async () => {
     const ref = await backend.createCase(aCase(), signal());

@@ -1,6 +1,6 @@
 // The thehive case backend against the TheHive fake over real HTTP, for TheHive 5 and TheHive 4: what lands
 // in TheHive for a case, its observables, tasks, logs and alerts, and that a repeated call never doubles.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CaseBackendError, type CaseBackend, type CaseResolution } from '../../src/cases/backend.js';
 import { startTheHiveFake, type TheHiveFake } from './thehive-fake.js';
 import { aCase, backendFor, signal } from './test-backend.js';
@@ -16,6 +16,7 @@ describe.each([5, 4] as const)('thehive backend, TheHive %i', (version) => {
     backend = await backendFor(fake);
   });
   afterAll(async () => fake?.stop());
+  beforeEach(() => fake.clearFaults());
 
   it('creates the case with severity, tags, custom fields and a link, in the organisation', async () => {
     const input = aCase({ alertIds: ['a-1', 'a-2'], assignee: 'analyst@example.com' });
@@ -219,7 +220,7 @@ describe('thehive backend without the custom fields in TheHive', () => {
 describe('thehive backend with a lagging query index (TheHive 5)', () => {
   let fake: TheHiveFake;
   beforeAll(async () => {
-    fake = await startTheHiveFake({ version: 5, queryLagMs: 300 });
+    fake = await startTheHiveFake({ version: 5, queryLagMs: 1_000 });
   });
   afterAll(async () => fake?.stop());
 
@@ -228,7 +229,7 @@ describe('thehive backend with a lagging query index (TheHive 5)', () => {
     const input = aCase();
     fake.failNext(1, { drop: true, process: true }, { method: 'POST', path: '/api/v1/case' });
     await expect(backend.createCase(input, signal())).rejects.toMatchObject({ retryable: true });
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const ref = await backend.createCase(input, signal());
     expect(fake.cases().map((c) => c._id)).toEqual([ref.id]);
   });
