@@ -2,6 +2,7 @@
 // variable (or NAME_FILE) that holds it.
 import { z } from 'zod';
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
 
 /** A TheHive dataType for an artifact field, with tags added to each observable; null drops the field. */
@@ -18,9 +19,9 @@ export const theHiveConfig = z.strictObject({
   /** TheHive 5 (default) or TheHive 4 (4.1): the routes and statuses differ (EXTERNAL_APIS.md §1.9). */
   version: z.union([z.literal(5), z.literal(4)]).default(5),
   /** Base URL of TheHive, e.g. https://thehive.example.com (without /api). */
-  url: z.url(),
+  url: httpUrl,
   /** Base URL people open, when it differs from `url` (e.g. `url` is an internal address). */
-  publicUrl: z.url().optional(),
+  publicUrl: httpUrl.optional(),
   /** The organisation the cases go to (X-Organisation header); absent: the API user's default one. */
   organisation: z.string().min(1).optional(),
   /** The environment variable holding the API key. */

@@ -17,6 +17,7 @@ describe('thehive mapping', () => {
     });
     expect(() => config({ version: 3 })).toThrow();
     expect(() => config({ apiKeyEnv: 'not a name' })).toThrow();
+    expect(() => config({ url: 'ftp://thehive.example.com' })).toThrow('must be an http(s) URL');
   });
 
   it('lays the configured data types over the defaults; null drops one', () => {
