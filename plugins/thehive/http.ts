@@ -32,7 +32,13 @@ export class TheHiveHttp {
   /** Sends one request and returns any answer TheHive gave; throws only when none came (retryable). */
   async send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Answer> {
     const where = `TheHive ${method} ${path}`;
-    const key = this.options.apiKey();
+    let key: string | undefined;
+    try {
+      key = this.options.apiKey();
+    } catch (err) {
+      // NAME_FILE that cannot be read: a setup problem for an admin, not something a retry fixes.
+      throw new CaseBackendError(`${where}: cannot read the API key: ${(err as Error).message}`, false, { cause: err });
+    }
     if (!key) throw new CaseBackendError(`${where}: no API key: set the environment variable ${this.options.apiKeyEnv}`, false);
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
     if (this.options.organisation) headers['x-organisation'] = this.options.organisation;

@@ -2,6 +2,9 @@
 // retrying can fix (5xx, 429 with its Retry-After, timeouts, refused or lost connections) and what it cannot
 // (other 4xx, with TheHive's message in the error).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CaseBackendError, type CaseBackend } from '../../src/cases/backend.js';
 import { startTheHiveFake, type TheHiveFake } from './thehive-fake.js';
 import { KEY_ENV, aCase, backendFor, signal } from './test-backend.js';
@@ -120,6 +123,22 @@ describe.each([5, 4] as const)('thehive backend errors, TheHive %i', (version) =
 });
 
 describe('thehive plugin start', () => {
+  it('a key file that cannot be read is an error naming it, not retried', async () => {
+    const fake = await startTheHiveFake({ version: 5 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'thehive-key-'));
+      const file = join(dir, 'key');
+      writeFileSync(file, fake.apiKey);
+      const backend = await backendFor(fake, {}, { [`${KEY_ENV}_FILE`]: file });
+      await backend.createCase(aCase(), signal());
+      rmSync(dir, { recursive: true });
+      const err = await failure(backend.createCase(aCase(), signal()));
+      expect(err).toMatchObject({ retryable: false, message: expect.stringContaining(`cannot read the API key: ${KEY_ENV}_FILE`) });
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('refuses to start without the API key, naming the variable', async () => {
     await expect(backendFor({ url: 'http://127.0.0.1:9', version: 5, apiKey: 'k' }, {}, {})).rejects.toThrow(`set the environment variable ${KEY_ENV}`);
   });
