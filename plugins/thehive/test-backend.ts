@@ -13,7 +13,7 @@ export async function backendFor(
   settings: Record<string, unknown> = {},
   env: Record<string, string> = { [KEY_ENV]: fake.apiKey },
 ): Promise<CaseBackend> {
-  const plugin = await loadPluginForTest(folder, { version: fake.version, url: fake.url, organisation: 'SOC', apiKeyEnv: KEY_ENV, timeoutMs: 2_000, ...settings }, { env });
+  const plugin = await loadPluginForTest(folder, { version: fake.version, url: fake.url, organisation: 'SOC', apiKeyEnv: KEY_ENV, timeoutMs: 5_000, ...settings }, { env });
   const owned = plugin.routes.caseBackends[0];
   if (!owned) throw new Error('the thehive plugin registered no case backend');
   return owned.def.create(plugin.ctx);

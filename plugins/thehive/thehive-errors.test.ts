@@ -89,7 +89,7 @@ describe.each([5, 4] as const)('thehive backend errors, TheHive %i', (version) =
     const err = await failure(quick.createCase(aCase(), signal()));
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('no answer within 250 ms');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a dropped connection and a refused one: retryable; back up, calls go through', async () => {

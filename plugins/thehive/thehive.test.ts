@@ -120,7 +120,8 @@ describe.each([5, 4] as const)('thehive backend, TheHive %i', (version) => {
     const input = aCase();
     fake.failNext(1, { hang: true, process: true }, { method: 'POST', path: '/api/v1/case' });
     await expect(quick.createCase(input, signal())).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('no answer within 300 ms') });
-    await quick.createCase(input, signal());
+    // The retry has time to answer: only the first call was cut short.
+    await backend.createCase(input, signal());
     expect(fake.cases().filter((c) => (c.tags as string[]).includes(`taser:case:${input.caseId}`))).toHaveLength(1);
   });
 
