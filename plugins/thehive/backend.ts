@@ -71,6 +71,7 @@ export class TheHiveBackend implements CaseBackend {
       apiKey: options.apiKey,
       apiKeyEnv: config.apiKeyEnv,
       timeoutMs: config.timeoutMs,
+      logger: options.logger,
     });
   }
 

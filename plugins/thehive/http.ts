@@ -3,6 +3,7 @@
 // failure to a CaseBackendError that says whether retrying can help (EXTERNAL_APIS.md §1.1 error shapes).
 import { z } from 'zod';
 import { CaseBackendError } from '../../src/cases/backend.js';
+import type { Logger } from '../../src/app/logger.js';
 
 export interface TheHiveHttpOptions {
   url: string;
@@ -12,6 +13,8 @@ export interface TheHiveHttpOptions {
   /** Named in the error when the key is missing or refused. */
   apiKeyEnv: string;
   timeoutMs: number;
+  /** Each exchange at debug level: method, path, status, milliseconds. */
+  logger?: Logger;
 }
 
 export interface Answer {
@@ -43,6 +46,7 @@ export class TheHiveHttp {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
     if (this.options.organisation) headers['x-organisation'] = this.options.organisation;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const started = Date.now();
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     try {
@@ -53,6 +57,7 @@ export class TheHiveHttp {
         signal: both,
       });
       const text = await response.text();
+      this.options.logger?.debug({ method, path, status: response.status, ms: Date.now() - started }, 'TheHive call');
       return { status: response.status, body: parseBody(text), headers: response.headers };
     } catch (err) {
       if (signal.aborted) throw new CaseBackendError(`${where}: cancelled`, true, { cause: signal.reason ?? err });
