@@ -17,6 +17,7 @@ import {
 import type { Logger } from '../../src/app/logger.js';
 import type { TheHiveConfig } from './config.js';
 import { TheHiveHttp, isAlreadyExists } from './http.js';
+import type { HttpClient } from '../../src/plugins/types.js';
 import { SEVERITY, caseTag, caseTags, closePatch, dataTypeTable, isManagedTag, reopenPatch, toTheHiveObservables, type Mapping, type TheHiveObservable } from './mapping.js';
 
 const customFieldValue = z.looseObject({ name: z.string(), value: z.unknown().optional() });
@@ -46,6 +47,7 @@ export interface TheHiveBackendOptions {
   config: TheHiveConfig;
   apiKey(): string | undefined;
   logger: Logger;
+  http: HttpClient;
 }
 
 const parse = <T>(schema: z.ZodType<T>, body: unknown, where: string): T => {
@@ -66,6 +68,7 @@ export class TheHiveBackend implements CaseBackend {
     this.version = config.version;
     this.dataTypes = dataTypeTable(config);
     this.http = new TheHiveHttp({
+      http: options.http,
       url: config.url,
       ...(config.organisation ? { organisation: config.organisation } : {}),
       apiKey: options.apiKey,

@@ -1,11 +1,14 @@
-// Every HTTP exchange with TheHive goes through here (one place to move onto a shared HTTP client later):
-// auth and organisation headers, a per-call timeout joined to the caller's signal, and the mapping of every
-// failure to a CaseBackendError that says whether retrying can help (EXTERNAL_APIS.md §1.1 error shapes).
+// Every HTTP exchange with TheHive goes through here, on the core's HTTP client (ctx.http: proxies, CAs, pools,
+// metrics): auth and organisation headers, a per-call timeout joined to the caller's signal, and the mapping of
+// every failure to a CaseBackendError that says whether retrying can help (EXTERNAL_APIS.md §1.1 error shapes).
+// The case outbox owns the retry policy for writes; the client retries only idempotent reads.
 import { z } from 'zod';
 import { CaseBackendError } from '../../src/cases/backend.js';
 import type { Logger } from '../../src/app/logger.js';
+import type { HttpClient } from '../../src/plugins/types.js';
 
 export interface TheHiveHttpOptions {
+  http: HttpClient;
   url: string;
   organisation?: string;
   /** Read on each call, so a rotated key (NAME_FILE) is picked up. */
@@ -50,11 +53,12 @@ export class TheHiveHttp {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const both = AbortSignal.any([signal, timeout]);
     try {
-      const response = await fetch(`${this.base}${path}`, {
-        method,
+      const response = await this.options.http.request(`${this.base}${path}`, {
+        method: method as 'GET',
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: both,
+        timeoutMs: this.options.timeoutMs,
       });
       const text = await response.text();
       this.options.logger?.debug({ method, path, status: response.status, ms: Date.now() - started }, 'TheHive call');

@@ -16,7 +16,7 @@ export default definePlugin({
         const { config } = ctx;
         // Fail at start, naming the variable, rather than on the first case.
         if (!ctx.secret(config.apiKeyEnv)) throw new Error(`thehive: no API key: set the environment variable ${config.apiKeyEnv} (or ${config.apiKeyEnv}_FILE)`);
-        return new TheHiveBackend({ config, apiKey: () => ctx.secret(config.apiKeyEnv), logger: ctx.logger });
+        return new TheHiveBackend({ config, apiKey: () => ctx.secret(config.apiKeyEnv), logger: ctx.logger, http: ctx.http });
       },
     });
   },
