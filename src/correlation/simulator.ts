@@ -172,17 +172,17 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     const { alert, rule, group } = event;
     stats.alerts++;
     ruleStats.alerts++;
-    ruleStats.signals += alert.signals.length;
+    ruleStats.signals += alert.ids.length;
     pending.push(
       finished.add({
         rule: rule.rule.id,
         groupKey: group.join('\u0001'),
         firstSeenUs: alert.firstSeen,
-        firstSeq: alert.signals[0]!.seq,
+        firstSeq: alert.firstSeq,
         alert: {
           rule: rule.rule.id,
           group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
-          signals: alert.signals.map((s) => s.id),
+          signals: [...alert.ids],
           firstSeen: formatEventTime(alert.firstSeen),
           lastSeen: formatEventTime(alert.lastSeen),
         },
