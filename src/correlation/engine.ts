@@ -36,18 +36,15 @@ function cached(cache: Map<string, string>, raw: string, normalize: (v: string) 
   return v;
 }
 
+/** A signal type as rules match it (cached: a stream has few). */
+export const matchedType = (type: string): string => cached(typeNames, type, normalizeTypeName);
+/** A source as rules match it (cached). */
+export const matchedSource = (source: string): string => cached(sourceNames, source, (v) => v.trim().toLowerCase());
+
 export function prepareSignal(signal: Signal, seq: number): PreparedSignal {
   const t = eventTimeMicros(signal.occurredAt);
   if (t === undefined) throw new Error(`signal ${signal.id}: occurredAt is not an ISO-8601 timestamp`);
-  return {
-    id: signal.id,
-    t,
-    seq,
-    type: cached(typeNames, signal.type, normalizeTypeName),
-    source: cached(sourceNames, signal.source, (v) => v.trim().toLowerCase()),
-    severity: signal.severity,
-    artifacts: signal.artifacts,
-  };
+  return { id: signal.id, t, seq, type: matchedType(signal.type), source: matchedSource(signal.source), severity: signal.severity, artifacts: signal.artifacts };
 }
 
 const digit = (text: string, i: number): number => {
