@@ -16,6 +16,7 @@ const format: SortFormat<Item> = {
   compare: (a, b) => a.key - b.key,
   line: (item) => JSON.stringify(item),
   parse: (line) => JSON.parse(line) as Item,
+  size: (item) => item.text.length + 40,
 };
 
 describe('ExternalSorter', () => {
@@ -36,7 +37,7 @@ describe('ExternalSorter', () => {
     }
   });
 
-  it('spills by the size of the text held, not by a number of items', () => {
+  it('spills by the bytes held, not by a number of items', () => {
     const sorter = new ExternalSorter(format, { maxBytes: 4096 });
     for (const item of items) sorter.add(item);
     const runs = (sorter as unknown as { runs: string[] }).runs.length;
@@ -45,7 +46,7 @@ describe('ExternalSorter', () => {
   });
 
   it('gives nothing for no items', () => {
-    const sorter = new ExternalSorter<number>({ compare: (a, b) => a - b, line: String, parse: Number }, { maxItems: 2 });
+    const sorter = new ExternalSorter<number>({ compare: (a, b) => a - b, line: String, parse: Number, size: () => 8 }, { maxItems: 2 });
     expect([...sorter.sorted()]).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
-// Sorting more items than memory should hold: items are kept as lines of text, a run is sorted and spilled to
-// a temporary file once it holds `maxBytes` of text (or `maxItems` items), and the runs are merged back with a
-// heap. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
+// Sorting more items than memory should hold: a run of items is sorted and spilled to a temporary file, one
+// line of text per item, once it holds about `maxBytes` (or `maxItems` items), and the runs are merged back
+// with a heap. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
 // write of a large block costs less than the promises around an async one.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,14 +9,16 @@ import { LineReader } from './lines.js';
 
 export interface SortFormat<T> {
   compare(a: T, b: T): number;
-  /** The item as one line of text without line breaks; its length is what counts against maxBytes. */
+  /** The item as one line of text without line breaks (made when a run spills). */
   line(item: T): string;
+  /** About how many bytes the item takes in memory, object and strings included: what counts against maxBytes. */
+  size(item: T): number;
   /** The item back from its line. */
   parse(line: string): T;
 }
 
 export interface SortLimits {
-  /** Text held in memory before a run spills (default 8 MiB of characters). */
+  /** Bytes of items held in memory before a run spills (default 6 MiB). */
   maxBytes?: number;
   /** Items held in memory before a run spills (default: no limit; tests use small numbers to force spills). */
   maxItems?: number;
@@ -26,7 +28,6 @@ const WRITE_BLOCK = 1 << 20;
 
 export class ExternalSorter<T> {
   private items: T[] = [];
-  private lines: string[] = [];
   private bytes = 0;
   private readonly runs: string[] = [];
   private dir?: string;
@@ -38,32 +39,29 @@ export class ExternalSorter<T> {
     private readonly format: SortFormat<T>,
     limits: SortLimits = {},
   ) {
-    this.maxBytes = limits.maxBytes ?? 8 << 20;
+    this.maxBytes = limits.maxBytes ?? 6 << 20;
     this.maxItems = limits.maxItems ?? Infinity;
   }
 
-  /** Adds an item; `line` is its text when the caller has it already. */
-  add(item: T, line = this.format.line(item)): void {
+  add(item: T): void {
     this.items.push(item);
-    this.lines.push(line);
-    this.bytes += line.length + 16;
+    this.bytes += this.format.size(item);
     this.count++;
     if (this.bytes >= this.maxBytes || this.items.length >= this.maxItems) this.spill();
   }
 
-  /** The in-memory run's lines in item order (a stable sort: equal items keep their order of arrival). */
-  private sortedRun(): { items: T[]; lines: string[] } {
-    const { items, lines } = this;
-    const order = Array.from({ length: items.length }, (_, i) => i);
-    order.sort((a, b) => this.format.compare(items[a]!, items[b]!) || a - b);
-    return { items: order.map((i) => items[i]!), lines: order.map((i) => lines[i]!) };
+  /** The in-memory run in order (a stable sort: equal items keep their order of arrival). */
+  private sortedRun(): T[] {
+    const items = this.items;
+    this.items = [];
+    this.bytes = 0;
+    // Array.prototype.sort is stable.
+    return items.sort(this.format.compare);
   }
 
   private spill(): void {
-    const { lines } = this.sortedRun();
-    this.items = [];
-    this.lines = [];
-    this.bytes = 0;
+    const items = this.sortedRun();
+    const line = this.format.line;
     this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.txt`);
     this.runs.push(path);
@@ -71,9 +69,10 @@ export class ExternalSorter<T> {
     try {
       let block: string[] = [];
       let size = 0;
-      for (const line of lines) {
-        block.push(line);
-        size += line.length + 1;
+      for (const item of items) {
+        const text = line(item);
+        block.push(text);
+        size += text.length + 1;
         if (size >= WRITE_BLOCK) {
           writeSync(fd, `${block.join('\n')}\n`);
           block = [];
@@ -91,10 +90,7 @@ export class ExternalSorter<T> {
     const readers: LineReader[] = [];
     try {
       if (this.runs.length === 0) {
-        const { items } = this.sortedRun();
-        this.items = [];
-        this.lines = [];
-        yield* items;
+        yield* this.sortedRun();
         return;
       }
       if (this.items.length) this.spill();
@@ -150,7 +146,6 @@ export class ExternalSorter<T> {
     } finally {
       for (const r of readers) r.close();
       this.items = [];
-      this.lines = [];
       if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     }
   }

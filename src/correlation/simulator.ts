@@ -63,7 +63,7 @@ const EVICT_EVERY = 50_000;
 export interface SimulateOptions {
   /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
   chunkSize?: number;
-  /** Characters of sort records per in-memory run before it spills (default 8 MiB each, three sorts). */
+  /** Bytes of sort records per in-memory run before it spills (default 6 MiB each, three sorts). */
   maxSortBytes?: number;
 }
 
@@ -93,11 +93,12 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const fields = [...new Set(compiled.flatMap((r) => [...r.groupBy, ...r.parts.flatMap((p) => (p.where ?? []).map(([field]) => field))]))];
 
   // Pass 1: validate; records go to the time sort, (source, id) keys to the key sort.
-  const byTime = new ExternalSorter<SignalRecord>({ compare: (a, b) => a.t - b.t || a.n - b.n, line: (r) => r.line, parse: parseRecordHead }, limits);
+  const byTime = new ExternalSorter<SignalRecord>({ compare: (a, b) => a.t - b.t || a.n - b.n, line: (r) => r.line, parse: parseRecordHead, size: (r) => r.line.length + 64 }, limits);
   const byKey = new ExternalSorter<Key>(
     {
       compare: (a, b) => cmp(a.k, b.k) || a.n - b.n,
       line: (x) => `${x.n}\t${x.k}`,
+      size: (x) => x.k.length + 48,
       parse: (line) => {
         const tab = line.indexOf('\t');
         return { n: Number(line.slice(0, tab)), k: line.slice(tab + 1) };
@@ -107,7 +108,7 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   );
   let lastLine = 0;
   stats.lines = readSignalFile(signalsPath, fields, (record, k) => {
-    byTime.add(record, record.line);
+    byTime.add(record);
     byKey.add({ k, n: record.n });
     lastLine = record.n;
   });
@@ -129,6 +130,7 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     {
       compare: (a, b) => a.f - b.f || cmp(a.r, b.r) || cmp(a.g, b.g) || a.q - b.q,
       line: (d) => `${d.f}\t${d.q}\t${d.r}\t${JSON.stringify(d.g)}\t${d.json}`,
+      size: (d) => d.json.length + d.g.length + 80,
       parse: (line) => {
         const [f, q, r, g] = line.split('\t', 4) as [string, string, string, string];
         return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, json: line.slice(f.length + q.length + r.length + g.length + 4) };
