@@ -57,7 +57,16 @@ class Group implements EngineAlert {
   held: number[] = NO_TIMES;
   episodes = 0;
 
-  constructor(readonly values: readonly string[]) {}
+  /** `tuple` with several groupBy fields; with one, the key is the value (no array held per group). */
+  constructor(
+    private readonly key: string,
+    private readonly tuple: readonly string[] | undefined,
+  ) {}
+
+  /** The normalized groupBy values. */
+  get values(): readonly string[] {
+    return this.tuple ?? [this.key];
+  }
 
   get size(): number {
     return this.freeIds.length - this.head;
@@ -305,7 +314,7 @@ export class CorrelationEngine {
         const key = keys[k]!;
         let g = rt.groups.get(key);
         if (!g) {
-          g = new Group(rt.compiled.groupBy.length === 1 ? [key] : this.slotValues[slot]![k]!);
+          g = new Group(key, rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]![k]!);
           rt.groups.set(key, g);
         }
         this.step(rt.compiled, g, s.id, s.t, s.seq, mask);
@@ -340,8 +349,14 @@ export class CorrelationEngine {
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
     const tallied = !rule.ordered && rule.parts.length > 1;
-    g.free.push(t, seq, mask);
-    g.freeIds.push(id);
+    if (g.freeIds.length === 0) {
+      // Array literals are allocated at their exact size; a push onto [] reserves room for 17 or more.
+      g.free = [t, seq, mask];
+      g.freeIds = [id];
+    } else {
+      g.free.push(t, seq, mask);
+      g.freeIds.push(id);
+    }
     if (tallied) g.count(mask, 1);
     const lower = t - rule.windowUs;
     while (g.free[g.head * STRIDE]! < lower) {
@@ -355,8 +370,11 @@ export class CorrelationEngine {
     }
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
     if (g.size < rule.totalCount || !admits(rule, g)) return;
-    const held: number[] = [];
-    for (let i = g.head * STRIDE; i < g.free.length; i += STRIDE) held.push(g.free[i]!, g.free[i + 1]!);
+    const held = new Array<number>(2 * g.size); // exact size, as the free arrays
+    for (let i = g.head * STRIDE, j = 0; i < g.free.length; i += STRIDE, j += 2) {
+      held[j] = g.free[i]!;
+      held[j + 1] = g.free[i + 1]!;
+    }
     g.ids = g.head ? g.freeIds.slice(g.head) : g.freeIds;
     g.held = held;
     g.episode = ++g.episodes;
