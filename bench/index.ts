@@ -16,8 +16,9 @@ results.positron = positron;
 step('correlation engine (1M signals)');
 const engine = await benchEngine();
 results.engine = engine;
-step('simulator memory (100k and 1M lines)');
-const simulate = await benchSimulate();
+const tenMillion = process.argv.includes('--simulate-10m');
+step(`taser simulate (100k, 1M${tenMillion ? ' and 10M' : ''} lines)`);
+const simulate = await benchSimulate({ tenMillion });
 results.simulate = simulate;
 step('end to end through POST /signals');
 const e2e = await benchE2e();
@@ -35,12 +36,10 @@ if (json) {
     ['engine.signalsPerSec', String(engine.signalsPerSec), `${engine.rules} rules, ${engine.groupKeys} group keys, ${engine.signals} signals, one core (prepareSignal + process + evictIdle); target >= 500000`],
     ['engine.signalsPerCpuSec', String(engine.signalsPerCpuSec), `same, per CPU second; reference loop ${engine.refLoopMs.join('/')} ms before/after (~90 idle)`],
     ['engine.peakRssMb', String(engine.peakRssMb), `peak RSS of the engine's own process; ${engine.alerts} alerts, ${engine.appended} appended, ${engine.groups} groups held at the end`],
-    ['simulate.rssMb100k', String(simulate.rssMb100k), `runSimulation, ${simulate.rules} rules, 100k lines: ${simulate.seconds100k} s`],
-    ['simulate.rssMb1M', String(simulate.rssMb1M), `1M lines (${simulate.fileMb1M} MB): ${simulate.seconds1M} s, ${simulate.alerts1M} alerts`],
-    ['simulate.rssRatio', String(simulate.rssRatio), 'peak RSS 1M / 100k with the default heap (V8 grows it lazily): 1.0 is flat'],
-    ['simulate.cappedRssMb100k', String(simulate.cappedRssMb100k), `the same with the heap capped at ${simulate.cappedHeapMb} MB`],
-    ['simulate.cappedRssMb1M', String(simulate.cappedRssMb1M), `1M lines in the same capped heap`],
-    ['simulate.cappedRssRatio', String(simulate.cappedRssRatio), 'capped 1M / 100k: what the simulator retains does not grow with the input'],
+    ...Object.entries(simulate.runs).map(([size, r]): [string, string, string] => [`simulate.${size}.signalsPerSec`, String(r.signalsPerSec), `${r.lines} lines (${r.fileMb} MB), ${simulate.rules} rules, ${simulate.groupKeys} group keys: ${r.seconds} s, ${r.signalsPerCpuSec}/CPU s, peak RSS ${r.rssMb} MB`]),
+    ['simulate.signalsPerSec1M', String(simulate.signalsPerSec1M), 'taser simulate --json on 1M lines, parsing, sorting and output included; target >= 150000'],
+    ['simulate.rssMb1M', String(simulate.rssMb1M), 'peak RSS at 1M lines; target <= 150'],
+    ['simulate.rssRatio', String(simulate.rssRatio), `peak RSS ${simulate.rssRatioOf} (1.0 is flat; 10M with -- --simulate-10m)`],
     ['db', e2e.db, 'MONGODB_URI when set, else the embedded FerretDB'],
     ['e2e.signalsPerSec', String(e2e.signalsPerSec), `${e2e.batches} POSTs of ${e2e.batchSize} signals, ${e2e.concurrency} in flight, ${e2e.rules} rules, ${e2e.groupKeys} group keys: first POST to all correlated${e2e.complete ? '' : ` (INCOMPLETE: ${e2e.correlated}/${e2e.signals} correlated in the time limit)`}`],
     ['e2e.acceptedPerSec', String(e2e.acceptedPerSec), 'until the last POST was answered (stored, correlation still running)'],

@@ -1,40 +1,37 @@
-// Simulator memory: runSimulation over generated JSONL files of 100k and 1M lines, each in a child process
-// of its own, with the alerts streamed out to nowhere. Peak RSS must stay flat from 100k to 1M lines
-// (external sorts spill to disk, only in-window state is held).
+// `taser simulate` throughput and memory: the command's own code (runSimulateCommand, JSON output written to
+// nowhere) over generated JSONL files with the bench's 20 rules and 10,000 group keys, each size in a child
+// process of its own so its peak RSS is its own. 100k and 1M lines by default; 10M lines too with
+// `npm run bench -- --simulate-10m` (about 2 GB of temporary file and several minutes).
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRules } from '../src/correlation/rule.js';
-import { runSimulation, writeSimulationJson } from '../src/correlation/simulator.js';
+import { runSimulateCommand } from '../src/correlation/simulate-command.js';
 import { benchRules, generateSignals, isMain, peakRssMb, round, runChild } from './support.js';
 
 export interface SimulateRun {
   lines: number;
   fileMb: number;
   seconds: number;
-  alerts: number;
+  /** Lines per second of wall time: reading, validating, sorting, replaying and writing the JSON. */
+  signalsPerSec: number;
+  signalsPerCpuSec: number;
   rssMb: number;
 }
 
 export interface SimulateBench {
   rules: number;
-  rssMb100k: number;
+  groupKeys: number;
+  runs: Record<string, SimulateRun>;
+  /** 1M lines: the target figures. */
+  signalsPerSec1M: number;
   rssMb1M: number;
-  /** rssMb1M / rssMb100k: 1.0 is perfectly flat. */
+  /** Peak RSS of the largest run over the 1M run's (1.0 is flat); 100k when 10M was not run. */
   rssRatio: number;
-  /** The same runs with V8's old space capped at this size (MB): both sizes must finish within it. */
-  cappedHeapMb: number;
-  cappedRssMb100k: number;
-  cappedRssMb1M: number;
-  cappedRssRatio: number;
-  seconds100k: number;
-  seconds1M: number;
-  alerts1M: number;
-  fileMb1M: number;
+  rssRatioOf: string;
 }
 
-const RULES = 5;
+const RULES = 20;
 const GROUP_KEYS = 10_000;
 
 async function writeSignalsFile(path: string, lines: number): Promise<void> {
@@ -46,64 +43,60 @@ async function writeSignalsFile(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
-const CAPPED_HEAP_MB = 96;
+const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
 
-export async function benchSimulate(sizes = { small: 100_000, large: 1_000_000 }): Promise<SimulateBench> {
+export async function benchSimulate(options: { tenMillion?: boolean } = {}): Promise<SimulateBench> {
   const dir = mkdtempSync(join(tmpdir(), 'taser-bench-sim-'));
   try {
-    const run = async (lines: number): Promise<[SimulateRun, SimulateRun]> => {
+    const rulesFile = join(dir, 'rules.json');
+    writeFileSync(rulesFile, JSON.stringify(benchRules(RULES)));
+    const runs: Record<string, SimulateRun> = {};
+    for (const lines of [100_000, 1_000_000, ...(options.tenMillion ? [10_000_000] : [])]) {
       const file = join(dir, `signals-${lines}.jsonl`);
       await writeSignalsFile(file, lines);
-      // Once as a user runs it, where V8 lets the heap grow lazily, and once with the heap capped: finishing
-      // 1M lines in the same small heap as 100k shows what the simulator retains does not grow with the input.
-      const free = await runChild<SimulateRun>('./simulate-memory.ts', [file]);
-      const capped = await runChild<SimulateRun>('./simulate-memory.ts', [file], [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
+      runs[label(lines)] = await runChild<SimulateRun>('./simulate-memory.ts', [rulesFile, file]);
       rmSync(file);
-      return [free, capped];
-    };
-    const [small, smallCapped] = await run(sizes.small);
-    const [large, largeCapped] = await run(sizes.large);
+    }
+    const base = runs['1M']!;
+    const other = options.tenMillion ? '10M' : '100k';
     return {
       rules: RULES,
-      rssMb100k: small.rssMb,
-      rssMb1M: large.rssMb,
-      rssRatio: round(large.rssMb / small.rssMb),
-      cappedHeapMb: CAPPED_HEAP_MB,
-      cappedRssMb100k: smallCapped.rssMb,
-      cappedRssMb1M: largeCapped.rssMb,
-      cappedRssRatio: round(largeCapped.rssMb / smallCapped.rssMb),
-      seconds100k: small.seconds,
-      seconds1M: large.seconds,
-      alerts1M: large.alerts,
-      fileMb1M: large.fileMb,
+      groupKeys: GROUP_KEYS,
+      runs,
+      signalsPerSec1M: base.signalsPerSec,
+      rssMb1M: base.rssMb,
+      rssRatio: round(options.tenMillion ? runs['10M']!.rssMb / base.rssMb : base.rssMb / runs['100k']!.rssMb),
+      rssRatioOf: options.tenMillion ? '10M / 1M' : '1M / 100k',
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function measure(file: string): Promise<SimulateRun> {
+async function measure(rules: string, file: string): Promise<SimulateRun> {
   const started = performance.now();
-  const run = await runSimulation(parseRules(benchRules(RULES)), file);
-  let alerts = 0;
-  // The CLI's own output path, written nowhere: the alerts are streamed, never collected.
-  await writeSimulationJson({ stats: run.stats, alerts: countAlerts(run.alerts, () => alerts++) }, () => {});
+  const cpu = process.cpuUsage();
+  let failed = '';
+  const code = await runSimulateCommand({ rules, signals: file, json: true }, { stdout: () => {}, stderr: (text) => (failed += text) });
+  if (code !== 0) throw new Error(`taser simulate failed: ${failed}`);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const lines = countLines(file);
   return {
-    lines: run.stats.lines,
+    lines,
     fileMb: round(statSync(file).size / 1024 / 1024, 1),
-    seconds: round((performance.now() - started) / 1000),
-    alerts,
+    seconds: round(seconds),
+    signalsPerSec: Math.round(lines / seconds),
+    signalsPerCpuSec: Math.round(lines / ((used.user + used.system) / 1e6)),
     rssMb: peakRssMb(),
   };
 }
 
-async function* countAlerts<T>(alerts: AsyncIterable<T>, count: () => void): AsyncGenerator<T> {
-  for await (const alert of alerts) {
-    count();
-    yield alert;
-  }
+/** The file's line count, from its name (the bench names files by their size). */
+function countLines(file: string): number {
+  return Number(/signals-(\d+)\.jsonl$/.exec(file)?.[1] ?? NaN);
 }
 
 if (isMain(import.meta.url)) {
-  console.log(JSON.stringify(await measure(process.argv[2]!)));
+  console.log(JSON.stringify(await measure(process.argv[2]!, process.argv[3]!)));
 }

@@ -2,7 +2,8 @@
 // it have fired? The stored signals stream through the same engine in event-time order, from an empty state;
 // only in-window state and counters are kept, so memory stays flat however many signals the period holds.
 import type { Db } from 'mongodb';
-import { CorrelationEngine, prepareSignal } from './engine.js';
+import { prepareSignal } from './engine.js';
+import { CorrelationEngine } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { SIGNALS_COLLECTION, signalKey, type StoredSignal } from '../signals/store.js';
 
@@ -35,7 +36,7 @@ export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date)
     perDay[day] = (perDay[day] ?? 0) + 1;
     const key = JSON.stringify(event.group);
     perGroup.set(key, (perGroup.get(key) ?? 0) + 1);
-    sizes.push(event.alert.signals.length);
+    sizes.push(event.alert.ids.length);
   });
 
   let count = 0;

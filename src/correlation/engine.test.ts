@@ -1,7 +1,8 @@
 // The engine's building blocks, as live ingestion uses them: prepareSignal, matchMask, groupKeys, and
 // stepGroup on a JSON-able GroupState.
 import { describe, expect, it } from 'vitest';
-import { CorrelationEngine, emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type EngineEvent, type GroupState, type StepEvent } from './engine.js';
+import { CorrelationEngine, emptyGroupState, eventTimeMicros, groupKeys, matchMask, prepareSignal, stepGroup, type EngineEvent, type GroupState, type StepEvent } from './engine.js';
+import { parseEventTimeMicros } from '../signals/signal.js';
 import { compileRule, parseRule, parseRules } from './rule.js';
 import type { Signal } from '../signals/signal.js';
 import { at, pick, prng, sig } from '../../test/correlation/helpers.js';
@@ -20,6 +21,40 @@ describe('prepareSignal', () => {
   it('normalizes the type name and source for matching', () => {
     const s = prepareSignal(sig('a', 'Duo Push-Denied', at('09:00'), {}, { source: ' Duo ' }), 1);
     expect(s).toMatchObject({ type: 'duo_push_denied', source: 'duo', seq: 1 });
+  });
+});
+
+describe('eventTimeMicros', () => {
+  it('agrees with parseEventTimeMicros on every shape, valid or not (its fast path is only a shortcut)', () => {
+    const random = prng(11);
+    const variants = (iso: string) => [
+      iso,
+      iso.replace('.000Z', 'Z'),
+      iso.replace('Z', '+02:00'),
+      iso.replace('Z', '-11:30'),
+      iso.replace('Z', '+0200'),
+      iso.replace('Z', 'z'),
+      iso.replace('T', 't'),
+      iso.replace('.000Z', '.1Z'),
+      iso.replace('.000Z', '.123456Z'),
+      iso.replace('.000Z', '.1234569Z'),
+      iso.replace('.000Z', '.Z'),
+      iso.slice(0, 16) + 'Z',
+      iso.replace(/-\d\dT/, '-31T'),
+      iso.replace(/-\d\dT/, '-30T'),
+      iso.replace(/^\d{4}-\d\d/, '2024-02').replace(/-\d\dT/, '-29T'),
+      iso.replace(/^\d{4}-\d\d/, '2023-02').replace(/-\d\dT/, '-29T'),
+      iso.replace(/T\d\d/, 'T24'),
+      iso.replace(/:\d\d\./, ':60.'),
+      iso.replace('Z', '+24:00'),
+      iso.replace(/^\d{4}/, '0099'),
+      iso.replace(/^\d/, 'x'),
+      `${iso} `,
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      const iso = new Date(Math.floor(random() * 4_102_444_800_000)).toISOString();
+      for (const text of variants(iso)) expect(eventTimeMicros(text), text).toBe(parseEventTimeMicros(text));
+    }
   });
 });
 
@@ -128,7 +163,7 @@ describe('CorrelationEngine.evictIdle', () => {
     const closed = (evict: boolean) => {
       const out: string[] = [];
       const engine = new CorrelationEngine(rules, (e: EngineEvent) => {
-        if (e.kind === 'closed') out.push(`${e.rule.rule.id}/${e.group.join(',')}: ${e.alert.signals.map((h) => h.id).join(',')}`);
+        if (e.kind === 'closed') out.push(`${e.rule.rule.id}/${e.group.join(',')}: ${e.alert.ids.join(',')}`);
       });
       signals.forEach((s, i) => {
         const p = prepareSignal(s, i + 1);
@@ -144,5 +179,40 @@ describe('CorrelationEngine.evictIdle', () => {
     expect(kept.alerts.length).toBeGreaterThan(20);
     expect(evicted.alerts).toEqual(kept.alerts);
     expect(evicted.groupsBeforeClose).toBeLessThan(kept.groupsBeforeClose);
+  });
+});
+
+describe('CorrelationEngine with signals out of event-time order', () => {
+  it('steps each group exactly as stepGroup does (late signals take the general path)', () => {
+    const rules = parseRules([
+      { id: 'a', parts: [{ match: { type: 'x' }, count: 2 }, { match: { type: 'y' }, count: 1 }], window: '30m', groupBy: ['user'] },
+      { id: 'b', parts: [{ match: {}, count: 2 }, { match: { type: 'y' }, count: 1 }], window: '1h', keepAlive: '10m', maxDuration: '2h', groupBy: ['user'], ordered: true },
+    ]).map((r) => compileRule(r));
+    const random = prng(5);
+    const base = Date.parse('2024-05-01T00:00:00Z');
+    // Mostly in order, with some signals a few minutes late.
+    const signals = Array.from({ length: 600 }, (_, i) => sig(`s${i}`, pick(['x', 'y'], random), new Date(base + i * 60_000 - (random() < 0.2 ? Math.floor(random() * 600_000) : 0)).toISOString(), { user: pick(['u1', 'u2', ['u1', 'u3']], random) }));
+    const fromEngine: string[] = [];
+    const engine = new CorrelationEngine(rules, (e: EngineEvent) => fromEngine.push(`${e.kind} ${e.rule.rule.id}/${e.group.join(',')}#${e.alert.episode}: ${e.alert.ids.join(',')} ${e.alert.firstSeen}-${e.alert.lastSeen}`));
+    const fromStep: string[] = [];
+    const states = new Map<string, GroupState>();
+    signals.forEach((s, i) => {
+      const p = prepareSignal(s, i + 1);
+      engine.process(p);
+      for (const r of rules) {
+        const mask = matchMask(r, p);
+        if (!mask) continue;
+        for (const group of groupKeys(r, p)) {
+          const key = `${r.rule.id}/${group.join(',')}`;
+          const state = states.get(key) ?? emptyGroupState();
+          states.set(key, state);
+          const events: StepEvent[] = [];
+          stepGroup(r, state, { id: p.id, t: p.t, seq: p.seq, mask }, events);
+          for (const e of events) fromStep.push(`${e.kind} ${key}#${e.alert.episode}: ${e.alert.signals.map((h) => h.id).join(',')} ${e.alert.firstSeen}-${e.alert.lastSeen}`);
+        }
+      }
+    });
+    expect(fromStep.filter((e) => e.startsWith('opened')).length).toBeGreaterThan(10);
+    expect(fromEngine).toEqual(fromStep);
   });
 });

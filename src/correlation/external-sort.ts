@@ -1,96 +1,151 @@
-// Sorting more items than memory should hold: sorted chunks spill to temporary JSON-lines files and are
-// merged back with a heap. Below one chunk nothing touches the disk.
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+// Sorting more items than memory should hold: a run of items is sorted and spilled to a temporary file, one
+// line of text per item, once it holds about `maxBytes` (or `maxItems` items), and the runs are merged back
+// with a heap. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
+// write of a large block costs less than the promises around an async one.
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { LineReader } from './lines.js';
+
+export interface SortFormat<T> {
+  compare(a: T, b: T): number;
+  /** The item as one line of text without line breaks (made when a run spills). */
+  line(item: T): string;
+  /** About how many bytes the item takes in memory, object and strings included: what counts against maxBytes. */
+  size(item: T): number;
+  /** The item back from its line. */
+  parse(line: string): T;
+}
+
+export interface SortLimits {
+  /** Bytes of items held in memory before a run spills (default 6 MiB). */
+  maxBytes?: number;
+  /** Items held in memory before a run spills (default: no limit; tests use small numbers to force spills). */
+  maxItems?: number;
+}
+
+const WRITE_BLOCK = 1 << 20;
 
 export class ExternalSorter<T> {
-  private buffer: T[] = [];
-  private readonly chunks: string[] = [];
+  private items: T[] = [];
+  private bytes = 0;
+  private readonly runs: string[] = [];
   private dir?: string;
+  private readonly maxBytes: number;
+  private readonly maxItems: number;
   count = 0;
 
   constructor(
-    private readonly compare: (a: T, b: T) => number,
-    private readonly chunkSize: number,
-  ) {}
-
-  async add(item: T): Promise<void> {
-    this.buffer.push(item);
-    this.count++;
-    if (this.buffer.length >= this.chunkSize) await this.spill();
+    private readonly format: SortFormat<T>,
+    limits: SortLimits = {},
+  ) {
+    this.maxBytes = limits.maxBytes ?? 6 << 20;
+    this.maxItems = limits.maxItems ?? Infinity;
   }
 
-  private async spill(): Promise<void> {
-    // Take the chunk synchronously: adds that arrive while it is written go to a fresh buffer.
-    const items = this.buffer;
-    this.buffer = [];
-    items.sort(this.compare);
+  add(item: T): void {
+    this.items.push(item);
+    this.bytes += this.format.size(item);
+    this.count++;
+    if (this.bytes >= this.maxBytes || this.items.length >= this.maxItems) this.spill();
+  }
+
+  /** The in-memory run in order (a stable sort: equal items keep their order of arrival). */
+  private sortedRun(): T[] {
+    const items = this.items;
+    this.items = [];
+    this.bytes = 0;
+    // Array.prototype.sort is stable.
+    return items.sort(this.format.compare);
+  }
+
+  private spill(): void {
+    const items = this.sortedRun();
+    const line = this.format.line;
     this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
-    const path = join(this.dir, `chunk-${this.chunks.length}.jsonl`);
-    this.chunks.push(path);
-    const out = createWriteStream(path);
-    for (const item of items) {
-      if (!out.write(`${JSON.stringify(item)}\n`)) await once(out, 'drain');
+    const path = join(this.dir, `run-${this.runs.length}.txt`);
+    this.runs.push(path);
+    const fd = openSync(path, 'w');
+    try {
+      let block: string[] = [];
+      let size = 0;
+      for (const item of items) {
+        const text = line(item);
+        block.push(text);
+        size += text.length + 1;
+        if (size >= WRITE_BLOCK) {
+          writeSync(fd, `${block.join('\n')}\n`);
+          block = [];
+          size = 0;
+        }
+      }
+      if (block.length) writeSync(fd, `${block.join('\n')}\n`);
+    } finally {
+      closeSync(fd);
     }
-    out.end();
-    await once(out, 'finish');
   }
 
   /** The items in order; the sorter is spent afterwards (its files are removed). */
-  async *sorted(): AsyncGenerator<T> {
+  *sorted(): Generator<T> {
+    const readers: LineReader[] = [];
     try {
-      if (this.chunks.length === 0) {
-        this.buffer.sort(this.compare);
-        yield* this.buffer;
+      if (this.runs.length === 0) {
+        yield* this.sortedRun();
         return;
       }
-      if (this.buffer.length) await this.spill();
-      const readers = this.chunks.map((path) => createInterface({ input: createReadStream(path), crlfDelay: Infinity })[Symbol.asyncIterator]());
+      if (this.items.length) this.spill();
+      const { compare, parse } = this.format;
+      // Runs are spilled in arrival order, so among equal items the lower run index came first.
       const heap: { item: T; from: number }[] = [];
+      const less = (a: { item: T; from: number }, b: { item: T; from: number }) => {
+        const c = compare(a.item, b.item);
+        return c < 0 || (c === 0 && a.from < b.from);
+      };
       const push = (entry: { item: T; from: number }) => {
         heap.push(entry);
         let i = heap.length - 1;
         while (i > 0) {
           const parent = (i - 1) >> 1;
-          if (this.compare(heap[i]!.item, heap[parent]!.item) >= 0) break;
+          if (!less(heap[i]!, heap[parent]!)) break;
           [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
           i = parent;
         }
       };
-      const pop = () => {
-        const top = heap[0]!;
-        const last = heap.pop()!;
-        if (heap.length) {
-          heap[0] = last;
-          let i = 0;
-          for (;;) {
-            const l = 2 * i + 1;
-            const r = l + 1;
-            let m = i;
-            if (l < heap.length && this.compare(heap[l]!.item, heap[m]!.item) < 0) m = l;
-            if (r < heap.length && this.compare(heap[r]!.item, heap[m]!.item) < 0) m = r;
-            if (m === i) break;
-            [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-            i = m;
-          }
+      const siftDown = () => {
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+          i = m;
         }
-        return top;
       };
-      for (let from = 0; from < readers.length; from++) {
-        const next = await readers[from]!.next();
-        if (!next.done) push({ item: JSON.parse(next.value) as T, from });
+      for (let from = 0; from < this.runs.length; from++) {
+        const reader = new LineReader(this.runs[from]!, 1 << 16);
+        readers.push(reader);
+        const line = reader.next();
+        if (line !== undefined) push({ item: parse(line), from });
       }
       while (heap.length) {
-        const { item, from } = pop();
-        yield item;
-        const next = await readers[from]!.next();
-        if (!next.done) push({ item: JSON.parse(next.value) as T, from });
+        const top = heap[0]!;
+        yield top.item;
+        const line = readers[top.from]!.next();
+        if (line !== undefined) {
+          heap[0] = { item: parse(line), from: top.from };
+        } else {
+          const last = heap.pop()!;
+          if (!heap.length) break;
+          heap[0] = last;
+        }
+        siftDown();
       }
     } finally {
-      this.buffer = [];
+      for (const r of readers) r.close();
+      this.items = [];
       if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     }
   }

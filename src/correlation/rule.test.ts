@@ -118,6 +118,22 @@ describe('bad rules', () => {
     expect(problems([{ id: 'r1', parts: [part], window: '1h', keepalive: '1h' }])).toEqual([expect.stringMatching(/^rule "r1": \(rule\): .*keepalive/)]);
   });
 
+  it('bound every number: counts, durations and the number of parts (a count past 2^31 once fired on one signal)', () => {
+    const many = (n: number) => Array.from({ length: n }, () => part);
+    expect(problems([{ id: 'r1', parts: [{ match: { type: 'x' }, count: 2_147_483_648 }], window: '1h' }])).toEqual(['rule "r1": parts.0.count: must be at most 100000']);
+    expect(problems([{ id: 'r1', parts: [{ match: { type: 'x' }, count: 100_001 }], window: '1h' }])).toEqual(['rule "r1": parts.0.count: must be at most 100000']);
+    expect(parseRules([{ id: 'r1', parts: [{ match: { type: 'x' }, count: 100_000 }], window: '366d' }])[0]).toMatchObject({ windowMs: 366 * 86_400_000 });
+    expect(problems([{ id: 'c', expr: '[(2147483648 a)] IN [4h]' }])).toEqual(['rule "c": expr: part 1: the count must be at most 100000']);
+    expect(problems([{ id: 'r1', parts: many(17), window: '1h' }])).toEqual(['rule "r1": parts: at most 16 parts']);
+    expect(parseRules([{ id: 'r1', parts: many(16), window: '1h' }])[0]!.parts).toHaveLength(16);
+    expect(problems([{ id: 'r1', parts: [part], window: '367d' }])).toEqual([expect.stringMatching(/^rule "r1": window: must be at most 366 days/)]);
+    expect(problems([{ id: 'r1', parts: [part], window: 1e300 }])).toEqual([expect.stringMatching(/^rule "r1": window: must be at most 366 days/)]);
+    expect(problems([{ id: 'r1', parts: [part], window: '1h', keepAlive: '9999999999999999999 weeks' }])).toEqual([expect.stringMatching(/^rule "r1": keepAlive: must be at most 366 days/)]);
+    expect(problems([{ id: 'r1', parts: [part], window: '1h', maxDuration: Infinity }])).toEqual([expect.stringMatching(/^rule "r1": maxDuration: /)]);
+    expect(problems([{ id: 'c', expr: '[(1 a)] IN [400 days]' }])).toEqual([expect.stringMatching(/^rule "c": expr: IN \[\.\.\.\]: must be at most 366 days/)]);
+    expect(problems([{ id: 'r1', parts: [{ match: { where: { port: Infinity } }, count: 1 }], window: '1h' }])).toEqual([expect.stringMatching(/^rule "r1": parts\.0\.match\.where\.port/)]);
+  });
+
   it('name the rule by position when it has no id', () => {
     expect(problems([{ id: 'ok', parts: [part], window: '1h' }, { parts: [part], window: '1h' }])).toEqual([expect.stringMatching(/^rules\[1\]: id: /)]);
     expect(problems(['just text'])).toEqual([expect.stringMatching(/^rules\[0\]: /)]);

@@ -10,11 +10,26 @@ import { normalizeTypeName, normalizeValue } from '../signals/normalize.js';
 import { parseDuration } from './duration.js';
 import { CompactParseError, parseCompact } from './compact.js';
 
+/**
+ * Bounds on every number in a rule: the engine keeps counts in 32-bit integers and times in microseconds,
+ * and a rule beyond these is a mistake (a count no group reaches, a window longer than any retention).
+ */
+export const RULE_LIMITS = { maxCount: 100_000, maxDurationMs: 366 * 86_400_000, maxParts: 16 } as const;
+
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
 const scalar = z.union([z.string(), z.number()]);
+
+/** A duration's milliseconds, or why it is not a valid duration in a rule. */
+function ruleDurationMs(value: unknown): number | { error: string } {
+  const d = parseDuration(value);
+  if (typeof d !== 'number') return d;
+  if (d > RULE_LIMITS.maxDurationMs) return { error: `must be at most 366 days (found ${JSON.stringify(value)})` };
+  return d;
+}
+
 // Checked here too (not only when compiling), so a bad duration is reported with the rule's other problems.
 const duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
-  const d = parseDuration(value);
+  const d = ruleDurationMs(value);
   if (typeof d !== 'number') ctx.addIssue({ code: 'custom', message: d.error });
 });
 
@@ -28,7 +43,7 @@ const matchSchema = z.strictObject({
 
 const partSchema = z.strictObject({
   match: matchSchema,
-  count: z.number().int('must be an integer').min(1, 'must be at least 1'),
+  count: z.number().int('must be an integer').min(1, 'must be at least 1').max(RULE_LIMITS.maxCount, `must be at most ${RULE_LIMITS.maxCount}`),
 });
 
 const ruleSchema = z
@@ -41,7 +56,7 @@ const ruleSchema = z
     team: z.string().optional(),
     template: z.string().optional(),
     expr: z.string().optional(),
-    parts: z.array(partSchema).min(1, 'needs at least one part').optional(),
+    parts: z.array(partSchema).min(1, 'needs at least one part').max(RULE_LIMITS.maxParts, `at most ${RULE_LIMITS.maxParts} parts`).optional(),
     window: duration.optional(),
     groupBy: z.array(z.string().min(1)).optional(),
     ordered: z.boolean().optional(),
@@ -105,6 +120,9 @@ export function parseRule(input: unknown, label: string): Rule {
   if (r.expr !== undefined) {
     try {
       const compact = parseCompact(r.expr);
+      compact.parts.forEach((p, i) => {
+        if (p.count > RULE_LIMITS.maxCount) problems.push(`${who}: expr: part ${i + 1}: the count must be at most ${RULE_LIMITS.maxCount}`);
+      });
       parts = compact.parts.map((p) => ({ match: { type: [p.type] }, count: p.count }));
       window = compact.window;
       groupBy = compact.groupBy;
@@ -128,7 +146,7 @@ export function parseRule(input: unknown, label: string): Rule {
     ordered = r.ordered ?? false;
   }
   const ms = (value: unknown, field: string): number | undefined => {
-    const d = parseDuration(value);
+    const d = ruleDurationMs(value);
     if (typeof d === 'number') return d;
     problems.push(`${who}: ${field}: ${d.error}`);
     return undefined;
@@ -143,7 +161,7 @@ export function parseRule(input: unknown, label: string): Rule {
       if (values.some((v) => normalizeValue(v) === undefined)) problems.push(`${who}: parts.${i}.match.where.${field}: an empty value never matches (empty counts as missing)`);
     }
   });
-  if (parts.length > 16) problems.push(`${who}: parts: at most 16 parts`);
+  if (parts.length > RULE_LIMITS.maxParts) problems.push(`${who}: ${r.expr !== undefined ? 'expr' : 'parts'}: at most ${RULE_LIMITS.maxParts} parts`);
   if (problems.length) throw new RuleError(problems);
   return {
     id: r.id,

@@ -1,13 +1,16 @@
 // The simulator (SEMANTICS.md "Simulator"): replays a signals file through the engine from an empty state,
 // whatever the order of its lines, and reports the alerts. Memory stays flat as the file grows: lines are
-// validated as they stream in, de-duplicated and ordered by external sorts, and only in-window state and
-// not-yet-reported alerts are held.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { describeIssues, parseEventTimeMicros, signalSchema, type Signal } from '../signals/signal.js';
-import { CorrelationEngine, prepareSignal, type EngineEvent } from './engine.js';
+// validated as they stream in and kept as compact records; the records are ordered by an external sort that
+// spills by bytes, duplicates are found by a second sort of (source, id) keys alone and remembered as one bit
+// per line, and only in-window state and not-yet-reported alerts are held (those spill too).
+import type { Severity } from '../signals/signal.js';
+import type { PreparedSignal } from './engine.js';
+import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
-import { ExternalSorter } from './external-sort.js';
+import { ExternalSorter, type SortLimits } from './external-sort.js';
+import { parseRecordHead, readSignalFile, SignalFileError, type SignalRecord } from './signal-file.js';
+
+export { SignalFileError };
 
 export interface SimulatedAlert {
   rule: string;
@@ -35,31 +38,13 @@ export interface SimulationResult {
   stats: SimulationStats;
 }
 
-export class SignalFileError extends Error {
-  override readonly name = 'SignalFileError';
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-  }
+export interface SimulationRun {
+  stats: SimulationStats;
+  /** The alerts in output order. Either this or `alertJson` can be read, once. */
+  alerts: AsyncGenerator<SimulatedAlert>;
+  /** The same alerts as their JSON text, for writing out without parsing them again. */
+  alertJson: () => Generator<string>;
 }
-
-interface Line {
-  /** (source, id) */
-  k: string;
-  /** 1-based line number: the input order. */
-  n: number;
-  t: number;
-  s: Signal;
-}
-
-interface Done {
-  rule: string;
-  groupKey: string;
-  firstSeenUs: number;
-  firstSeq: number;
-  alert: SimulatedAlert;
-}
-
-const MAX_REPORTED_PROBLEMS = 50;
 
 /**
  * An event time in UTC ("Z"), whatever offset the signal was written with: milliseconds as toISOString
@@ -72,140 +57,126 @@ export function formatEventTime(us: number): string {
   const micros = us - ms * 1000;
   return micros === 0 ? iso : `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
+
 const EVICT_EVERY = 50_000;
 
 export interface SimulateOptions {
-  /** Items per in-memory chunk before sorting spills to disk. */
+  /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
   chunkSize?: number;
+  /** Bytes of sort records per in-memory run before it spills (default 6 MiB each, three sorts). */
+  maxSortBytes?: number;
 }
 
-/** Reads and validates the signals file; every bad line is reported with its number and field. */
-async function readSignals(path: string, sorter: ExternalSorter<Line>): Promise<number> {
-  const problems: string[] = [];
-  let lines = 0;
-  let n = 0;
-  let sortFailure: unknown;
-  const input = createReadStream(path);
-  const opened = new Promise<void>((resolve, reject) => {
-    input.once('open', () => resolve());
-    input.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
-  }
-  try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      n++;
-      // A byte-order mark (files saved by Windows editors) is not part of the first line's JSON.
-      const text = n === 1 && line.startsWith('\ufeff') ? line.slice(1) : line;
-      if (text.trim() === '') continue;
-      lines++;
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
-      } catch (err) {
-        problems.push(`${path} line ${n}: not JSON: ${(err as Error).message}`);
-        continue;
-      }
-      const parsed = signalSchema.safeParse(data);
-      if (!parsed.success) {
-        problems.push(...describeIssues(parsed.error).map((p) => `${path} line ${n}: ${p}`));
-        continue;
-      }
-      if (problems.length === 0) {
-        const s = parsed.data;
-        // JSON of the pair: unambiguous whatever characters source and id hold.
-        await sorter.add({ k: JSON.stringify([s.source, s.id]), n, t: parseEventTimeMicros(s.occurredAt)!, s }).catch((err: unknown) => {
-          sortFailure = err;
-          throw err;
-        });
-      }
-      if (problems.length >= MAX_REPORTED_PROBLEMS) break;
-    }
-  } catch (err) {
-    // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
-    if (err instanceof SignalFileError || err === sortFailure) throw err;
-    throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
-  } finally {
-    input.destroy();
-  }
-  if (problems.length) throw new SignalFileError(problems);
-  return lines;
+interface Key {
+  k: string;
+  n: number;
 }
 
-/** Runs the simulation; the alerts come out of a stream in output order once the replay is done. */
-export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<{ stats: SimulationStats; alerts: AsyncGenerator<SimulatedAlert> }> {
-  // Small enough that memory does not grow with the input: past one chunk, sorted runs go to disk.
-  const chunkSize = options.chunkSize ?? 50_000;
+interface Done {
+  /** firstSeen (µs), first signal's line, rule id, group values joined: the output order. */
+  f: number;
+  q: number;
+  r: string;
+  g: string;
+  json: string;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Runs the simulation; the alerts come out of a sort in output order once the replay is done. */
+export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<SimulationRun> {
+  const limits: SortLimits = { maxItems: options.chunkSize, maxBytes: options.maxSortBytes };
   const compiled = rules.filter((r) => r.enabled).map((r) => compileRule(r));
   const stats: SimulationStats = { lines: 0, signals: 0, duplicates: 0, alerts: 0, appended: 0, rules: {} };
   for (const r of compiled) stats.rules[r.rule.id] = { alerts: 0, signals: 0 };
+  // Only the artifact fields some rule reads are kept.
+  const fields = [...new Set(compiled.flatMap((r) => [...r.groupBy, ...r.parts.flatMap((p) => (p.where ?? []).map(([field]) => field))]))];
 
-  // Pass 1: validate, then order by (source, id, line) so the first line of each pair wins.
-  const byKey = new ExternalSorter<Line>((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.n - b.n), chunkSize);
-  stats.lines = await readSignals(signalsPath, byKey);
+  // Pass 1: validate; records go to the time sort, (source, id) keys to the key sort.
+  const byTime = new ExternalSorter<SignalRecord>({ compare: (a, b) => a.t - b.t || a.n - b.n, line: (r) => r.line, parse: parseRecordHead, size: (r) => r.line.length + 64 }, limits);
+  const byKey = new ExternalSorter<Key>(
+    {
+      compare: (a, b) => cmp(a.k, b.k) || a.n - b.n,
+      line: (x) => `${x.n}\t${x.k}`,
+      size: (x) => x.k.length + 48,
+      parse: (line) => {
+        const tab = line.indexOf('\t');
+        return { n: Number(line.slice(0, tab)), k: line.slice(tab + 1) };
+      },
+    },
+    limits,
+  );
+  let lastLine = 0;
+  stats.lines = readSignalFile(signalsPath, fields, (record, k) => {
+    byTime.add(record);
+    byKey.add({ k, n: record.n });
+    lastLine = record.n;
+  });
 
-  // Pass 2: the unique signals in event-time order, ties in input order.
-  const byTime = new ExternalSorter<Line>((a, b) => a.t - b.t || a.n - b.n, chunkSize);
+  // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
+  const duplicate = new Uint8Array((lastLine >> 3) + 1);
   let previous: string | undefined;
-  for await (const line of byKey.sorted()) {
-    if (line.k === previous) {
+  for (const key of byKey.sorted()) {
+    if (key.k === previous) {
+      duplicate[key.n >> 3]! |= 1 << (key.n & 7);
       stats.duplicates++;
-      continue;
     }
-    previous = line.k;
-    await byTime.add(line);
+    previous = key.k;
   }
 
-  // Replay. Finished alerts go to a third sorter: the output is ordered by firstSeen, then rule id.
+  // Replay in event-time order, ties in input order. Finished alerts go to a third sort: the output is
+  // ordered by firstSeen, then rule id (then group and first signal, so it is deterministic).
   const finished = new ExternalSorter<Done>(
-    (a, b) => a.firstSeenUs - b.firstSeenUs || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) || (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0) || a.firstSeq - b.firstSeq,
-    chunkSize,
+    {
+      compare: (a, b) => a.f - b.f || cmp(a.r, b.r) || cmp(a.g, b.g) || a.q - b.q,
+      line: (d) => `${d.f}\t${d.q}\t${d.r}\t${JSON.stringify(d.g)}\t${d.json}`,
+      size: (d) => d.json.length + d.g.length + 80,
+      parse: (line) => {
+        const [f, q, r, g] = line.split('\t', 4) as [string, string, string, string];
+        return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, json: line.slice(f.length + q.length + r.length + g.length + 4) };
+      },
+    },
+    limits,
   );
-  const pending: Promise<void>[] = [];
   const engine = new CorrelationEngine(compiled, (event: EngineEvent) => {
-    const ruleStats = stats.rules[event.rule.rule.id]!;
     if (event.kind === 'appended') stats.appended++;
     if (event.kind !== 'closed') return;
     const { alert, rule, group } = event;
+    const id = rule.rule.id;
+    const ruleStats = stats.rules[id]!;
     stats.alerts++;
     ruleStats.alerts++;
-    ruleStats.signals += alert.signals.length;
-    pending.push(
-      finished.add({
-        rule: rule.rule.id,
-        groupKey: group.join('\u0001'),
-        firstSeenUs: alert.firstSeen,
-        firstSeq: alert.signals[0]!.seq,
-        alert: {
-          rule: rule.rule.id,
-          group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
-          signals: alert.signals.map((s) => s.id),
-          firstSeen: formatEventTime(alert.firstSeen),
-          lastSeen: formatEventTime(alert.lastSeen),
-        },
-      }),
-    );
+    ruleStats.signals += alert.ids.length;
+    const json = JSON.stringify({
+      rule: id,
+      group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
+      signals: alert.ids,
+      firstSeen: formatEventTime(alert.firstSeen),
+      lastSeen: formatEventTime(alert.lastSeen),
+    });
+    finished.add({ f: alert.firstSeen, q: alert.firstSeq, r: id, g: group.join('\u0001'), json });
   });
   let sinceEvict = 0;
-  for await (const line of byTime.sorted()) {
+  for (const record of byTime.sorted()) {
+    if (duplicate[record.n >> 3]! & (1 << (record.n & 7))) continue;
     stats.signals++;
-    engine.process(prepareSignal(line.s, line.n));
+    const [t, n, id, source, type, severity, artifacts] = JSON.parse(record.line) as [number, number, string, string, string, Severity | null, Record<string, never> | 0];
+    const s: PreparedSignal = { id, t, seq: n, type, source, severity: severity ?? undefined, artifacts: artifacts || {} };
+    engine.process(s);
     if (++sinceEvict >= EVICT_EVERY) {
       sinceEvict = 0;
-      engine.evictIdle(line.t);
-      await Promise.all(pending.splice(0));
+      engine.evictIdle(t);
     }
   }
   engine.closeAll();
-  await Promise.all(pending.splice(0));
 
-  async function* inOrder(): AsyncGenerator<SimulatedAlert> {
-    for await (const done of finished.sorted()) yield done.alert;
+  function* alertJson(): Generator<string> {
+    for (const done of finished.sorted()) yield done.json;
   }
-  return { stats, alerts: inOrder() };
+  async function* alerts(): AsyncGenerator<SimulatedAlert> {
+    for (const json of alertJson()) yield JSON.parse(json) as SimulatedAlert;
+  }
+  return { stats, alerts: alerts(), alertJson };
 }
 
 /** The whole result in memory (tests, previews). */
@@ -216,13 +187,21 @@ export async function simulate(rules: Rule[], signalsPath: string, options: Simu
   return { alerts, stats: run.stats };
 }
 
-/** Streams the one JSON object SEMANTICS.md specifies, without building the whole string. */
-export async function writeSimulationJson(run: { stats: SimulationStats; alerts: AsyncIterable<SimulatedAlert> }, write: (chunk: string) => Promise<void> | void): Promise<void> {
-  await write('{"alerts":[');
+const OUTPUT_CHUNK = 1 << 16;
+
+/** Streams the one JSON object SEMANTICS.md specifies, in chunks of about 64 KiB, without building the whole string. */
+export async function writeSimulationJson(run: { stats: SimulationStats; alerts: AsyncIterable<SimulatedAlert>; alertJson?: () => Iterable<string> }, write: (chunk: string) => Promise<void> | void): Promise<void> {
+  let chunk = '{"alerts":[';
   let first = true;
-  for await (const alert of run.alerts) {
-    await write(`${first ? '' : ','}${JSON.stringify(alert)}`);
+  const add = async (json: string) => {
+    chunk += first ? json : `,${json}`;
     first = false;
-  }
-  await write(`],"stats":${JSON.stringify(run.stats)}}\n`);
+    if (chunk.length >= OUTPUT_CHUNK) {
+      await write(chunk);
+      chunk = '';
+    }
+  };
+  if (run.alertJson) for (const json of run.alertJson()) await add(json);
+  else for await (const alert of run.alerts) await add(JSON.stringify(alert));
+  await write(`${chunk}],"stats":${JSON.stringify(run.stats)}}\n`);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
+import { canonicalIp, isNormalized, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
+import { prng } from '../../test/support/prng.js';
 
 describe('artifact normalization', () => {
   it('trims, NFC-normalizes and lower-cases strings', () => {
@@ -50,5 +51,21 @@ describe('artifact normalization', () => {
   it('compares type names with spaces, underscores and hyphens as one underscore', () => {
     expect(normalizeTypeName('SSO login from a new location')).toBe('sso_login_from_a_new_location');
     expect(normalizeTypeName('sso-login  from_a - new location')).toBe('sso_login_from_a_new_location');
+  });
+});
+
+describe('isNormalized', () => {
+  it('is true only for text that normalizeValue leaves as it is', () => {
+    for (const text of ['alice', 'host-7', 'a.b@c.d', 'user_1', 'x/y+z=w']) expect(isNormalized(text), text).toBe(true);
+    for (const text of ['Alice', ' alice', '', '10.0.0.1', '010.001.002.003', '443', '::1', 'ﬁ', 'é']) expect(isNormalized(text), text).toBe(false);
+  });
+
+  it('never disagrees with normalizeValue on random text (when it says yes, the value is the text)', () => {
+    const random = prng(9);
+    const alphabet = 'abzAZ09.-_@/+=: \t\u00e9\u0065\u0301';
+    for (let i = 0; i < 20_000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      if (isNormalized(text)) expect(normalizeValue(text), JSON.stringify(text)).toBe(text);
+    }
   });
 });

@@ -66,6 +66,23 @@ export function canonicalIp(text: string): string | undefined {
   return canonicalIPv4(text) ?? (text.includes(':') ? canonicalIPv6(text) : undefined);
 }
 
+/**
+ * True when normalizeValue(text) is text itself, decided from the characters alone (no IP parsing, no Unicode
+ * normalization): lower-case ASCII letters, digits and - _ . @ / + =, with a letter or symbol somewhere (all
+ * digits and dots could be an IPv4 address written with leading zeros). Lets a hot loop skip a cache lookup.
+ */
+export function isNormalized(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 64) return false;
+  let plain = false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || c === 45 || c === 95 || c === 64 || c === 47 || c === 43 || c === 61) plain = true;
+    else if (!((c >= 48 && c <= 57) || c === 46)) return false;
+  }
+  return plain;
+}
+
 /** One scalar's normalized form, or undefined when it counts as missing. */
 export function normalizeValue(value: string | number): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
