@@ -11,6 +11,7 @@ import { webhookAuthSchema } from '../signals/webhook-auth.js';
 import { positronConfigSchema } from '../positron/config.js';
 import { apiKeysSchema } from './api-keys.js';
 import { enrichmentSchema } from '../signals/enrich.js';
+import { casesConfigSchema } from '../cases/config.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -53,6 +54,8 @@ export const fileConfigSchema = z.strictObject({
     .default({ admins: [] }),
   /** Positron lookups that add artifacts to signals before correlation. */
   enrichment: enrichmentSchema,
+  /** Cases: ACL groups (soc, admins, per-team members and leads), the case link, backend sync retries. */
+  cases: casesConfigSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

@@ -16,6 +16,7 @@ import type { PluginContext, PositronApi, Renderer } from '../plugins/types.js';
 import { buildPositron } from '../positron/wire.js';
 import type { Positron } from '../positron/service.js';
 import { buildCorrelation, type Correlation } from '../correlation/service.js';
+import { buildCases, type Cases } from '../cases/wire.js';
 
 export interface Core {
   contexts: Map<string, PluginContext<unknown>>;
@@ -24,6 +25,7 @@ export interface Core {
   jobs: JobRunner;
   positron: Positron;
   correlation: Correlation;
+  cases: Cases;
 }
 
 export function buildCore(deps: {
@@ -47,6 +49,7 @@ export function buildCore(deps: {
     allowedQueries: (caller) => positron!.allowedQueries(caller),
   };
   const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins });
+  const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {
     contexts.set(
@@ -62,11 +65,13 @@ export function buildCore(deps: {
         env: config.env,
         positron: positronApi,
         correlation,
+        cases: cases.api,
         channels: config.file.channels,
         metrics: metrics.registry,
       }),
     );
   }
+  cases.bindPlugins(plugins.routes, contexts);
   positron = buildPositron({ routes: plugins.routes, contexts, config: config.file.positron, access, db, logger });
 
   for (const [name, { namespace, def }] of plugins.routes.jobs) {
@@ -86,5 +91,5 @@ export function buildCore(deps: {
       { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
     );
   }
-  return { contexts, access, templates, jobs, positron, correlation };
+  return { contexts, access, templates, jobs, positron, correlation, cases };
 }

@@ -26,6 +26,9 @@ import { parseRules, RuleError } from '../correlation/rule.js';
 import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
 import { scheduleSweeper } from '../signals/sweeper.js';
+import { casesGroupUses } from '../cases/config.js';
+import { mountCaseRoutes } from '../cases/http-routes.js';
+import type { Cases } from '../cases/wire.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -51,6 +54,7 @@ export interface Taser {
   contexts: Map<string, PluginContext<unknown>>;
   positron: Positron;
   correlation: Correlation;
+  cases: Cases;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,6 +75,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
     ...Object.entries(config.file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
     ...config.file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),
+    ...casesGroupUses(config.file.cases),
   ];
   const unknownGroups = groupUses
     .filter(({ g }) => !(g in config.file.groups))
@@ -104,9 +109,10 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
-    const { contexts, access, jobs, positron, correlation } = core;
+    const { contexts, access, jobs, positron, correlation, cases } = core;
     await positron.ensureIndexes();
     await correlation.ensureIndexes();
+    await cases.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
@@ -128,8 +134,10 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
+    mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
+    await cases.start(jobs, correlation.events);
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));
@@ -164,6 +172,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       contexts,
       positron,
       correlation,
+      cases,
       stop: runCleanup,
     };
   } catch (err) {

@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
 import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
-import type { AccessControl, CommandInfo, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
+import type { AccessControl, CasesApi, CommandInfo, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
 import type { RouteTable } from './routes.js';
 import type { Correlation } from '../correlation/service.js';
 
@@ -19,6 +19,7 @@ export interface CoreServices {
   env: Env;
   positron: PositronApi;
   correlation: Correlation;
+  cases: CasesApi;
   channels: PluginContext<unknown>['channels'];
   /** The app's Prometheus registry, when there is one. */
   metrics?: import('prom-client').Registry;
@@ -50,6 +51,7 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     secret: (name) => readSecret(core.env, name),
     positron: core.positron,
     correlation: core.correlation,
+    cases: core.cases,
     channels: core.channels,
     ...(core.metrics ? { metrics: core.metrics } : {}),
   };
