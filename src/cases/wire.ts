@@ -15,17 +15,7 @@ import type { CasesConfig } from './config.js';
 import { CaseService, SYSTEM } from './service.js';
 import { CASE_COLLECTIONS, CaseStore } from './store.js';
 import { CaseSync, leasesCollection } from './sync.js';
-
-/** The action ids of the alert card's case buttons, owned by the `cases` plugin (see ALERT_CASE_ACTIONS). */
-export const ALERT_CASE_ACTIONS = {
-  /** Opens the Create case modal prefilled from the alert. Value: {"a": alertId}. */
-  create: 'cases:create-from-alert',
-  /** Opens a modal to pick an open case to add the alert to. Value: {"a": alertId}. */
-  add: 'cases:add-to-case',
-} as const;
-
-/** The value both card buttons carry. */
-export const alertCaseButtonValue = (alertId: string) => JSON.stringify({ a: alertId });
+import { ALERT_CASE_ACTIONS } from './alert-buttons.js';
 
 export interface Cases {
   service: CaseService;
