@@ -1,6 +1,7 @@
 // Case tests: a case service on a real database, a stored alert to link, and a case backend that keeps its
 // cases in memory and can be told to fail, implementing the port as a backend plugin would.
 import { pino } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Db } from 'mongodb';
 import { CaseBackendError, type BackendCase, type BackendCaseRef, type BackendObservable, type CaseBackend } from '../../src/cases/backend.js';
 import { casesConfigSchema, type CasesConfig } from '../../src/cases/config.js';
@@ -16,9 +17,9 @@ export const groupAccess = (members: Record<string, string[]>) => ({
   isMember: async (userId: string, groups: readonly string[]) => groups.some((g) => members[g]?.includes(userId)),
 });
 
-export function casesOn(db: Db, options: { config?: Partial<CasesConfig>; backend?: CaseBackend; members?: Record<string, string[]> } = {}): Cases {
+export function casesOn(db: Db, options: { config?: Partial<CasesConfig>; backend?: CaseBackend; members?: Record<string, string[]>; registry?: Registry } = {}): Cases {
   const config = casesConfigSchema.parse({ soc: ['soc'], admins: ['admins'], teams: { appsec: { members: ['appsec'], leads: ['leads'] } }, ...options.config });
-  const cases = buildCases({ db, alerts: new AlertStore(db), access: groupAccess(options.members ?? { soc: ['USOC1'], admins: ['UADMIN1'], appsec: ['UAPPSEC1'], leads: ['ULEAD1'] }), config, logger: quietLogger() });
+  const cases = buildCases({ db, alerts: new AlertStore(db), access: groupAccess(options.members ?? { soc: ['USOC1'], admins: ['UADMIN1'], appsec: ['UAPPSEC1'], leads: ['ULEAD1'] }), config, logger: quietLogger(), ...(options.registry ? { registry: options.registry } : {}) });
   const routes = emptyRouteTable();
   if (options.backend) {
     const backend = options.backend;
