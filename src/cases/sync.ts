@@ -73,6 +73,8 @@ export class CaseSync {
     this.jobs = jobs;
     jobs.define(CASE_SYNC_JOB, async () => this.processDue(), { lockLifetimeMs: 10 * 60_000, concurrency: 1 });
     await jobs.port().every({ name: CASE_SYNC_JOB }, '30 seconds', undefined);
+    // What a previous process left pending resumes now, not at the first sweep.
+    await jobs.port().now({ name: CASE_SYNC_JOB }, undefined);
   }
 
   /** Starts the case's sync in the background, now (a person waits to see the backend link). */
