@@ -7,7 +7,7 @@ import { blockActionsBody, sendSlackRequest, slackCommandBody, viewSubmissionBod
 import { waitUntil } from '../../test/support/wait.js';
 import { alertWithCard, buttonsOf, startCasesApp } from '../../test/cases/slack-app.js';
 
-describe('cases in Slack', () => {
+describe('cases in Slack', { timeout: 60_000 }, () => {
   let t: TestApp;
   const send = (body: Parameters<typeof sendSlackRequest>[1]) => sendSlackRequest(t.slackUrl, body, { secret: TEST_SIGNING_SECRET });
   const command = async (text: string, userId: string, id: string, channelId = 'C0APPSEC') => {

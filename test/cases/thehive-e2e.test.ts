@@ -80,7 +80,7 @@ describe.each([5, 4] as const)('cases mirrored to TheHive %i', (version) => {
     await synced(1);
     const closed = theHiveCasesOf(c._id)[0]!;
     expect(version === 5 ? closed.status : closed.resolutionStatus).toBe('TruePositive');
-  }, 60_000);
+  }, 150_000);
 
   it('TheHive down (after a create whose answer was lost) while a case is created, taser restarted, TheHive back: one TheHive case with every observable', async () => {
     const where = await alertWithCard(t, 'web02', { src_ip: '192.0.2.7', md5: 'd41d8cd98f00b204e9800998ecf8427e', user: 'bob' });
@@ -114,6 +114,6 @@ describe.each([5, 4] as const)('cases mirrored to TheHive %i', (version) => {
     expect(observablesOf(String(copies[0]!._id))).toEqual(['hash:d41d8cd98f00b204e9800998ecf8427e', 'hostname:web02', 'ip:192.0.2.7', 'other:bob']);
     const shown = await fetch(`${t.taser.url}/api/v1/cases/${created.number}`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(await shown.json()).toMatchObject({ number: created.number, backend: { name: 'thehive', id: copies[0]!._id, sync: 'synced' } });
-  }, 60_000);
+  }, 150_000);
 });
 
