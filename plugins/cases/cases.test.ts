@@ -12,7 +12,7 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
   const send = (body: Parameters<typeof sendSlackRequest>[1]) => sendSlackRequest(t.slackUrl, body, { secret: TEST_SIGNING_SECRET });
   const command = async (text: string, userId: string, id: string, channelId = 'C0APPSEC') => {
     await send(slackCommandBody({ command: '/case', text, userId, channelId, responseUrl: t.slack.responseUrl(id) }));
-    return (await t.slack.waitForResponse((r) => r.id === id)).body as { text: string; response_type: string; blocks?: unknown };
+    return (await t.slack.waitForResponse((r) => r.id === id, 20_000)).body as { text: string; response_type: string; blocks?: unknown };
   };
   const click = (actionId: string, value: string | undefined, userId: string, where: { channel: string; ts: string }, id: string) =>
     send(blockActionsBody({ actionId, value, userId, channelId: where.channel, messageTs: where.ts, responseUrl: t.slack.responseUrl(id), triggerId: `trig-${id}` }));
@@ -32,7 +32,7 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
     const create = buttonsOf(cardMessage(where)).find((b) => b.action_id === 'cases:create-from-alert');
     expect(create, 'the Create case button').toBeDefined();
     await click('cases:create-from-alert', create!.value, 'U0APPSEC1', where, 'create');
-    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-create');
+    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-create', 20_000);
     const view = open.args.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string; element?: { initial_value?: string; initial_option?: { value: string } } }[] };
     expect(view.callback_id).toBe('cases:new');
     const block = (id: string) => view.blocks.find((b) => b.block_id === id)!.element!;
@@ -51,13 +51,13 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
       },
     }));
     expect(res.status).toBe(200);
-    const c = await waitUntil(() => t.taser.cases.store.getByNumber(1), 'case #1 stored');
+    const c = await waitUntil(() => t.taser.cases.store.getByNumber(1), 'case #1 stored', 30_000);
     expect(c).toMatchObject({ title: 'SQLi on web01', severity: 'high', team: 'appsec', assignee: 'U0APPSEC1', createdBy: 'U0APPSEC1', alertIds: [where.alert._id], backend: { name: 'taser', sync: 'synced' } });
     expect(c.observables.map((o) => `${o.field}=${o.value}`).sort()).toEqual(['hostname=web01', 'src_ip=10.1.2.3', 'username=alice']); // canonical field names
 
-    const reply = await t.slack.waitForCall('chat.postMessage', (m) => m.args.thread_ts === where.ts);
+    const reply = await t.slack.waitForCall('chat.postMessage', (m) => m.args.thread_ts === where.ts, 20_000);
     expect(String(reply.args.text)).toContain('<https://soc.example.com/cases/1|Case #1: SQLi on web01>');
-    await t.slack.waitForCall('chat.update', (m) => m.args.ts === where.ts);
+    await t.slack.waitForCall('chat.update', (m) => m.args.ts === where.ts, 20_000);
     const card = cardMessage(where)!;
     expect(JSON.stringify(card.blocks)).toContain('Case #1: SQLi on web01');
     expect(buttonsOf(card).map((b) => b.action_id)).not.toContain('cases:create-from-alert');
@@ -67,7 +67,7 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
     const where = await alertWithCard(t, 'web02', { src_ip: '10.1.2.4' });
     const create = buttonsOf(cardMessage(where)).find((b) => b.action_id === 'cases:create-from-alert')!;
     await click('cases:create-from-alert', create.value, 'U0OUTSIDE', where, 'deny');
-    const answer = await t.slack.waitForResponse((r) => r.id === 'deny');
+    const answer = await t.slack.waitForResponse((r) => r.id === 'deny', 20_000);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
     expect(String(answer.body.text)).toMatch(/You may not create cases for team appsec/);
     expect(t.slack.callsTo('views.open')).toEqual([]);
@@ -79,16 +79,17 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
     const where = await alertWithCard(t, 'web03', { domain: 'evil.example' });
     const add = buttonsOf(cardMessage(where)).find((b) => b.action_id === 'cases:add-to-case')!;
     await click('cases:add-to-case', add.value, 'U0APPSEC1', where, 'add');
-    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-add');
+    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-add', 20_000);
     const view = open.args.view as { callback_id: string; private_metadata: string; blocks: { element: { options: { value: string; text: { text: string } }[] } }[] };
     const option = view.blocks[0]!.element.options.find((o) => o.text.text.startsWith('#1 '))!;
     await send(viewSubmissionBody({ userId: 'U0APPSEC1', callbackId: view.callback_id, privateMetadata: view.private_metadata, values: { case: { value: { type: 'static_select', selected_option: { value: option.value } } } } }));
     const c = await waitUntil(async () => {
       const found = await t.taser.cases.store.getByNumber(1);
-      return found?.alertIds.includes(where.alert._id) ? found : null;
-    }, 'the alert added to case #1');
+      return found?.observables.some((o) => o.value === 'evil.example') ? found : null;
+    }, 'the alert and its artifacts added to case #1', 30_000);
+    expect(c.alertIds).toContain(where.alert._id);
     expect(c.observables.map((o) => o.value)).toContain('evil.example');
-    await t.slack.waitForCall('chat.update', (m) => m.args.ts === where.ts);
+    await t.slack.waitForCall('chat.update', (m) => m.args.ts === where.ts, 20_000);
     expect(JSON.stringify(cardMessage(where)!.blocks)).toContain('Case #1');
   });
 
@@ -128,7 +129,7 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
 
   it('/case new without a title opens the form; a bad field keeps it open, naming the field', async () => {
     await send(slackCommandBody({ command: '/case', text: 'new', userId: 'U0SOC001', channelId: 'C0DEFAULT', responseUrl: t.slack.responseUrl('form'), triggerId: 'trig-form' }));
-    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-form');
+    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-form', 20_000);
     const view = open.args.view as { callback_id: string; private_metadata: string };
     const res = await send(viewSubmissionBody({
       userId: 'U0SOC001', callbackId: view.callback_id, privateMetadata: view.private_metadata,
@@ -139,9 +140,9 @@ describe('cases in Slack', { timeout: 60_000 }, () => {
       userId: 'U0SOC001', callbackId: view.callback_id, privateMetadata: view.private_metadata,
       values: { title: { value: { type: 'plain_text_input', value: 'Odd DNS' } }, severity: { value: { type: 'static_select', selected_option: { value: 'low' } } } },
     }));
-    const made = await waitUntil(async () => (await t.taser.cases.service.list({ limit: 1 })).cases.find((c) => c.title === 'Odd DNS'), 'the case from the form');
+    const made = await waitUntil(async () => (await t.taser.cases.service.list({ limit: 1 })).cases.find((c) => c.title === 'Odd DNS'), 'the case from the form', 30_000);
     expect(made.team).toBeUndefined();
-    const told = await t.slack.waitForCall('chat.postEphemeral', (c) => c.args.user === 'U0SOC001');
+    const told = await t.slack.waitForCall('chat.postEphemeral', (c) => c.args.user === 'U0SOC001', 20_000);
     expect(String(told.args.text)).toContain(`Case #${made.number}: Odd DNS`);
   });
 });

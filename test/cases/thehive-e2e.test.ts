@@ -58,13 +58,13 @@ describe.each([5, 4] as const)('cases mirrored to TheHive %i', (version) => {
     const button = buttonsOf(t.slack.messagesIn(where.channel).find((m) => m.ts === where.ts)).find((b) => b.action_id === 'cases:create-from-alert')!;
     const send = (body: Parameters<typeof sendSlackRequest>[1]) => sendSlackRequest(t.slackUrl, body, { secret: TEST_SIGNING_SECRET });
     await send(blockActionsBody({ actionId: button.action_id, value: button.value, userId: 'U0APPSEC1', channelId: where.channel, messageTs: where.ts, responseUrl: t.slack.responseUrl('c'), triggerId: 'trig-th' }));
-    const view = (await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-th')).args.view as { callback_id: string; private_metadata: string };
+    const view = (await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === 'trig-th', 20_000)).args.view as { callback_id: string; private_metadata: string };
     await send(viewSubmissionBody({
       userId: 'U0APPSEC1', callbackId: view.callback_id, privateMetadata: view.private_metadata,
       values: { title: { value: { type: 'plain_text_input', value: 'Evil domain on web01' } }, severity: { value: { type: 'static_select', selected_option: { value: 'critical' } } }, team: { value: { type: 'plain_text_input', value: 'appsec' } } },
     }));
     // Usable in Slack at once: the thread reply does not wait for TheHive.
-    await t.slack.waitForCall('chat.postMessage', (m) => m.args.thread_ts === where.ts && String(m.args.text).includes('Case #1'));
+    await t.slack.waitForCall('chat.postMessage', (m) => m.args.thread_ts === where.ts && String(m.args.text).includes('Case #1'), 20_000);
 
     const c = await synced(1);
     const [mirrored] = theHiveCasesOf(c._id);
