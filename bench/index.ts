@@ -4,6 +4,7 @@ import { benchPositron } from './positron.js';
 import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
+import { benchCases } from './cases.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -24,6 +25,9 @@ step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
 results.db = e2e.db;
+step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
+const cases = await benchCases();
+results.cases = cases;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -48,6 +52,8 @@ if (json) {
     ['e2e.p50Ms', String(e2e.p50Ms), `POST to alert stored, ${e2e.triggers} trigger signals (one per batch)`],
     ['e2e.p99Ms', String(e2e.p99Ms), `${e2e.alerts} alerts, ${e2e.cardsPosted} cards posted, ${e2e.warnings} warnings logged`],
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
+    ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
+    ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

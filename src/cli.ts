@@ -11,7 +11,7 @@ import { EmbeddedDbError } from './store/embedded-db.js';
 
 const program = new Command()
   .name('taser')
-  .description('Slack-first security ChatOps bot: signals, correlation, alert cards and Positron queries.')
+  .description('Slack-first security ChatOps bot: signals, correlation, alert cards, cases and Positron queries.')
   .showHelpAfterError();
 
 program
@@ -195,6 +195,31 @@ program
       stdout: (t) => process.stdout.write(t),
       stderr: (t) => process.stderr.write(t),
     });
+  });
+
+const caseCommand = program.command('case').description("taser's cases, as stored (MongoDB): the same data /case and the HTTP API show");
+const cliIo = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+caseCommand
+  .command('show')
+  .description('One case: its alerts, observables, assignee and backend sync state. Exit 1: no such case')
+  .argument('<case>', 'the case number (12 or #12) or id')
+  .option('--json', 'print the case as the HTTP API does')
+  .action(async (ref: string, opts: { json?: boolean }) => {
+    const { runCaseShow } = await import('./cases/cli.js');
+    process.exitCode = await runCaseShow(ref, { json: Boolean(opts.json) }, cliIo);
+  });
+caseCommand
+  .command('list')
+  .description('Cases, newest first: number, status, severity, team, assignee, title, backend sync, link')
+  .option('--status <status>', 'open or closed')
+  .option('--team <team>', 'one team')
+  .option('--assignee <who>', 'a Slack user id or e-mail')
+  .option('--artifact <field=value>', 'cases holding this observable (or a bare value)')
+  .option('--limit <n>', 'at most this many (default 20)')
+  .option('--json', 'print a JSON array as the HTTP API lists')
+  .action(async (opts: { status?: string; team?: string; assignee?: string; artifact?: string; limit?: string; json?: boolean }) => {
+    const { runCaseList } = await import('./cases/cli.js');
+    process.exitCode = await runCaseList(opts, cliIo);
   });
 
 /** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */

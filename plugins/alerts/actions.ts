@@ -14,6 +14,7 @@ import { refuseUnlessAllowed } from './acl.js';
 import { lookupsFor } from './lookups.js';
 import { snooze } from './snoozes.js';
 import { deliveries } from './deliveries.js';
+import { alertCaseButtonValue } from '../../src/cases/alert-buttons.js';
 
 type Ctx = PluginContext<AlertsConfig>;
 
@@ -32,7 +33,8 @@ export const SNOOZE_CHOICES: { label: string; hours: number }[] = [
 const MAX_REASON = 500;
 
 export interface CardActions {
-  buttons(alert: ActedAlert): CardButton[];
+  /** caseActions: the ids of the core's case buttons (ctx.cases.alertActions), when a plugin handles them. */
+  buttons(alert: ActedAlert, caseActions?: { create: string; add: string }): CardButton[];
 }
 
 async function loadAlert(ctx: Ctx, id: string): Promise<StoredAlert> {
@@ -146,7 +148,7 @@ export function registerCardActions(
   });
 
   return {
-    buttons(alert) {
+    buttons(alert, caseActions) {
       const out: CardButton[] = [];
       if (alert.link) out.push({ ...button(details, 'View details', alert), url: alert.link });
       if (lookupsFor(alert).length) out.push(button(lookup, 'Lookup', alert));
@@ -154,6 +156,11 @@ export function registerCardActions(
       if (alert.status !== 'acknowledged') out.push(button(acknowledge, 'Acknowledge', alert, 'primary'));
       if (alert.status !== 'snoozed') out.push(button(snoozeButton, 'Snooze', alert));
       out.push(button(closeButton, 'Close', alert, 'danger'));
+      // Once in a case the card names the case instead; the buttons' value is the alert id, as the core defines it.
+      if (caseActions && !alert.linkedCases?.length) {
+        out.push({ text: 'Create case', actionId: caseActions.create, value: alertCaseButtonValue(alert._id) });
+        out.push({ text: 'Add to case', actionId: caseActions.add, value: alertCaseButtonValue(alert._id) });
+      }
       return out;
     },
   };

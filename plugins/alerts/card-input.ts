@@ -15,7 +15,20 @@ export interface AlertActionFields {
   closed?: { by: string; at: Date; reason: string };
 }
 
-export type ActedAlert = StoredAlert & AlertActionFields;
+/** Cases holding the alert, read from ctx.cases when the card is drawn (not stored on the alert). */
+export interface CardCase {
+  number: number;
+  title: string;
+  link?: string;
+}
+
+export type ActedAlert = StoredAlert & AlertActionFields & { linkedCases?: CardCase[] };
+
+/** The alert with the cases that hold it, for the card's case line and buttons. */
+export async function withCases(ctx: PluginContext<AlertsConfig>, alert: ActedAlert): Promise<ActedAlert> {
+  const cases = await ctx.cases.forAlert(alert._id);
+  return { ...alert, linkedCases: cases.map((c) => ({ number: c.number, title: c.title, ...(ctx.cases.link(c) ? { link: ctx.cases.link(c) } : {}) })) };
+}
 
 export async function heldSignals(ctx: PluginContext<AlertsConfig>, alert: StoredAlert, max = MAX_SIGNALS): Promise<Signal[]> {
   const keys = alert.signals.slice(-max);
@@ -41,6 +54,7 @@ export function cardAlert(alert: ActedAlert, options: { deliveryFailed?: boolean
     ...(alert.status === 'snoozed' && alert.snoozedUntil ? { snoozedUntil: alert.snoozedUntil.toISOString() } : {}),
     ...(alert.closed ? { closed: { by: alert.closed.by, at: alert.closed.at.toISOString(), reason: alert.closed.reason } } : {}),
     ...(options.deliveryFailed ? { deliveryFailed: true } : {}),
+    ...(alert.linkedCases?.length ? { cases: alert.linkedCases } : {}),
   };
 }
 

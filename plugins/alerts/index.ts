@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { PluginContext } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
+import type { StoredCase } from '../../src/cases/model.js';
 import { definePlugin } from '../../src/plugins/define.js';
 import { configSchema, type AlertsConfig } from './config.js';
 import { registerOutbox } from './outbox.js';
@@ -30,7 +31,7 @@ export default definePlugin({
     const actions = registerCardActions(plugin, {
       updateCard: (ctx, alert) => outbox.request(ctx, alert, { urgent: true }),
     });
-    const outbox = registerOutbox(plugin, { buttons: (alert) => actions.buttons(alert) });
+    const outbox = registerOutbox(plugin, { buttons: (alert, ctx) => actions.buttons(alert, ctx.cases.alertActions) });
     registerCommands(plugin);
 
     const sweep = plugin.job({
@@ -55,6 +56,18 @@ export default definePlugin({
         outbox.request(ctx, alert).catch((err: unknown) => ctx.logger.error({ err, alert: alert._id }, `could not queue the card of ${what} alert`));
       ctx.correlation.events.on('created', (alert) => void handle('a new', alert));
       ctx.correlation.events.on('updated', (alert) => void handle('an updated', alert));
+      // A case opened from (or gaining, or losing) an alert, or getting its backend link: redraw its cards now.
+      const CARD_KINDS = new Set(['created', 'alerts_added', 'backend_linked', 'closed', 'reopened']);
+      const redraw = (c: StoredCase, kind: string) => {
+        if (!CARD_KINDS.has(kind)) return;
+        for (const id of c.alertIds) {
+          void ctx.correlation.alerts.get(id)
+            .then((alert) => alert && outbox.request(ctx, alert, { urgent: true }))
+            .catch((err: unknown) => ctx.logger.error({ err, alert: id, case: c._id }, 'could not queue the card of an alert in a case'));
+        }
+      };
+      ctx.cases.events.on('created', (c, event) => redraw(c, event.kind));
+      ctx.cases.events.on('updated', (c, event) => redraw(c, event.kind));
       // Resume what a previous process left pending, and keep a slow sweep for jobs lost between store and schedule.
       await ctx.scheduler.now(outbox.job, { reason: 'start' });
       await ctx.scheduler.every(sweep, ctx.config.sweepEvery, {});

@@ -10,7 +10,7 @@ import { isDuplicateKeyError } from '../../src/store/mongo.js';
 import type { AlertsConfig } from './config.js';
 import { backoffMs, deliveries, type DeliveryDoc } from './deliveries.js';
 import { route } from './routing.js';
-import { cardInput, type ActedAlert } from './card-input.js';
+import { cardInput, withCases, type ActedAlert } from './card-input.js';
 import { deliveryClient, notifyAdmins } from './delivery-client.js';
 import { channelProblem, classifySlackError } from './slack-errors.js';
 import { countSend } from './metrics.js';
@@ -27,7 +27,7 @@ export interface Outbox {
   processDue(ctx: Ctx): Promise<void>;
 }
 
-export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { buttons(alert: ActedAlert): CardButton[] }): Outbox {
+export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { buttons(alert: ActedAlert, ctx: Ctx): CardButton[] }): Outbox {
   const jobData = z.object({ reason: z.string().optional() });
 
   const wake = async (ctx: Ctx, when: Date, reason: string) => {
@@ -122,7 +122,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   async function send(ctx: Ctx, doc: DeliveryDoc): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
-    const alert = (await ctx.correlation.alerts.get(doc._id)) as ActedAlert | null;
+    const stored = (await ctx.correlation.alerts.get(doc._id)) as ActedAlert | null;
+    const alert = stored ? await withCases(ctx, stored) : null;
     const release = { $unset: { claimedUntil: '' as const } };
     if (!alert) {
       await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, ...release });
@@ -131,7 +132,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     }
     let sent: { channel: string; ts: string };
     try {
-      const message = renderAlertCard(ctx.templates, await cardInput(ctx, alert, deps.buttons(alert)));
+      const message = renderAlertCard(ctx.templates, await cardInput(ctx, alert, deps.buttons(alert, ctx)));
       const client = deliveryClient(ctx);
       if (doc.ts) {
         await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });

@@ -37,6 +37,8 @@ export interface AlertCardInput {
     snoozedUntil?: string;
     closed?: { by: string; at: string; reason: string };
     deliveryFailed?: boolean;
+    /** Cases holding the alert (newest first), each named by number with its link. */
+    cases?: { number: number; title: string; link?: string }[];
   };
   /** The held signals (at most ~20 from the caller, newest last). */
   signals: Signal[];
@@ -234,6 +236,7 @@ export function alertCardData(input: AlertCardInput) {
     team: alert.team?.trim() ? oneLine(alert.team, 100) : null,
     status: statusOf(alert),
     deliveryFailed: alert.deliveryFailed === true,
+    cases: (alert.cases ?? []).slice(0, 3).map((c) => ({ label: oneLine(`Case #${c.number}: ${c.title}`, 150), link: httpLink(c.link) })),
     artifacts,
     artifactsMore: Math.max(0, useful.length - MAX_ARTIFACT_FIELDS),
     related,

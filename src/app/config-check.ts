@@ -1,6 +1,7 @@
 // `taser config check FILE`: everything start-up checks without a database, Slack or secrets: the file's
 // schema, every plugin it enables (built-in and from pluginPaths) with its settings and routes, the ACL
 // groups they name, the sources, the rules and the CA files. One line per problem.
+import { casesGroupUses } from '../cases/config.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfigFile, type FileConfig } from './config.js';
@@ -15,6 +16,7 @@ export function undefinedGroups(file: FileConfig, plugins: LoadedPlugins): strin
     ...Object.entries(file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
     ...Object.entries(file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
     ...file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),
+    ...casesGroupUses(file.cases),
   ];
   return uses.filter(({ g }) => !(g in file.groups)).map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
 }

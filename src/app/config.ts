@@ -12,6 +12,7 @@ import { positronConfigSchema } from '../positron/config.js';
 import { apiKeysSchema } from './api-keys.js';
 import { enrichmentSchema } from '../signals/enrich.js';
 import { httpConfigSchema } from '../http/config.js';
+import { casesConfigSchema } from '../cases/config.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -56,6 +57,8 @@ export const fileConfigSchema = z.strictObject({
   enrichment: enrichmentSchema,
   /** Outbound HTTP for plugins: timeouts, retries, extra CA files (proxies come from HTTP(S)_PROXY, NO_PROXY). */
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
+  /** Cases: ACL groups (soc, admins, per-team members and leads), the case link, backend sync retries. */
+  cases: casesConfigSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

@@ -18,6 +18,7 @@ import { buildPositron } from '../positron/wire.js';
 import type { Positron } from '../positron/service.js';
 import { buildCorrelation, type Correlation } from '../correlation/service.js';
 import { createHttpClient, type CoreHttpClient } from '../http/client.js';
+import { buildCases, type Cases } from '../cases/wire.js';
 
 export interface Core {
   contexts: Map<string, PluginContext<unknown>>;
@@ -28,6 +29,7 @@ export interface Core {
   correlation: Correlation;
   /** Outbound HTTP for every plugin (ctx.http); close it at stop. */
   http: CoreHttpClient;
+  cases: Cases;
 }
 
 export function buildCore(deps: {
@@ -58,6 +60,7 @@ export function buildCore(deps: {
     allowedQueries: (caller) => positron!.allowedQueries(caller),
   };
   const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins });
+  const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {
     contexts.set(
@@ -73,12 +76,14 @@ export function buildCore(deps: {
         env: config.env,
         positron: positronApi,
         correlation,
+        cases: cases.api,
         channels: config.file.channels,
         metrics: metrics.registry,
         http,
       }),
     );
   }
+  cases.bindPlugins(plugins.routes, contexts);
   positron = buildPositron({ routes: plugins.routes, contexts, config: config.file.positron, access, db, logger });
 
   for (const [name, { namespace, def }] of plugins.routes.jobs) {
@@ -98,5 +103,5 @@ export function buildCore(deps: {
       { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
     );
   }
-  return { contexts, access, templates, jobs, positron, correlation, http };
+  return { contexts, access, templates, jobs, positron, correlation, http, cases };
 }

@@ -27,6 +27,8 @@ import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
 import { scheduleSweeper } from '../signals/sweeper.js';
 import { undefinedGroups } from './config-check.js';
+import { mountCaseRoutes } from '../cases/http-routes.js';
+import type { Cases } from '../cases/wire.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -52,6 +54,7 @@ export interface Taser {
   contexts: Map<string, PluginContext<unknown>>;
   positron: Positron;
   correlation: Correlation;
+  cases: Cases;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -97,10 +100,11 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
-    const { contexts, access, jobs, positron, correlation } = core;
+    const { contexts, access, jobs, positron, correlation, cases } = core;
     cleanup.push(async () => core.http.close());
     await positron.ensureIndexes();
     await correlation.ensureIndexes();
+    await cases.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
@@ -122,8 +126,10 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
+    mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
+    await cases.start(jobs, correlation.events);
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));
@@ -158,6 +164,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       contexts,
       positron,
       correlation,
+      cases,
       stop: runCleanup,
     };
   } catch (err) {

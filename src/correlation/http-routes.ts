@@ -17,13 +17,13 @@ import type { Correlation } from './service.js';
 import type { StoredRule } from './rule-store.js';
 import type { Rule } from './rule.js';
 
-const time = z
+export const time = z
   .string()
   .refine((v) => parseEventTime(v) !== undefined, 'an ISO-8601 time with an offset or Z, e.g. 2026-11-24T00:00:00Z')
   .transform((v) => new Date(parseEventTime(v)!));
 
 /** `field=value` or a bare value, normalized the way stored artifacts are. */
-const artifact = z
+export const artifact = z
   .string()
   .min(1)
   .transform((v, ctx) => {
@@ -37,7 +37,7 @@ const artifact = z
     return field ? `${field}=${normalized}` : normalized;
   });
 
-const page = {
+export const page = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, 'the `next` value of the previous page').optional(),
 };
@@ -85,7 +85,7 @@ export function ruleJson(r: StoredRule & { rule: Rule }) {
   return { id: r._id, version: r.version, enabled: r.enabled, updatedAt: r.updatedAt.toISOString(), updatedBy: r.updatedBy, definition: r.definition };
 }
 
-function parseQuery<T extends z.ZodType>(req: IncomingMessage, schema: T): { ok: true; value: z.output<T> } | { ok: false; problems: string[] } {
+export function parseQuery<T extends z.ZodType>(req: IncomingMessage, schema: T): { ok: true; value: z.output<T> } | { ok: false; problems: string[] } {
   const params = Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams);
   const parsed = schema.safeParse(params);
   if (parsed.success) return { ok: true, value: parsed.data };

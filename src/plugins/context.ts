@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
 import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
-import type { AccessControl, CommandInfo, HttpClient, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
+import type { AccessControl, CasesApi, CommandInfo, HttpClient, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
 import { defaultHttpClient, type CoreHttpClient } from '../http/client.js';
 import type { RouteTable } from './routes.js';
 import type { Correlation } from '../correlation/service.js';
@@ -20,6 +20,7 @@ export interface CoreServices {
   env: Env;
   positron: PositronApi;
   correlation: Correlation;
+  cases: CasesApi;
   channels: PluginContext<unknown>['channels'];
   /** The app's Prometheus registry, when there is one. */
   metrics?: import('prom-client').Registry;
@@ -53,6 +54,7 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     secret: (name) => readSecret(core.env, name),
     positron: core.positron,
     correlation: core.correlation,
+    cases: core.cases,
     channels: core.channels,
     http: (core.http ?? defaultHttpClient()).forPlugin(namespace) satisfies HttpClient,
     ...(core.metrics ? { metrics: core.metrics } : {}),

@@ -49,6 +49,7 @@ export async function loadPluginForUnitTest(
     env: options.env ?? {},
     positron: unavailable('Positron') as never,
     correlation: unavailable('correlation') as never,
+    cases: unavailable('cases (ctx.cases)') as never,
     channels: { teams: {} },
   });
   const ctx = { ...base, ...options.context };

@@ -199,6 +199,39 @@ export interface CaseBackendDefinition<C> {
   create(ctx: PluginContext<C>): import('../cases/backend.js').CaseBackend;
 }
 
+// ---------------------------------------------------------------- cases
+
+/** Who acts on a case from a plugin: a Slack user (checked against the `cases` ACL), or taser itself. */
+export type CaseCaller = { kind: 'slack'; userId: string } | { kind: 'system' };
+
+type CaseRef = string | number;
+type StoredCase = import('../cases/model.js').StoredCase;
+
+/** taser's cases (src/cases/service.ts) as plugins see them: every change is checked, recorded and announced. */
+export interface CasesApi {
+  /** `created` and `updated` (the case after the change, and the case event that says who, when, what). */
+  events: import('../cases/service.js').CaseEvents;
+  /** By id, number, or "#12". */
+  get(ref: CaseRef): Promise<StoredCase | null>;
+  list(query: import('../cases/store.js').CaseQuery): Promise<{ cases: StoredCase[]; next?: string }>;
+  forAlert(alertId: string): Promise<StoredCase[]>;
+  create(who: CaseCaller, input: import('../cases/model.js').NewCase): Promise<StoredCase>;
+  update(who: CaseCaller, ref: CaseRef, patch: import('../cases/model.js').CasePatch): Promise<StoredCase>;
+  addAlerts(who: CaseCaller, ref: CaseRef, alertIds: string[]): Promise<StoredCase>;
+  addObservables(who: CaseCaller, ref: CaseRef, observables: { field: string; value: string }[]): Promise<StoredCase>;
+  close(who: CaseCaller, ref: CaseRef, close: import('../cases/model.js').CaseClose): Promise<StoredCase>;
+  reopen(who: CaseCaller, ref: CaseRef): Promise<StoredCase>;
+  retrySync(who: CaseCaller, ref: CaseRef): Promise<StoredCase>;
+  /** Null when allowed; else the refusal to show (logged and audited): e.g. before opening a modal. */
+  refusal(who: CaseCaller, action: import('../cases/access.js').CaseAction, subject: { team?: string; caseId?: string; number?: number }): Promise<string | null>;
+  /** The link shown with a case (its backend copy, else config `cases.caseUrl`). */
+  link(c: Pick<StoredCase, '_id' | 'number' | 'backend'>): string | undefined;
+  /** The enabled backend's name; undefined when cases live in taser alone. */
+  readonly backend: string | undefined;
+  /** Action ids of the alert card's Create case / Add to case buttons, when the `cases` plugin handles them. */
+  readonly alertActions: { create: string; add: string } | undefined;
+}
+
 // ---------------------------------------------------------------- the plugin
 
 export interface PluginRegistrar<C> {
@@ -332,6 +365,8 @@ export interface PluginContext<C> {
   channels: { default?: string; admin?: string; teams: Record<string, string> };
   /** Signals, rules and alerts (src/correlation/service.ts): alert cards subscribe to `events`. */
   correlation: import('../correlation/service.js').Correlation;
+  /** taser's cases: create, change and read them; subscribe to `cases.events`. */
+  cases: CasesApi;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
   /** Outbound HTTP to vendors: use this, not the global fetch, so proxies, CAs, retries and metrics apply. */

@@ -25,6 +25,10 @@ export interface TestAppOptions {
   slack?: SlackFake;
   /** Environment the app reads secrets from (plugin secrets, API keys). */
   env?: Record<string, string>;
+  /** The database to use (e.g. a restart on the previous app's data); default a fresh one. */
+  mongodbUri?: string;
+  /** Keep the database at stop (a later app restarts on it). */
+  keepDatabase?: boolean;
 }
 
 /** Collects log lines so tests can assert on what was logged (error ids, audit lines). */
@@ -39,7 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const { logger, logs } = memoryLogger();
   const config: AppConfig = {
     slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: freshDbUri('app'),
+    mongodbUri: options.mongodbUri ?? freshDbUri('app'),
     port: 0,
     host: '127.0.0.1',
     logLevel: 'debug',
@@ -61,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     slackUrl: `${taser.url}/slack/events`,
     logs,
     async stop() {
-      await taser.database.db.dropDatabase().catch(() => {});
+      if (!options.keepDatabase) await taser.database.db.dropDatabase().catch(() => {});
       await taser.stop();
       if (!options.slack) await slack.stop();
     },

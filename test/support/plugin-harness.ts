@@ -10,6 +10,9 @@ import type { RouteTable } from '../../src/plugins/routes.js';
 import { loadTemplates } from '../../src/blocks/templates.js';
 import { BLOCKS_DIR } from '../../src/app/paths.js';
 import { buildCorrelation, type Correlation } from '../../src/correlation/service.js';
+import { buildCases } from '../../src/cases/wire.js';
+import { casesConfigSchema } from '../../src/cases/config.js';
+import type { CasesApi } from '../../src/plugins/types.js';
 
 const noScheduler: Scheduler = {
   now: async () => {
@@ -48,17 +51,22 @@ export async function loadPluginForTest(
   const correlation = options.db
     ? buildCorrelation({ db: options.db, logger, positron, enrichment: [] })
     : (new Proxy({}, { get: () => { throw new Error('this test gave the plugin no database'); } }) as Correlation);
+  const noAccess = { isMember: async () => false };
+  const cases = options.db
+    ? buildCases({ db: options.db, alerts: correlation.alerts, access: noAccess, config: casesConfigSchema.parse(undefined), logger }).api
+    : (new Proxy({}, { get: () => { throw new Error('this test gave the plugin no database'); } }) as CasesApi);
   const ctx = createPluginContext(def.namespace, loaded.plugins[0]!.config, {
     db: options.db ?? (new Proxy({}, { get: () => { throw new Error('this test gave the plugin no database'); } }) as Db),
     slack: options.slack ?? new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/api/', retryConfig: { retries: 0 } }),
     scheduler: noScheduler,
-    access: { isMember: async () => false },
+    access: noAccess,
     templates: loadTemplates(BLOCKS_DIR, loaded),
     logger,
     routes: loaded.routes,
     env: options.env ?? {},
     positron,
     correlation,
+    cases,
     channels: options.channels ?? { teams: {} },
   });
   return { namespace: def.namespace, routes: loaded.routes, ctx };

@@ -1,0 +1,140 @@
+// Cases in MongoDB: the cases, their events, and the number counter. Where replicas race, a unique _id insert
+// is the arbiter (FerretDB's findAndModify and conditional updates are not atomic, so a `$inc` counter could
+// hand one number to two cases): the next number is claimed by inserting `case-number:<n>`, the next event of
+// a case by inserting `<caseId>:<seq>`; whoever loses tries n + 1.
+import { randomBytes } from 'node:crypto';
+import type { Collection, Db, Filter } from 'mongodb';
+import { ensureCollectionIndexes } from '../store/collections.js';
+import { isDuplicateKeyError } from '../store/mongo.js';
+import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseStatus, StoredCase } from './model.js';
+
+export const CASE_COLLECTIONS = {
+  cases: 'cases',
+  events: 'case_events',
+  numbers: 'case_numbers',
+  audit: 'case_audit',
+  leases: 'case_sync_leases',
+} as const;
+
+/** More attempts than replicas could ever race for one number. */
+const MAX_CLAIMS = 1000;
+
+export interface CaseQuery {
+  status?: CaseStatus;
+  team?: string;
+  assignee?: string;
+  /** `field=value` or a bare value, normalized like alert artifacts. */
+  artifact?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export function newCaseId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export function eventId(caseId: string, seq: number): string {
+  return `${caseId}:${String(seq).padStart(8, '0')}`;
+}
+
+export class CaseStore {
+  readonly cases: Collection<StoredCase>;
+  readonly events: Collection<CaseEvent>;
+  private readonly numbers: Collection<{ _id: string; caseId: string; at: Date }>;
+
+  constructor(db: Db) {
+    this.cases = db.collection<StoredCase>(CASE_COLLECTIONS.cases);
+    this.events = db.collection<CaseEvent>(CASE_COLLECTIONS.events);
+    this.numbers = db.collection(CASE_COLLECTIONS.numbers);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    // One after the other: the embedded FerretDB panics when collections are created at the same moment.
+    await ensureCollectionIndexes(this.cases, [
+      { key: { number: 1 }, name: 'number', unique: true },
+      { key: { createdAt: -1 }, name: 'createdAt' },
+      { key: { status: 1, createdAt: -1 }, name: 'status' },
+      { key: { team: 1, createdAt: -1 }, name: 'team' },
+      { key: { assignee: 1, createdAt: -1 }, name: 'assignee' },
+      { key: { alertIds: 1 }, name: 'alertIds' },
+      { key: { artifacts: 1 }, name: 'artifacts' },
+      { key: { 'backend.sync': 1, 'backend.nextAttemptAt': 1 }, name: 'sync' },
+    ]);
+    await ensureCollectionIndexes(this.events, [{ key: { caseId: 1, seq: 1 }, name: 'caseSeq' }]);
+  }
+
+  /** The next case number, claimed by a unique insert: two replicas asking at once get two numbers. */
+  async claimNumber(caseId: string): Promise<number> {
+    const last = await this.cases.find({}, { projection: { number: 1 } }).sort({ number: -1 }).limit(1).next();
+    let n = (last?.number ?? 0) + 1;
+    for (let attempt = 0; attempt < MAX_CLAIMS; attempt++, n++) {
+      try {
+        await this.numbers.insertOne({ _id: `case-number:${n}`, caseId, at: new Date() });
+        return n;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
+    throw new Error(`could not claim a case number after ${MAX_CLAIMS} attempts`);
+  }
+
+  /**
+   * Appends an event with the case's next sequence number. The unique event _id decides between writers;
+   * `lastSeq` on the case is only a hint of where to start.
+   */
+  async appendEvent<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K], at = new Date()): Promise<CaseEvent<K>> {
+    const hint = (await this.cases.findOne({ _id: caseId }, { projection: { lastSeq: 1 } }))?.lastSeq ?? 0;
+    let seq = hint + 1;
+    for (let attempt = 0; attempt < MAX_CLAIMS; attempt++, seq++) {
+      const event: CaseEvent<K> = { _id: eventId(caseId, seq), caseId, seq, at, actor, kind, data };
+      try {
+        await this.events.insertOne(event as CaseEvent);
+      } catch (err) {
+        if (isDuplicateKeyError(err)) continue;
+        throw err;
+      }
+      await this.cases.updateOne({ _id: caseId }, { $max: { lastSeq: seq } });
+      return event;
+    }
+    throw new Error(`case ${caseId}: could not append an event after ${MAX_CLAIMS} attempts`);
+  }
+
+  /** Events of a case after `seq`, in order. */
+  eventsAfter(caseId: string, seq: number, limit = 100): Promise<CaseEvent[]> {
+    return this.events.find({ caseId, seq: { $gt: seq } }).sort({ seq: 1 }).limit(limit).toArray();
+  }
+
+  get(id: string): Promise<StoredCase | null> {
+    return this.cases.findOne({ _id: id });
+  }
+
+  getByNumber(number: number): Promise<StoredCase | null> {
+    return this.cases.findOne({ number });
+  }
+
+  find(ref: { id: string } | { number: number }): Promise<StoredCase | null> {
+    return 'id' in ref ? this.get(ref.id) : this.getByNumber(ref.number);
+  }
+
+  /** Cases that hold the alert, newest first. */
+  forAlert(alertId: string): Promise<StoredCase[]> {
+    return this.cases.find({ alertIds: alertId }).sort({ createdAt: -1 }).limit(20).toArray();
+  }
+
+  async search(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string }> {
+    const filter: Filter<StoredCase> = {};
+    if (query.status) filter.status = query.status;
+    if (query.team) filter.team = query.team;
+    if (query.assignee) filter.assignee = query.assignee;
+    if (query.artifact) filter.artifacts = query.artifact;
+    const created: Record<string, Date> = {};
+    if (query.since) created.$gte = query.since;
+    if (query.until) created.$lte = query.until;
+    if (Object.keys(created).length) filter.createdAt = created;
+    const skip = query.cursor ? Number(query.cursor) : 0;
+    const docs = await this.cases.find(filter).sort({ number: -1 }).skip(skip).limit(query.limit + 1).toArray();
+    return { cases: docs.slice(0, query.limit), next: docs.length > query.limit ? String(skip + query.limit) : undefined };
+  }
+}

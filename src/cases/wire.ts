@@ -1,0 +1,106 @@
+// Builds taser's cases once per process: the store, the ACL, the service, the backend sync, and the small
+// interface plugins get as `ctx.cases`. The backend (at most one plugin provides it) is bound once plugin
+// contexts exist; until then, and when there is none, cases live in taser alone.
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { ConfigError } from '../app/errors.js';
+import type { Logger } from '../app/logger.js';
+import type { AccessControl, CaseCaller, CasesApi, PluginContext } from '../plugins/types.js';
+import type { RouteTable } from '../plugins/routes.js';
+import type { AlertEvents, AlertStore } from '../correlation/alert-store.js';
+import type { JobRunner } from '../jobs/scheduler.js';
+import { CaseAccess, type CaseAuditDoc, type Principal } from './access.js';
+import type { CaseBackend } from './backend.js';
+import type { CasesConfig } from './config.js';
+import { CaseService, SYSTEM } from './service.js';
+import { CASE_COLLECTIONS, CaseStore } from './store.js';
+import { CaseSync, leasesCollection } from './sync.js';
+import { ALERT_CASE_ACTIONS } from './alert-buttons.js';
+
+export interface Cases {
+  service: CaseService;
+  sync: CaseSync;
+  access: CaseAccess;
+  store: CaseStore;
+  /** What plugins get as ctx.cases. */
+  api: CasesApi;
+  /** Binds the backend plugin's adapter (routes.caseBackends) and notes whether the card buttons have a handler. */
+  bindPlugins(routes: RouteTable, contexts: Map<string, PluginContext<unknown>>): void;
+  ensureIndexes(): Promise<void>;
+  /** Listens to appended alert signals and runs the sync job. */
+  start(jobs: JobRunner, alertEvents: AlertEvents): Promise<void>;
+}
+
+/** A Slack user acting, their ACL groups resolved by the app's ACL. */
+export function slackPrincipal(access: AccessControl, userId: string): Principal {
+  return { actor: userId, isMember: (groups) => access.isMember(userId, groups) };
+}
+
+export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessControl; config: CasesConfig; logger: Logger; registry?: Registry }): Cases {
+  const logger = deps.logger.child({ component: 'cases' });
+  const store = new CaseStore(deps.db);
+  const access = new CaseAccess(deps.config, deps.db.collection<CaseAuditDoc>(CASE_COLLECTIONS.audit), logger);
+  let backend: CaseBackend | undefined;
+  // The sync is created after the service (each needs the other): `changed` reaches it through this binding.
+  let sync: CaseSync | undefined;
+  const service = new CaseService({
+    store,
+    alerts: deps.alerts,
+    access,
+    config: deps.config,
+    logger,
+    backendName: () => backend?.name,
+    changed: (caseId) => sync?.kick(caseId),
+  });
+  sync = new CaseSync({ store, service, alerts: deps.alerts, backend: () => backend, config: deps.config, logger, leases: leasesCollection(deps.db), ...(deps.registry ? { registry: deps.registry } : {}) });
+
+  const who = (caller: CaseCaller): Principal => (caller.kind === 'system' ? SYSTEM : slackPrincipal(deps.access, caller.userId));
+  let alertActions: CasesApi['alertActions'];
+  const api: CasesApi = {
+    events: service.events,
+    get: (ref) => service.get(ref),
+    list: (query) => service.list(query),
+    forAlert: (alertId) => service.forAlert(alertId),
+    create: (caller, input) => service.create(who(caller), input),
+    update: (caller, ref, patch) => service.update(who(caller), ref, patch),
+    addAlerts: (caller, ref, alertIds) => service.addAlerts(who(caller), ref, alertIds),
+    addObservables: (caller, ref, observables) => service.addObservables(who(caller), ref, observables),
+    close: (caller, ref, close) => service.close(who(caller), ref, close),
+    reopen: (caller, ref) => service.reopen(who(caller), ref),
+    retrySync: (caller, ref) => service.retrySync(who(caller), ref),
+    refusal: (caller, action, subject) => access.refusal(who(caller), action, subject),
+    link: (c) => service.link(c),
+    get backend() {
+      return backend?.name;
+    },
+    get alertActions() {
+      return alertActions;
+    },
+  };
+
+  return {
+    service,
+    sync,
+    access,
+    store,
+    api,
+    bindPlugins(routes, contexts) {
+      alertActions = routes.actions.has(ALERT_CASE_ACTIONS.create) && routes.actions.has(ALERT_CASE_ACTIONS.add) ? ALERT_CASE_ACTIONS : undefined;
+      const provider = routes.caseBackends[0];
+      if (!provider) return;
+      try {
+        backend = provider.def.create(contexts.get(provider.namespace)!);
+      } catch (err) {
+        throw new ConfigError([`plugin "${provider.namespace}": its case backend could not be created: ${(err as Error).message}`]);
+      }
+      logger.info({ backend: backend.name, plugin: provider.namespace }, 'case backend enabled');
+    },
+    ensureIndexes: () => store.ensureIndexes(),
+    async start(jobs, alertEvents) {
+      alertEvents.on('updated', (alert) => {
+        service.alertUpdated(alert).catch((err: unknown) => logger.error({ err, alert: alert._id }, 'could not add the observables of an updated alert to its cases'));
+      });
+      await sync!.register(jobs);
+    },
+  };
+}
