@@ -3,6 +3,7 @@
 // still gets a clear answer instead of a Slack timeout.
 import type { App, BlockAction, SlashCommand, ViewSubmitAction, RespondFn } from '@slack/bolt';
 import type { View } from '@slack/types';
+import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Db } from 'mongodb';
 import { guard } from './guard.js';
@@ -45,6 +46,9 @@ function modalOpener(client: WebClient, triggerId: string) {
   };
 }
 
+/** How long a repeated interaction counts as the same one: Slack's signature replay window. */
+export const SLACK_REPLAY_WINDOW_SEC = 300;
+
 export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   const { routes, contexts, logger, metrics } = deps;
   const ctxOf = (namespace: string) => contexts.get(namespace)!;
@@ -67,11 +71,30 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
     await next();
   });
 
+  // Interactive requests are not retried by Slack, but a captured one can be replayed while its signature is
+  // fresh (5 minutes) and a button can be clicked twice: each runs once. The unique _id is the arbiter, so it
+  // holds across replicas and on a store whose conditional updates are not atomic. Called after ack().
+  const interactions = deps.db.collection<{ _id: string; receivedAt: Date }>(CORE_COLLECTIONS.slackInteractions);
+  async function firstTime(kind: string, parts: unknown[]): Promise<boolean> {
+    const _id = `${kind}:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
+    try {
+      await interactions.insertOne({ _id, receivedAt: new Date() });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      metrics.slackRequests.inc();
+      logger.info({ kind, interaction: _id }, 'repeated Slack interaction skipped (replay or double click)');
+      return false;
+    }
+  }
+
   // ------------------------------------------------------------ slash commands
   const slashCommands = new Set(routes.commands.map((c) => c.def.command));
   for (const slash of slashCommands) {
     app.command(slash, async ({ command, ack, respond, client }) => {
       await ack();
+      // trigger_id is unique per invocation: only a replay repeats it.
+      if (!(await firstTime('command', [command.trigger_id, command.user_id, command.command, command.text]))) return;
       await dispatchCommand(command, respond, client);
     });
   }
@@ -140,6 +163,12 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
           : 'selected_option' in action && action.selected_option
             ? (action.selected_option as { value: string }).value
             : undefined;
+      // Idempotent on (user, action, message, value) for a 5-minute window; a replay repeats action_ts, so it
+      // always falls in the window of the click it copies.
+      const clickedSec = Number(action.action_ts);
+      const window = Math.floor((Number.isFinite(clickedSec) ? clickedSec : Date.now() / 1000) / SLACK_REPLAY_WINDOW_SEC);
+      const message = payload.message?.ts ?? payload.container?.message_ts ?? payload.view?.id;
+      if (!(await firstTime('action', [payload.user.id, actionId, message, raw ?? null, window]))) return;
       const value = decodeActionValue(route.def, raw);
       await route.def.handler(
         {
@@ -172,6 +201,8 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
     }
     let acked = false;
     const result = await guard({ plugin: route.namespace, kind: 'view', route: callbackId, logger, metrics, reply: dm }, async () => {
+      // A view's hash changes with every update of it: only a replay repeats (id, hash).
+      if (!(await firstTime('view', [payload.user.id, payload.view.id, payload.view.hash, payload.view.state.values]))) return undefined;
       let metadata: unknown;
       if (route.def.metadata) {
         let data: unknown;

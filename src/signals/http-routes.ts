@@ -1,7 +1,8 @@
 // POST /signals/:source: authenticate, read (1 MiB at most), parse, map, validate, store, answer 202 only
 // once the signals are durably stored; correlation runs after the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../app/http-server.js';
+import { readBody, sendJson, type HttpServer } from '../app/http-server.js';
+import { gateRefusal, type UnauthenticatedBodyGate } from '../app/body-gate.js';
 import { newErrorId } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
 import type { Env } from '../app/secrets.js';
@@ -39,8 +40,11 @@ export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { 
   return auth;
 }
 
-export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger }): void {
-  const { routes, auth, ingestor, logger } = deps;
+export function mountSignalRoutes(
+  http: HttpServer,
+  deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger; gate: UnauthenticatedBodyGate },
+): void {
+  const { routes, auth, ingestor, logger, gate } = deps;
 
   // A vendor's verification request on the webhook URL: authenticated like a POST (with an empty body).
   http.route('GET', '/signals/:source', (req: IncomingMessage, res: ServerResponse, params) => {
@@ -63,23 +67,33 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
     const source = routes.sources.get(name);
     if (!source) return sendJson(res, 404, { error: 'unknown_source', message: `no source named "${name}"` });
 
+    // Bearer tokens are checked before the body is read; HMAC signs the body, so it is read under the gate first.
+    const sourceAuth = auth.get(name);
+    const refuse = (reason: string) => {
+      logger.warn({ source: name, reason, remote: req.socket.remoteAddress }, 'signal webhook refused: unauthenticated');
+      res.setHeader('connection', 'close');
+      sendJson(res, 401, { error: 'unauthenticated', message: reason });
+    };
+    if (!sourceAuth) return refuse('no authentication configured for this source');
+    const early = sourceAuth.config.type === 'bearer' ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, Buffer.alloc(0)) : undefined;
+    if (early && !early.ok) return refuse(early.reason);
+
     let raw: Buffer;
     try {
-      raw = await readBody(req, MAX_SIGNAL_BODY);
+      raw = early ? await readBody(req, MAX_SIGNAL_BODY) : await gate.read(req, MAX_SIGNAL_BODY);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        logger.warn({ source: name, reason: err.message }, 'signal webhook refused: body too large');
-        res.setHeader('connection', 'close');
-        return sendJson(res, 413, { error: 'body_too_large', message: `at most ${MAX_SIGNAL_BODY} bytes per request` });
+      const refusal = gateRefusal(err);
+      if (refusal) {
+        logger.warn({ source: name, reason: refusal.message }, `signal webhook refused: ${refusal.error}`);
+        if (!res.headersSent && !res.destroyed) sendJson(res, refusal.status, { error: refusal.error, message: refusal.status === 413 ? `at most ${MAX_SIGNAL_BODY} bytes per request` : refusal.message }, refusal.headers);
+        return;
       }
       throw err;
     }
 
-    const sourceAuth = auth.get(name);
-    const verdict = sourceAuth ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, raw) : { ok: false as const, reason: 'no authentication configured for this source' };
-    if (!verdict.ok) {
-      logger.warn({ source: name, reason: verdict.reason, remote: req.socket.remoteAddress }, 'signal webhook refused: unauthenticated');
-      return sendJson(res, 401, { error: 'unauthenticated', message: verdict.reason });
+    if (!early) {
+      const verdict = verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, raw);
+      if (!verdict.ok) return refuse(verdict.reason);
     }
 
     let signals;
