@@ -4,6 +4,7 @@ import { benchPositron } from './positron.js';
 import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
+import { benchSlackEdge } from './slack-edge.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -19,6 +20,9 @@ results.engine = engine;
 step('simulator memory (100k and 1M lines)');
 const simulate = await benchSimulate();
 results.simulate = simulate;
+step('Slack edge (signed requests through the HTTP receiver)');
+const slackEdge = await benchSlackEdge();
+results.slackEdge = slackEdge;
 step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
@@ -41,6 +45,10 @@ if (json) {
     ['simulate.cappedRssMb100k', String(simulate.cappedRssMb100k), `the same with the heap capped at ${simulate.cappedHeapMb} MB`],
     ['simulate.cappedRssMb1M', String(simulate.cappedRssMb1M), `1M lines in the same capped heap`],
     ['simulate.cappedRssRatio', String(simulate.cappedRssRatio), 'capped 1M / 100k: what the simulator retains does not grow with the input'],
+    ['slackEdge.commandP99Ms', String(slackEdge.commandP99Ms), `${slackEdge.concurrentCommands} signed /taser help at once, ack p50 ${slackEdge.commandP50Ms} ms, ${slackEdge.commandFailures} failed; target p99 < 100`],
+    ['slackEdge.interactionsPerSec', String(slackEdge.interactionsPerSec), `button clicks offered at ${slackEdge.interactionRate}/s for ${slackEdge.interactionSeconds} s, acked; target >= 1000`],
+    ['slackEdge.interactionP99Ms', String(slackEdge.interactionP99Ms), `ack p50 ${slackEdge.interactionP50Ms} ms, ${slackEdge.interactionFailures} of ${slackEdge.interactionsSent} failed; auth.test calls after start: ${slackEdge.authTestCalls} (target 0)`],
+    ['slackEdge.cpuUsPerRequest', String(slackEdge.cpuUsPerRequest), 'CPU of taser and the Slack fake per request, handlers included (not inflated by other load on the machine)'],
     ['db', e2e.db, 'MONGODB_URI when set, else the embedded FerretDB'],
     ['e2e.signalsPerSec', String(e2e.signalsPerSec), `${e2e.batches} POSTs of ${e2e.batchSize} signals, ${e2e.concurrency} in flight, ${e2e.rules} rules, ${e2e.groupKeys} group keys: first POST to all correlated${e2e.complete ? '' : ` (INCOMPLETE: ${e2e.correlated}/${e2e.signals} correlated in the time limit)`}`],
     ['e2e.acceptedPerSec', String(e2e.acceptedPerSec), 'until the last POST was answered (stored, correlation still running)'],

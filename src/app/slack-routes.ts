@@ -3,7 +3,6 @@
 // still gets a clear answer instead of a Slack timeout.
 import type { App, BlockAction, SlashCommand, ViewSubmitAction, RespondFn } from '@slack/bolt';
 import type { View } from '@slack/types';
-import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Db } from 'mongodb';
 import { guard } from './guard.js';
@@ -12,6 +11,7 @@ import type { Metrics } from './metrics.js';
 import { splitArgs } from './args.js';
 import { CORE_COLLECTIONS } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
+import { InteractionLedger } from './interaction-ledger.js';
 import { decodeActionValue, InvalidPayloadError, type RouteTable } from '../plugins/routes.js';
 import type { AccessControl, PluginContext, Reply } from '../plugins/types.js';
 
@@ -74,27 +74,30 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   // Interactive requests are not retried by Slack, but a captured one can be replayed while its signature is
   // fresh (5 minutes) and a button can be clicked twice: each runs once. The unique _id is the arbiter, so it
   // holds across replicas and on a store whose conditional updates are not atomic. Called after ack().
-  const interactions = deps.db.collection<{ _id: string; receivedAt: Date }>(CORE_COLLECTIONS.slackInteractions);
+  const ledger = new InteractionLedger(deps.db);
   async function firstTime(kind: string, parts: unknown[]): Promise<boolean> {
-    const _id = `${kind}:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url')}`;
-    try {
-      await interactions.insertOne({ _id, receivedAt: new Date() });
-      return true;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      metrics.slackRequests.inc();
-      logger.info({ kind, interaction: _id }, 'repeated Slack interaction skipped (replay or double click)');
-      return false;
-    }
+    const key = InteractionLedger.key(kind, parts);
+    if (await ledger.claim(key)) return true;
+    metrics.slackRequests.inc();
+    logger.info({ kind, interaction: key }, 'repeated Slack interaction skipped (replay or double click)');
+    return false;
   }
+  // Handlers start after the I/O phase, so requests already received are acknowledged before any handler runs.
+  const afterAck = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   // ------------------------------------------------------------ slash commands
   const slashCommands = new Set(routes.commands.map((c) => c.def.command));
   for (const slash of slashCommands) {
     app.command(slash, async ({ command, ack, respond, client }) => {
       await ack();
+      await afterAck();
       // trigger_id is unique per invocation: only a replay repeats it.
-      if (!(await firstTime('command', [command.trigger_id, command.user_id, command.command, command.text]))) return;
+      const first = await firstTime('command', [command.trigger_id, command.user_id, command.command, command.text]).catch(async (err: unknown) => {
+        logger.error({ err }, 'could not record a slash command as run; it was not run');
+        await replier(respond, logger)('taser could not record this command (its database did not answer); nothing was done. Try again.').catch(() => {});
+        return false;
+      });
+      if (!first) return;
       await dispatchCommand(command, respond, client);
     });
   }
@@ -143,6 +146,7 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   // ------------------------------------------------------------ block actions
   app.action(/.*/, async ({ ack, body, respond, client }) => {
     await ack();
+    await afterAck();
     if (body.type !== 'block_actions') return;
     const payload = body as BlockAction;
     const action = payload.actions[0];
