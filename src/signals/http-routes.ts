@@ -7,7 +7,7 @@ import { newErrorId } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
 import type { Env } from '../app/secrets.js';
 import type { RouteTable } from '../plugins/routes.js';
-import { BodyParseError, parseEventsBody } from './body.js';
+import { BodyParseError, capProblems, parseEventsBody } from './body.js';
 import { InvalidEventsError, mapEvents, type Ingestor } from './ingest.js';
 import { resolveAuthSecret, verifyWebhook, type WebhookAuthConfig } from './webhook-auth.js';
 import { ConfigError } from '../app/errors.js';
@@ -101,8 +101,9 @@ export function mountSignalRoutes(
       signals = mapEvents(name, source.def, parseEventsBody(raw, req.headers['content-type']));
     } catch (err) {
       if (err instanceof BodyParseError || err instanceof InvalidEventsError) {
-        logger.warn({ source: name, problems: err.problems.slice(0, 20) }, 'signal webhook refused: invalid body');
-        return sendJson(res, 400, { error: err instanceof BodyParseError ? 'invalid_body' : 'invalid_events', problems: err.problems });
+        const problems = capProblems(err.problems);
+        logger.warn({ source: name, problems: problems.slice(0, 20), count: err.problems.length }, 'signal webhook refused: invalid body');
+        return sendJson(res, 400, { error: err instanceof BodyParseError ? 'invalid_body' : 'invalid_events', problems });
       }
       throw err;
     }
@@ -112,7 +113,9 @@ export function mountSignalRoutes(
       result = await ingestor.ingest(name, signals);
     } catch (err) {
       const errorId = newErrorId();
-      logger.error({ err, errorId, source: name }, 'signals could not be stored');
+      // Not the error object itself: a driver error can carry whole documents, and this line must stay small.
+      const { name: kind, message, code } = err as { name?: string; message?: string; code?: unknown };
+      logger.error({ err: { name: kind, code, message: String(message).slice(0, 1000) }, errorId, source: name }, 'signals could not be stored');
       return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });

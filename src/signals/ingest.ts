@@ -3,7 +3,7 @@
 // reported, so a sender can fix and resend the whole batch.
 import type { Logger } from '../app/logger.js';
 import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
-import type { RawEvent } from './body.js';
+import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
 import type { SignalStore } from './store.js';
 
@@ -28,6 +28,10 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
   const signals: Signal[] = [];
   const problems: string[] = [];
   for (const { index, event } of events) {
+    if (problems.length >= MAX_PROBLEMS) {
+      problems.push(`...stopped checking after ${MAX_PROBLEMS} problems; events from ${index} on were not checked`);
+      break;
+    }
     let mapped: MappedSignal[];
     try {
       mapped = source.map(event);
