@@ -104,7 +104,11 @@ program
 const plugin = program.command('plugin').description('Plugin tools');
 plugin
   .command('check')
-  .description('Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons')
+  .description(
+    'Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons. ' +
+      'It RUNS the plugin\'s code (it imports index.ts and calls its setup): check an untrusted plugin (a pull request) ' +
+      'in CI or a throwaway container, never on a workstation or a server holding secrets',
+  )
   .argument('<path>', 'the plugin folder, e.g. plugins/help')
   .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
   .action(async (path: string, opts: { config?: string }) => {
