@@ -6,6 +6,7 @@ import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
 import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
 import type { SignalStore } from './store.js';
+import { foldConfusables } from './confusables.js';
 
 export interface IngestResult {
   accepted: number;
@@ -60,11 +61,12 @@ export class Ingestor {
     private readonly store: SignalStore,
     private readonly logger: Logger,
     private readonly correlate: CorrelationHook,
+    private readonly options: { foldConfusables?: boolean } = {},
   ) {}
 
   /** Stores signals durably, then correlates the new ones. Correlation failures are left to the sweeper. */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
-    const { inserted, duplicates } = await this.store.insert(signals);
+    const { inserted, duplicates } = await this.store.insert(this.options.foldConfusables ? signals.map(foldConfusables) : signals);
     if (duplicates.length) this.logger.info({ source: sourceName, duplicates: duplicates.length }, 'duplicate signals ignored');
     return { accepted: inserted.length, duplicates: duplicates.length, stored: inserted };
   }
