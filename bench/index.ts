@@ -5,6 +5,7 @@ import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
+import { benchSlackEdge } from './slack-edge.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -21,6 +22,9 @@ const tenMillion = process.argv.includes('--simulate-10m');
 step(`taser simulate (100k, 1M${tenMillion ? ' and 10M' : ''} lines)`);
 const simulate = await benchSimulate({ tenMillion });
 results.simulate = simulate;
+step('Slack edge (signed requests through the HTTP receiver)');
+const slackEdge = await benchSlackEdge();
+results.slackEdge = slackEdge;
 step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
@@ -44,6 +48,10 @@ if (json) {
     ['simulate.signalsPerSec1M', String(simulate.signalsPerSec1M), 'taser simulate --json on 1M lines, parsing, sorting and output included; target >= 150000'],
     ['simulate.rssMb1M', String(simulate.rssMb1M), 'peak RSS at 1M lines; target <= 150'],
     ['simulate.rssRatio', String(simulate.rssRatio), `peak RSS ${simulate.rssRatioOf} (1.0 is flat; 10M with -- --simulate-10m)`],
+    ['slackEdge.commandP99Ms', String(slackEdge.commandP99Ms), `${slackEdge.concurrentCommands} signed /taser help at once, ack p50 ${slackEdge.commandP50Ms} ms, ${slackEdge.commandFailures} failed; target p99 < 100`],
+    ['slackEdge.interactionsPerSec', String(slackEdge.interactionsPerSec), `button clicks offered at ${slackEdge.interactionRate}/s for ${slackEdge.interactionSeconds} s, acked; target >= 1000`],
+    ['slackEdge.interactionP99Ms', String(slackEdge.interactionP99Ms), `ack p50 ${slackEdge.interactionP50Ms} ms, ${slackEdge.interactionFailures} of ${slackEdge.interactionsSent} failed; auth.test calls after start: ${slackEdge.authTestCalls} (target 0)`],
+    ['slackEdge.cpuUsPerRequest', String(slackEdge.cpuUsPerRequest), 'CPU of taser and the Slack fake per request, handlers included (not inflated by other load on the machine)'],
     ['db', e2e.db, 'MONGODB_URI when set, else the embedded FerretDB'],
     ['e2e.signalsPerSec', String(e2e.signalsPerSec), `${e2e.batches} POSTs of ${e2e.batchSize} signals, ${e2e.concurrency} in flight, ${e2e.rules} rules, ${e2e.groupKeys} group keys: first POST to all correlated${e2e.complete ? '' : ` (INCOMPLETE: ${e2e.correlated}/${e2e.signals} correlated in the time limit)`}`],
     ['e2e.acceptedPerSec', String(e2e.acceptedPerSec), 'until the last POST was answered (stored, correlation still running)'],

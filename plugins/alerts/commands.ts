@@ -11,6 +11,7 @@ import type { AlertsConfig } from './config.js';
 import { audit } from './acl.js';
 import { setThreshold, thresholdFor } from './thresholds.js';
 import { deliveries, permalink, type DeliveryDoc } from './deliveries.js';
+import { own } from '../../src/app/own.js';
 
 type Ctx = PluginContext<AlertsConfig>;
 const THRESHOLD_USAGE = '/taser threshold <team> <severity>';
@@ -108,7 +109,7 @@ export function registerCommands(plugin: PluginRegistrar<AlertsConfig>): void {
       if (!severityArg) return respond(`Team ${escapeMrkdwn(team)} threshold: ${await thresholdFor(ctx, team)}.`);
       const severity = severityArg.toLowerCase() as Severity;
       if (!SEVERITIES.includes(severity)) throw new UserError(`\`${severityArg}\` is not a severity: use one of ${SEVERITIES.join(', ')}.`);
-      const leads = ctx.config.teams[team]?.leads;
+      const leads = own(ctx.config.teams, team)?.leads;
       const allowed = leads !== undefined && (await ctx.access.isMember(user.id, [leads]));
       await audit(ctx).insertOne({ at: new Date(), user: user.id, action: 'threshold', team, outcome: allowed ? 'allowed' : 'denied', reason: severity });
       if (!allowed) {

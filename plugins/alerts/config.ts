@@ -2,6 +2,7 @@
 // threshold, and how deliveries are paced and retried. Channels come from the core `channels` section.
 import { z } from 'zod';
 import { severitySchema, type Severity } from '../../src/signals/signal.js';
+import { own } from '../../src/app/own.js';
 
 const groupName = z.string().regex(/^[a-z0-9_-]+$/, 'an ACL group name from the config file `groups`');
 
@@ -34,7 +35,7 @@ export type AlertsConfig = z.output<typeof configSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;
 
 export function teamConfig(config: AlertsConfig, team: string | undefined): TeamConfig | undefined {
-  return team ? config.teams[team] : undefined;
+  return own(config.teams, team);
 }
 
 /** The ACL group allowed to act on a team's alerts, or undefined when nobody is. */

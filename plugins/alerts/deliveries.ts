@@ -27,6 +27,8 @@ export interface DeliveryDoc {
   nextAttemptAt: Date;
   lastError?: string;
   lastSentAt?: Date;
+  /** Set just before a first post; cleared once its ts is recorded. Still set: look in the channel before posting again. */
+  postingSince?: Date;
   /** Why a card is not posted (below threshold, snoozed, no channel). */
   suppressed?: { reason: string; detail: string };
   createdAt: Date;

@@ -99,18 +99,25 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   /**
    * Claims a delivery for one send. The arbiter is a unique _id in `claims` (claim number n+1 of the
    * delivery), not a conditional update: FerretDB does not make those atomic, and two replicas must never
-   * both post one card. The winner re-reads the delivery so it sends what is current.
+   * both post one card. A claim whose holder died (killed after winning it, before recording it) is older
+   * than CLAIM_MS: the next number is tried, so a dead claimer never blocks a card for good. The winner
+   * re-reads the delivery so it sends what is current.
    */
   async function claim(ctx: Ctx, candidate: DeliveryDoc): Promise<DeliveryDoc | null> {
-    const number = candidate.claims + 1;
-    try {
-      await ctx.collection<{ _id: string; at: Date }>('claims').insertOne({ _id: `${candidate._id}#${number}`, at: new Date() });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return null;
-      throw err;
+    const claims = ctx.collection<{ _id: string; at: Date }>('claims');
+    let number = candidate.claims + 1;
+    for (;; number++) {
+      try {
+        await claims.insertOne({ _id: `${candidate._id}#${number}`, at: new Date() });
+        break;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const held = await claims.findOne({ _id: `${candidate._id}#${number}` });
+        if (held && held.at.getTime() > Date.now() - CLAIM_MS) return null; // a live runner holds it
+      }
     }
     const now = new Date();
-    await deliveries(ctx).updateOne({ _id: candidate._id }, { $set: { claims: number, claimedUntil: new Date(now.getTime() + CLAIM_MS) } });
+    await deliveries(ctx).updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } });
     const doc = await deliveries(ctx).findOne({ _id: candidate._id });
     if (!doc || !doc.dirty || doc.nextAttemptAt > now) {
       if (doc) await deliveries(ctx).updateOne({ _id: doc._id }, { $unset: { claimedUntil: '' } });
@@ -119,7 +126,25 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     return doc;
   }
 
-  async function send(ctx: Ctx, doc: DeliveryDoc): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+  /**
+   * A post that started but was never recorded (the process died between Slack's answer and the database
+   * write) may be in the channel already: find it by the alert id its buttons carry, so it is updated, not
+   * posted twice.
+   */
+  async function findUnrecordedPost(ctx: Ctx, doc: DeliveryDoc): Promise<string | undefined> {
+    if (!doc.postingSince || !doc.channel) return undefined;
+    try {
+      const res = await deliveryClient(ctx).conversations.history({ channel: doc.channel, oldest: String(doc.postingSince.getTime() / 1000 - 60), limit: 200 });
+      return (res.messages ?? []).find((m) => JSON.stringify(m.blocks ?? []).includes(doc._id))?.ts;
+    } catch (err) {
+      // Without channels:history the check cannot be made: a possible duplicate beats a lost card.
+      ctx.logger.warn({ err, alert: doc._id }, 'could not look for an unrecorded card post (conversations.history); posting');
+      return undefined;
+    }
+  }
+
+  async function send(ctx: Ctx, claimed: DeliveryDoc): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+    let doc = claimed;
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
     const stored = (await ctx.correlation.alerts.get(doc._id)) as ActedAlert | null;
@@ -134,6 +159,15 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     try {
       const message = renderAlertCard(ctx.templates, await cardInput(ctx, alert, deps.buttons(alert, ctx)));
       const client = deliveryClient(ctx);
+      const found = doc.ts ? undefined : await findUnrecordedPost(ctx, doc);
+      if (found) {
+        ctx.logger.warn({ alert: doc._id, ts: found }, 'alert card was posted by a process that died before recording it; updating it instead of posting again');
+        await col.updateOne({ _id: doc._id }, { $set: { ts: found, status: 'posted' }, $unset: { postingSince: '' } });
+        doc = { ...doc, ts: found };
+      } else if (!doc.ts) {
+        // Recorded before the post: if this process dies before recording the ts, the next sender looks first.
+        await col.updateOne({ _id: doc._id }, { $set: { postingSince: new Date() } });
+      }
       if (doc.ts) {
         await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });
         sent = { channel: doc.channel!, ts: doc.ts };
@@ -147,6 +181,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     countSend(ctx, method, 'ok');
     const now = new Date();
     const done = { status: 'posted' as const, channel: sent.channel, ts: sent.ts, attempts: 0, lastSentAt: now, updatedAt: now };
+    // The ts first, unconditionally: whatever happens next, the card is known to be in Slack.
+    await col.updateOne({ _id: doc._id }, { $set: { ts: sent.ts, channel: sent.channel, status: 'posted' }, $unset: { postingSince: '' } });
     const cleared = await col.updateOne(
       { _id: doc._id, rev: doc.rev },
       { $set: { ...done, dirty: false, urgent: false, nextAttemptAt: now }, $unset: { claimedUntil: '', lastError: '' } },

@@ -6,13 +6,14 @@ import { severityRank } from '../../src/signals/signal.js';
 import type { AlertsConfig } from './config.js';
 import { thresholdFor } from './thresholds.js';
 import { snoozedUntil } from './snoozes.js';
+import { own } from '../../src/app/own.js';
 
 export type RouteDecision =
   | { post: true; channel: string }
   | { post: false; reason: 'below_threshold' | 'snoozed' | 'no_channel'; detail: string };
 
 export function channelFor(channels: PluginContext<unknown>['channels'], team: string | undefined): string | undefined {
-  return (team ? channels.teams[team] : undefined) ?? channels.default;
+  return own(channels.teams, team) ?? channels.default;
 }
 
 export async function route(ctx: PluginContext<AlertsConfig>, alert: StoredAlert, now = new Date()): Promise<RouteDecision> {

@@ -2,6 +2,7 @@
 // on-calls answer for it; a bare id or list of ids is shorthand for escalation policies.
 import { z } from 'zod';
 import { DEFAULT_API_URL, DEFAULT_EVENTS_URL } from './client.js';
+import { own } from '../../src/app/own.js';
 
 const pagerDutyId = z.string().regex(/^[A-Z0-9]{2,20}$/, 'must be a PagerDuty id such as PABC123');
 const ids = z.array(pagerDutyId);
@@ -33,5 +34,5 @@ export type TeamTargets = PagerDutyConfig['teams'][string];
 export function findTeam(config: PagerDutyConfig, name: string): TeamTargets | undefined {
   const wanted = name.trim().toLowerCase();
   const key = Object.keys(config.teams).find((k) => k.trim().toLowerCase() === wanted);
-  return key === undefined ? undefined : config.teams[key];
+  return own(config.teams, key);
 }

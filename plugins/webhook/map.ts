@@ -6,6 +6,7 @@ import { SEVERITIES, type ArtifactValue, type Severity, type Signal } from '../.
 import { canonicalIp } from '../../src/signals/normalize.js';
 import { getPath, hashKind, normalizeHostname, normalizeUsername, toIsoTime, validPort } from '../../src/signals/extractors.js';
 import type { SourceMapping } from './config.js';
+import { own } from '../../src/app/own.js';
 
 type Scalar = string | number;
 /** A converted value, or a reason it cannot be one; undefined = missing (left out). */
@@ -58,7 +59,7 @@ function severityOf(value: unknown, map: Record<string, Severity> | undefined): 
   const key = text(value);
   if (key === undefined) return undefined;
   if (map) {
-    const hit = map[key] ?? Object.entries(map).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+    const hit = own(map, key) ?? Object.entries(map).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
     if (hit) return hit;
   }
   const named = SEVERITIES.find((s) => s === key.toLowerCase());

@@ -3,6 +3,7 @@
 // are de-duplicated by their normalized form (SEMANTICS.md), keeping the first spelling seen for display.
 import { normalizeValue } from '../signals/normalize.js';
 import type { Signal } from '../signals/signal.js';
+import { own } from '../app/own.js';
 
 export type CardKind = 'identity' | 'endpoint' | 'network' | 'generic';
 
@@ -40,7 +41,7 @@ const ALIASES: Record<string, string> = {
 /** The canonical name of an artifact field ("User Name" -> "username"). */
 export function canonicalField(field: string): string {
   const key = field.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  return ALIASES[key] ?? key;
+  return own(ALIASES, key) ?? key;
 }
 
 // The order a person looks at first, overall and per kind of card; fields not listed follow, the most

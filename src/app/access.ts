@@ -5,6 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import type { GroupConfig } from './config.js';
 import type { AccessControl } from '../plugins/types.js';
 import type { Logger } from './logger.js';
+import { own } from './own.js';
 
 const CACHE_MS = 5 * 60_000;
 
@@ -25,12 +26,12 @@ export class GroupAccess implements AccessControl {
   ) {}
 
   knows(group: string): boolean {
-    return group in this.groups;
+    return Object.hasOwn(this.groups, group);
   }
 
   async isMember(userId: string, groupNames: readonly string[]): Promise<boolean> {
     for (const name of groupNames) {
-      const group = this.groups[name];
+      const group = own(this.groups, name);
       if (!group) continue; // unknown groups grant nothing; config validation reports them at start
       if (group.users.includes(userId)) return true;
       if (group.emails.length) {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { readSecret, type Env } from './secrets.js';
-import { sendJson } from './http-server.js';
+import { loggablePath, sendJson } from './http-server.js';
 import type { Logger } from './logger.js';
 
 export const apiKeysSchema = z
@@ -58,7 +58,7 @@ export function withApiKey(keys: readonly ApiKey[], logger: Logger, handler: Api
   return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
     const key = authenticateApiKey(keys, req);
     if (!key) {
-      logger.warn({ remote: req.socket.remoteAddress, path: req.url }, 'HTTP API refused: missing or unknown API key');
+      logger.warn({ remote: req.socket.remoteAddress, path: loggablePath(req.url) }, 'HTTP API refused: missing or unknown API key');
       return sendJson(res, 401, { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>' }, { 'www-authenticate': 'Bearer' });
     }
     await handler(req, res, params, key);

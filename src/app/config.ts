@@ -51,8 +51,10 @@ export const fileConfigSchema = z.strictObject({
     .strictObject({
       /** ACL groups that may enable and disable rules (Slack and HTTP API). None: nobody may. */
       admins: z.array(z.string()).default([]),
+      /** Store and group usernames, emails and domains under their TR39 skeleton (docs/confusables.md). */
+      foldConfusables: z.boolean().default(false),
     })
-    .default({ admins: [] }),
+    .default({ admins: [], foldConfusables: false }),
   /** Positron lookups that add artifacts to signals before correlation. */
   enrichment: enrichmentSchema,
   /** Outbound HTTP for plugins: timeouts, retries, extra CA files (proxies come from HTTP(S)_PROXY, NO_PROXY). */

@@ -87,6 +87,13 @@ export class HttpServer {
   }
 }
 
+/** A request's path for logs: query values are dropped (`?access_token=...` must never reach a log). */
+export function loggablePath(rawUrl: string | undefined): string {
+  const url = new URL(rawUrl ?? '/', 'http://localhost');
+  const keys = [...new Set(url.searchParams.keys())];
+  return keys.length ? `${url.pathname}?${keys.map((k) => `${encodeURIComponent(k)}=[redacted]`).join('&')}` : url.pathname;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });

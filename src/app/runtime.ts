@@ -11,6 +11,8 @@ import { HttpServer, sendJson } from './http-server.js';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
 import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
 import { registerSlackRoutes } from './slack-routes.js';
+import { guardSlackEndpoint } from './slack-edge.js';
+import { UnauthenticatedBodyGate } from './body-gate.js';
 import type { Database } from '../store/mongo.js';
 import { openDatabase } from '../store/open.js';
 import { ensureIndexes } from '../store/collections.js';
@@ -60,6 +62,7 @@ export interface Taser {
 }
 
 const DRAIN_MS = 20_000;
+const MAX_UNAUTHENTICATED_BODIES = 512;
 
 export async function startTaser(options: StartOptions): Promise<Taser> {
   const { config, mode } = options;
@@ -94,8 +97,8 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     await ensureIndexes(database.db);
 
     // 3. Slack: verify the token first so a wrong one is a clear message.
-    const slack = createSlackApp(config, mode, logger);
-    const identity = await verifyBotToken(slack.app.client);
+    const identity = await verifyBotToken(config);
+    const slack = createSlackApp(config, mode, logger, identity);
     logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
 
     const metrics = new Metrics();
@@ -124,16 +127,15 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       res.end(body);
     });
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
-    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
+    // Slack and HMAC webhooks sign their bodies, so those are read before the sender is known: at most this many at once.
+    const bodyGate = new UnauthenticatedBodyGate(MAX_UNAUTHENTICATED_BODIES);
+    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
     await cases.start(jobs, correlation.events);
-    if (slack.requestListener) {
-      const listener = slack.requestListener;
-      http.route('POST', '/slack/events', (req, res) => listener(req, res));
-    }
+    if (slack.requestListener) http.route('POST', '/slack/events', guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate }));
 
     for (const { namespace, def: start } of plugins.routes.starters) {
       try {

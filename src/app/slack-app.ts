@@ -2,7 +2,7 @@
 // HTTPReceiver at /slack/events with signature verification; refused without a signing secret).
 import { App, HTTPReceiver, SocketModeReceiver, LogLevel, type Receiver } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/logger';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import { ConfigError } from './errors.js';
 import type { AppConfig } from './config.js';
@@ -55,8 +55,16 @@ export interface BotIdentity {
   teamId?: string;
 }
 
-/** Checks the bot token with auth.test, so a wrong token stops start-up with a clear message. */
-export async function verifyBotToken(client: WebClient): Promise<BotIdentity> {
+function clientOptions(config: AppConfig) {
+  return config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+}
+
+/**
+ * Checks the bot token with auth.test once, at start, so a wrong token stops start-up with a clear message;
+ * the identity it returns is handed to Bolt, which otherwise calls auth.test before every request. A few
+ * retries ride out a rate limit; past them start-up fails instead of hanging for Slack's 30-minute schedule.
+ */
+export async function verifyBotToken(config: AppConfig, client = new WebClient(config.slack.botToken, { ...clientOptions(config), retryConfig: { retries: 3, factor: 2, minTimeout: 1000, maxTimeout: 10_000 }, rejectRateLimitedCalls: false })): Promise<BotIdentity> {
   let res;
   try {
     res = await client.auth.test();
@@ -68,7 +76,7 @@ export async function verifyBotToken(client: WebClient): Promise<BotIdentity> {
   return { botId: res.bot_id ?? '', botUserId: res.user_id, teamId: res.team_id };
 }
 
-export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logger, identity?: BotIdentity): SlackApp {
+export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logger, identity: BotIdentity): SlackApp {
   const problems = slackProblems(config, mode);
   if (problems.length) throw new ConfigError(problems);
   const boltLog = boltLogger(logger);
@@ -93,13 +101,12 @@ export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logge
     token: config.slack.botToken,
     receiver,
     logger: boltLog,
-    // Verifying the token is done explicitly at start (auth.test) so a bad token is a clear error, not an
-    // unhandled rejection from the constructor.
+    // The token was verified at start (verifyBotToken); with botId and botUserId given, Bolt never calls
+    // auth.test again, so nothing between receipt and ack waits on Slack.
     tokenVerificationEnabled: false,
-    clientOptions: {
-      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    },
-    ...(identity ? { botId: identity.botId, botUserId: identity.botUserId } : {}),
+    clientOptions: clientOptions(config),
+    botId: identity.botId,
+    botUserId: identity.botUserId,
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

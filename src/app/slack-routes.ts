@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.js';
 import { splitArgs } from './args.js';
 import { CORE_COLLECTIONS } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
+import { InteractionLedger } from './interaction-ledger.js';
 import { decodeActionValue, InvalidPayloadError, type RouteTable } from '../plugins/routes.js';
 import type { AccessControl, PluginContext, Reply } from '../plugins/types.js';
 
@@ -45,6 +46,9 @@ function modalOpener(client: WebClient, triggerId: string) {
   };
 }
 
+/** How long a repeated interaction counts as the same one: Slack's signature replay window. */
+export const SLACK_REPLAY_WINDOW_SEC = 300;
+
 export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   const { routes, contexts, logger, metrics } = deps;
   const ctxOf = (namespace: string) => contexts.get(namespace)!;
@@ -67,11 +71,33 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
     await next();
   });
 
+  // Interactive requests are not retried by Slack, but a captured one can be replayed while its signature is
+  // fresh (5 minutes) and a button can be clicked twice: each runs once. The unique _id is the arbiter, so it
+  // holds across replicas and on a store whose conditional updates are not atomic. Called after ack().
+  const ledger = new InteractionLedger(deps.db);
+  async function firstTime(kind: string, parts: unknown[]): Promise<boolean> {
+    const key = InteractionLedger.key(kind, parts);
+    if (await ledger.claim(key)) return true;
+    metrics.slackRequests.inc();
+    logger.info({ kind, interaction: key }, 'repeated Slack interaction skipped (replay or double click)');
+    return false;
+  }
+  // Handlers start after the I/O phase, so requests already received are acknowledged before any handler runs.
+  const afterAck = () => new Promise<void>((resolve) => setImmediate(resolve));
+
   // ------------------------------------------------------------ slash commands
   const slashCommands = new Set(routes.commands.map((c) => c.def.command));
   for (const slash of slashCommands) {
     app.command(slash, async ({ command, ack, respond, client }) => {
       await ack();
+      await afterAck();
+      // trigger_id is unique per invocation: only a replay repeats it.
+      const first = await firstTime('command', [command.trigger_id, command.user_id, command.command, command.text]).catch(async (err: unknown) => {
+        logger.error({ err }, 'could not record a slash command as run; it was not run');
+        await replier(respond, logger)('taser could not record this command (its database did not answer); nothing was done. Try again.').catch(() => {});
+        return false;
+      });
+      if (!first) return;
       await dispatchCommand(command, respond, client);
     });
   }
@@ -120,6 +146,7 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   // ------------------------------------------------------------ block actions
   app.action(/.*/, async ({ ack, body, respond, client }) => {
     await ack();
+    await afterAck();
     if (body.type !== 'block_actions') return;
     const payload = body as BlockAction;
     const action = payload.actions[0];
@@ -140,6 +167,12 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
           : 'selected_option' in action && action.selected_option
             ? (action.selected_option as { value: string }).value
             : undefined;
+      // Idempotent on (user, action, message, value) for a 5-minute window; a replay repeats action_ts, so it
+      // always falls in the window of the click it copies.
+      const clickedSec = Number(action.action_ts);
+      const window = Math.floor((Number.isFinite(clickedSec) ? clickedSec : Date.now() / 1000) / SLACK_REPLAY_WINDOW_SEC);
+      const message = payload.message?.ts ?? payload.container?.message_ts ?? payload.view?.id;
+      if (!(await firstTime('action', [payload.user.id, actionId, message, raw ?? null, window]))) return;
       const value = decodeActionValue(route.def, raw);
       await route.def.handler(
         {
@@ -172,6 +205,8 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
     }
     let acked = false;
     const result = await guard({ plugin: route.namespace, kind: 'view', route: callbackId, logger, metrics, reply: dm }, async () => {
+      // A view's hash changes with every update of it: only a replay repeats (id, hash).
+      if (!(await firstTime('view', [payload.user.id, payload.view.id, payload.view.hash, payload.view.state.values]))) return undefined;
       let metadata: unknown;
       if (route.def.metadata) {
         let data: unknown;

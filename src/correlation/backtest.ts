@@ -5,6 +5,7 @@ import type { Db } from 'mongodb';
 import { prepareSignal } from './engine.js';
 import { CorrelationEngine } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
+import { decodeSignal } from '../signals/stored-form.js';
 import { SIGNALS_COLLECTION, signalKey, type StoredSignal } from '../signals/store.js';
 
 export interface BacktestReport {
@@ -45,7 +46,7 @@ export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date)
     .find({ occurredAt: { $gte: since, $lte: until } })
     .sort({ occurredAt: 1, receivedAt: 1, _id: 1 });
   for await (const doc of cursor) {
-    const s = prepareSignal({ ...doc.signal, id: signalKey(doc.signal) }, count++);
+    const s = prepareSignal({ ...decodeSignal(doc), id: signalKey(doc.signal) }, count++);
     engine.process(s);
     if (count % EVICT_EVERY === 0) engine.evictIdle(s.t);
   }

@@ -39,7 +39,8 @@ export const artifact = z
 
 export const page = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d+$/, 'the `next` value of the previous page').optional(),
+  // Bounded: a 400-digit cursor is Infinity to Number() and made the database query fail (500).
+  cursor: z.string().regex(/^\d{1,9}$/, 'the `next` value of the previous page (at most 9 digits)').optional(),
 };
 
 const alertQuery = z.strictObject({

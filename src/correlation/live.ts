@@ -9,6 +9,7 @@ import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import { severityRank, type Signal } from '../signals/signal.js';
 import { artifactValuesOf, signalKey, type SignalStore } from '../signals/store.js';
+import { decodeSignal } from '../signals/stored-form.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
 import { emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type FreeSignal, type GroupState, type OpenAlert, type StepEvent } from './engine.js';
 import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type AlertStore, type StoredAlert } from './alert-store.js';
@@ -284,7 +285,7 @@ export class LiveCorrelator {
   private async loadSignals(keys: string[], byKey: Map<string, Signal>): Promise<Signal[]> {
     const missing = keys.filter((k) => !byKey.has(k));
     const stored = missing.length ? await this.deps.signals.collection.find({ _id: { $in: missing } }).toArray() : [];
-    const found = new Map(stored.map((d) => [d._id, d.signal]));
+    const found = new Map(stored.map((d) => [d._id, decodeSignal(d)]));
     return keys.map((k) => byKey.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
   }
 

@@ -27,7 +27,14 @@ export interface Correlation {
   ensureIndexes(): Promise<void>;
 }
 
-export function buildCorrelation(deps: { db: Db; logger: Logger; positron: PositronApi; enrichment: EnrichmentRule[]; admins?: readonly string[] }): Correlation {
+export function buildCorrelation(deps: {
+  db: Db;
+  logger: Logger;
+  positron: PositronApi;
+  enrichment: EnrichmentRule[];
+  admins?: readonly string[];
+  foldConfusables?: boolean;
+}): Correlation {
   const { db, logger } = deps;
   const signals = new SignalStore(db);
   const rules = new RuleStore(db);
@@ -39,7 +46,7 @@ export function buildCorrelation(deps: { db: Db; logger: Logger; positron: Posit
     await enricher.enrich(stored);
     await live.correlate(stored);
   };
-  const ingestor = new Ingestor(signals, logger, correlate);
+  const ingestor = new Ingestor(signals, logger, correlate, { foldConfusables: deps.foldConfusables });
   return {
     signals,
     rules,

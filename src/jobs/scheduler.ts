@@ -62,6 +62,24 @@ export class JobRunner {
   async start(): Promise<void> {
     await this.agenda.start();
     this.started = true;
+    // One-off jobs (`now`, `schedule`: outbox wake-ups) that finished would pile up: purge them a little after
+    // they finish. Not Agenda's removeOnComplete: it races Agenda's own save after the run and hangs drain().
+    const every = (this.options.processEveryMs ?? 5_000) * 10;
+    this.purgeTimer = setInterval(() => void this.purgeFinished(every).catch((err: unknown) => this.logger.warn({ err }, 'could not purge finished jobs')), every);
+    this.purgeTimer.unref();
+  }
+
+  private purgeTimer?: NodeJS.Timeout;
+
+  /** Deletes one-off jobs that succeeded more than `olderThanMs` ago (failed ones stay for inspection). */
+  async purgeFinished(olderThanMs: number): Promise<number> {
+    const res = await this.db.collection(JOBS_COLLECTION).deleteMany({
+      nextRunAt: null,
+      lockedAt: null,
+      failedAt: null,
+      lastFinishedAt: { $lt: new Date(Date.now() - olderThanMs) },
+    });
+    return res.deletedCount;
   }
 
   get running(): boolean {
@@ -72,6 +90,7 @@ export class JobRunner {
   async drain(timeoutMs: number): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    clearInterval(this.purgeTimer);
     const result = await this.agenda.drain(timeoutMs);
     if (result && typeof result === 'object' && 'timedOut' in result && result.timedOut) {
       this.logger.warn({ running: (result as { running?: number }).running }, 'jobs still running at shutdown; unlocking them');

@@ -9,6 +9,7 @@ import { rankAnswers, type RankedAnswer } from './rank.js';
 import { UsageError, type QueryType } from './query-types.js';
 import type { PositronConfig } from './config.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
+import { own } from '../app/own.js';
 
 export type Caller =
   | { kind: 'slack'; userId: string }
@@ -102,7 +103,7 @@ export class Positron {
 
   /** Whether the caller may run the query: listed groups, or open unless sensitive. */
   async mayRun(caller: Caller, query: string): Promise<boolean> {
-    const groups = this.config.acl[query];
+    const groups = own(this.config.acl, query);
     if (!groups) return !this.config.sensitive.includes(query);
     // The operator on the server already holds every secret; taser's own enrichment is configured by them.
     if (caller.kind === 'cli' || caller.kind === 'system') return true;

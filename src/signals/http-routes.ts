@@ -1,12 +1,13 @@
 // POST /signals/:source: authenticate, read (1 MiB at most), parse, map, validate, store, answer 202 only
 // once the signals are durably stored; correlation runs after the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../app/http-server.js';
+import { readBody, sendJson, type HttpServer } from '../app/http-server.js';
+import { gateRefusal, type UnauthenticatedBodyGate } from '../app/body-gate.js';
 import { newErrorId } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
 import type { Env } from '../app/secrets.js';
 import type { RouteTable } from '../plugins/routes.js';
-import { BodyParseError, parseEventsBody } from './body.js';
+import { BodyParseError, capProblems, parseEventsBody } from './body.js';
 import { InvalidEventsError, mapEvents, type Ingestor } from './ingest.js';
 import { resolveAuthSecret, verifyWebhook, type WebhookAuthConfig } from './webhook-auth.js';
 import { ConfigError } from '../app/errors.js';
@@ -39,8 +40,11 @@ export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { 
   return auth;
 }
 
-export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger }): void {
-  const { routes, auth, ingestor, logger } = deps;
+export function mountSignalRoutes(
+  http: HttpServer,
+  deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger; gate: UnauthenticatedBodyGate },
+): void {
+  const { routes, auth, ingestor, logger, gate } = deps;
 
   // A vendor's verification request on the webhook URL: authenticated like a POST (with an empty body).
   http.route('GET', '/signals/:source', (req: IncomingMessage, res: ServerResponse, params) => {
@@ -63,23 +67,33 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
     const source = routes.sources.get(name);
     if (!source) return sendJson(res, 404, { error: 'unknown_source', message: `no source named "${name}"` });
 
+    // Bearer tokens are checked before the body is read; HMAC signs the body, so it is read under the gate first.
+    const sourceAuth = auth.get(name);
+    const refuse = (reason: string) => {
+      logger.warn({ source: name, reason, remote: req.socket.remoteAddress }, 'signal webhook refused: unauthenticated');
+      res.setHeader('connection', 'close');
+      sendJson(res, 401, { error: 'unauthenticated', message: reason });
+    };
+    if (!sourceAuth) return refuse('no authentication configured for this source');
+    const early = sourceAuth.config.type === 'bearer' ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, Buffer.alloc(0)) : undefined;
+    if (early && !early.ok) return refuse(early.reason);
+
     let raw: Buffer;
     try {
-      raw = await readBody(req, MAX_SIGNAL_BODY);
+      raw = early ? await readBody(req, MAX_SIGNAL_BODY) : await gate.read(req, MAX_SIGNAL_BODY);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        logger.warn({ source: name, reason: err.message }, 'signal webhook refused: body too large');
-        res.setHeader('connection', 'close');
-        return sendJson(res, 413, { error: 'body_too_large', message: `at most ${MAX_SIGNAL_BODY} bytes per request` });
+      const refusal = gateRefusal(err);
+      if (refusal) {
+        logger.warn({ source: name, reason: refusal.message }, `signal webhook refused: ${refusal.error}`);
+        if (!res.headersSent && !res.destroyed) sendJson(res, refusal.status, { error: refusal.error, message: refusal.status === 413 ? `at most ${MAX_SIGNAL_BODY} bytes per request` : refusal.message }, refusal.headers);
+        return;
       }
       throw err;
     }
 
-    const sourceAuth = auth.get(name);
-    const verdict = sourceAuth ? verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, raw) : { ok: false as const, reason: 'no authentication configured for this source' };
-    if (!verdict.ok) {
-      logger.warn({ source: name, reason: verdict.reason, remote: req.socket.remoteAddress }, 'signal webhook refused: unauthenticated');
-      return sendJson(res, 401, { error: 'unauthenticated', message: verdict.reason });
+    if (!early) {
+      const verdict = verifyWebhook(sourceAuth.config, sourceAuth.secret, req.headers, raw);
+      if (!verdict.ok) return refuse(verdict.reason);
     }
 
     let signals;
@@ -87,8 +101,9 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
       signals = mapEvents(name, source.def, parseEventsBody(raw, req.headers['content-type']));
     } catch (err) {
       if (err instanceof BodyParseError || err instanceof InvalidEventsError) {
-        logger.warn({ source: name, problems: err.problems.slice(0, 20) }, 'signal webhook refused: invalid body');
-        return sendJson(res, 400, { error: err instanceof BodyParseError ? 'invalid_body' : 'invalid_events', problems: err.problems });
+        const problems = capProblems(err.problems);
+        logger.warn({ source: name, problems: problems.slice(0, 20), count: err.problems.length }, 'signal webhook refused: invalid body');
+        return sendJson(res, 400, { error: err instanceof BodyParseError ? 'invalid_body' : 'invalid_events', problems });
       }
       throw err;
     }
@@ -98,7 +113,9 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
       result = await ingestor.ingest(name, signals);
     } catch (err) {
       const errorId = newErrorId();
-      logger.error({ err, errorId, source: name }, 'signals could not be stored');
+      // Not the error object itself: a driver error can carry whole documents, and this line must stay small.
+      const { name: kind, message, code } = err as { name?: string; message?: string; code?: unknown };
+      logger.error({ err: { name: kind, code, message: String(message).slice(0, 1000) }, errorId, source: name }, 'signals could not be stored');
       return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });

@@ -3,9 +3,10 @@
 // reported, so a sender can fix and resend the whole batch.
 import type { Logger } from '../app/logger.js';
 import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
-import type { RawEvent } from './body.js';
+import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
 import type { SignalStore } from './store.js';
+import { foldConfusables } from './confusables.js';
 
 export interface IngestResult {
   accepted: number;
@@ -28,6 +29,10 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
   const signals: Signal[] = [];
   const problems: string[] = [];
   for (const { index, event } of events) {
+    if (problems.length >= MAX_PROBLEMS) {
+      problems.push(`...stopped checking after ${MAX_PROBLEMS} problems; events from ${index} on were not checked`);
+      break;
+    }
     let mapped: MappedSignal[];
     try {
       mapped = source.map(event);
@@ -56,11 +61,12 @@ export class Ingestor {
     private readonly store: SignalStore,
     private readonly logger: Logger,
     private readonly correlate: CorrelationHook,
+    private readonly options: { foldConfusables?: boolean } = {},
   ) {}
 
   /** Stores signals durably, then correlates the new ones. Correlation failures are left to the sweeper. */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
-    const { inserted, duplicates } = await this.store.insert(signals);
+    const { inserted, duplicates } = await this.store.insert(this.options.foldConfusables ? signals.map(foldConfusables) : signals);
     if (duplicates.length) this.logger.info({ source: sourceName, duplicates: duplicates.length }, 'duplicate signals ignored');
     return { accepted: inserted.length, duplicates: duplicates.length, stored: inserted };
   }

@@ -54,12 +54,24 @@ export const signalSchema = z.looseObject({
     .refine((v) => parseEventTime(v) !== undefined, 'must be an ISO-8601 timestamp with an offset or Z'),
   severity: severitySchema.optional(),
   title: z.string().optional(),
-  artifacts: z.record(z.string(), artifactValueSchema).default({}),
+  // Artifact names are stored as field names (signal.artifacts.<name>): refuse what the database cannot hold.
+  artifacts: z
+    .record(
+      z
+        .string()
+        .regex(/^[^$.\0][^.\0]*$/, 'an artifact name must not be empty, contain "." or NUL, or start with "$"')
+        .refine((k) => k !== '__proto__', 'an artifact name must not be "__proto__"'),
+      artifactValueSchema,
+    )
+    .default({}),
   /** Free-form labels such as "Team:AppSec", used for routing. */
   tags: z.array(z.string()).optional(),
   /** A link to the event in the source tool, shown as "View details". */
   link: z.string().url().optional(),
-  raw: z.record(z.string(), z.unknown()).optional(),
+  // Checked, not copied: a copy made by assignment would turn a "__proto__" key into a prototype and lose it.
+  raw: z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object')
+    .optional(),
 });
 export type Signal = z.infer<typeof signalSchema>;
 
@@ -67,6 +79,8 @@ export type Signal = z.infer<typeof signalSchema>;
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${path}: ${issue.message}`;
+    // A refused record key: zod says "Invalid key in record"; its own issue says why.
+    const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+    return `${path}: ${inner ?? issue.message}`;
   });
 }

@@ -5,13 +5,16 @@ import type { Signal } from './signal.js';
 import { parseEventTime } from './signal.js';
 import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
+import { decodeSignal, encodeSignal } from './stored-form.js';
 
 export const SIGNALS_COLLECTION = 'signals';
 
 export interface StoredSignal {
   /** `${source}/${id}`: source names cannot contain "/", so the pair is unambiguous. */
   _id: string;
+  /** The signal's own fields; `raw` and extra fields are in `payload` (stored-form.ts). Read with decodeSignal. */
   signal: Signal;
+  payload?: string;
   occurredAt: Date;
   receivedAt: Date;
   /** Normalized `field=value` pairs and bare values, for search by artifact value (with or without its field). */
@@ -68,7 +71,7 @@ export class SignalStore {
     }
     const docs: StoredSignal[] = unique.map((signal) => ({
       _id: signalKey(signal),
-      signal,
+      ...encodeSignal(signal),
       occurredAt: new Date(parseEventTime(signal.occurredAt)!),
       receivedAt,
       artifactValues: artifactValuesOf(signal),
@@ -97,7 +100,7 @@ export class SignalStore {
   /** Signals stored but not yet correlated (a crash between the two), oldest first. */
   async uncorrelated(olderThan: Date, limit: number): Promise<Signal[]> {
     const docs = await this.collection.find({ correlated: false, receivedAt: { $lte: olderThan } }).sort({ occurredAt: 1 }).limit(limit).toArray();
-    return docs.map((d) => d.signal);
+    return docs.map(decodeSignal);
   }
 
   async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
@@ -112,7 +115,7 @@ export class SignalStore {
     const skip = query.cursor ? Number(query.cursor) : 0;
     const docs = await this.collection.find(filter).sort({ occurredAt: -1, _id: 1 }).skip(skip).limit(query.limit + 1).toArray();
     return {
-      signals: docs.slice(0, query.limit).map((d) => d.signal),
+      signals: docs.slice(0, query.limit).map(decodeSignal),
       next: docs.length > query.limit ? String(skip + query.limit) : undefined,
     };
   }

@@ -4,10 +4,13 @@ import type { Collection, Db, IndexDescription } from 'mongodb';
 export const CORE_COLLECTIONS = {
   /** Slack event_ids already handled (Slack retries events): _id = event_id. */
   slackEvents: 'slack_events',
+  /** Interactive requests already run (replays and double clicks): _id = a hash of what makes them the same. */
+  slackInteractions: 'slack_interactions',
 } as const;
 
 const CORE_INDEXES: Record<string, (IndexDescription & { name: string })[]> = {
   [CORE_COLLECTIONS.slackEvents]: [{ key: { receivedAt: 1 }, name: 'receivedAt' }],
+  [CORE_COLLECTIONS.slackInteractions]: [{ key: { receivedAt: 1 }, name: 'receivedAt' }],
 };
 
 export function pluginCollectionName(namespace: string, name: string): string {

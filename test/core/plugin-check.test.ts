@@ -19,6 +19,12 @@ describe('taser plugin check', () => {
     expect(stdout).toMatch(/plugin check passed/);
   });
 
+  it('says in its --help that it runs the plugin\'s code', async () => {
+    const { code, stdout } = await runTaser(['plugin', 'check', '--help'], {});
+    expect(code).toBe(0);
+    expect(stdout.replace(/\s+/g, ' ')).toMatch(/RUNS the plugin's code[\s\S]*untrusted/);
+  });
+
   it('fails with every reason for a broken copy of the help plugin', async () => {
     const copy = join(scratch, 'help');
     cpSync(join(BUILTIN_PLUGINS_DIR, 'help'), copy, { recursive: true });

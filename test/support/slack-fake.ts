@@ -149,9 +149,10 @@ export class SlackFake {
     });
   }
 
+  /** Like Slack's: the wall clock in microseconds, unique and increasing (conversations.history's `oldest` relies on it). */
   nextTs(): string {
-    this.tsCounter += 1;
-    return `${1_700_000_000 + Math.floor(this.tsCounter / 1_000_000)}.${String(this.tsCounter % 1_000_000).padStart(6, '0')}`;
+    this.tsCounter = Math.max(this.tsCounter + 1, Math.floor(Date.now() * 1000));
+    return `${Math.floor(this.tsCounter / 1_000_000)}.${String(this.tsCounter % 1_000_000).padStart(6, '0')}`;
   }
 
   nextId(prefix: string): string {

@@ -1,0 +1,178 @@
+// The Slack edge: a whole taser in HTTP mode (real HTTP server, real Bolt HTTPReceiver, built-in plugins, the
+// Slack Web API fake), driven with requests signed exactly as Slack signs them. Measured from the client:
+// - ack latency of 200 slash commands (`/taser help`) sent at once: p50/p99 (target p99 < 100 ms);
+// - interactions (a card's "details" button, `alerts:details`) offered at a fixed rate for a few seconds:
+//   the rate actually acknowledged and the ack p99 (target >= 1,000/s sustained).
+// The ack is all that is timed: handlers run after it. taser runs in a child process and the load in another
+// (as Slack is another machine), so the client's own CPU is not taser's; the database is MONGODB_URI when
+// set, else the embedded FerretDB.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { AppConfig } from '../src/app/config.js';
+import { fileConfigSchema } from '../src/app/config.js';
+import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
+import { startTaser, type Taser } from '../src/app/runtime.js';
+import { startEmbeddedDb, type EmbeddedDb } from '../src/store/embedded-db.js';
+import { startSlackFake } from '../test/support/slack-fake.js';
+import { blockActionsBody, signSlackRequest, slackCommandBody, type SlackBody } from '../test/support/slack-requests.js';
+import { isMain, percentile, round, runChild } from './support.js';
+
+export interface SlackEdgeOptions {
+  /** Slash commands sent at once. */
+  concurrentCommands: number;
+  /** Interactions offered per second, and for how long. */
+  interactionRate: number;
+  interactionSeconds: number;
+}
+
+export interface SlackEdgeBench extends SlackEdgeOptions {
+  commandP50Ms: number;
+  commandP99Ms: number;
+  commandFailures: number;
+  interactionsSent: number;
+  interactionsPerSec: number;
+  interactionP50Ms: number;
+  interactionP99Ms: number;
+  interactionFailures: number;
+  /** CPU time of the taser process (with the Slack fake in it) per request, handlers included: a figure the machine's load does not inflate. */
+  cpuUsPerRequest: number;
+  /** auth.test calls the Slack fake saw after start-up (Bolt's per-request check; target 0). */
+  authTestCalls: number;
+}
+
+export const SLACK_EDGE_SIZES: SlackEdgeOptions = { concurrentCommands: 200, interactionRate: 1_000, interactionSeconds: 5 };
+
+export function benchSlackEdge(options: Partial<SlackEdgeOptions> = {}): Promise<SlackEdgeBench> {
+  return runChild<SlackEdgeBench>('./slack-edge.ts', [JSON.stringify({ ...SLACK_EDGE_SIZES, ...options })]);
+}
+
+const TOKEN = 'xoxb-bench-token';
+const SECRET = 'bench-signing-secret';
+
+/** One signed POST; resolves with its latency (ms) and status, -1 on a socket error. */
+function post(url: URL, body: SlackBody, agent: Agent): Promise<{ ms: number; status: number }> {
+  const started = performance.now();
+  const headers = { 'content-type': body.contentType, 'content-length': String(Buffer.byteLength(body.raw)), ...signSlackRequest(SECRET, body.raw) };
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+    });
+    req.on('error', () => resolve({ ms: performance.now() - started, status: -1 }));
+    req.end(body.raw);
+  });
+}
+
+async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
+  const fromEnv = process.env.MONGODB_URI;
+  let embedded: EmbeddedDb | undefined;
+  let dataDir: string | undefined;
+  let server: string;
+  if (fromEnv) server = fromEnv;
+  else {
+    dataDir = mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
+    embedded = await startEmbeddedDb(dataDir);
+    server = embedded.uri;
+  }
+  const uri = new URL(server);
+  uri.pathname = `/bench_${randomBytes(4).toString('hex')}`;
+  const slack = await startSlackFake({ token: TOKEN });
+  const config: AppConfig = {
+    slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
+    mongodbUri: uri.toString(),
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    dataDir: '/nonexistent',
+    configDir: process.cwd(),
+    file: fileConfigSchema.parse({}),
+    env: {},
+  };
+  let taser: Taser | undefined;
+  try {
+    taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'error' }), pluginDirs: [BUILTIN_PLUGINS_DIR] });
+    slack.reset();
+    const cpuBefore = process.cpuUsage();
+    const load = await runChild<LoadResult>('./slack-edge.ts', ['load', JSON.stringify({ ...o, url: `${taser.url}/slack/events`, responseBase: slack.responseUrl('x').replace(/x$/, '') })]);
+    const cpu = process.cpuUsage(cpuBefore);
+    // Load-independent: what taser (and the Slack fake beside it) spent per request, handlers included.
+    const requests = 20 + o.concurrentCommands + load.interactionsSent;
+    return { ...o, ...load, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / requests), authTestCalls: slack.callsTo('auth.test').length };
+  } finally {
+    await taser?.database.db.dropDatabase().catch(() => {});
+    await taser?.stop();
+    await slack.stop();
+    await embedded?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+type LoadResult = Omit<SlackEdgeBench, keyof SlackEdgeOptions | 'authTestCalls' | 'cpuUsPerRequest'>;
+
+/** The load generator, in a process of its own. */
+async function load(o: SlackEdgeOptions & { url: string; responseBase: string }): Promise<LoadResult> {
+  const url = new URL(o.url);
+  let n = 0;
+  const responseUrl = () => `${o.responseBase}${++n}`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  try {
+    // Warm the route, Bolt's listeners and the agent's sockets.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => post(url, slackCommandBody({ command: '/taser', text: 'help', responseUrl: responseUrl(), triggerId: `warm-${i}` }), agent)));
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // 1. A burst of slash commands at once.
+    const commands = await Promise.all(
+      Array.from({ length: o.concurrentCommands }, (_, i) =>
+        post(url, slackCommandBody({ command: '/taser', text: 'help', userId: `U${String(i).padStart(8, '0')}`, responseUrl: responseUrl(), triggerId: `burst-${i}` }), agent),
+      ),
+    );
+    const commandOk = commands.filter((r) => r.status === 200).map((r) => r.ms);
+    await new Promise((r) => setTimeout(r, 2000)); // let the handlers' replies finish before the next part
+
+    // 2. Interactions at a fixed offered rate, in ticks of 10 ms; bodies made before the clock starts.
+    const total = o.interactionRate * o.interactionSeconds;
+    const bodies = Array.from({ length: total }, (_, i) =>
+      blockActionsBody({
+        actionId: 'alerts:details',
+        value: JSON.stringify({ a: i.toString(16).padStart(24, '0') }),
+        userId: `U${String(i % 500).padStart(8, '0')}`,
+        messageTs: `1700000000.${String(i).padStart(6, '0')}`,
+        responseUrl: responseUrl(),
+      }),
+    );
+    const results: Promise<{ ms: number; status: number }>[] = [];
+    const perTick = o.interactionRate / 100;
+    const started = performance.now();
+    for (let tick = 0; results.length < total; tick++) {
+      const due = Math.min(total, Math.round((tick + 1) * perTick));
+      while (results.length < due) results.push(post(url, bodies[results.length]!, agent));
+      const wait = started + (tick + 1) * 10 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const interactions = await Promise.all(results);
+    const seconds = (performance.now() - started) / 1000;
+    const interactionOk = interactions.filter((r) => r.status === 200).map((r) => r.ms);
+    return {
+      commandP50Ms: round(percentile(commandOk, 50), 1),
+      commandP99Ms: round(percentile(commandOk, 99), 1),
+      commandFailures: commands.length - commandOk.length,
+      interactionsSent: interactions.length,
+      interactionsPerSec: Math.round(interactionOk.length / seconds),
+      interactionP50Ms: round(percentile(interactionOk, 50), 1),
+      interactionP99Ms: round(percentile(interactionOk, 99), 1),
+      interactionFailures: interactions.length - interactionOk.length,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  if (process.argv[2] === 'load') console.log(JSON.stringify(await load(JSON.parse(process.argv[3]!) as Parameters<typeof load>[0])));
+  else console.log(JSON.stringify(await measure({ ...SLACK_EDGE_SIZES, ...(JSON.parse(process.argv[2] ?? '{}') as Partial<SlackEdgeOptions>) })));
+  process.exit(0);
+}

@@ -1,0 +1,85 @@
+// Cards neither lost nor doubled across a crash (issue 10.4). The states a SIGKILL leaves are made in the real
+// database exactly as a process dying at that line would leave them, then the outbox job runs again (as after a
+// restart) against the Slack fake: a claim won but never recorded does not block the card for good, and a post
+// Slack accepted but the database never recorded is found and updated, not posted twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { startTestApp, type TestApp } from '../../test/support/app.js';
+import { postSignals } from '../../test/support/signal-webhook.js';
+import { waitUntil } from '../../test/support/wait.js';
+import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
+import { JOBS_COLLECTION } from '../../src/jobs/scheduler.js';
+import type { JobRef } from '../../src/plugins/types.js';
+import type { DeliveryDoc } from './deliveries.js';
+
+const SOURCES = fileURLToPath(new URL('../../test/fixtures/plugins/sources', import.meta.url));
+const TOKEN = 'token-restart-5a2c';
+const CHANNEL = 'C0DEFAULT';
+
+describe('alert card outbox across a crash', () => {
+  let t: TestApp;
+  const deliveries = () => t.taser.database.db.collection<DeliveryDoc>('plugin_alerts_deliveries');
+  const runOutbox = () => t.taser.jobs.port().now({ name: 'alerts.outbox' } as JobRef<{ reason?: string }>, { reason: 'test restart' });
+
+  /** Posts one signal of its own group and waits for its card's delivery to be recorded as posted. */
+  async function postedCard(host: string): Promise<DeliveryDoc> {
+    const res = await postSignals(t, 'test', JSON.stringify({ id: `s-${host}`, type: 'finding', occurredAt: new Date().toISOString(), artifacts: { host } }), TOKEN);
+    expect(res.status).toBe(202);
+    const alert = await waitUntil(() => t.taser.correlation.alerts.collection.findOne({ 'group.host': host }), `the alert of ${host}`);
+    return waitUntil(async () => {
+      const d = await deliveries().findOne({ _id: alert._id });
+      return d?.status === 'posted' && !d.dirty ? d : undefined;
+    }, `the card of ${host} posted`);
+  }
+  const cardsOf = (alertId: string) => t.slack.messagesIn(CHANNEL).filter((m) => JSON.stringify(m.blocks ?? []).includes(alertId));
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES],
+      file: {
+        plugins: { passthrough: { enabled: true }, alerts: { updateIntervalSeconds: 1 } },
+        sources: { test: { auth: { type: 'bearer', tokenEnv: 'TEST_TOKEN' } } },
+        rules: [{ id: 'finding', severity: 'high', parts: [{ match: { type: 'finding' }, count: 1 }], window: '1h', groupBy: ['host'] }],
+        channels: { default: CHANNEL },
+      },
+      env: { TEST_TOKEN: TOKEN },
+    });
+    t.slack.addChannel({ id: CHANNEL, name: 'alerts' });
+  });
+  afterAll(async () => t?.stop());
+
+  it('updates a card whose last claim was won by a process killed before it recorded the claim', async () => {
+    const d = await postedCard('claimed-then-killed');
+    // Killed between the claim insert and the delivery update, while a change was pending.
+    await t.taser.database.db.collection('plugin_alerts_claims').insertOne({ _id: `${d._id}#${d.claims + 1}` as never, at: new Date(Date.now() - 5 * 60_000) });
+    await deliveries().updateOne({ _id: d._id }, { $set: { dirty: true, nextAttemptAt: new Date(), rev: d.rev + 1 } });
+    t.slack.reset();
+    await runOutbox();
+    await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts, 10_000);
+    await waitUntil(async () => (await deliveries().findOne({ _id: d._id }))?.dirty === false, 'the update recorded');
+  });
+
+  it('finds a card Slack accepted but the database never recorded, and updates it instead of posting twice', async () => {
+    const d = await postedCard('posted-then-killed');
+    expect(cardsOf(d._id)).toHaveLength(1);
+    // Killed between chat.postMessage's answer and recording the ts: the delivery still says "not posted".
+    await deliveries().updateOne(
+      { _id: d._id },
+      { $set: { status: 'pending', dirty: true, nextAttemptAt: new Date(), postingSince: new Date(Date.now() - 30_000) }, $unset: { ts: '', claimedUntil: '' } },
+    );
+    t.slack.reset();
+    await runOutbox();
+    await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts, 10_000);
+    expect(t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL)).toEqual([]);
+    expect(cardsOf(d._id)).toHaveLength(1);
+    await waitUntil(async () => (await deliveries().findOne({ _id: d._id }))?.ts === d.ts, 'the ts recorded again');
+  });
+
+  it('leaves no finished outbox job records in the jobs collection', async () => {
+    await postedCard('no-pile-up');
+    await waitUntil(
+      async () => (await t.taser.database.db.collection(JOBS_COLLECTION).countDocuments({ name: 'alerts.outbox', lastFinishedAt: { $ne: null }, nextRunAt: null, failedAt: null })) === 0,
+      'finished one-off outbox jobs removed',
+    );
+  });
+});
