@@ -13,6 +13,7 @@ import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type Slac
 import { registerSlackRoutes } from './slack-routes.js';
 import type { Database } from '../store/mongo.js';
 import { openDatabase } from '../store/open.js';
+import { DatabaseHealth } from '../store/health.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
@@ -114,11 +115,16 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
     const http = new HttpServer(logger);
     http.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-    http.route('GET', '/readyz', async (_req, res) => {
-      const mongo = await database.ping();
+    // Readiness reads the last background ping: neither /readyz nor /metrics ever waits on the database.
+    const health = new DatabaseHealth(database, { onCheck: (state) => metrics.up.set(state.ready && jobs.running ? 1 : 0) });
+    await health.start();
+    cleanup.push(async () => health.stop());
+    http.route('GET', '/readyz', (_req, res) => {
+      const state = health.state();
       const scheduler = jobs.running;
-      metrics.up.set(mongo && scheduler ? 1 : 0);
-      sendJson(res, mongo && scheduler ? 200 : 503, { status: mongo && scheduler ? 'ready' : 'not_ready', mongodb: mongo, scheduler });
+      const ready = state.ready && scheduler;
+      metrics.up.set(ready ? 1 : 0);
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', mongodb: state.ready, scheduler, database: state });
     });
     http.route('GET', '/metrics', async (_req, res) => {
       const body = await metrics.registry.metrics();

@@ -99,7 +99,7 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
     } catch (err) {
       const errorId = newErrorId();
       logger.error({ err, errorId, source: name }, 'signals could not be stored');
-      return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
+      return sendJson(res, 503, { error: 'storage_unavailable', message: 'the signals may not be stored; retry later (a retry is safe: signals already stored are counted as duplicates)', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });
     void ingestor.correlateStored(result.stored);

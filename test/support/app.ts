@@ -25,6 +25,8 @@ export interface TestAppOptions {
   slack?: SlackFake;
   /** Environment the app reads secrets from (plugin secrets, API keys). */
   env?: Record<string, string>;
+  /** A database of the test's own (e.g. one it stops and kills); default: a fresh database on the shared server. */
+  mongodbUri?: string;
 }
 
 /** Collects log lines so tests can assert on what was logged (error ids, audit lines). */
@@ -39,7 +41,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const { logger, logs } = memoryLogger();
   const config: AppConfig = {
     slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: freshDbUri('app'),
+    mongodbUri: options.mongodbUri ?? freshDbUri('app'),
     port: 0,
     host: '127.0.0.1',
     logLevel: 'debug',
