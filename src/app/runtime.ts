@@ -124,7 +124,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       const scheduler = jobs.running;
       const ready = state.ready && scheduler;
       metrics.up.set(ready ? 1 : 0);
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', mongodb: state.ready, scheduler, database: state });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', mongodb: state.ready, scheduler });
     });
     http.route('GET', '/metrics', async (_req, res) => {
       const body = await metrics.registry.metrics();
