@@ -11,6 +11,7 @@ import { webhookAuthSchema } from '../signals/webhook-auth.js';
 import { positronConfigSchema } from '../positron/config.js';
 import { apiKeysSchema } from './api-keys.js';
 import { enrichmentSchema } from '../signals/enrich.js';
+import { retentionConfigSchema } from '../store/retention.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -53,6 +54,8 @@ export const fileConfigSchema = z.strictObject({
     .default({ admins: [] }),
   /** Positron lookups that add artifacts to signals before correlation. */
   enrichment: enrichmentSchema,
+  /** How long stored data is kept (src/store/retention.ts). */
+  retention: retentionConfigSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

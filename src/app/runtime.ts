@@ -14,6 +14,7 @@ import { registerSlackRoutes } from './slack-routes.js';
 import type { Database } from '../store/mongo.js';
 import { openDatabase } from '../store/open.js';
 import { DatabaseHealth } from '../store/health.js';
+import { scheduleRetention } from '../store/retention.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
@@ -136,6 +137,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
+    await scheduleRetention(database.db, jobs, config.file.retention, logger);
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));
