@@ -4,6 +4,7 @@ import { benchPositron } from './positron.js';
 import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
+import { benchStore, storeRows } from './store.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -19,6 +20,9 @@ results.engine = engine;
 step('simulator memory (100k and 1M lines)');
 const simulate = await benchSimulate();
 results.simulate = simulate;
+step(`embedded database, FerretDB on SQLite as released vs patched${process.argv.includes('--store-1m') ? ' (up to 1M documents: about an hour)' : ''}`);
+const store = await benchStore(process.argv.includes('--store-1m') ? { sizes: [10_000, 100_000, 1_000_000] } : {});
+results.store = store;
 step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
@@ -49,6 +53,7 @@ if (json) {
     ['e2e.p50Ms', String(e2e.p50Ms), `POST to alert stored, ${e2e.triggers} trigger signals (one per batch)`],
     ['e2e.p99Ms', String(e2e.p99Ms), `${e2e.alerts} alerts, ${e2e.cardsPosted} cards posted, ${e2e.warnings} warnings logged`],
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
+    ...storeRows(store),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

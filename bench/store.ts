@@ -7,8 +7,8 @@
 // - findIn500 / updateManyIn500: find / updateMany({_id: {$in: [500 existing ids]}});
 // - findIndexedField: find({'artifacts.username': v}) on the secondary index (FerretDB's SQLite backend pushes
 //   down _id filters only, so this scans in both variants).
-// An operation that exceeds the deadline is recorded as null and listed in `timedOut`, and not repeated (the
-// server may still be working on it while the next operations run: they are ordered cheapest first).
+// An operation that exceeds the deadline is cancelled (the driver's timeoutMS), recorded as null and listed in
+// `timedOut`, and not repeated; operations run cheapest first, the one that scans in both variants last.
 // Runs in a child process: `node bin/run-ts.js bench/store.ts '{"sizes":[10000,100000,1000000]}'`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,8 @@ export interface StoreBenchOptions {
 }
 
 type Variant = 'patched' | 'upstream';
-const OPERATIONS = ['findOneById', 'findIndexedField', 'findIn500', 'insertMany500', 'updateManyIn500'] as const;
+// Cheapest first, and the one that scans in both variants last: a timed-out operation may keep the server busy.
+const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField'] as const;
 type Operation = (typeof OPERATIONS)[number];
 const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 3, findIn500: 3, insertMany500: 3, updateManyIn500: 3 };
 const USERS = 5000;
@@ -82,9 +83,9 @@ function median(values: number[]): number {
 async function timed(deadlineMs: number, op: () => Promise<unknown>): Promise<number | null> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs)));
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs + 1000)));
   try {
-    const result = await Promise.race([op(), deadline]);
+    const result = await Promise.race([op().catch((err: unknown) => ((err as Error).name === 'MongoOperationTimeoutError' ? 'timeout' : Promise.reject(err))), deadline]);
     return result === 'timeout' ? null : performance.now() - started;
   } finally {
     clearTimeout(timer);
@@ -93,8 +94,8 @@ async function timed(deadlineMs: number, op: () => Promise<unknown>): Promise<nu
 
 async function measureVariant(dir: string, variant: Variant, size: number, o: StoreBenchOptions, extra: { next: number }): Promise<StoreFigure> {
   const db = await startEmbeddedDb(dir, { patched: variant === 'patched' });
-  // A timed-out operation leaves its connection busy: the client is closed with force at the end.
-  const client = await MongoClient.connect(db.uri, { maxPoolSize: 4 });
+  // timeoutMS: the driver drops the connection of an operation past the deadline, and FerretDB then stops it.
+  const client = await MongoClient.connect(db.uri, { maxPoolSize: 4, timeoutMS: o.deadlineMs });
   const coll = client.db('bench').collection<any>('signals');
   const random = prng(size + (variant === 'patched' ? 1 : 2));
   const pick = () => `sig-${Math.floor(random() * size)}`;
@@ -161,6 +162,20 @@ async function measure(o: StoreBenchOptions): Promise<StoreBench> {
     rmSync(dir, { recursive: true, force: true });
   }
   return { ...o, loadDocsPerSec: Math.round(loaded / (loadMs / 1000)), figures };
+}
+
+/** Table rows: each operation at each size, patched beside upstream (ms, median). */
+export function storeRows(bench: StoreBench): [string, string, string][] {
+  const rows: [string, string, string][] = [];
+  const show = (f: StoreFigure | undefined, op: Operation) => (f ? (f.ms[op] === null ? `> ${bench.deadlineMs} (timed out)` : `${f.ms[op]} (n=${f.samples[op]})`) : 'not run');
+  for (const size of bench.sizes) {
+    const patched = bench.figures.find((f) => f.size === size && f.variant === 'patched');
+    const upstream = bench.figures.find((f) => f.size === size && f.variant === 'upstream');
+    for (const op of OPERATIONS) {
+      rows.push([`store.${op}@${size}`, String(patched?.ms[op] ?? '-'), `ms, patched FerretDB/SQLite ${show(patched, op)}; as released ${show(upstream, op)}`]);
+    }
+  }
+  return rows;
 }
 
 export function benchStore(options: Partial<StoreBenchOptions> = {}): Promise<StoreBench> {
