@@ -7,7 +7,7 @@
 // - findIn500 / updateManyIn500: find / updateMany({_id: {$in: [500 existing ids]}});
 // - findIndexedField: find({'artifacts.username': v}) on the secondary index (FerretDB's SQLite backend pushes
 //   down _id filters only, so this scans in both variants).
-// An operation that exceeds the deadline is cancelled (the driver's timeoutMS), recorded as null and listed in
+// An operation that exceeds the deadline is cancelled (the driver's socketTimeoutMS), recorded as null and listed in
 // `timedOut`, and not repeated; operations run cheapest first, the one that scans in both variants last.
 // Runs in a child process: `node bin/run-ts.js bench/store.ts '{"sizes":[10000,100000,1000000]}'`.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,7 +85,7 @@ async function timed(deadlineMs: number, op: () => Promise<unknown>): Promise<nu
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs + 1000)));
   try {
-    const result = await Promise.race([op().catch((err: unknown) => ((err as Error).name === 'MongoOperationTimeoutError' ? 'timeout' : Promise.reject(err))), deadline]);
+    const result = await Promise.race([op().catch((err: unknown) => ((err as Error).name === 'MongoNetworkTimeoutError' ? 'timeout' : Promise.reject(err))), deadline]);
     return result === 'timeout' ? null : performance.now() - started;
   } finally {
     clearTimeout(timer);
@@ -94,8 +94,8 @@ async function timed(deadlineMs: number, op: () => Promise<unknown>): Promise<nu
 
 async function measureVariant(dir: string, variant: Variant, size: number, o: StoreBenchOptions, extra: { next: number }): Promise<StoreFigure> {
   const db = await startEmbeddedDb(dir, { patched: variant === 'patched' });
-  // timeoutMS: the driver drops the connection of an operation past the deadline, and FerretDB then stops it.
-  const client = await MongoClient.connect(db.uri, { maxPoolSize: 4, timeoutMS: o.deadlineMs });
+  // socketTimeoutMS: the driver drops the connection of an operation past the deadline (the next one does not queue behind it).
+  const client = await MongoClient.connect(db.uri, { maxPoolSize: 4, socketTimeoutMS: o.deadlineMs });
   const coll = client.db('bench').collection<any>('signals');
   const random = prng(size + (variant === 'patched' ? 1 : 2));
   const pick = () => `sig-${Math.floor(random() * size)}`;

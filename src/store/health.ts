@@ -68,7 +68,7 @@ export class DatabaseHealth {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.database.db.command({ ping: 1 }, { timeoutMS: this.timeoutMs }),
+        this.database.db.command({ ping: 1 }),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to ping within ${this.timeoutMs} ms`)), this.timeoutMs))),
       ]);
       this.lastOk = Date.now();
