@@ -98,9 +98,10 @@ export class WriteOutcomeUnknownError extends Error {
 
 /**
  * insertMany, unordered; returns the indexes of the documents refused as duplicates (the unique-index arbiter),
- * every other document being stored. Throws WriteOutcomeUnknownError unless the database answered for every
- * document: a MongoBulkWriteError without per-document errors (the driver's wrapper for a network error) says
- * nothing about which documents were written.
+ * every other document being stored. Anything else throws, and whatever it throws means "claim nothing": the
+ * server's own error when it answered for every document (e.g. a document it refuses), WriteOutcomeUnknownError
+ * when it did not (a MongoBulkWriteError without per-document errors is the driver's wrapper for a network
+ * error or timeout, and says nothing about which documents were written).
  */
 export async function insertManyReportingDuplicates<T extends { _id: unknown }>(collection: Collection<T>, docs: OptionalUnlessRequiredId<T>[]): Promise<Set<number>> {
   if (!docs.length) return new Set();
@@ -109,13 +110,12 @@ export async function insertManyReportingDuplicates<T extends { _id: unknown }>(
     if (result.insertedCount !== docs.length) throw new WriteOutcomeUnknownError(`insertMany reported ${result.insertedCount} of ${docs.length} documents inserted`);
     return new Set();
   } catch (err) {
-    if (err instanceof WriteOutcomeUnknownError) throw err;
-    if (!(err instanceof MongoBulkWriteError)) throw new WriteOutcomeUnknownError(`insertMany failed: ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof MongoBulkWriteError)) throw err;
     const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-    const answered = err.insertedCount + writeErrors.length === docs.length;
-    if (!writeErrors.length || !answered || writeErrors.some((e) => e.code !== 11000)) {
+    if (!writeErrors.length || err.insertedCount + writeErrors.length !== docs.length) {
       throw new WriteOutcomeUnknownError(`insertMany failed without an answer for every document (${err.insertedCount} inserted, ${writeErrors.length} refused of ${docs.length}): ${err.message}`, { cause: err });
     }
+    if (writeErrors.some((e) => e.code !== 11000)) throw err;
     return new Set(writeErrors.map((e) => e.index));
   }
 }
