@@ -6,6 +6,7 @@ import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
 import { benchSlackEdge } from './slack-edge.js';
+import { benchStore, storeRows } from './store.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -25,6 +26,9 @@ results.simulate = simulate;
 step('Slack edge (signed requests through the HTTP receiver)');
 const slackEdge = await benchSlackEdge();
 results.slackEdge = slackEdge;
+step(`embedded database, FerretDB on SQLite as released vs patched${process.argv.includes('--store-1m') ? ' (up to 1M documents: about an hour)' : ''}`);
+const store = await benchStore(process.argv.includes('--store-1m') ? { sizes: [10_000, 100_000, 1_000_000] } : {});
+results.store = store;
 step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
@@ -62,6 +66,7 @@ if (json) {
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
+    ...storeRows(store),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

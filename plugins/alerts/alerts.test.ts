@@ -313,8 +313,12 @@ describe('alert cards', () => {
     expect(list).toMatch(/flaky.*card delivery failed: Slack answered HTTP 500/);
     expect(list).not.toMatch(/web01/);
 
-    const metrics = await (await fetch(`${t.taser.url}/metrics`)).text();
-    expect(metrics).toMatch(/taser_alert_cards\{status="failed"\} [12]\n/); // this card (and the one of the channel without the bot)
+    // A scrape reports the counts of the previous one's background refresh: scrape until it shows this card.
+    const failedCards = /taser_alert_cards\{status="failed"\} [12]\n/; // this card (and the one of the channel without the bot)
+    const metrics = await waitUntil(async () => {
+      const text = await (await fetch(`${t.taser.url}/metrics`)).text();
+      return failedCards.test(text) && text;
+    }, 'the failed card counted in /metrics');
     expect(metrics).toMatch(/taser_alert_card_sends_total\{method="chat.postMessage",outcome="retry"\} 2/);
   });
 

@@ -1,5 +1,5 @@
 // Prometheus metrics of the outbox, on the app's registry (GET /metrics): cards by delivery status (counted in
-// MongoDB at scrape time, so every replica reports the same truth) and send attempts by outcome.
+// MongoDB in the background of each scrape, so every replica reports the same truth) and send attempts by outcome.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PluginContext } from '../../src/plugins/types.js';
 import type { AlertsConfig } from './config.js';
@@ -12,14 +12,24 @@ const counters = new WeakMap<Registry, Counter<'method' | 'outcome'>>();
 export function registerDeliveryMetrics(ctx: PluginContext<AlertsConfig>): void {
   const registry = ctx.metrics;
   if (!registry || registry.getSingleMetric(GAUGE)) return;
+  let refreshing = false;
   new Gauge({
     name: GAUGE,
     help: 'Alert cards by delivery status (pending, posted, failed, suppressed)',
     labelNames: ['status'] as const,
     registers: [registry],
-    async collect() {
-      const counts = await Promise.all(DELIVERY_STATUSES.map(async (status) => [status, await deliveries(ctx).countDocuments({ status })] as const));
-      for (const [status, n] of counts) this.set({ status }, n);
+    // A scrape never waits on the database (a stalled one hung /metrics): it reports the counts of the last
+    // refresh and starts the next one in the background, one at a time.
+    collect() {
+      if (refreshing) return;
+      refreshing = true;
+      const gauge = this;
+      void Promise.all(DELIVERY_STATUSES.map(async (status) => [status, await deliveries(ctx).countDocuments({ status }, { maxTimeMS: 10_000 })] as const))
+        .then((counts) => {
+          for (const [status, n] of counts) gauge.set({ status }, n);
+        })
+        .catch((err: unknown) => ctx.logger.warn({ err }, 'alert card counts for /metrics could not be refreshed'))
+        .finally(() => (refreshing = false));
     },
   });
   counters.set(

@@ -15,6 +15,8 @@ import { guardSlackEndpoint } from './slack-edge.js';
 import { UnauthenticatedBodyGate } from './body-gate.js';
 import type { Database } from '../store/mongo.js';
 import { openDatabase } from '../store/open.js';
+import { DatabaseHealth } from '../store/health.js';
+import { scheduleRetention } from '../store/retention.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
@@ -115,11 +117,16 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
     const http = new HttpServer(logger);
     http.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-    http.route('GET', '/readyz', async (_req, res) => {
-      const mongo = await database.ping();
+    // Readiness reads the last background ping: neither /readyz nor /metrics ever waits on the database.
+    const health = new DatabaseHealth(database, { onCheck: (state) => metrics.up.set(state.ready && jobs.running ? 1 : 0) });
+    await health.start();
+    cleanup.push(async () => health.stop());
+    http.route('GET', '/readyz', (_req, res) => {
+      const state = health.state();
       const scheduler = jobs.running;
-      metrics.up.set(mongo && scheduler ? 1 : 0);
-      sendJson(res, mongo && scheduler ? 200 : 503, { status: mongo && scheduler ? 'ready' : 'not_ready', mongodb: mongo, scheduler });
+      const ready = state.ready && scheduler;
+      metrics.up.set(ready ? 1 : 0);
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', mongodb: state.ready, scheduler });
     });
     http.route('GET', '/metrics', async (_req, res) => {
       const body = await metrics.registry.metrics();
@@ -134,6 +141,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleSweeper(jobs, correlation, logger);
+    await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
     if (slack.requestListener) http.route('POST', '/slack/events', guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate }));
 

@@ -2,7 +2,8 @@
 // insert the same lock at once exactly one succeeds, on MongoDB and on the embedded FerretDB alike. A lock
 // expires, so a writer that crashed while holding one delays its groups by at most LOCK_MS, never forever.
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { insertManyReportingDuplicates } from '../store/mongo.js';
 
 export const LOCKS_COLLECTION = 'correlation_locks';
 const LOCK_MS = 30_000;
@@ -24,15 +25,8 @@ export class GroupLocks {
   /** Takes the locks that are free; `held` says which. Always call release(). */
   async acquire(ids: string[], now = Date.now()): Promise<{ held: Set<string>; release(): Promise<void> }> {
     const owner = randomUUID();
-    const taken = new Set<number>();
-    try {
-      await this.locks.insertMany(ids.map((_id) => ({ _id, owner, expiresAt: new Date(now + LOCK_MS) })), { ordered: false });
-    } catch (err) {
-      if (!(err instanceof MongoBulkWriteError)) throw err;
-      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-      if (errors.some((e) => e.code !== 11000)) throw err;
-      for (const e of errors) taken.add(e.index);
-    }
+    // An unknown outcome throws: no lock is claimed as held (one that was written expires after LOCK_MS).
+    const taken = await insertManyReportingDuplicates(this.locks, ids.map((_id) => ({ _id, owner, expiresAt: new Date(now + LOCK_MS) })));
     const held = new Set(ids.filter((_, i) => !taken.has(i)));
     if (taken.size) {
       // Locks left by a crashed writer: remove the expired ones so the next attempt can take them.

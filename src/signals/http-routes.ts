@@ -116,7 +116,7 @@ export function mountSignalRoutes(
       // Not the error object itself: a driver error can carry whole documents, and this line must stay small.
       const { name: kind, message, code } = err as { name?: string; message?: string; code?: unknown };
       logger.error({ err: { name: kind, code, message: String(message).slice(0, 1000) }, errorId, source: name }, 'signals could not be stored');
-      return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
+      return sendJson(res, 503, { error: 'storage_unavailable', message: 'the signals may not be stored; retry later (a retry is safe: signals already stored are counted as duplicates)', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });
     void ingestor.correlateStored(result.stored);

@@ -1,11 +1,12 @@
 // Signals in MongoDB, idempotent on (source, id): the pair is the _id, so a redelivery is refused by the
 // server itself (duplicate key) on every replica, and reported as a duplicate.
-import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type { Signal } from './signal.js';
 import { parseEventTime } from './signal.js';
 import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { decodeSignal, encodeSignal } from './stored-form.js';
+import { insertManyReportingDuplicates } from '../store/mongo.js';
 
 export const SIGNALS_COLLECTION = 'signals';
 
@@ -52,8 +53,9 @@ export class SignalStore {
   }
 
   /**
-   * Stores signals; returns the ones that were new and the ones already stored. Throws on anything else (the
-   * caller answers 5xx and the sender retries: duplicates make the retry safe).
+   * Stores signals; returns the ones that were new and the ones already stored. Throws on anything else,
+   * including an error that does not say which signals were written (WriteOutcomeUnknownError): the caller
+   * answers 503 and claims nothing, and the sender retries (duplicates make the retry safe).
    */
   async insert(signals: Signal[], receivedAt = new Date()): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
     if (signals.length === 0) return { inserted: [], duplicates: [] };
@@ -77,16 +79,7 @@ export class SignalStore {
       artifactValues: artifactValuesOf(signal),
       correlated: false,
     }));
-    const failed = new Set<number>();
-    try {
-      await this.collection.insertMany(docs, { ordered: false });
-    } catch (err) {
-      if (!(err instanceof MongoBulkWriteError)) throw err;
-      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-      const other = writeErrors.filter((e) => e.code !== 11000);
-      if (other.length || err.err) throw err;
-      for (const e of writeErrors) failed.add(e.index);
-    }
+    const failed = await insertManyReportingDuplicates(this.collection, docs);
     return {
       inserted: unique.filter((_, i) => !failed.has(i)),
       duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))],

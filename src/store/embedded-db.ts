@@ -1,9 +1,9 @@
 // The embedded default database: FerretDB (MongoDB wire protocol over SQLite) built from the small Go program
-// in ./embedded. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
+// in ./embedded, with ./embedded/ferretdb-sqlite-index.patch applied to FerretDB. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
 // real MongoDB replica set (compose.yaml).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +20,23 @@ function cacheDir(): string {
   return join(base, 'taser');
 }
 
-/** The binary's path for the current sources: rebuilt only when main.go or go.sum change. */
-export function embeddedBinaryPath(): string {
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+/** Our fix to FerretDB's SQLite backend: `_id` filters use the `_id` index (see README, "Performance"). */
+const PATCH_FILE = 'ferretdb-sqlite-index.patch';
+
+export interface EmbeddedBuildOptions {
+  /** false builds FerretDB as released, without taser's patch: only the storage benchmark compares the two. */
+  patched?: boolean;
+}
+
+/** The binary's path for the current sources: rebuilt only when main.go, go.mod, go.sum or the patch change. */
+export function embeddedBinaryPath(options: EmbeddedBuildOptions = {}): string {
   if (!existsSync(join(SOURCE_DIR, 'main.go'))) {
     throw new EmbeddedDbError('MONGODB_URI is not set, and this installation (e.g. the container image) has no embedded database: set MONGODB_URI to your MongoDB server.');
   }
+  const patched = options.patched ?? true;
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(SOURCE_DIR, file)));
+  for (const file of ['main.go', 'go.mod', 'go.sum', ...(patched ? [PATCH_FILE] : [])]) hash.update(readFileSync(join(SOURCE_DIR, file)));
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);
 }
 
@@ -34,9 +44,73 @@ function goAvailable(): boolean {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
+function run(command: string, args: string[], cwd: string, what: string): string {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GOFLAGS: '-buildvcs=false' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    const why = result.error ? result.error.message : `exit ${result.status}`;
+    throw new EmbeddedDbError(`building the embedded database failed while ${what} (${command} ${args.join(' ')}: ${why}); see the output above`);
+  }
+  return result.stdout;
+}
+
+/** Files in the Go module cache are read-only: make the copy writable so the patch can change it. */
+function makeWritable(path: string): void {
+  chmodSync(path, 0o755);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) makeWritable(child);
+    else chmodSync(child, 0o644);
+  }
+}
+
+function applyPatch(moduleDir: string): void {
+  const patch = join(SOURCE_DIR, PATCH_FILE);
+  if (spawnSync('patch', ['--version'], { stdio: 'ignore' }).status === 0) {
+    run('patch', ['-p1', '--batch', '--forward', '--silent', '-i', patch], moduleDir, `applying ${PATCH_FILE}`);
+  } else {
+    run('git', ['apply', '--unsafe-paths', patch], moduleDir, `applying ${PATCH_FILE}`);
+  }
+}
+
+/**
+ * Builds the patched FerretDB: copies the pinned module out of the Go module cache into a scratch directory,
+ * applies PATCH_FILE, points our main module at the copy (go mod edit -replace) and builds there. The sources in
+ * the repository are never modified.
+ */
+function buildPatched(output: string, log: (line: string) => void): void {
+  const version = /^require\s+github\.com\/FerretDB\/FerretDB\s+(\S+)/m.exec(readFileSync(join(SOURCE_DIR, 'go.mod'), 'utf8'))?.[1];
+  if (!version) throw new EmbeddedDbError(`src/store/embedded/go.mod does not require ${FERRETDB_MODULE}`);
+  const scratch = mkdtempSync(join(dirname(output), 'build-'));
+  try {
+    log(`embedded database build 1/3: fetching ${FERRETDB_MODULE}@${version} (Go module cache)`);
+    const info = JSON.parse(run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], SOURCE_DIR, 'downloading FerretDB')) as { Dir?: string; Error?: string };
+    if (!info.Dir) throw new EmbeddedDbError(`go mod download gave no directory for ${FERRETDB_MODULE}@${version}: ${info.Error ?? 'no error given'}`);
+    const moduleDir = join(scratch, 'ferretdb');
+    cpSync(info.Dir, moduleDir, { recursive: true });
+    makeWritable(moduleDir);
+    log(`embedded database build 2/3: applying ${PATCH_FILE}`);
+    applyPatch(moduleDir);
+    const mainDir = join(scratch, 'main');
+    mkdirSync(mainDir);
+    for (const file of ['main.go', 'go.mod', 'go.sum']) cpSync(join(SOURCE_DIR, file), join(mainDir, file));
+    run('go', ['mod', 'edit', `-replace=${FERRETDB_MODULE}=../ferretdb`], mainDir, 'pointing the build at the patched copy');
+    log('embedded database build 3/3: compiling with go build (a few minutes on the first run; later runs use the cached binary)');
+    run('go', ['build', '-o', output, '.'], mainDir, 'compiling');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 /** Builds the embedded database binary if it is not cached yet. Takes minutes the first time. */
-export function ensureEmbeddedBinary(log: (line: string) => void = () => {}): string {
-  const binary = embeddedBinaryPath();
+export function ensureEmbeddedBinary(log: (line: string) => void = () => {}, options: EmbeddedBuildOptions = {}): string {
+  const patched = options.patched ?? true;
+  const binary = embeddedBinaryPath(options);
   if (existsSync(binary)) return binary;
   if (!goAvailable()) {
     throw new EmbeddedDbError(
@@ -47,16 +121,12 @@ export function ensureEmbeddedBinary(log: (line: string) => void = () => {}): st
   }
   mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
-  log(`building the embedded database (FerretDB) into ${binary}; the first build takes a few minutes`);
-  const result = spawnSync('go', ['build', '-o', partial, '.'], {
-    cwd: SOURCE_DIR,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOFLAGS: '-buildvcs=false' },
-  });
-  if (result.status !== 0) {
-    throw new EmbeddedDbError(`building the embedded database failed (go build exit ${result.status}); see the output above`);
-  }
+  const started = Date.now();
+  log(`building the embedded database (FerretDB${patched ? ' with taser\'s SQLite index patch' : ', unpatched'}) into ${binary}; only the first start builds it, and that takes a few minutes`);
+  if (patched) buildPatched(partial, log);
+  else run('go', ['build', '-o', partial, '.'], SOURCE_DIR, 'compiling');
   renameSync(partial, binary); // atomic: a concurrent build of the same sources just replaces it
+  log(`embedded database built in ${Math.round((Date.now() - started) / 1000)} s`);
   return binary;
 }
 
@@ -68,8 +138,11 @@ export interface EmbeddedDb {
 }
 
 /** Starts the embedded database on a free 127.0.0.1 port with its files in dataDir. */
-export async function startEmbeddedDb(dataDir: string, options: { port?: number; log?: (line: string) => void } = {}): Promise<EmbeddedDb> {
-  const binary = ensureEmbeddedBinary(options.log);
+export async function startEmbeddedDb(
+  dataDir: string,
+  options: { port?: number; log?: (line: string) => void } & EmbeddedBuildOptions = {},
+): Promise<EmbeddedDb> {
+  const binary = ensureEmbeddedBinary(options.log, options);
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(binary, ['-listen', `127.0.0.1:${options.port ?? 0}`, '-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],

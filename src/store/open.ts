@@ -22,7 +22,8 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<O
   const uri = `${embedded.uri}taser`;
   logger.info({ uri }, 'MONGODB_URI not set: using the embedded database (FerretDB over SQLite; for production use MongoDB)');
   try {
-    const database = await connectDatabase(uri);
+    // One SQLite writer behind the embedded server: more connections would only queue inside it.
+    const database = await connectDatabase(uri, { maxPoolSize: 20 });
     return {
       database,
       close: async () => {

@@ -1,0 +1,211 @@
+// Retention: signals (with their raw payloads), processed Slack event ids, the Positron cache and audit, and
+// closed alerts are deleted once older than their configured period (config `retention:`). Where the server
+// has TTL indexes (MongoDB) a TTL index does it; where it has not (the embedded FerretDB answers code 238) the
+// retention job deletes in batches by _id, the only filter the embedded database serves from an index.
+import { z } from 'zod';
+import type { Collection, Db, Document, Filter } from 'mongodb';
+import type { Logger } from '../app/logger.js';
+import type { JobRunner } from '../jobs/scheduler.js';
+import { parseDuration } from '../correlation/duration.js';
+
+const DAY = 86_400_000;
+
+/** A duration ("30d", "12 hours", ms) or false: kept forever. */
+const period = z.union([z.literal(false), z.union([z.string(), z.number()])]).transform((value, ctx) => {
+  if (value === false) return false as const;
+  const ms = parseDuration(value);
+  if (typeof ms === 'object') {
+    ctx.addIssue({ code: 'custom', message: ms.error });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const RETENTION_DEFAULTS = {
+  signals: 30 * DAY,
+  slackEvents: 7 * DAY,
+  positronCache: 1 * DAY,
+  positronAudit: 365 * DAY,
+  closedAlerts: 180 * DAY,
+  /** How often the retention job runs where the server has no TTL indexes. */
+  every: 3_600_000,
+} as const;
+
+export const retentionConfigSchema = z
+  .strictObject({
+    /** Signals (the stored signal, its raw payload included), by the time taser received them. */
+    signals: period.default(RETENTION_DEFAULTS.signals),
+    /** Slack event ids kept to drop Slack's retries; Slack retries for minutes, not days. */
+    slackEvents: period.default(RETENTION_DEFAULTS.slackEvents),
+    /** Cached Positron answers, counted from the moment they expired. */
+    positronCache: period.default(RETENTION_DEFAULTS.positronCache),
+    /** Who asked Positron what, by the time of the question. */
+    positronAudit: period.default(RETENTION_DEFAULTS.positronAudit),
+    /** Alerts closed by a person and no longer active, by their last change. */
+    closedAlerts: period.default(RETENTION_DEFAULTS.closedAlerts),
+    every: z
+      .union([z.string(), z.number()])
+      .default(RETENTION_DEFAULTS.every)
+      .transform((value, ctx) => {
+        const ms = parseDuration(value);
+        if (typeof ms === 'object') {
+          ctx.addIssue({ code: 'custom', message: ms.error });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+  })
+  .default(() => ({ ...RETENTION_DEFAULTS }));
+export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
+
+type RetainedKind = Exclude<keyof RetentionConfig, 'every'>;
+
+interface RetentionTarget {
+  kind: RetainedKind;
+  collection: string;
+  /** The Date field whose age counts. */
+  field: string;
+  /** Only documents that match this expire (a TTL index's partialFilterExpression: equalities only). */
+  only?: Document;
+}
+
+/** What expires, where. Collection names are repeated from their stores, which own them (checked by a test). */
+export const RETENTION_TARGETS: readonly RetentionTarget[] = [
+  { kind: 'signals', collection: 'signals', field: 'receivedAt' },
+  { kind: 'slackEvents', collection: 'slack_events', field: 'receivedAt' },
+  // Interaction claims (replay and double-click protection) are only needed for their 5-minute window.
+  { kind: 'slackEvents', collection: 'slack_interactions', field: 'receivedAt' },
+  { kind: 'positronCache', collection: 'positron_cache', field: 'expiresAt' },
+  { kind: 'positronAudit', collection: 'positron_audit', field: 'at' },
+  { kind: 'closedAlerts', collection: 'alerts', field: 'updatedAt', only: { status: 'closed', active: false } },
+];
+
+const TTL_INDEX_PREFIX = 'retention_';
+const NOT_IMPLEMENTED = 238; // FerretDB: TTL and partial indexes
+const INDEX_OPTIONS_CONFLICT = [85, 86]; // MongoDB: an index on the same key with other options
+
+export interface RetentionPlan {
+  /** Kinds a TTL index expires. */
+  ttl: RetainedKind[];
+  /** Kinds the retention job deletes. */
+  job: RetainedKind[];
+  /** Kinds kept forever (period false). */
+  kept: RetainedKind[];
+}
+
+const ttlIndexName = (t: RetentionTarget) => `${TTL_INDEX_PREFIX}${t.field}`;
+
+/** Creates, updates or drops each target's TTL index; says which targets the job must handle instead. */
+export async function ensureRetention(db: Db, config: RetentionConfig, logger: Logger): Promise<RetentionPlan> {
+  const plan: RetentionPlan = { ttl: [], job: [], kept: [] };
+  let ttlUnsupported = false;
+  for (const target of RETENTION_TARGETS) {
+    const periodMs = config[target.kind];
+    const coll = db.collection(target.collection);
+    const existing = await listIndexes(coll);
+    const ours = existing.find((i) => i.name === ttlIndexName(target));
+    if (periodMs === false) {
+      if (ours) await coll.dropIndex(ours.name);
+      plan.kept.push(target.kind);
+      continue;
+    }
+    const seconds = Math.max(1, Math.round(periodMs / 1000));
+    if (ttlUnsupported) {
+      plan.job.push(target.kind);
+      continue;
+    }
+    try {
+      if (ours && ours.expireAfterSeconds === seconds) {
+        // already as configured
+      } else if (ours) {
+        await db.command({ collMod: target.collection, index: { name: ours.name, expireAfterSeconds: seconds } });
+      } else {
+        await createTtlIndex(db, coll, target, seconds);
+      }
+      plan.ttl.push(target.kind);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== NOT_IMPLEMENTED) throw err;
+      ttlUnsupported = true;
+      plan.job.push(target.kind);
+    }
+  }
+  logger.info(plan, plan.job.length ? 'retention: the server has no TTL indexes; the retention job deletes expired documents' : 'retention: TTL indexes');
+  return plan;
+}
+
+async function listIndexes(coll: Collection): Promise<Document[]> {
+  try {
+    return await coll.listIndexes().toArray();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 26) return []; // the collection does not exist yet
+    throw err;
+  }
+}
+
+async function createTtlIndex(db: Db, coll: Collection, target: RetentionTarget, seconds: number): Promise<void> {
+  try {
+    await coll.createIndex(
+      { [target.field]: 1 },
+      { name: ttlIndexName(target), expireAfterSeconds: seconds, ...(target.only ? { partialFilterExpression: target.only } : {}) },
+    );
+  } catch (err) {
+    // An index on the same key already exists (e.g. slack_events' receivedAt): MongoDB turns it into a TTL index.
+    if (!INDEX_OPTIONS_CONFLICT.includes((err as { code?: number }).code ?? 0) || target.only) throw err;
+    await db.command({ collMod: target.collection, index: { keyPattern: { [target.field]: 1 }, expireAfterSeconds: seconds } });
+  }
+}
+
+export const RETENTION_JOB = 'core.retention';
+const BATCH = 500;
+/** Per run and kind: a backlog is worked off over several runs rather than in one long job. */
+const MAX_PER_RUN = 100_000;
+
+/**
+ * Deletes what has expired for the given kinds, BATCH documents at a time: find their _id (oldest first in
+ * the embedded database's scan order, so a batch is found early in the scan), then deleteMany by _id.
+ * Returns how many documents each kind lost.
+ */
+export async function deleteExpired(
+  db: Db,
+  config: RetentionConfig,
+  kinds: RetainedKind[],
+  options: { now?: Date; touch?: () => Promise<void>; batch?: number; maxPerRun?: number } = {},
+): Promise<Partial<Record<RetainedKind, number>>> {
+  const now = options.now ?? new Date();
+  const batch = options.batch ?? BATCH;
+  const deleted: Partial<Record<RetainedKind, number>> = {};
+  for (const target of RETENTION_TARGETS) {
+    const periodMs = config[target.kind];
+    if (!kinds.includes(target.kind) || periodMs === false) continue;
+    const coll = db.collection<Document>(target.collection);
+    const filter: Filter<Document> = { ...target.only, [target.field]: { $lt: new Date(now.getTime() - periodMs) } };
+    let total = 0;
+    while (total < (options.maxPerRun ?? MAX_PER_RUN)) {
+      const ids = (await coll.find(filter, { projection: { _id: 1 } }).limit(batch).toArray()).map((d) => d._id);
+      if (!ids.length) break;
+      // The filter again: a document changed since it was found (an alert reopened) is not deleted.
+      const result = await coll.deleteMany({ ...filter, _id: { $in: ids } });
+      total += result.deletedCount;
+      await options.touch?.();
+      if (ids.length < batch) break;
+    }
+    if (total) deleted[target.kind] = total;
+  }
+  return deleted;
+}
+
+/** Sets up retention at start: TTL indexes where possible, the job for the rest (only if there is a rest). */
+export async function scheduleRetention(db: Db, jobs: JobRunner, config: RetentionConfig, logger: Logger): Promise<RetentionPlan> {
+  const plan = await ensureRetention(db, config, logger);
+  jobs.define(
+    RETENTION_JOB,
+    async (_data, job) => {
+      const deleted = await deleteExpired(db, config, plan.job, { touch: job.touch });
+      if (Object.keys(deleted).length) logger.info({ deleted }, 'retention: expired documents deleted');
+    },
+    { lockLifetimeMs: 30 * 60_000, concurrency: 1 },
+  );
+  if (plan.job.length) await jobs.port().every({ name: RETENTION_JOB }, `${Math.round(config.every / 1000)} seconds`, undefined);
+  else await jobs.port().cancel({ name: RETENTION_JOB });
+  return plan;
+}
