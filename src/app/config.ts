@@ -49,8 +49,13 @@ export const fileConfigSchema = z.strictObject({
     .strictObject({
       /** ACL groups that may enable and disable rules (Slack and HTTP API). None: nobody may. */
       admins: z.array(z.string()).default([]),
+      /**
+       * Signals accepted but not yet correlated above which POST /signals/<source> answers 429 with Retry-After
+       * (back-pressure: the sender keeps them and retries, instead of a backlog that stalls the database).
+       */
+      maxBacklog: z.number().int().min(1).max(10_000_000).default(50_000),
     })
-    .default({ admins: [] }),
+    .default({ admins: [], maxBacklog: 50_000 }),
   /** Positron lookups that add artifacts to signals before correlation. */
   enrichment: enrichmentSchema,
 });

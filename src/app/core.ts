@@ -46,7 +46,7 @@ export function buildCore(deps: {
     run: (caller, query, request) => positron!.run(caller, query, request),
     allowedQueries: (caller) => positron!.allowedQueries(caller),
   };
-  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins });
+  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, live: { maxBacklog: config.file.correlation.maxBacklog } });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {
     contexts.set(

@@ -25,7 +25,6 @@ import { Pollers } from '../signals/pollers.js';
 import { parseRules, RuleError } from '../correlation/rule.js';
 import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
-import { scheduleSweeper } from '../signals/sweeper.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -126,10 +125,12 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       res.end(body);
     });
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
-    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger });
+    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
-    await scheduleSweeper(jobs, correlation, logger);
+    // Live correlation: takes partition leases and steps its partitions until stop (which writes them out).
+    correlation.live.start();
+    cleanup.push(async () => correlation.live.stop());
     if (slack.requestListener) {
       const listener = slack.requestListener;
       http.route('POST', '/slack/events', (req, res) => listener(req, res));

@@ -39,7 +39,17 @@ export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { 
   return auth;
 }
 
-export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger }): void {
+export function mountSignalRoutes(
+  http: HttpServer,
+  deps: {
+    routes: RouteTable;
+    auth: Map<string, SourceAuth>;
+    ingestor: Ingestor;
+    logger: Logger;
+    /** Seconds a sender should wait when correlation is too far behind (config correlation.maxBacklog), else undefined. */
+    backPressure?: () => number | undefined;
+  },
+): void {
   const { routes, auth, ingestor, logger } = deps;
 
   // A vendor's verification request on the webhook URL: authenticated like a POST (with an empty body).
@@ -82,6 +92,13 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
       return sendJson(res, 401, { error: 'unauthenticated', message: verdict.reason });
     }
 
+    // Refused before anything is stored: the sender keeps the signals and retries when told.
+    const retryAfter = deps.backPressure?.();
+    if (retryAfter !== undefined) {
+      logger.warn({ source: name, retryAfter }, 'signal webhook refused: the correlation backlog is over correlation.maxBacklog');
+      return sendJson(res, 429, { error: 'backlog_full', message: `correlation is behind; retry in ${retryAfter} s` }, { 'retry-after': String(retryAfter) });
+    }
+
     let signals;
     try {
       signals = mapEvents(name, source.def, parseEventsBody(raw, req.headers['content-type']));
@@ -102,6 +119,5 @@ export function mountSignalRoutes(http: HttpServer, deps: { routes: RouteTable; 
       return sendJson(res, 503, { error: 'storage_unavailable', message: 'nothing was stored; retry later', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });
-    void ingestor.correlateStored(result.stored);
   });
 }

@@ -16,8 +16,11 @@ export interface StoredSignal {
   receivedAt: Date;
   /** Normalized `field=value` pairs and bare values, for search by artifact value (with or without its field). */
   artifactValues: string[];
-  /** False until the correlation engine has seen the signal; a sweeper job finishes what a crash left. */
-  correlated: boolean;
+  /**
+   * The ingestion that stored it: the correlation log entry naming the same batch is the one that counts it
+   * (a redelivery's entry finds another batch here, and skips it).
+   */
+  batch?: string;
 }
 
 export function signalKey(signal: Pick<Signal, 'source' | 'id'>): string {
@@ -44,7 +47,6 @@ export class SignalStore {
       { key: { occurredAt: 1 }, name: 'occurredAt' },
       { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
       { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },
-      { key: { correlated: 1, receivedAt: 1 }, name: 'uncorrelated' },
     ]);
   }
 
@@ -52,7 +54,7 @@ export class SignalStore {
    * Stores signals; returns the ones that were new and the ones already stored. Throws on anything else (the
    * caller answers 5xx and the sender retries: duplicates make the retry safe).
    */
-  async insert(signals: Signal[], receivedAt = new Date()): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
+  async insert(signals: Signal[], receivedAt = new Date(), batch?: string): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
     if (signals.length === 0) return { inserted: [], duplicates: [] };
     // Within one batch the first of two equal (source, id) wins, as everywhere else.
     const seen = new Set<string>();
@@ -72,7 +74,7 @@ export class SignalStore {
       occurredAt: new Date(parseEventTime(signal.occurredAt)!),
       receivedAt,
       artifactValues: artifactValuesOf(signal),
-      correlated: false,
+      ...(batch ? { batch } : {}),
     }));
     const failed = new Set<number>();
     try {
@@ -88,16 +90,6 @@ export class SignalStore {
       inserted: unique.filter((_, i) => !failed.has(i)),
       duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))],
     };
-  }
-
-  async markCorrelated(signals: Signal[]): Promise<void> {
-    if (signals.length) await this.collection.updateMany({ _id: { $in: signals.map(signalKey) } }, { $set: { correlated: true } });
-  }
-
-  /** Signals stored but not yet correlated (a crash between the two), oldest first. */
-  async uncorrelated(olderThan: Date, limit: number): Promise<Signal[]> {
-    const docs = await this.collection.find({ correlated: false, receivedAt: { $lte: olderThan } }).sort({ occurredAt: 1 }).limit(limit).toArray();
-    return docs.map((d) => d.signal);
   }
 
   async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
