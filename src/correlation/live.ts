@@ -8,7 +8,7 @@
 // there: stepping is deterministic (ties in event time are broken by log position), so the replay makes the
 // same episodes, and re-applied alert writes change nothing. Nothing stored is lost, no episode alerts twice.
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
 import { signalKey, type SignalStore } from '../signals/store.js';
@@ -19,8 +19,8 @@ import type { ActiveRule, RuleStore } from './rule-store.js';
 import { alertOps, applyOps, coalesce, type AlertOp } from './alert-writes.js';
 import { hashOf, LEASES_COLLECTION, PartitionLeases } from './leases.js';
 import { entryId, LOG_COLLECTION, PartitionLog, type LogEntry } from './partition-log.js';
+import { SNAPSHOTS_COLLECTION, SnapshotWriter, type GroupEntry } from './snapshots.js';
 
-export const SNAPSHOTS_COLLECTION = 'correlation_snapshots';
 
 export interface LiveOptions {
   /** Partitions of the group space; fixed for a database (the logs and snapshots are keyed by it). */
@@ -37,21 +37,7 @@ export interface LiveOptions {
   maxBacklog: number;
 }
 
-export const DEFAULT_LIVE_OPTIONS: LiveOptions = { partitions: 16, termMs: 10_000, snapshotMs: 1_000, pollMs: 250, settleMs: 30_000, maxBacklog: 50_000 };
-
-interface GroupEntry {
-  ruleKey: string;
-  group: string[];
-  state: GroupState;
-}
-
-interface SnapshotDoc {
-  _id: string;
-  cursor: number;
-  groups: (GroupEntry & { id: string })[];
-  owner: string;
-  at: Date;
-}
+export const DEFAULT_LIVE_OPTIONS: LiveOptions = { partitions: 8, termMs: 10_000, snapshotMs: 2_000, pollMs: 250, settleMs: 30_000, maxBacklog: 50_000 };
 
 interface Partition {
   groups: Map<string, GroupEntry>;
@@ -80,7 +66,7 @@ export class LiveCorrelator {
   readonly options: LiveOptions;
   private readonly log: PartitionLog;
   private readonly leases: PartitionLeases;
-  private readonly snapshots: Collection<SnapshotDoc>;
+  private readonly snapshots: SnapshotWriter;
   private readonly owned = new Map<number, Partition>();
   private readonly local = new Map<string, LocalEntry>();
   /** Recently stepped signals, so an alert's held signals rarely need a read. */
@@ -107,7 +93,7 @@ export class LiveCorrelator {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.log = new PartitionLog(db);
     this.leases = new PartitionLeases(db, { partitions: this.options.partitions, termMs: this.options.termMs, owner: this.owner });
-    this.snapshots = db.collection<SnapshotDoc>(SNAPSHOTS_COLLECTION);
+    this.snapshots = new SnapshotWriter(db, this.owner, deps.logger);
   }
 
   /**
@@ -153,6 +139,7 @@ export class LiveCorrelator {
     try {
       await this.flushOps();
       for (const p of this.owned.keys()) await this.writeSnapshot(p);
+      await this.snapshots.flush();
       await this.leases.releaseAll(Date.now());
     } catch (err) {
       this.deps.logger.warn({ err }, 'correlation state not fully written at stop; the next owner replays it from the log');
@@ -272,6 +259,7 @@ export class LiveCorrelator {
       await this.flushOps();
       for (const p of this.releasing) if (this.owned.has(p)) await this.writeSnapshot(p);
       this.releasing.clear();
+      await this.snapshots.flush();
     }
     const mine = this.leases.owned(now);
     for (const p of this.owned.keys()) if (!mine.has(p)) this.owned.delete(p);
@@ -341,11 +329,10 @@ export class LiveCorrelator {
   }
 
   private async load(p: number): Promise<void> {
-    const doc = await this.snapshots.findOne({ _id: String(p) });
-    const groups = new Map<string, GroupEntry>((doc?.groups ?? []).map(({ id, ...g }) => [id, g]));
-    this.owned.set(p, { groups, cursor: doc?.cursor ?? 0, dirty: false, snapshotAt: Date.now() });
-    this.log.advance(p, doc?.cursor ?? 0);
-    this.deps.logger.info({ partition: p, cursor: doc?.cursor ?? 0, groups: groups.size }, 'correlation partition taken');
+    const { cursor, groups } = await this.snapshots.load(p);
+    this.owned.set(p, { groups, cursor, dirty: false, snapshotAt: Date.now() });
+    this.log.advance(p, cursor);
+    this.deps.logger.info({ partition: p, cursor, groups: groups.size }, 'correlation partition taken');
   }
 
   /**
@@ -423,18 +410,17 @@ export class LiveCorrelator {
     }
   }
 
-  /** One document per partition: every group's state and the log position it covers. */
+  /** Captures the partition's state for the snapshot writer (written behind, in the background). */
   private async writeSnapshot(p: number): Promise<void> {
     const part = this.owned.get(p);
-    // The snapshot covers the alert writes before its position: only written when they are all applied.
+    // The snapshot covers the alert writes before its position: only taken when they are all applied.
     if (!part || this.pendingOps.length) return;
     const active = new Set((await this.deps.rules.active()).map((r) => r.compiled.key));
     for (const [id, g] of part.groups) {
       const s = g.state;
       if (!active.has(g.ruleKey) || (s.free.length === 0 && !s.open && s.episodes === 0)) part.groups.delete(id);
     }
-    const doc: SnapshotDoc = { _id: String(p), cursor: part.cursor, groups: [...part.groups].map(([id, g]) => ({ id, ...g })), owner: this.owner, at: new Date() };
-    await this.snapshots.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    this.snapshots.capture(p, part.cursor, part.groups);
     part.dirty = false;
     part.snapshotAt = Date.now();
   }
@@ -457,13 +443,3 @@ function alreadyStepped(state: GroupState, key: string): boolean {
   return state.free.some((f) => f.id === key) || (state.open?.signals.some((h) => h.id === key) ?? false);
 }
 
-/**
- * Partitions whose written-out state does not yet cover their whole log, read from the database alone (by _id):
- * empty when every signal stored so far is correlated and its snapshot written. For tests and operators.
- */
-export async function partitionsBehind(db: Db, partitions = DEFAULT_LIVE_OPTIONS.partitions): Promise<number[]> {
-  const ids = Array.from({ length: partitions }, (_, p) => String(p));
-  const snaps = new Map((await db.collection<SnapshotDoc>(SNAPSHOTS_COLLECTION).find({ _id: { $in: ids } }, { projection: { cursor: 1 } }).toArray()).map((d) => [Number(d._id), d.cursor]));
-  const heads = await db.collection<LogEntry>(LOG_COLLECTION).find({ _id: { $in: ids.map((_, p) => entryId(p, snaps.get(p) ?? 0)) } }, { projection: { p: 1 } }).toArray();
-  return heads.map((d) => d.p).sort((a, b) => a - b);
-}
