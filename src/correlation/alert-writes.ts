@@ -12,7 +12,8 @@ import type { ActiveRule } from './rule-store.js';
 import { duplicateIndexes } from './leases.js';
 
 export type AlertOp =
-  | { kind: 'create'; doc: StoredAlert }
+  /** `folded`: updates merged into the create (signals appended, the episode ended) since it was made. */
+  | { kind: 'create'; doc: StoredAlert; folded?: Extract<AlertOp, { kind: 'update' }> }
   | {
       kind: 'update';
       id: string;
@@ -106,12 +107,19 @@ export function coalesce(ops: AlertOp[]): AlertOp[] {
       byId.set(id, {
         kind: 'create',
         doc: { ...doc, ...op.set, severityRank: rank, severity: severityOfRank(rank), artifacts: [...new Set([...doc.artifacts, ...op.artifacts])], history: [...doc.history, ...op.history] },
+        folded: prev.folded ? merge(prev.folded, op) : op,
       });
     } else {
-      byId.set(id, { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] });
+      byId.set(id, merge(prev, op));
     }
   }
   return [...byId.values()];
+}
+
+type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
+
+function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
+  return { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] };
 }
 
 /** Applies alert writes: every create in one insertMany, then each update. Throws when MongoDB fails. */
@@ -125,6 +133,10 @@ export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<Stored
       // The same episode already stored (a replay after a crash, or a zombie owner): one alert, not two.
       existing = duplicateIndexes(err);
     }
+    const refused = ops.flatMap((op) => (op.kind === 'create' ? [op] : [])).filter((_, i) => existing.has(i));
+    // A create refused as a duplicate that carries later updates (a replay made the episode and appended to it
+    // in one batch): those updates still apply to the stored alert.
+    for (const op of refused) if (op.folded) await updateAlert(op.folded, deps);
     creates.forEach((doc, i) => {
       if (existing.has(i)) return;
       deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');

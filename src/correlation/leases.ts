@@ -171,6 +171,9 @@ export class PartitionLeases {
     const ids: string[] = [];
     for (const [t, ps] of this.held) if (t >= k) for (const p of ps) ids.push(`lease:${p}:${t}`);
     this.held.clear();
+    // A restart takes leases again at once rather than at the next term.
+    this.acquiredTerm = -1;
+    this.renewedTerm = -1;
     if (ids.length) await this.leases.deleteMany({ _id: { $in: ids }, owner: this.o.owner });
   }
 

@@ -147,6 +147,16 @@ export class LiveCorrelator {
     this.owned.clear();
   }
 
+  /**
+   * Stops at once, writing nothing and giving up no lease: what a killed process leaves behind (tests of
+   * takeover and recovery use it to crash a replica in-process).
+   */
+  halt(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.leaseTimer);
+  }
+
   private tickLeases(): Promise<void> {
     if (this.leaseTick || this.stopped) return this.leaseTick ?? Promise.resolve();
     this.leaseTick = (async () => {
