@@ -13,14 +13,13 @@ import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
 import { signalKey, type SignalStore } from '../signals/store.js';
 import type { HandOff } from '../signals/ingest.js';
-import { emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type GroupState, type StepEvent } from './engine.js';
 import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
 import { alertOps, applyOps, coalesce, type AlertOp } from './alert-writes.js';
-import { hashOf, LEASES_COLLECTION, PartitionLeases } from './leases.js';
+import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
+import { routeSignals, stepEntry } from './partition-step.js';
 import { entryId, LOG_COLLECTION, PartitionLog, type LogEntry } from './partition-log.js';
 import { SNAPSHOTS_COLLECTION, SnapshotWriter, type GroupEntry } from './snapshots.js';
-
 
 export interface LiveOptions {
   /** Partitions of the group space; fixed for a database (the logs and snapshots are keyed by it). */
@@ -55,11 +54,8 @@ interface LocalEntry {
   stored?: Set<string> | 'failed';
 }
 
-const SEP = '\u0001';
 const READ_AHEAD = 32;
 const RECENT_LIMIT = 100_000;
-/** Spaces log positions so (position, index in entry) is one number: the tie-break of equal event times. */
-const SEQ_SPAN = 1_000_000;
 
 export class LiveCorrelator {
   readonly owner = randomUUID();
@@ -83,7 +79,6 @@ export class LiveCorrelator {
   private polledAt = 0;
   private prunedTerm = -1;
   private readonly rate = { at: Date.now(), keys: 0, perSec: 0 };
-  readonly stats = { routedKeys: 0, steppedKeys: 0 };
 
   constructor(
     private readonly db: Db,
@@ -112,10 +107,6 @@ export class LiveCorrelator {
         if ((err as { code?: unknown }).code !== 48) throw err;
       }
     }
-  }
-
-  partitionOf(groupId: string): number {
-    return hashOf(groupId) % this.options.partitions;
   }
 
   /** Starts taking leases and stepping partitions. */
@@ -186,28 +177,11 @@ export class LiveCorrelator {
    * is done (or failed). Throws if the log cannot be written: then nothing may be stored or acknowledged.
    */
   async handOff(signals: Signal[]): Promise<HandOff | undefined> {
-    const rules = await this.deps.rules.active();
-    const byPartition = new Map<number, string[]>();
-    const byKey = new Map<string, Signal>();
-    for (const s of signals) {
-      const key = signalKey(s);
-      if (byKey.has(key)) continue;
-      byKey.set(key, s);
-      const prepared = prepareSignal({ ...s, id: key }, 0);
-      const partitions = new Set<number>();
-      for (const active of rules) {
-        if (matchMask(active.compiled, prepared) === 0) continue;
-        for (const group of groupKeys(active.compiled, prepared)) partitions.add(this.partitionOf(groupIdOf(active, group)));
-      }
-      for (const p of partitions) byPartition.set(p, [...(byPartition.get(p) ?? []), key]);
-    }
+    const { byPartition, byKey } = routeSignals(signals, await this.deps.rules.active(), this.options.partitions);
     if (!byPartition.size) return undefined;
     const entries = await this.log.append(byPartition);
     const locals = entries.map((entry) => ({ entry, signals: new Map(entry.keys.map((k) => [k, byKey.get(k)!])) }) as LocalEntry);
-    for (const l of locals) {
-      this.local.set(l.entry._id, l);
-      this.stats.routedKeys += l.entry.keys.length;
-    }
+    for (const l of locals) this.local.set(l.entry._id, l);
     return {
       batch: entries[0]!.batch,
       settle: (inserted) => {
@@ -313,7 +287,6 @@ export class LiveCorrelator {
           part.cursor = entry.seq + 1;
           part.dirty = true;
           this.local.delete(entry._id);
-          this.stats.steppedKeys += entry.keys.length;
           this.rate.keys += entry.keys.length;
         }
       } catch (err) {
@@ -364,32 +337,8 @@ export class LiveCorrelator {
   }
 
   private async stepEntry(p: number, part: Partition, entry: LogEntry, signals: Signal[], rules: ActiveRule[]): Promise<void> {
-    const prepared = signals
-      .map((s, i) => {
-        const key = signalKey(s);
-        this.remember(key, s);
-        return prepareSignal({ ...s, id: key }, entry.seq * SEQ_SPAN + i);
-      })
-      .sort((a, b) => a.t - b.t || a.seq - b.seq);
-    const touched = new Map<string, { active: ActiveRule; group: string[]; events: StepEvent[] }>();
-    for (const s of prepared) {
-      for (const active of rules) {
-        const mask = matchMask(active.compiled, s);
-        if (mask === 0) continue;
-        for (const group of groupKeys(active.compiled, s)) {
-          const id = groupIdOf(active, group);
-          if (this.partitionOf(id) !== p) continue;
-          let g = part.groups.get(id);
-          if (!g) part.groups.set(id, (g = { ruleKey: active.compiled.key, group, state: emptyGroupState() }));
-          // A signal the group already holds (a server that acknowledged one _id twice): never counted twice.
-          if (alreadyStepped(g.state, s.id)) continue;
-          let t = touched.get(id);
-          if (!t) touched.set(id, (t = { active, group, events: [] }));
-          stepGroup(active.compiled, g.state, { id: s.id, t: s.t, seq: s.seq, mask }, t.events);
-        }
-      }
-    }
-    for (const { active, group, events } of touched.values()) {
+    for (const s of signals) this.remember(signalKey(s), s);
+    for (const { active, group, events } of stepEntry(p, this.options.partitions, part.groups, entry, signals, rules)) {
       if (events.length) this.pendingOps.push(...(await alertOps(active, group, events, (keys) => this.loadSignals(keys))));
     }
   }
@@ -442,14 +391,5 @@ export class LiveCorrelator {
       if ((this.leases.cursorHints.get(l.entry.p) ?? -1) > l.entry.seq) this.local.delete(id);
     }
   }
-}
-
-function groupIdOf(active: ActiveRule, group: string[]): string {
-  return `${active.compiled.key}${SEP}${JSON.stringify(group)}`;
-}
-
-/** A signal already in the group's state. */
-function alreadyStepped(state: GroupState, key: string): boolean {
-  return state.free.some((f) => f.id === key) || (state.open?.signals.some((h) => h.id === key) ?? false);
 }
 
