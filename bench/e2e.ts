@@ -29,6 +29,12 @@ export interface E2eOptions {
   /** POSTs (and raw insertMany calls) in flight at once. */
   concurrency: number;
   groupKeys: number;
+  /**
+   * Sustained mode: POSTs sent open-loop at this many signals per second (one batch every batchSize/rate s,
+   * whatever is still in flight), instead of `concurrency` at a time. `batches` is then rate * seconds / batchSize.
+   */
+  rate?: number;
+  seconds?: number;
 }
 
 export interface E2eBench extends E2eOptions {
@@ -48,6 +54,10 @@ export interface E2eBench extends E2eOptions {
   correlated: number;
   /** False when the wait hit its limit before every signal was correlated (signalsPerSec then counts the correlated ones). */
   complete: boolean;
+  /** POSTs answered 429 (back-pressure) and sent again after their Retry-After. */
+  throttled: number;
+  /** POSTs answered 503 (the store failed: nothing stored) and sent again after their Retry-After. */
+  unavailable: number;
   /** Alert cards taser posted to the Slack fake. */
   cardsPosted: number;
   /** Warnings and errors taser logged during the run (e.g. correlation failures left to the sweeper). */
@@ -196,13 +206,32 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       if (sent !== undefined) latencies.push(performance.now() - sent);
     });
     const bodies = batches.map((batch) => JSON.stringify(batch));
-    started = performance.now();
-    await inParallel(bodies, o.concurrency, async (body, i) => {
+    let throttled = 0;
+    let unavailable = 0;
+    const send = async (body: string, i: number) => {
       sentAt.set(`t${i}`, performance.now());
-      const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
-      const answer = await res.text();
-      if (res.status !== 202) throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
-    });
+      for (;;) {
+        const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
+        const answer = await res.text();
+        if (res.status === 202) return;
+        if (res.status === 503) unavailable++;
+        else if (res.status === 429) throttled++;
+        else throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      }
+    };
+    started = performance.now();
+    if (o.rate) {
+      const interval = (o.batchSize / o.rate) * 1000;
+      await Promise.all(
+        bodies.map(async (body, i) => {
+          await new Promise((r) => setTimeout(r, Math.max(0, started + i * interval - performance.now())));
+          await send(body, i);
+        }),
+      );
+    } else {
+      await inParallel(bodies, o.concurrency, send);
+    }
     const acceptedSeconds = (performance.now() - started) / 1000;
     // Every signal correlated: the correlator's backlog is empty and its alert writes applied (in memory: no query).
     const deadline = Date.now() + WAIT_LIMIT_MS;
@@ -228,6 +257,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       alerts,
       correlated,
       complete: correlated === total,
+      throttled,
+      unavailable,
       cardsPosted: slack.callsTo('chat.postMessage').length,
       warnings: seen.count,
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
@@ -243,6 +274,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
 
 if (isMain(import.meta.url)) {
   const options = { ...E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'], ...(JSON.parse(process.argv[2] ?? '{}') as Partial<E2eOptions>) };
+  // Sustained mode, e.g. '{"rate":1000,"seconds":60,"batchSize":100}': as many batches as that takes.
+  if (options.rate && options.seconds) options.batches = Math.ceil((options.rate * options.seconds) / options.batchSize);
   console.log(JSON.stringify(await measure(options)));
   process.exit(0);
 }
