@@ -1,6 +1,6 @@
 // End to end: a whole taser (HTTP mode, Slack API fake, passthrough source "test" with HMAC auth, a few
 // rules) receives batches through POST /signals/test, stores them and correlates them. Measured:
-// - signalsPerSec: from the first POST until every signal's stored document says `correlated: true`;
+// - signalsPerSec: from the first POST until the live correlator has stepped every signal and written its alerts;
 // - rawInsertPerSec: insertMany of the same documents (same batch size and concurrency) into a collection
 //   with the signals collection's indexes, on the same server in the same run: the storage floor;
 // - p50Ms/p99Ms: for one "trigger" signal per batch (a one-signal rule), from just before its POST to the
@@ -29,6 +29,12 @@ export interface E2eOptions {
   /** POSTs (and raw insertMany calls) in flight at once. */
   concurrency: number;
   groupKeys: number;
+  /**
+   * Sustained mode: POSTs sent open-loop at this many signals per second (one batch every batchSize/rate s,
+   * whatever is still in flight), instead of `concurrency` at a time. `batches` is then rate * seconds / batchSize.
+   */
+  rate?: number;
+  seconds?: number;
 }
 
 export interface E2eBench extends E2eOptions {
@@ -44,10 +50,14 @@ export interface E2eBench extends E2eOptions {
   p99Ms: number;
   triggers: number;
   alerts: number;
-  /** Signals whose stored document says `correlated: true` when the wait ended. */
+  /** Signals correlated when the wait ended (accepted minus the correlator's backlog). */
   correlated: number;
   /** False when the wait hit its limit before every signal was correlated (signalsPerSec then counts the correlated ones). */
   complete: boolean;
+  /** POSTs answered 429 (back-pressure) and sent again after their Retry-After. */
+  throttled: number;
+  /** POSTs answered 503 (the store failed: nothing stored) and sent again after their Retry-After. */
+  unavailable: number;
   /** Alert cards taser posted to the Slack fake. */
   cardsPosted: number;
   /** Warnings and errors taser logged during the run (e.g. correlation failures left to the sweeper). */
@@ -64,7 +74,7 @@ export const E2E_SIZES: Record<E2eBench['db'], E2eOptions> = {
   mongodb: { batches: 40, batchSize: 500, concurrency: 4, groupKeys: 1_000 },
   'ferretdb-embedded': { batches: 4, batchSize: 500, concurrency: 1, groupKeys: 1_000 },
 };
-/** How long to wait for every signal to be correlated (the sweeper retries failures after 30 s, every minute). */
+/** How long to wait for every signal to be correlated. */
 const WAIT_LIMIT_MS = 3 * 60_000;
 const ALERT_CHANNEL = 'C0BENCH01';
 
@@ -167,6 +177,9 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
   try {
     taser = await startTaser({ config, mode: 'http', logger, pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES_DIR] });
     const { correlation } = taser;
+    // A fresh process takes its partition leases a moment after start: measured from then on.
+    const leaseDeadline = Date.now() + 60_000;
+    while (correlation.live.ownedPartitions().length < correlation.live.options.partitions && Date.now() < leaseDeadline) await new Promise((r) => setTimeout(r, 50));
     const batches = makeBatches(o);
     const total = batches.reduce((n, b) => n + b.length, 0);
 
@@ -175,7 +188,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const indexes = (await correlation.signals.collection.indexes()).filter((i) => i.name !== '_id_');
     await raw.createIndexes(indexes.map(({ key, name }) => ({ key, name })));
     const docs = batches.map((batch) =>
-      batch.map((signal) => ({ _id: signalKey(signal), signal, occurredAt: new Date(parseEventTime(signal.occurredAt)!), receivedAt: new Date(), artifactValues: artifactValuesOf(signal), correlated: false })),
+      batch.map((signal) => ({ _id: signalKey(signal), signal, occurredAt: new Date(parseEventTime(signal.occurredAt)!), receivedAt: new Date(), artifactValues: artifactValuesOf(signal) })),
     );
     let started = performance.now();
     await inParallel(docs, o.concurrency, async (batch) => {
@@ -193,21 +206,38 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       if (sent !== undefined) latencies.push(performance.now() - sent);
     });
     const bodies = batches.map((batch) => JSON.stringify(batch));
-    started = performance.now();
-    await inParallel(bodies, o.concurrency, async (body, i) => {
+    let throttled = 0;
+    let unavailable = 0;
+    const send = async (body: string, i: number) => {
       sentAt.set(`t${i}`, performance.now());
-      const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
-      const answer = await res.text();
-      if (res.status !== 202) throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
-    });
-    const acceptedSeconds = (performance.now() - started) / 1000;
-    // Every signal correlated; polled (each poll is a query of its own, so not too often).
-    const deadline = Date.now() + WAIT_LIMIT_MS;
-    let correlated = 0;
-    while ((correlated = await correlation.signals.collection.countDocuments({ correlated: true })) < total && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+      for (;;) {
+        const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
+        const answer = await res.text();
+        if (res.status === 202) return;
+        if (res.status === 503) unavailable++;
+        else if (res.status === 429) throttled++;
+        else throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      }
+    };
+    started = performance.now();
+    if (o.rate) {
+      const interval = (o.batchSize / o.rate) * 1000;
+      await Promise.all(
+        bodies.map(async (body, i) => {
+          await new Promise((r) => setTimeout(r, Math.max(0, started + i * interval - performance.now())));
+          await send(body, i);
+        }),
+      );
+    } else {
+      await inParallel(bodies, o.concurrency, send);
     }
+    const acceptedSeconds = (performance.now() - started) / 1000;
+    // Every signal correlated: the correlator's backlog is empty and its alert writes applied (in memory: no query).
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    while (!correlation.live.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const e2eSeconds = (performance.now() - started) / 1000;
+    const correlated = total - Math.min(total, correlation.live.backlog());
     const alerts = await correlation.alerts.collection.countDocuments({});
 
     const signalsPerSec = correlated / e2eSeconds;
@@ -227,6 +257,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       alerts,
       correlated,
       complete: correlated === total,
+      throttled,
+      unavailable,
       cardsPosted: slack.callsTo('chat.postMessage').length,
       warnings: seen.count,
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
@@ -242,6 +274,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
 
 if (isMain(import.meta.url)) {
   const options = { ...E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'], ...(JSON.parse(process.argv[2] ?? '{}') as Partial<E2eOptions>) };
+  // Sustained mode, e.g. '{"rate":1000,"seconds":60,"batchSize":100}': as many batches as that takes.
+  if (options.rate && options.seconds) options.batches = Math.ceil((options.rate * options.seconds) / options.batchSize);
   console.log(JSON.stringify(await measure(options)));
   process.exit(0);
 }

@@ -69,7 +69,7 @@ async function ingest(taser: Taser, s: ReturnType<typeof signal>) {
   const body = JSON.stringify(s);
   const res = await fetch(`${taser.url}/signals/test`, { method: 'POST', headers: hmacHeaders(body), body });
   expect(res.status).toBe(202);
-  await waitUntil(async () => (await taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
+  await waitUntil(() => taser.correlation.live.idle(), `signal ${s.id} correlated`);
 }
 
 const deliveriesOf = (taser: Taser) => taser.database.db.collection<DeliveryDoc>('plugin_alerts_deliveries');

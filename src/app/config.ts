@@ -54,8 +54,13 @@ export const fileConfigSchema = z.strictObject({
       admins: z.array(z.string()).default([]),
       /** Store and group usernames, emails and domains under their TR39 skeleton (docs/confusables.md). */
       foldConfusables: z.boolean().default(false),
+      /**
+       * Signals accepted but not yet correlated above which POST /signals/<source> answers 429 with Retry-After
+       * (back-pressure: the sender keeps them and retries, instead of a backlog that stalls the database).
+       */
+      maxBacklog: z.number().int().min(1).max(10_000_000).default(50_000),
     })
-    .default({ admins: [], foldConfusables: false }),
+    .default({ admins: [], foldConfusables: false, maxBacklog: 50_000 }),
   /** Positron lookups that add artifacts to signals before correlation. */
   enrichment: enrichmentSchema,
   /** Outbound HTTP for plugins: timeouts, retries, extra CA files (proxies come from HTTP(S)_PROXY, NO_PROXY). */

@@ -59,7 +59,7 @@ export function buildCore(deps: {
     run: (caller, query, request) => positron!.run(caller, query, request),
     allowedQueries: (caller) => positron!.allowedQueries(caller),
   };
-  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables });
+  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables, live: { maxBacklog: config.file.correlation.maxBacklog } });
   const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {

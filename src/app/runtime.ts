@@ -29,7 +29,6 @@ import { Pollers } from '../signals/pollers.js';
 import { parseRules, RuleError } from '../correlation/rule.js';
 import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
-import { scheduleSweeper } from '../signals/sweeper.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
 import type { Cases } from '../cases/wire.js';
@@ -136,13 +135,15 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountPositronRoutes(http, { positron, keys: apiKeys, logger });
     // Slack and HMAC webhooks sign their bodies, so those are read before the sender is known: at most this many at once.
     const bodyGate = new UnauthenticatedBodyGate(MAX_UNAUTHENTICATED_BODIES);
-    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate });
+    mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
-    await scheduleSweeper(jobs, correlation, logger);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
+    // Live correlation: takes partition leases and steps its partitions until stop (which writes them out).
+    correlation.live.start();
+    cleanup.push(async () => correlation.live.stop());
     if (slack.requestListener) http.route('POST', '/slack/events', guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate }));
 
     for (const { namespace, def: start } of plugins.routes.starters) {

@@ -1,354 +1,396 @@
-// Live correlation: the same step function as the simulator (engine.ts stepGroup), with each (rule version,
-// group) state kept in MongoDB so every replica sees it. A batch of stored signals takes a lock on each group
-// it touches (a document whose unique _id is the arbiter: the one insert that wins holds the group), steps
-// the groups in memory, writes each state back, and releases the locks; groups another writer holds are
-// retried shortly after. The unique-_id lock works on MongoDB and on the embedded FerretDB,
-// whose conditional updates are not atomic. Alert creation has its own arbiter too: an alert's _id is derived
-// from (rule version, group, episode) and unique, so one episode is one alert whatever races.
-import type { Collection, Db } from 'mongodb';
+// Live correlation at the speed of storage. The group space is cut into partitions (a hash of rule version and
+// group); each partition is owned by one replica under a lease (leases.ts) and its groups' state lives in that
+// replica's memory, stepped by the same engine as the simulator. Signals reach their partitions through
+// per-partition logs (partition-log.ts), written before the signals are stored; the owner steps each log entry
+// in order, writes the resulting alert writes (idempotent: alert _id from rule version, group and episode) and,
+// behind, one snapshot document per partition holding every group's state and the log position it covers.
+// A replica that takes a partition over (its owner died, or left) loads the snapshot and replays the log from
+// there: stepping is deterministic (ties in event time are broken by log position), so the replay makes the
+// same episodes, and re-applied alert writes change nothing. Nothing stored is lost, no episode alerts twice.
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
-import { severityRank, type Signal } from '../signals/signal.js';
-import { artifactValuesOf, signalKey, type SignalStore } from '../signals/store.js';
+import type { Signal } from '../signals/signal.js';
+import { signalKey, type SignalStore } from '../signals/store.js';
 import { decodeSignal } from '../signals/stored-form.js';
-import { isDuplicateKeyError } from '../store/mongo.js';
-import { emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type FreeSignal, type GroupState, type OpenAlert, type StepEvent } from './engine.js';
-import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type AlertStore, type StoredAlert } from './alert-store.js';
+import type { HandOff } from '../signals/ingest.js';
+import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
-import { GroupLocks } from './group-locks.js';
-import { ensureCollectionIndexes } from '../store/collections.js';
+import { alertOps, applyOps, coalesce, type AlertOp } from './alert-writes.js';
+import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
+import { routeSignals, stepEntry } from './partition-step.js';
+import { entryId, LOG_COLLECTION, PartitionLog, type LogEntry } from './partition-log.js';
+import { SNAPSHOTS_COLLECTION, SnapshotWriter, type GroupEntry } from './snapshots.js';
 
-export const STATE_COLLECTION = 'correlation_state';
-
-interface StateDoc {
-  /** `${ruleKey}\u0001${JSON of the group values}` (JSON: a value may contain any character) */
-  _id: string;
-  ruleKey: string;
-  group: string[];
-  /** Bumped by every write: how many times the group was stepped. */
-  v: number;
-  state: GroupState;
-  updatedAt: Date;
-  /** Alert writes stored with the state they follow from, until they are applied. */
-  pending?: AlertOp[];
+export interface LiveOptions {
+  /** Partitions of the group space; fixed for a database (the logs and snapshots are keyed by it). */
+  partitions: number;
+  /** Length of a lease term: a dead replica's partitions are taken over within about two terms. */
+  termMs: number;
+  /** How often a changed partition's snapshot is written. */
+  snapshotMs: number;
+  /** How often the logs are polled for entries other replicas wrote. */
+  pollMs: number;
+  /** How long an entry whose signals are not all stored is waited for (its writer may still be storing them). */
+  settleMs: number;
+  /** Signals accepted but not yet correlated above which ingestion answers 429 (config correlation.maxBacklog). */
+  maxBacklog: number;
 }
 
-/** One idempotent alert write. */
-type AlertOp =
-  | { kind: 'create'; doc: StoredAlert }
-  | {
-      kind: 'update';
-      id: string;
-      set: Pick<StoredAlert, 'signals' | 'signalCount' | 'firstSeen' | 'lastSeen' | 'active' | 'updatedAt'>;
-      rank: number;
-      artifacts: string[];
-      history: AlertHistoryEntry[];
-      appended: string[];
-    };
+export const DEFAULT_LIVE_OPTIONS: LiveOptions = { partitions: 8, termMs: 10_000, snapshotMs: 2_000, pollMs: 250, settleMs: 30_000, maxBacklog: 50_000 };
 
-interface GroupWork {
-  id: string;
-  active: ActiveRule;
-  group: string[];
-  items: FreeSignal[];
+interface Partition {
+  groups: Map<string, GroupEntry>;
+  /** The next log entry to step. */
+  cursor: number;
+  dirty: boolean;
+  snapshotAt: number;
 }
 
-/** How long a batch waits for groups other writers hold before it gives up (the sweeper retries). */
-const MAX_WAIT_MS = 60_000;
-const RETRY_MS = 20;
-const WRITE_CONCURRENCY = 8;
-const SEP = '\u0001';
-/** At most this many signals in one merged batch. */
-const MAX_MERGED = 5_000;
-
-interface QueuedBatch {
-  signals: Signal[];
-  resolve(): void;
-  reject(err: unknown): void;
+/** An entry this replica wrote: its signals stay in memory until stepped (here) or seen stepped (elsewhere). */
+interface LocalEntry {
+  entry: LogEntry;
+  signals: Map<string, Signal>;
+  /** Keys the signal insert stored; 'failed' when it failed (then the store is asked); unset while it runs. */
+  stored?: Set<string> | 'failed';
 }
 
-// Ties in event time are broken by arrival order: a process-wide counter that starts at the clock, so later
-// batches (and, roughly, later processes) come after earlier ones.
-let nextSeq = Date.now() * 1000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  });
-  await Promise.all(workers);
-}
-
-/** A signal already in the group's state (a redelivery after a crash between stepping and marking). */
-function alreadyStepped(state: GroupState, key: string): boolean {
-  return state.free.some((f) => f.id === key) || (state.open?.signals.some((h) => h.id === key) ?? false);
-}
+const READ_AHEAD = 32;
+const RECENT_LIMIT = 100_000;
 
 export class LiveCorrelator {
-  private readonly states: Collection<StateDoc>;
-  private readonly locks: GroupLocks;
-  private readonly queue: QueuedBatch[] = [];
-  private draining = false;
+  readonly owner = randomUUID();
+  readonly options: LiveOptions;
+  private readonly log: PartitionLog;
+  private readonly leases: PartitionLeases;
+  private readonly snapshots: SnapshotWriter;
+  private readonly owned = new Map<number, Partition>();
+  private readonly local = new Map<string, LocalEntry>();
+  /** Recently stepped signals, so an alert's held signals rarely need a read. */
+  private readonly recent = new Map<string, Signal>();
+  private pendingOps: AlertOp[] = [];
+  private timer?: NodeJS.Timeout;
+  private leaseTimer?: NodeJS.Timeout;
+  private leaseTick?: Promise<void>;
+  /** Partitions whose lease ends with this term: written out, then let go. */
+  private readonly releasing = new Set<number>();
+  private round?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private polledAt = 0;
+  private prunedTerm = -1;
+  private readonly rate = { at: Date.now(), keys: 0, perSec: 0 };
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly deps: { rules: RuleStore; alerts: AlertStore; signals: SignalStore; events: AlertEvents; logger: Logger },
+    options: Partial<LiveOptions> = {},
   ) {
-    this.states = db.collection<StateDoc>(STATE_COLLECTION);
-    this.locks = new GroupLocks(db);
+    this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
+    this.log = new PartitionLog(db);
+    this.leases = new PartitionLeases(db, { partitions: this.options.partitions, termMs: this.options.termMs, owner: this.owner });
+    this.snapshots = new SnapshotWriter(db, this.owner, deps.logger);
   }
 
   /**
-   * Correlates stored signals against every enabled rule. Throws if MongoDB fails (the sweeper retries).
-   * Calls that overlap in this process are merged into one batch: they would contend for the same groups.
+   * Creates the correlation collections at start-up, one after the other (they need no index: every read is by
+   * _id). Left to the first insert, two replicas' first signals would create them at the same moment, which
+   * panics the embedded FerretDB.
    */
-  correlate(signals: Signal[]): Promise<void> {
-    if (!signals.length) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ signals, resolve, reject });
-      if (!this.draining) void this.drain();
+  async ensureIndexes(): Promise<void> {
+    const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    for (const name of [LOG_COLLECTION, LEASES_COLLECTION, SNAPSHOTS_COLLECTION]) {
+      if (existing.has(name)) continue;
+      try {
+        await this.db.createCollection(name);
+      } catch (err) {
+        // Another replica created it first (NamespaceExists).
+        if ((err as { code?: unknown }).code !== 48) throw err;
+      }
+    }
+  }
+
+  /** Starts taking leases and stepping partitions. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    // Leases on a clock of their own: a long round of stepping must not miss a renewal.
+    this.leaseTimer = setInterval(() => void this.tickLeases(), this.options.termMs / 10);
+    void this.tickLeases();
+  }
+
+  /** Finishes the round in flight, writes every owned partition out and gives its leases up. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.leaseTimer);
+    await this.leaseTick;
+    await this.round;
+    try {
+      await this.flushOps();
+      for (const p of this.owned.keys()) await this.writeSnapshot(p);
+      await this.snapshots.flush();
+      await this.leases.releaseAll(Date.now());
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'correlation state not fully written at stop; the next owner replays it from the log');
+    }
+    this.owned.clear();
+  }
+
+  /**
+   * Stops at once, writing nothing and giving up no lease: what a killed process leaves behind (tests of
+   * takeover and recovery use it to crash a replica in-process).
+   */
+  halt(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.leaseTimer);
+  }
+
+  private tickLeases(): Promise<void> {
+    if (this.leaseTick || this.stopped) return this.leaseTick ?? Promise.resolve();
+    this.leaseTick = (async () => {
+      try {
+        const now = Date.now();
+        const cursors = new Map([...this.owned].map(([p, part]) => [p, part.cursor]));
+        const { releasing } = await this.leases.tick(now, cursors);
+        for (const p of releasing) this.releasing.add(p);
+        for (const [p, hint] of this.leases.cursorHints) this.log.advance(p, hint);
+        const k = this.leases.term(now);
+        if (k !== this.prunedTerm) {
+          this.prunedTerm = k;
+          await this.leases.prune(now);
+        }
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'correlation lease round failed; retrying');
+      } finally {
+        this.leaseTick = undefined;
+      }
+      this.wake();
+    })();
+    return this.leaseTick;
+  }
+
+  /**
+   * Routes signals to their partitions' logs, before they are stored. Call `settle` once the signals insert
+   * is done (or failed). Throws if the log cannot be written: then nothing may be stored or acknowledged.
+   */
+  async handOff(signals: Signal[]): Promise<HandOff | undefined> {
+    const { byPartition, byKey } = routeSignals(signals, await this.deps.rules.active(), this.options.partitions);
+    if (!byPartition.size) return undefined;
+    const entries = await this.log.append(byPartition);
+    const locals = entries.map((entry) => ({ entry, signals: new Map(entry.keys.map((k) => [k, byKey.get(k)!])) }) as LocalEntry);
+    for (const l of locals) this.local.set(l.entry._id, l);
+    return {
+      batch: entries[0]!.batch,
+      settle: (inserted) => {
+        for (const l of locals) l.stored = inserted;
+        this.wake();
+      },
+    };
+  }
+
+  /** Signals accepted here and not yet correlated (by this replica, or as far as it knows, by their owner). */
+  backlog(): number {
+    let n = 0;
+    for (const l of this.local.values()) n += l.entry.keys.length;
+    return n;
+  }
+
+  /** Seconds a sender should wait when the backlog is over the limit, else undefined. */
+  retryAfter(): number | undefined {
+    const backlog = this.backlog();
+    if (backlog <= this.options.maxBacklog) return undefined;
+    const excess = backlog - this.options.maxBacklog;
+    return Math.max(1, Math.min(60, Math.ceil(excess / Math.max(this.rate.perSec, 100))));
+  }
+
+  /** True when everything accepted here is correlated and its alerts written (tests and benchmarks wait on it). */
+  idle(): boolean {
+    return this.local.size === 0 && this.pendingOps.length === 0 && !this.round;
+  }
+
+  /** Partitions this replica steps now. */
+  ownedPartitions(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    this.round = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.work();
+        } catch (err) {
+          this.deps.logger.warn({ err }, 'correlation round failed; retrying');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } while (this.again && !this.stopped);
+      this.round = undefined;
+    })();
+  }
+
+  private async work(): Promise<void> {
+    const now = Date.now();
+    if (this.releasing.size) {
+      // Written out before the lease ends, so the next owner replays little.
+      await this.flushOps();
+      for (const p of this.releasing) if (this.owned.has(p)) await this.writeSnapshot(p);
+      this.releasing.clear();
+      await this.snapshots.flush();
+    }
+    const mine = this.leases.owned(now);
+    for (const p of this.owned.keys()) if (!mine.has(p)) this.owned.delete(p);
+    for (const p of mine) if (!this.owned.has(p)) await this.load(p);
+
+    // Entries other replicas wrote (and ours, after a takeover): one read for every partition, when due.
+    const polling = now - this.polledAt >= this.options.pollMs;
+    const positions = new Map<number, number>();
+    if (polling) {
+      this.polledAt = now;
+      for (const [p, part] of this.owned) if (!this.local.has(entryId(p, part.cursor))) positions.set(p, part.cursor);
+    }
+    const fromLog = await this.log.readFrom(positions, READ_AHEAD);
+    const chains = new Map<number, LogEntry[]>();
+    const lookup = new Set<string>();
+    for (const [p, part] of this.owned) {
+      const chain: LogEntry[] = [];
+      for (let seq = part.cursor; chain.length < READ_AHEAD * 4; seq++) {
+        const id = entryId(p, seq);
+        const local = this.local.get(id);
+        const entry = local?.entry ?? fromLog.get(id);
+        if (!entry) break;
+        chain.push(entry);
+        if (!local || local.stored === 'failed') for (const k of entry.keys) lookup.add(k);
+      }
+      if (chain.length) chains.set(p, chain);
+    }
+    if (!chains.size) return this.finishRound(now);
+    // Signals of entries not written here, from the store in one read by _id: which of them each entry stored.
+    const stored = lookup.size ? await this.deps.signals.collection.find({ _id: { $in: [...lookup] } }, { projection: { signal: 1, batch: 1 } }).toArray() : [];
+    const byKey = new Map(stored.map((d) => [d._id, d]));
+    const rules = await this.deps.rules.active();
+    for (const [p, chain] of chains) {
+      const part = this.owned.get(p)!;
+      try {
+        for (const entry of chain) {
+          if (!this.leases.owned(Date.now()).has(p)) break;
+          const signals = this.resolve(entry, byKey);
+          if (!signals) break;
+          await this.stepEntry(p, part, entry, signals, rules);
+          part.cursor = entry.seq + 1;
+          part.dirty = true;
+          this.local.delete(entry._id);
+          this.rate.keys += entry.keys.length;
+        }
+      } catch (err) {
+        // Its memory may be half-stepped: start again from the snapshot and the log.
+        this.owned.delete(p);
+        throw err;
+      }
+    }
+    const elapsed = Date.now() - this.rate.at;
+    if (elapsed >= 1_000) {
+      this.rate.perSec = (this.rate.keys * 1000) / elapsed;
+      this.rate.at = Date.now();
+      this.rate.keys = 0;
+    }
+    await this.finishRound(now);
+  }
+
+  /** Alert writes, then the snapshots that are due, then forgetting what other owners are past. */
+  private async finishRound(now: number): Promise<void> {
+    await this.flushOps();
+    for (const [p, part] of this.owned) if (part.dirty && now - part.snapshotAt >= this.options.snapshotMs) await this.writeSnapshot(p);
+    this.forgetSettled();
+  }
+
+  private async load(p: number): Promise<void> {
+    const { cursor, groups } = await this.snapshots.load(p);
+    this.owned.set(p, { groups, cursor, dirty: false, snapshotAt: Date.now() });
+    this.log.advance(p, cursor);
+    this.deps.logger.info({ partition: p, cursor, groups: groups.size }, 'correlation partition taken');
+  }
+
+  /**
+   * The signals of an entry that its own ingestion stored (a signal stored earlier by another is a duplicate,
+   * counted there). Undefined while that is not known yet.
+   */
+  private resolve(entry: LogEntry, byKey: Map<string, { signal: Signal; batch?: string }>): Signal[] | undefined {
+    const mine = this.local.get(entry._id);
+    if (mine && mine.stored === undefined) return undefined;
+    const stored = mine?.stored;
+    if (mine && stored && stored !== 'failed') return entry.keys.filter((k) => stored.has(k)).map((k) => mine.signals.get(k)!);
+    // A missing signal is still being stored, or never will be (its insert failed): wait a while to know.
+    const missing = entry.keys.some((k) => !byKey.has(k));
+    if (missing && Date.now() - entry.at.getTime() < this.options.settleMs) return undefined;
+    return entry.keys.flatMap((k) => {
+      const d = byKey.get(k);
+      return d && d.batch === entry.batch ? [d.signal] : [];
     });
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    while (this.queue.length) {
-      const merged: QueuedBatch[] = [];
-      let size = 0;
-      while (this.queue.length && (merged.length === 0 || size + this.queue[0]!.signals.length <= MAX_MERGED)) {
-        const next = this.queue.shift()!;
-        merged.push(next);
-        size += next.signals.length;
-      }
-      try {
-        await this.correlateBatch(merged.flatMap((b) => b.signals));
-        for (const b of merged) b.resolve();
-      } catch (err) {
-        for (const b of merged) b.reject(err);
-      }
-    }
-    this.draining = false;
-  }
-
-  private async correlateBatch(signals: Signal[]): Promise<void> {
-    const rules = await this.deps.rules.active();
-    if (!rules.length || !signals.length) return;
-    const byKey = new Map(signals.map((s) => [signalKey(s), s]));
-    const prepared = signals
-      .map((s) => prepareSignal({ ...s, id: signalKey(s) }, nextSeq++))
-      .sort((a, b) => a.t - b.t || a.seq - b.seq);
-
-    let work = new Map<string, GroupWork>();
-    for (const s of prepared) {
-      for (const active of rules) {
-        const mask = matchMask(active.compiled, s);
-        if (mask === 0) continue;
-        for (const group of groupKeys(active.compiled, s)) {
-          const id = `${active.compiled.key}${SEP}${JSON.stringify(group)}`;
-          let entry = work.get(id);
-          if (!entry) work.set(id, (entry = { id, active, group, items: [] }));
-          entry.items.push({ id: s.id, t: s.t, seq: s.seq, mask });
-        }
-      }
-    }
-
-    const deadline = Date.now() + MAX_WAIT_MS;
-    while (work.size > 0) {
-      if (Date.now() > deadline) throw new Error(`${work.size} correlation groups stayed locked by other writers; the sweeper will retry`);
-      const lock = await this.locks.acquire([...work.keys()]);
-      const pending = new Map<string, GroupWork>();
-      try {
-        for (const [id, entry] of work) if (!lock.held.has(id)) pending.set(id, entry);
-        const held = [...lock.held].map((id) => work.get(id)!);
-        const docs = held.length ? new Map((await this.states.find({ _id: { $in: [...lock.held] } }).toArray()).map((d) => [d._id, d])) : new Map<string, StateDoc>();
-        await inParallel(held, WRITE_CONCURRENCY, async (entry) => {
-          const won = await this.stepAndWrite(entry, docs.get(entry.id), byKey);
-          if (!won) pending.set(entry.id, entry);
-        });
-      } finally {
-        await lock.release();
-      }
-      work = pending;
-      if (work.size) await sleep(RETRY_MS + Math.random() * RETRY_MS);
+  private async stepEntry(p: number, part: Partition, entry: LogEntry, signals: Signal[], rules: ActiveRule[]): Promise<void> {
+    for (const s of signals) this.remember(signalKey(s), s);
+    for (const { active, group, events } of stepEntry(p, this.options.partitions, part.groups, entry, signals, rules)) {
+      if (events.length) this.pendingOps.push(...(await alertOps(active, group, events, (keys) => this.loadSignals(keys))));
     }
   }
 
-  /** Steps one group and writes it; false when another writer changed the group first. */
-  private async stepAndWrite(entry: GroupWork, doc: StateDoc | undefined, byKey: Map<string, Signal>): Promise<boolean> {
-    // Alert writes a previous writer stored with its state but could not finish (a crash, a database error).
-    if (doc?.pending?.length) {
-      await this.applyOps(doc.pending);
-      await this.states.updateOne({ _id: doc._id }, { $unset: { pending: '' } });
-    }
-    const state = doc?.state ?? emptyGroupState();
-    const events: StepEvent[] = [];
-    let stepped = 0;
-    for (const item of entry.items) {
-      if (alreadyStepped(state, item.id)) continue;
-      stepGroup(entry.active.compiled, state, item, events);
-      stepped++;
-    }
-    if (stepped === 0) return true;
-    const ops = await this.alertOps(entry, events, byKey);
-    const now = new Date();
-    const v = (doc?.v ?? 0) + 1;
-    try {
-      // The alert writes go into the state document with the state itself: one atomic write, so they are
-      // never lost between the two, whoever finishes them.
-      const fields = { v, state, updatedAt: now, ...(ops.length ? { pending: ops } : {}) };
-      if (!doc) {
-        await this.states.insertOne({ _id: entry.id, ruleKey: entry.active.compiled.key, group: entry.group, ...fields });
-      } else {
-        // Filtered on _id alone (the group lock makes this writer the only one): the embedded FerretDB uses its
-        // index only for a bare _id, and scans the whole collection for anything more.
-        await this.states.updateOne({ _id: entry.id }, ops.length ? { $set: fields } : { $set: fields, $unset: { pending: '' } });
-      }
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
-    if (ops.length) {
-      await this.applyOps(ops);
-      await this.states.updateOne({ _id: entry.id }, { $unset: { pending: '' } });
-    }
-    return true;
+  private remember(key: string, s: Signal): void {
+    this.recent.set(key, s);
+    if (this.recent.size > RECENT_LIMIT) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  /** What the step did to the alerts, as idempotent writes: the last state of each touched episode. */
-  private async alertOps(entry: GroupWork, events: StepEvent[], byKey: Map<string, Signal>): Promise<AlertOp[]> {
-    const touched = new Map<number, { alert: OpenAlert; opened: boolean; ended: boolean; appended: string[] }>();
-    for (const e of events) {
-      const t = touched.get(e.alert.episode) ?? { alert: e.alert, opened: false, ended: false, appended: [] };
-      if (e.kind === 'opened') t.opened = true;
-      if (e.kind === 'closed') t.ended = true;
-      if (e.kind === 'appended') t.appended.push(e.signal.id);
-      touched.set(e.alert.episode, t);
-    }
-    const ops: AlertOp[] = [];
-    const now = new Date();
-    for (const { alert, opened, ended, appended } of touched.values()) {
-      const id = alertId(entry.active.compiled.key, JSON.stringify(entry.group), alert.episode);
-      const keys = alert.signals.map((h) => h.id);
-      const firstSeen = new Date(Math.floor(alert.firstSeen / 1000));
-      const lastSeen = new Date(Math.floor(alert.lastSeen / 1000));
-      if (opened) {
-        const { rule, version } = entry.active;
-        const held = await this.loadSignals(keys, byKey);
-        const rank = Math.max(severityRank(rule.severity), ...held.map((s) => (s.severity ? severityRank(s.severity) : 0)));
-        ops.push({
-          kind: 'create',
-          doc: {
-            _id: id,
-            ruleId: rule.id,
-            ruleVersion: version,
-            ...(rule.name ? { ruleName: rule.name } : {}),
-            ...(rule.template ? { template: rule.template } : {}),
-            group: Object.fromEntries(rule.groupBy.map((field, i) => [field, entry.group[i]!])),
-            episode: alert.episode,
-            signals: keys,
-            signalCount: keys.length,
-            firstSeen,
-            lastSeen,
-            severity: severityOfRank(rank),
-            severityRank: rank,
-            ...teamOf(rule.team, held),
-            status: 'open',
-            active: !ended,
-            artifacts: [...new Set(held.flatMap((s) => artifactValuesOf(s)))],
-            ...linkOf(held),
-            history: [{ at: now, kind: 'created', signals: keys }],
-            createdAt: now,
-            updatedAt: now,
-          },
-        });
-      } else {
-        const added = await this.loadSignals(appended, byKey);
-        const history: AlertHistoryEntry[] = [];
-        if (appended.length) history.push({ at: now, kind: 'appended', signals: appended });
-        if (ended) history.push({ at: now, kind: 'ended' });
-        ops.push({
-          kind: 'update',
-          id,
-          set: { signals: keys, signalCount: keys.length, firstSeen, lastSeen, active: !ended, updatedAt: now },
-          rank: Math.max(0, ...added.map((s) => (s.severity ? severityRank(s.severity) : 0))),
-          artifacts: [...new Set(added.flatMap((s) => artifactValuesOf(s)))],
-          history,
-          appended,
-        });
-      }
-    }
-    return ops;
-  }
-
-  /** Held signals that are not in this batch (free signals from earlier batches) come from the store. */
-  private async loadSignals(keys: string[], byKey: Map<string, Signal>): Promise<Signal[]> {
-    const missing = keys.filter((k) => !byKey.has(k));
+  /** Held signals from memory, else from the store (by _id). */
+  private async loadSignals(keys: string[]): Promise<Signal[]> {
+    const missing = keys.filter((k) => !this.recent.has(k));
     const stored = missing.length ? await this.deps.signals.collection.find({ _id: { $in: missing } }).toArray() : [];
     const found = new Map(stored.map((d) => [d._id, decodeSignal(d)]));
-    return keys.map((k) => byKey.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
+    return keys.map((k) => this.recent.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
   }
 
-  /** Applies alert writes; each is idempotent, so applying one twice (after a failure) changes nothing. */
-  private async applyOps(ops: AlertOp[]): Promise<void> {
-    for (const op of ops) {
-      if (op.kind === 'create') await this.createAlert(op.doc);
-      else await this.updateAlert(op);
-    }
-  }
-
-  private async createAlert(doc: StoredAlert): Promise<void> {
+  /** Applies the alert writes of what was stepped; on failure they are kept (idempotent) for the next round. */
+  private async flushOps(): Promise<void> {
+    if (!this.pendingOps.length) return;
+    const ops = coalesce(this.pendingOps);
+    this.pendingOps = [];
     try {
-      await this.deps.alerts.collection.insertOne(doc);
+      await applyOps(ops, { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger });
     } catch (err) {
-      // The same episode was already stored (a retry after a failure, or a racing writer): one alert, not two.
-      if (isDuplicateKeyError(err)) return;
+      this.pendingOps = [...ops, ...this.pendingOps];
       throw err;
     }
-    this.deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
-    this.deps.events.emit('created', doc);
   }
 
-  private async updateAlert(op: Extract<AlertOp, { kind: 'update' }>): Promise<void> {
-    const updated = await this.deps.alerts.collection.findOneAndUpdate(
-      { _id: op.id },
-      {
-        $set: op.set,
-        $max: { severityRank: op.rank },
-        // $addToSet, not $push: the same history entry applied twice is recorded once.
-        $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } },
-      },
-      { returnDocument: 'after' },
-    );
-    if (!updated) {
-      this.deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
-      return;
+  /** Captures the partition's state for the snapshot writer (written behind, in the background). */
+  private async writeSnapshot(p: number): Promise<void> {
+    const part = this.owned.get(p);
+    // The snapshot covers the alert writes before its position: only taken when they are all applied.
+    if (!part || this.pendingOps.length) return;
+    const active = new Set((await this.deps.rules.active()).map((r) => r.compiled.key));
+    for (const [id, g] of part.groups) {
+      const s = g.state;
+      if (!active.has(g.ruleKey) || (s.free.length === 0 && !s.open && s.episodes === 0)) part.groups.delete(id);
     }
-    if (updated.severity !== severityOfRank(updated.severityRank)) {
-      updated.severity = severityOfRank(updated.severityRank);
-      await this.deps.alerts.collection.updateOne({ _id: op.id }, { $set: { severity: updated.severity } });
-    }
-    this.deps.events.emit('updated', updated, { appended: op.appended });
+    this.snapshots.capture(p, part.cursor, part.groups);
+    part.dirty = false;
+    part.snapshotAt = Date.now();
   }
 
-  async ensureIndexes(): Promise<void> {
-    await ensureCollectionIndexes(this.states, [{ key: { ruleKey: 1 }, name: 'ruleKey' }]);
+  /** Entries written for other owners are forgotten once their lease says they are past them. */
+  private forgetSettled(): void {
+    for (const [id, l] of this.local) {
+      if (this.owned.has(l.entry.p)) continue;
+      if ((this.leases.cursorHints.get(l.entry.p) ?? -1) > l.entry.seq) this.local.delete(id);
+    }
   }
 }
 
-/** The rule's team, else a `Team:<name>` tag on a held signal. */
-function teamOf(ruleTeam: string | undefined, held: Signal[]): { team?: string } {
-  if (ruleTeam) return { team: ruleTeam };
-  for (const s of held) {
-    for (const tag of s.tags ?? []) {
-      const m = /^team:\s*(.+)$/i.exec(tag);
-      if (m) return { team: m[1]!.trim().toLowerCase() };
-    }
-  }
-  return {};
-}
-
-function linkOf(held: Signal[]): { link?: string } {
-  const link = held.find((s) => s.link)?.link;
-  return link ? { link } : {};
-}

@@ -1,14 +1,13 @@
-// The signal pipeline as one service: store -> (enrich) -> correlate -> alerts. Built once per process by the
-// core, so the bot, the HTTP API, plugins (through their context) and CLI commands share it.
+// The signal pipeline as one service: (enrich) -> hand to correlation -> store -> alerts. Built once per process
+// by the core, so the bot, the HTTP API, plugins (through their context) and CLI commands share it.
 import type { Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import type { PositronApi } from '../plugins/types.js';
 import { Enricher, type EnrichmentRule } from '../signals/enrich.js';
 import { Ingestor } from '../signals/ingest.js';
 import { SignalStore } from '../signals/store.js';
-import type { Signal } from '../signals/signal.js';
 import { AlertEvents, AlertStore } from './alert-store.js';
-import { LiveCorrelator } from './live.js';
+import { LiveCorrelator, type LiveOptions } from './live.js';
 import { RuleStore } from './rule-store.js';
 
 export interface Correlation {
@@ -20,8 +19,6 @@ export interface Correlation {
   live: LiveCorrelator;
   enricher: Enricher;
   ingestor: Ingestor;
-  /** Enrichment then correlation of stored signals: what ingestion and the sweeper both run. Throws on failure. */
-  correlate(signals: Signal[]): Promise<void>;
   /** ACL groups that may enable and disable rules (config `correlation.admins`). */
   admins: readonly string[];
   ensureIndexes(): Promise<void>;
@@ -34,19 +31,20 @@ export function buildCorrelation(deps: {
   enrichment: EnrichmentRule[];
   admins?: readonly string[];
   foldConfusables?: boolean;
+  live?: Partial<LiveOptions>;
 }): Correlation {
   const { db, logger } = deps;
   const signals = new SignalStore(db);
   const rules = new RuleStore(db);
   const alerts = new AlertStore(db);
   const events = new AlertEvents();
-  const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger });
-  const enricher = new Enricher(deps.enrichment, { positron: deps.positron, store: signals, logger });
-  const correlate = async (stored: Signal[]) => {
-    await enricher.enrich(stored);
-    await live.correlate(stored);
-  };
-  const ingestor = new Ingestor(signals, logger, correlate, { foldConfusables: deps.foldConfusables });
+  const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger }, deps.live);
+  const enricher = new Enricher(deps.enrichment, { positron: deps.positron, logger });
+  // Enriched before they are routed and stored: a rule may group on what enrichment adds.
+  const ingestor = new Ingestor(signals, logger, async (batch) => {
+    await enricher.enrich(batch);
+    return live.handOff(batch);
+  }, { foldConfusables: deps.foldConfusables });
   return {
     signals,
     rules,
@@ -55,7 +53,6 @@ export function buildCorrelation(deps: {
     live,
     enricher,
     ingestor,
-    correlate,
     admins: deps.admins ?? [],
     async ensureIndexes() {
       // One after the other: the embedded FerretDB panics when several collections of a new database are

@@ -1,12 +1,12 @@
-// Enrichment: configured per source and type, it adds artifacts to stored signals by asking Positron
-// (e.g. IP_TO_HOSTNAME for a src_ip) before they are correlated, so a rule can group on a hostname that
+// Enrichment: configured per source and type, it adds artifacts to signals by asking Positron
+// (e.g. IP_TO_HOSTNAME for a src_ip) before they are stored and correlated, so a rule can group on a hostname that
 // only the DHCP leases know. Best effort: a Positron failure is logged and the signal is correlated as it is.
 import { z } from 'zod';
 import type { Logger } from '../app/logger.js';
 import type { PositronApi } from '../plugins/types.js';
 import { normalizeTypeName, normalizeValues } from './normalize.js';
 import type { Signal } from './signal.js';
-import { artifactValuesOf, signalKey, type SignalStore } from './store.js';
+import { signalKey } from './store.js';
 
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -39,7 +39,7 @@ export class Enricher {
 
   constructor(
     rules: EnrichmentRule[],
-    private readonly deps: { positron: PositronApi; store: SignalStore; logger: Logger },
+    private readonly deps: { positron: PositronApi; logger: Logger },
   ) {
     this.rules = rules.map((rule) => ({ rule, sources: asSet(rule.source, (s) => s.toLowerCase()), types: asSet(rule.type, normalizeTypeName) }));
   }
@@ -48,7 +48,7 @@ export class Enricher {
     return this.rules.length > 0;
   }
 
-  /** Adds artifacts to the signals (in place) and to their stored copies. Never throws for a Positron failure. */
+  /** Adds artifacts to the signals (in place), before they are stored. Never throws for a Positron failure. */
   async enrich(signals: Signal[]): Promise<void> {
     if (!this.rules.length) return;
     await Promise.all(signals.map((s) => this.enrichOne(s)));
@@ -77,10 +77,5 @@ export class Enricher {
     }
     if (!Object.keys(added).length) return;
     Object.assign(signal.artifacts, added);
-    const set = Object.fromEntries(Object.entries(added).map(([k, v]) => [`signal.artifacts.${k}`, v]));
-    await this.deps.store.collection.updateOne(
-      { _id: signalKey(signal) },
-      { $set: set, $addToSet: { artifactValues: { $each: artifactValuesOf({ artifacts: added }) } } },
-    );
   }
 }

@@ -42,7 +42,15 @@ export function resolveSourceAuth(routes: RouteTable, sources: Record<string, { 
 
 export function mountSignalRoutes(
   http: HttpServer,
-  deps: { routes: RouteTable; auth: Map<string, SourceAuth>; ingestor: Ingestor; logger: Logger; gate: UnauthenticatedBodyGate },
+  deps: {
+    routes: RouteTable;
+    auth: Map<string, SourceAuth>;
+    ingestor: Ingestor;
+    logger: Logger;
+    gate: UnauthenticatedBodyGate;
+    /** Seconds a sender should wait when correlation is too far behind (config correlation.maxBacklog), else undefined. */
+    backPressure?: () => number | undefined;
+  },
 ): void {
   const { routes, auth, ingestor, logger, gate } = deps;
 
@@ -96,6 +104,13 @@ export function mountSignalRoutes(
       if (!verdict.ok) return refuse(verdict.reason);
     }
 
+    // Refused before anything is stored: the sender keeps the signals and retries when told.
+    const retryAfter = deps.backPressure?.();
+    if (retryAfter !== undefined) {
+      logger.warn({ source: name, retryAfter }, 'signal webhook refused: the correlation backlog is over correlation.maxBacklog');
+      return sendJson(res, 429, { error: 'backlog_full', message: `correlation is behind; retry in ${retryAfter} s` }, { 'retry-after': String(retryAfter) });
+    }
+
     let signals;
     try {
       signals = mapEvents(name, source.def, parseEventsBody(raw, req.headers['content-type']));
@@ -119,6 +134,5 @@ export function mountSignalRoutes(
       return sendJson(res, 503, { error: 'storage_unavailable', message: 'the signals may not be stored; retry later (a retry is safe: signals already stored are counted as duplicates)', errorId }, { 'retry-after': '5' });
     }
     sendJson(res, 202, { accepted: result.accepted, duplicates: result.duplicates });
-    void ingestor.correlateStored(result.stored);
   });
 }

@@ -1,11 +1,13 @@
-// Ingestion: raw events from a source -> mapped and validated signals -> stored (idempotent) -> handed to
-// correlation. All-or-nothing per request: if any event is invalid, nothing is stored and every problem is
-// reported, so a sender can fix and resend the whole batch.
+// Ingestion: raw events from a source -> mapped and validated signals -> handed to correlation -> stored
+// (idempotent). All-or-nothing per request: if any event is invalid, nothing is stored and every problem is
+// reported, so a sender can fix and resend the whole batch. Correlation is handed the signals BEFORE they are
+// stored (its log entries name them), so whatever crashes afterwards, a stored signal is never left
+// uncorrelated; the entry then learns which of its signals this ingestion stored (the others are duplicates).
 import type { Logger } from '../app/logger.js';
 import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
 import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
-import type { SignalStore } from './store.js';
+import { signalKey, type SignalStore } from './store.js';
 import { foldConfusables } from './confusables.js';
 
 export interface IngestResult {
@@ -22,7 +24,14 @@ export class InvalidEventsError extends Error {
   }
 }
 
-export type CorrelationHook = (signals: Signal[]) => Promise<void>;
+/** What ingestion does around storing: the batch id to store with, and what the insert stored (or that it failed). */
+export interface HandOff {
+  batch: string;
+  settle(inserted: Set<string> | 'failed'): void;
+}
+
+/** Enriches and hands signals to correlation before they are stored; undefined when no rule wants them. */
+export type CorrelationHook = (signals: Signal[]) => Promise<HandOff | undefined | void>;
 
 /** Maps raw events with the source's mapper, validating every signal; throws InvalidEventsError listing all problems. */
 export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unknown>, 'map'>, events: RawEvent[]): Signal[] {
@@ -64,21 +73,23 @@ export class Ingestor {
     private readonly options: { foldConfusables?: boolean } = {},
   ) {}
 
-  /** Stores signals durably, then correlates the new ones. Correlation failures are left to the sweeper. */
+  /**
+   * Hands the signals to correlation, then stores them durably; returns once both are done (the caller may
+   * acknowledge then). Throws when either fails: nothing is acknowledged, and a retry is safe.
+   */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
-    const { inserted, duplicates } = await this.store.insert(this.options.foldConfusables ? signals.map(foldConfusables) : signals);
+    const folded = this.options.foldConfusables ? signals.map(foldConfusables) : signals;
+    const handOff = (await this.correlate(folded)) ?? undefined;
+    let result;
+    try {
+      result = await this.store.insert(folded, new Date(), handOff?.batch);
+    } catch (err) {
+      handOff?.settle('failed');
+      throw err;
+    }
+    handOff?.settle(new Set(result.inserted.map(signalKey)));
+    const { inserted, duplicates } = result;
     if (duplicates.length) this.logger.info({ source: sourceName, duplicates: duplicates.length }, 'duplicate signals ignored');
     return { accepted: inserted.length, duplicates: duplicates.length, stored: inserted };
-  }
-
-  /** Runs correlation for stored signals and marks them; on failure they stay unmarked for the sweeper. */
-  async correlateStored(signals: Signal[]): Promise<void> {
-    if (!signals.length) return;
-    try {
-      await this.correlate(signals);
-      await this.store.markCorrelated(signals);
-    } catch (err) {
-      this.logger.error({ err, count: signals.length }, 'correlation failed; the sweeper will retry these signals');
-    }
   }
 }

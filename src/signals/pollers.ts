@@ -121,7 +121,6 @@ export class Pollers {
       metrics.sourceEvents.inc({ source: sourceName, outcome: 'duplicate' }, result.duplicates);
       metrics.polls.inc({ source: sourceName, outcome: 'ok' });
       metrics.pollFailures.set({ source: sourceName }, 0);
-      await ingestor.correlateStored(result.stored);
       return 'ok';
     } catch (err) {
       const failures = state.failures + 1;

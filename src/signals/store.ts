@@ -20,8 +20,11 @@ export interface StoredSignal {
   receivedAt: Date;
   /** Normalized `field=value` pairs and bare values, for search by artifact value (with or without its field). */
   artifactValues: string[];
-  /** False until the correlation engine has seen the signal; a sweeper job finishes what a crash left. */
-  correlated: boolean;
+  /**
+   * The ingestion that stored it: the correlation log entry naming the same batch is the one that counts it
+   * (a redelivery's entry finds another batch here, and skips it).
+   */
+  batch?: string;
 }
 
 export function signalKey(signal: Pick<Signal, 'source' | 'id'>): string {
@@ -48,7 +51,6 @@ export class SignalStore {
       { key: { occurredAt: 1 }, name: 'occurredAt' },
       { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
       { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },
-      { key: { correlated: 1, receivedAt: 1 }, name: 'uncorrelated' },
     ]);
   }
 
@@ -57,7 +59,7 @@ export class SignalStore {
    * including an error that does not say which signals were written (WriteOutcomeUnknownError): the caller
    * answers 503 and claims nothing, and the sender retries (duplicates make the retry safe).
    */
-  async insert(signals: Signal[], receivedAt = new Date()): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
+  async insert(signals: Signal[], receivedAt = new Date(), batch?: string): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
     if (signals.length === 0) return { inserted: [], duplicates: [] };
     // Within one batch the first of two equal (source, id) wins, as everywhere else.
     const seen = new Set<string>();
@@ -77,23 +79,13 @@ export class SignalStore {
       occurredAt: new Date(parseEventTime(signal.occurredAt)!),
       receivedAt,
       artifactValues: artifactValuesOf(signal),
-      correlated: false,
+      ...(batch ? { batch } : {}),
     }));
     const failed = await insertManyReportingDuplicates(this.collection, docs);
     return {
       inserted: unique.filter((_, i) => !failed.has(i)),
       duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))],
     };
-  }
-
-  async markCorrelated(signals: Signal[]): Promise<void> {
-    if (signals.length) await this.collection.updateMany({ _id: { $in: signals.map(signalKey) } }, { $set: { correlated: true } });
-  }
-
-  /** Signals stored but not yet correlated (a crash between the two), oldest first. */
-  async uncorrelated(olderThan: Date, limit: number): Promise<Signal[]> {
-    const docs = await this.collection.find({ correlated: false, receivedAt: { $lte: olderThan } }).sort({ occurredAt: 1 }).limit(limit).toArray();
-    return docs.map(decodeSignal);
   }
 
   async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {

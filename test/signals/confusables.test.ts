@@ -32,7 +32,7 @@ async function twoLogins(t: TestApp): Promise<void> {
     const res = await postSignals(t, 'test', JSON.stringify({ id, type: 'login', occurredAt: at, artifacts: { username } }), TOKEN);
     expect(res.status).toBe(202);
   }
-  await waitUntil(async () => (await t.taser.correlation.signals.collection.countDocuments({ correlated: true })) === 2, 'both signals correlated');
+  await waitUntil(() => t.taser.correlation.live.idle(), 'both signals correlated');
 }
 
 describe('confusable folding', () => {

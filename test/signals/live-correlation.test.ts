@@ -11,7 +11,6 @@ import { waitUntil } from '../support/wait.js';
 import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import { parseRules } from '../../src/correlation/rule.js';
 import { simulate } from '../../src/correlation/simulator.js';
-import { sweepOnce } from '../../src/signals/sweeper.js';
 import type { Signal } from '../../src/signals/signal.js';
 
 const sources = fileURLToPath(new URL('../fixtures/plugins/sources', import.meta.url));
@@ -87,7 +86,7 @@ describe('live correlation', () => {
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
       // Correlation runs after the answer: wait until this signal is correlated before sending the next.
-      await waitUntil(async () => (await t.taser.correlation.signals.collection.findOne({ _id: `test/${s.id}` }))?.correlated, `signal ${s.id} correlated`);
+      await waitUntil(() => t.taser.correlation.live.idle(), `signal ${s.id} correlated`);
     }
 
     const dir = mkdtempSync(join(tmpdir(), 'taser-live-'));
@@ -120,7 +119,7 @@ describe('live correlation', () => {
     const body = JSON.stringify(stream[0]);
     const res = await post(body);
     expect(await res.json()).toEqual({ accepted: 0, duplicates: 1 });
-    await sweepOnce(t.taser.correlation, new Date(Date.now() + 3_600_000));
+    await waitUntil(() => t.taser.correlation.live.idle(), 'the redelivery handled');
     const alice = await t.taser.correlation.alerts.collection.findOne({ ruleId: 'duo-then-sso' });
     expect(alice!.signalCount).toBe(4);
   });
@@ -191,7 +190,7 @@ describe('live correlation', () => {
       const body = JSON.stringify(sig(`j${i}`, 'ids_alert', at, { src_ip: '10.9.9.9' }));
       expect((await post(body)).status).toBe(202);
     }
-    await waitUntil(async () => (await t.taser.correlation.signals.collection.countDocuments({ _id: /^test\/j/, correlated: true })) === 3, 'burst correlated');
+    await waitUntil(() => t.taser.correlation.live.idle(), 'burst correlated');
     expect(await t.taser.correlation.alerts.collection.countDocuments({ group: { src_ip: '10.9.9.9' } })).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { openTestDatabase } from '../support/db.js';
+import { waitUntil } from '../support/wait.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import { RuleStore } from '../../src/correlation/rule-store.js';
@@ -73,11 +74,7 @@ describe('enrichment', () => {
     expect((await post({ id: 'e2', type: 'ids_alert', occurredAt: '2026-11-24T10:01:00Z', artifacts: { src_ip: '10.1.2.4' } })).status).toBe(202);
     expect((await post({ id: 'e3', type: 'ids_alert', occurredAt: '2026-11-24T10:02:00Z', artifacts: { src_ip: '10.9.9.9' } })).status).toBe(202);
 
-    const deadline = Date.now() + 10_000;
-    while ((await t.taser.correlation.signals.collection.countDocuments({ correlated: true })) < 3) {
-      if (Date.now() > deadline) throw new Error('signals not correlated in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(() => t.taser.correlation.live.idle(), 'signals correlated');
     const stored = await t.taser.correlation.signals.collection.findOne({ _id: 'test/e1' });
     expect(stored!.signal.artifacts.src_hostname).toBe('web01.corp.example');
     expect(stored!.artifactValues).toContain('src_hostname=web01.corp.example');

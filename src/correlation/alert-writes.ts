@@ -1,0 +1,186 @@
+// What a step of the engine did to a group's alerts, as idempotent writes: creating an episode's alert (its _id
+// is derived from rule version, group and episode, so a second create of one episode is refused by the unique
+// index) and bringing an alert up to its episode's last state. Applying a write twice changes nothing that
+// matters, which is what lets the live correlator replay its log after a crash.
+import type { Collection } from 'mongodb';
+import type { Logger } from '../app/logger.js';
+import { severityRank, type Signal } from '../signals/signal.js';
+import { artifactValuesOf } from '../signals/store.js';
+import type { OpenAlert, StepEvent } from './engine.js';
+import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type StoredAlert } from './alert-store.js';
+import type { ActiveRule } from './rule-store.js';
+import { duplicateIndexes } from './leases.js';
+
+export type AlertOp =
+  /** `folded`: updates merged into the create (signals appended, the episode ended) since it was made. */
+  | { kind: 'create'; doc: StoredAlert; folded?: Extract<AlertOp, { kind: 'update' }> }
+  | {
+      kind: 'update';
+      id: string;
+      set: Pick<StoredAlert, 'signals' | 'signalCount' | 'firstSeen' | 'lastSeen' | 'active' | 'updatedAt'>;
+      rank: number;
+      artifacts: string[];
+      history: AlertHistoryEntry[];
+      appended: string[];
+    };
+
+/** The alert writes for one group's step events: the last state of each touched episode. */
+export async function alertOps(active: ActiveRule, group: string[], events: StepEvent[], load: (keys: string[]) => Promise<Signal[]>): Promise<AlertOp[]> {
+  const touched = new Map<number, { alert: OpenAlert; opened: boolean; ended: boolean; appended: string[] }>();
+  for (const e of events) {
+    const t = touched.get(e.alert.episode) ?? { alert: e.alert, opened: false, ended: false, appended: [] };
+    if (e.kind === 'opened') t.opened = true;
+    if (e.kind === 'closed') t.ended = true;
+    if (e.kind === 'appended') t.appended.push(e.signal.id);
+    touched.set(e.alert.episode, t);
+  }
+  const ops: AlertOp[] = [];
+  const now = new Date();
+  for (const { alert, opened, ended, appended } of touched.values()) {
+    const id = alertId(active.compiled.key, JSON.stringify(group), alert.episode);
+    const keys = alert.signals.map((h) => h.id);
+    const firstSeen = new Date(Math.floor(alert.firstSeen / 1000));
+    const lastSeen = new Date(Math.floor(alert.lastSeen / 1000));
+    if (opened) {
+      const { rule, version } = active;
+      const held = await load(keys);
+      const rank = Math.max(severityRank(rule.severity), ...held.map((s) => (s.severity ? severityRank(s.severity) : 0)));
+      ops.push({
+        kind: 'create',
+        doc: {
+          _id: id,
+          ruleId: rule.id,
+          ruleVersion: version,
+          ...(rule.name ? { ruleName: rule.name } : {}),
+          ...(rule.template ? { template: rule.template } : {}),
+          group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
+          episode: alert.episode,
+          signals: keys,
+          signalCount: keys.length,
+          firstSeen,
+          lastSeen,
+          severity: severityOfRank(rank),
+          severityRank: rank,
+          ...teamOf(rule.team, held),
+          status: 'open',
+          active: !ended,
+          artifacts: [...new Set(held.flatMap((s) => artifactValuesOf(s)))],
+          ...linkOf(held),
+          history: [{ at: now, kind: 'created', signals: keys }],
+          createdAt: now,
+          updatedAt: now,
+        },
+      });
+    } else {
+      const added = await load(appended);
+      const history: AlertHistoryEntry[] = [];
+      if (appended.length) history.push({ at: now, kind: 'appended', signals: appended });
+      if (ended) history.push({ at: now, kind: 'ended' });
+      ops.push({
+        kind: 'update',
+        id,
+        set: { signals: keys, signalCount: keys.length, firstSeen, lastSeen, active: !ended, updatedAt: now },
+        rank: Math.max(0, ...added.map((s) => (s.severity ? severityRank(s.severity) : 0))),
+        artifacts: [...new Set(added.flatMap((s) => artifactValuesOf(s)))],
+        history,
+        appended,
+      });
+    }
+  }
+  return ops;
+}
+
+/**
+ * Folds writes to one alert into one: a create followed by updates becomes the create of the final state, and
+ * several updates one update (fewer round trips per batch).
+ */
+export function coalesce(ops: AlertOp[]): AlertOp[] {
+  const byId = new Map<string, AlertOp>();
+  for (const op of ops) {
+    const id = op.kind === 'create' ? op.doc._id : op.id;
+    const prev = byId.get(id);
+    if (!prev || op.kind === 'create') {
+      byId.set(id, op);
+    } else if (prev.kind === 'create') {
+      const doc = prev.doc;
+      const rank = Math.max(doc.severityRank, op.rank);
+      byId.set(id, {
+        kind: 'create',
+        doc: { ...doc, ...op.set, severityRank: rank, severity: severityOfRank(rank), artifacts: [...new Set([...doc.artifacts, ...op.artifacts])], history: [...doc.history, ...op.history] },
+        folded: prev.folded ? merge(prev.folded, op) : op,
+      });
+    } else {
+      byId.set(id, merge(prev, op));
+    }
+  }
+  return [...byId.values()];
+}
+
+type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
+
+function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
+  return { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] };
+}
+
+/** Applies alert writes: every create in one insertMany, then each update. Throws when MongoDB fails. */
+export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
+  const creates = ops.flatMap((op) => (op.kind === 'create' ? [op.doc] : []));
+  if (creates.length) {
+    let existing = new Set<number>();
+    try {
+      await deps.alerts.insertMany(creates, { ordered: false });
+    } catch (err) {
+      // The same episode already stored (a replay after a crash, or a zombie owner): one alert, not two.
+      existing = duplicateIndexes(err);
+    }
+    const refused = ops.flatMap((op) => (op.kind === 'create' ? [op] : [])).filter((_, i) => existing.has(i));
+    // A create refused as a duplicate that carries later updates (a replay made the episode and appended to it
+    // in one batch): those updates still apply to the stored alert.
+    for (const op of refused) if (op.folded) await updateAlert(op.folded, deps);
+    creates.forEach((doc, i) => {
+      if (existing.has(i)) return;
+      deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
+      deps.events.emit('created', doc);
+    });
+  }
+  for (const op of ops) if (op.kind === 'update') await updateAlert(op, deps);
+}
+
+async function updateAlert(op: Extract<AlertOp, { kind: 'update' }>, deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
+  const updated = await deps.alerts.findOneAndUpdate(
+    { _id: op.id },
+    {
+      $set: op.set,
+      $max: { severityRank: op.rank },
+      // $addToSet, not $push: the same history entry applied twice is recorded once.
+      $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } },
+    },
+    { returnDocument: 'after' },
+  );
+  if (!updated) {
+    deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
+    return;
+  }
+  if (updated.severity !== severityOfRank(updated.severityRank)) {
+    updated.severity = severityOfRank(updated.severityRank);
+    await deps.alerts.updateOne({ _id: op.id }, { $set: { severity: updated.severity } });
+  }
+  deps.events.emit('updated', updated, { appended: op.appended });
+}
+
+/** The rule's team, else a `Team:<name>` tag on a held signal. */
+function teamOf(ruleTeam: string | undefined, held: Signal[]): { team?: string } {
+  if (ruleTeam) return { team: ruleTeam };
+  for (const s of held) {
+    for (const tag of s.tags ?? []) {
+      const m = /^team:\s*(.+)$/i.exec(tag);
+      if (m) return { team: m[1]!.trim().toLowerCase() };
+    }
+  }
+  return {};
+}
+
+function linkOf(held: Signal[]): { link?: string } {
+  const link = held.find((s) => s.link)?.link;
+  return link ? { link } : {};
+}
