@@ -1,7 +1,6 @@
 // The `taser` command.
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
 import { PluginLoadError } from './plugins/routes.js';
 import { DatabaseUnavailableError } from './store/mongo.js';
@@ -9,10 +8,23 @@ import { EmbeddedDbError } from './store/embedded-db.js';
 
 // Subcommands import what they need when they run, so `taser --help` stays fast.
 
+// Output piped into `head` closes early: end quietly instead of printing an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('taser')
   .description('Slack-first security ChatOps bot: signals, correlation, alert cards and Positron queries.')
-  .showHelpAfterError();
+  .version(version, '-V, --version', 'print the taser version')
+  .showHelpAfterError()
+  // Usage mistakes (unknown option, missing argument) exit 2, like every other usage error of taser.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
@@ -104,18 +116,34 @@ program
 const plugin = program.command('plugin').description('Plugin tools');
 plugin
   .command('check')
-  .description('Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons')
+  .description('Validate a plugin folder (definition, namespace, config, Slack declaration, routes, templates against Block Kit); exits 1 with reasons')
   .argument('<path>', 'the plugin folder, e.g. plugins/help')
-  .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
+  .option('--config <file>', 'the deployment\'s config file (its plugins.<namespace> section is used), or a YAML file of the plugin\'s settings alone (default: the plugin\'s exampleConfig)')
   .action(async (path: string, opts: { config?: string }) => {
-    const { checkPlugin } = await import('./plugins/check.js');
-    const { BLOCKS_DIR, MANIFESTS_DIR } = await import('./app/paths.js');
-    const settings = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : undefined;
-    const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR, manifestsDir: MANIFESTS_DIR });
+    const { checkPlugin, readPluginSettings } = await import('./plugins/check.js');
+    const { BLOCKS_DIR } = await import('./app/paths.js');
+    const settings = opts.config ? await readPluginSettings(path, opts.config) : undefined;
+    const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR });
     for (const line of result.summary) console.log(`ok   ${line}`);
     for (const line of result.problems) console.error(`FAIL ${line}`);
     console.log(result.ok ? `plugin check passed: ${path}` : `plugin check failed: ${path} (${result.problems.length} problem(s))`);
     process.exitCode = result.ok ? 0 : 1;
+  });
+
+program
+  .command('manifest')
+  .description(
+    'Print the Slack app manifest (YAML) for the plugins the config enables: their slash commands, scopes and events, ' +
+      'plus what the core needs. Paste it at https://api.slack.com/apps (Create New App > From an app manifest).',
+  )
+  .addOption(new Option('--mode <mode>', 'socket (taser start) or http (taser start --http)').choices(['socket', 'http']).default('socket'))
+  .option('--config <file>', 'the deployment\'s config file (default: TASER_CONFIG; none: the plugins enabled by default)')
+  .option('--url <url>', 'HTTP mode: the public base URL that reaches taser (default https://taser.example.com)')
+  .option('--all-plugins', 'every plugin found, each with its exampleConfig (how manifests/*.yaml are made)')
+  .action(async (opts: { mode: 'socket' | 'http'; config?: string; url?: string; allPlugins?: boolean }) => {
+    const { renderManifest } = await import('./app/manifest-command.js');
+    const config = opts.config ?? process.env.TASER_CONFIG;
+    process.stdout.write(await renderManifest({ mode: opts.mode, config, url: opts.url, allPlugins: Boolean(opts.allPlugins) }));
   });
 
 program
@@ -135,8 +163,12 @@ program
 /** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
 function fail(err: unknown): never {
   if (err instanceof ConfigError || err instanceof PluginLoadError) {
-    console.error('taser: cannot start, the configuration needs fixing:');
-    for (const line of (err instanceof ConfigError ? err.problems : err.message.split('\n'))) console.error(`  - ${line}`);
+    const lines = err instanceof ConfigError ? err.problems : err.message.split('\n');
+    if (lines.length === 1) console.error(`taser: ${lines[0]}`);
+    else {
+      console.error('taser: the configuration needs fixing:');
+      for (const line of lines) console.error(`  - ${line}`);
+    }
     process.exit(EXIT_CONFIG);
   }
   if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError) {

@@ -19,6 +19,8 @@ export default definePlugin({
   description: 'Posts alert cards to team channels, keeps them up to date, and handles their buttons',
   config: configSchema,
   enabledByDefault: true,
+  // chat.postMessage and chat.update of cards, lookup answers in their threads, admin notices.
+  slack: { scopes: ['chat:write'] },
   exampleConfig: {
     teams: { appsec: { group: 'appsec', leads: 'leads', threshold: 'medium' } },
     defaultGroup: 'soc',

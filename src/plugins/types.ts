@@ -237,7 +237,22 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   enabledByDefault?: boolean;
   /** Settings `taser plugin check` uses when no config file is given (must pass the config schema). */
   exampleConfig?: Record<string, unknown>;
+  /**
+   * What the plugin needs from Slack beyond its slash commands (which the host reads from its routes):
+   * the manifest generator (`taser manifest`) puts exactly these in the Slack app manifest.
+   */
+  slack?: SlackNeeds;
   setup(plugin: PluginRegistrar<z.output<S>>): void;
+}
+
+/** Slack scopes and events a plugin uses; see src/app/manifest.ts. */
+export interface SlackNeeds {
+  /** Bot token scopes its Web API calls need, e.g. "chat:write", "users:read.email". */
+  scopes?: string[];
+  /** Bot events to subscribe to, e.g. "app_mention", "message.channels"; each needs a listener (plugin.event). */
+  events?: string[];
+  /** It publishes an App Home tab (views.publish on app_home_opened). */
+  homeTab?: boolean;
 }
 
 // ---------------------------------------------------------------- what handlers get
