@@ -5,6 +5,7 @@ import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
 import { PluginLoadError } from './plugins/routes.js';
 import { DatabaseUnavailableError } from './store/mongo.js';
 import { EmbeddedDbError } from './store/embedded-db.js';
+import { SlackUnreachableError } from './app/slack-reach.js';
 
 // Subcommands import what they need when they run, so `taser --help` stays fast.
 
@@ -38,7 +39,7 @@ program
     const { createLogger } = await import('./app/logger.js');
     const { startTaser } = await import('./app/runtime.js');
     const config = loadConfig();
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, undefined, config.logFormat);
     const taser = await startTaser({ config, mode: opts.http ? 'http' : 'socket', logger });
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -171,7 +172,7 @@ function fail(err: unknown): never {
     }
     process.exit(EXIT_CONFIG);
   }
-  if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError) {
+  if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError || err instanceof SlackUnreachableError) {
     console.error(`taser: ${err.message}`);
     process.exit(EXIT_UNAVAILABLE);
   }

@@ -66,6 +66,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   TASER_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   TASER_DATA_DIR: z.string().min(1).default('.taser'),
 });
 
@@ -80,6 +81,8 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** `pretty` for a terminal; JSON lines otherwise. */
+  logFormat?: z.infer<typeof envSchema>['LOG_FORMAT'];
   /** Where the embedded database keeps its files when MONGODB_URI is not set. */
   dataDir: string;
   configPath?: string;
@@ -149,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.TASER_DATA_DIR),
     configPath: configPath ? resolve(configPath) : undefined,
     configDir: configPath ? dirname(resolve(configPath)) : process.cwd(),

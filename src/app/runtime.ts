@@ -9,7 +9,8 @@ import { Metrics } from './metrics.js';
 import { buildCore } from './core.js';
 import { HttpServer, sendJson } from './http-server.js';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
-import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
+import { createSlackApp, slackProblems, type SlackApp, type SlackMode } from './slack-app.js';
+import { verifyBotToken } from './slack-reach.js';
 import { registerSlackRoutes } from './slack-routes.js';
 import type { Database } from '../store/mongo.js';
 import { openDatabase } from '../store/open.js';
@@ -35,6 +36,8 @@ export interface StartOptions {
   pluginDirs?: string[];
   /** How often the scheduler polls for due jobs. */
   processEveryMs?: number;
+  /** Retries of the start-up auth.test when Slack cannot be reached (tests shorten them). */
+  slackVerify?: { attempts?: number; firstDelayMs?: number };
 }
 
 export interface Taser {
@@ -85,7 +88,11 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     throw err;
   }
 
-  // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
+  // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
+  const identity = await verifyBotToken({ token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger, ...options.slackVerify });
+  logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
+
+  // 3. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
   const opened = await openDatabase(config, logger);
   const { database } = opened;
   // Undone in reverse order at stop: last started, first stopped.
@@ -97,10 +104,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   try {
     await ensureIndexes(database.db);
 
-    // 3. Slack: verify the token first so a wrong one is a clear message.
-    const slack = createSlackApp(config, mode, logger);
-    const identity = await verifyBotToken(slack.app.client);
-    logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
+    const slack = createSlackApp(config, mode, logger, identity);
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });

@@ -2,11 +2,11 @@
 // HTTPReceiver at /slack/events with signature verification; refused without a signing secret).
 import { App, HTTPReceiver, SocketModeReceiver, LogLevel, type Receiver } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/logger';
-import type { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import { ConfigError } from './errors.js';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
+import type { BotIdentity } from './slack-reach.js';
 
 export type SlackMode = 'socket' | 'http';
 
@@ -49,25 +49,6 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-export interface BotIdentity {
-  botId: string;
-  botUserId: string;
-  teamId?: string;
-}
-
-/** Checks the bot token with auth.test, so a wrong token stops start-up with a clear message. */
-export async function verifyBotToken(client: WebClient): Promise<BotIdentity> {
-  let res;
-  try {
-    res = await client.auth.test();
-  } catch (err) {
-    const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-    throw new ConfigError([`SLACK_BOT_TOKEN: Slack refused the token (auth.test: ${code}); copy the Bot User OAuth Token again`]);
-  }
-  if (!res.user_id) throw new ConfigError(['SLACK_BOT_TOKEN: auth.test returned no user id; is this a bot token (xoxb-)?']);
-  return { botId: res.bot_id ?? '', botUserId: res.user_id, teamId: res.team_id };
-}
-
 export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logger, identity?: BotIdentity): SlackApp {
   const problems = slackProblems(config, mode);
   if (problems.length) throw new ConfigError(problems);
@@ -86,7 +67,17 @@ export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logge
     receiver = http;
     requestListener = http.requestListener;
   } else {
-    receiver = new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLog });
+    receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken!,
+      logger: boltLog,
+      // SLACK_API_URL applies to the socket connection request (apps.connections.open) too, with bounded retries.
+      installerOptions: {
+        clientOptions: {
+          ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+          retryConfig: { retries: 4, factor: 2, minTimeout: 1000, maxTimeout: 10_000 },
+        },
+      },
+    });
   }
 
   const app = new App({

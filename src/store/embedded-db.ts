@@ -30,25 +30,35 @@ export function embeddedBinaryPath(): string {
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);
 }
 
-function goAvailable(): boolean {
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+/** FerretDB 1.24's modules need this Go (go.mod's `go` line); Debian bookworm's golang-go is 1.19. */
+export const MIN_GO = [1, 24] as const;
+
+/** Why the installed Go cannot build the embedded database, or undefined when it can. */
+export function goProblem(versionOutput = spawnSync('go', ['version'], { encoding: 'utf8' }).stdout as string | null): string | undefined {
+  const noDb = 'Either set MONGODB_URI to a MongoDB server (e.g. mongodb://127.0.0.1:27017/taser), or install';
+  const want = `Go >= ${MIN_GO.join('.')} (https://go.dev/doc/install; Debian bookworm's golang-go package is 1.19, too old)`;
+  if (!versionOutput) return `No MONGODB_URI is set and Go is not installed, so the embedded database cannot be built. ${noDb} ${want} and run again.`;
+  const m = /go(\d+)\.(\d+)/.exec(versionOutput);
+  if (!m) return undefined; // an unusual build of Go: let `go build` say what it thinks
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > MIN_GO[0] || (major === MIN_GO[0] && minor >= MIN_GO[1])) return undefined;
+  return `No MONGODB_URI is set and the installed Go is ${m[0]}, too old to build the embedded database. ${noDb} ${want} and run again.`;
 }
 
 /** Builds the embedded database binary if it is not cached yet. Takes minutes the first time. */
 export function ensureEmbeddedBinary(log: (line: string) => void = () => {}): string {
   const binary = embeddedBinaryPath();
   if (existsSync(binary)) return binary;
-  if (!goAvailable()) {
-    throw new EmbeddedDbError(
-      'No MONGODB_URI is set and Go is not installed, so the embedded database cannot be built. ' +
-        'Either set MONGODB_URI to a MongoDB server (e.g. mongodb://127.0.0.1:27017/taser), ' +
-        'or install Go >= 1.24 (https://go.dev/doc/install, or `apt-get install golang`) and run again.',
-    );
-  }
+  const problem = goProblem();
+  if (problem) throw new EmbeddedDbError(problem);
   mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
-  log(`building the embedded database (FerretDB) into ${binary}; the first build takes a few minutes`);
-  const result = spawnSync('go', ['build', '-o', partial, '.'], {
+  log(
+    `building the embedded database (FerretDB) into ${binary}: done once per version of its sources, it takes 3 to 10 ` +
+      'minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it',
+  );
+  const started = Date.now();
+  const result = spawnSync('go', ['build', '-v', '-o', partial, '.'], {
     cwd: SOURCE_DIR,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOFLAGS: '-buildvcs=false' },
@@ -57,6 +67,7 @@ export function ensureEmbeddedBinary(log: (line: string) => void = () => {}): st
     throw new EmbeddedDbError(`building the embedded database failed (go build exit ${result.status}); see the output above`);
   }
   renameSync(partial, binary); // atomic: a concurrent build of the same sources just replaces it
+  log(`built the embedded database in ${Math.round((Date.now() - started) / 1000)} s`);
   return binary;
 }
 
