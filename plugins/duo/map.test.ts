@@ -61,7 +61,7 @@ describe('duo source: vendor samples', () => {
   });
 
   it('uses only the artifact vocabulary', () => {
-    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_city']);
+    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_region', 'geo_city']);
     for (const e of expected) for (const field of Object.keys(mapSample(e).signal!.artifacts)) expect(allowed).toContain(field);
   });
 });

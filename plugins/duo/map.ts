@@ -82,7 +82,9 @@ function artifactsOf(log: Authlog): Record<string, ArtifactValue> {
   const location = log.access_device?.location ?? log.location;
   const country = place(location?.country);
   const city = place(location?.city);
+  const region = place(location?.state);
   if (country) artifacts.geo_country = country;
+  if (region) artifacts.geo_region = region;
   if (city) artifacts.geo_city = city;
   return artifacts;
 }

@@ -82,7 +82,9 @@ function artifactsOf(event: LogEvent): Record<string, ArtifactValue> {
   const geo = event.client?.geographicalContext ?? chain?.geographicalContext;
   const country = nonEmpty(geo?.country);
   const city = nonEmpty(geo?.city);
+  const region = nonEmpty(geo?.state);
   if (country) artifacts.geo_country = country;
+  if (region) artifacts.geo_region = region;
   if (city) artifacts.geo_city = city;
   return artifacts;
 }
