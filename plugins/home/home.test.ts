@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_SIGNING_SECRET, type TestApp } from '../../test/support/app.js';
 import { eventBody, sendSlackRequest } from '../../test/support/slack-requests.js';
 import { liveMentions } from '../../test/support/block-kit-check.js';
+import { viewSchemaProblems } from '../../src/blocks/schema.js';
 import { ALERTS_COLLECTION, type StoredAlert } from '../../src/correlation/alert-store.js';
 
 function alert(id: string, over: Partial<StoredAlert> & Record<string, unknown>): StoredAlert {
@@ -44,6 +45,7 @@ describe('home plugin', () => {
     expect(text).toContain('/taser help');
     expect(text).toContain('https://wiki.example.com/taser');
     expect(liveMentions({ blocks: view.blocks })).toEqual([]);
+    expect(viewSchemaProblems(view)).toEqual([]);
   });
 
   it('does nothing for the Messages tab', async () => {

@@ -8,6 +8,7 @@ import { importPlugin } from './loader.js';
 import { parse as parseYaml } from 'yaml';
 import { loadTemplates } from '../blocks/templates.js';
 import { ConfigError } from '../app/errors.js';
+import { messageSchemaProblems, viewSchemaProblems } from '../blocks/schema.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -60,9 +61,12 @@ export async function checkPlugin(folder: string, options: { settings?: Record<s
         try {
           const data = JSON.parse(readFileSync(examplePath, 'utf8')) as unknown;
           const source = readFileSync(join(abs, file), 'utf8');
-          if (/"type"\s*:\s*"modal"/.test(source)) templates.renderView(`${namespace}:${name}`, data);
-          else templates.render(`${namespace}:${name}`, data);
-          summary.push(`template ${namespace}:${name} renders`);
+          // Rendered, then held against Block Kit's schema: Slack refuses what renders but is not Block Kit.
+          const isView = /"type"\s*:\s*"(modal|home)"/.test(source);
+          const rendered = isView ? templates.renderView(`${namespace}:${name}`, data) : templates.render(`${namespace}:${name}`, data);
+          const invalid = isView ? viewSchemaProblems(rendered) : messageSchemaProblems(rendered);
+          if (invalid.length) problems.push(...invalid.map((p) => `templates/${file}: not valid Block Kit: ${p}`));
+          else summary.push(`template ${namespace}:${name} renders valid Block Kit`);
         } catch (err) {
           problems.push(`templates/${file}: ${(err as Error).message}`);
         }

@@ -29,11 +29,14 @@ describe('taser plugin check', () => {
     );
     writeFileSync(join(copy, 'templates', 'list.hbs'), '{ "text": {{text missing.value}} "blocks": [] }');
     unlinkSync(join(copy, 'templates', 'question.example.json'));
+    const modal = join(copy, 'templates', 'ask-modal.hbs');
+    writeFileSync(modal, readFileSync(modal, 'utf8').replace('"plain_text_input"', '"plain_txt_input"'));
 
     const { code, stderr } = await runTaser(['plugin', 'check', copy], {});
     expect(code).toBe(1);
     expect(stderr).toMatch(/FAIL templates\/list\.hbs: .*"help:list"/);
     expect(stderr).toMatch(/FAIL templates\/question\.hbs: no question\.example\.json/);
+    expect(stderr).toMatch(/FAIL templates\/ask-modal\.hbs: not valid Block Kit: blocks\[0\]\.element/);
   });
 
   it('refuses a Slack declaration that does not match the listeners', async () => {
