@@ -17,6 +17,7 @@ import { openDatabase } from '../store/open.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
+import { PluginLoadError } from '../plugins/routes.js';
 import type { PluginContext } from '../plugins/types.js';
 import type { Positron } from '../positron/service.js';
 import { mountPositronRoutes } from '../positron/http-routes.js';
@@ -64,29 +65,35 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const { config, mode } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
 
-  // 1. Everything that can be checked without I/O: Slack settings, plugins and their config.
-  const slackMissing = slackProblems(config, mode);
-  if (slackMissing.length) throw new ConfigError(slackMissing);
+  // 1. Everything that can be checked without I/O: Slack settings, plugins and their config, groups, secrets
+  // named by the config, rules. Every problem is collected, so one start names them all.
+  const problems: string[] = [...slackProblems(config, mode)];
+  const collect = async <T>(step: () => T | Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else if (err instanceof PluginLoadError) problems.push(...err.message.split('\n'));
+      else if (err instanceof RuleError) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  };
   const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
-  const plugins = await loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins });
+  const plugins = await collect(() => loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins }));
   const groupUses = [
-    ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
+    ...(plugins?.routes.commands ?? []).flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
     ...Object.entries(config.file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
     ...Object.entries(config.file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
     ...config.file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),
   ];
-  const unknownGroups = groupUses
-    .filter(({ g }) => !(g in config.file.groups))
-    .map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`);
-  if (unknownGroups.length) throw new ConfigError(unknownGroups);
-  const apiKeys = resolveApiKeys(config.file.apiKeys, config.env);
-  const sourceAuth = resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger);
-  try {
-    parseRules(config.file.rules);
-  } catch (err) {
-    if (err instanceof RuleError) throw new ConfigError(err.problems);
-    throw err;
-  }
+  problems.push(
+    ...groupUses.filter(({ g }) => !(g in config.file.groups)).map(({ g, by }) => `groups.${g}: used by ${by} but not defined in the config file`),
+  );
+  const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
+  const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
+  await collect(() => parseRules(config.file.rules));
+  if (problems.length || !plugins || !apiKeys || !sourceAuth) throw new ConfigError(problems);
 
   // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
   const identity = await verifyBotToken({ token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger, ...options.slackVerify });
