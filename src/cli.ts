@@ -62,7 +62,7 @@ program
   .command('simulate')
   .description(
     'Replay a signals file (JSON lines, any order) through the correlation engine from an empty state and report the alerts ' +
-      '(shared/correlation/SEMANTICS.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
+      '(docs/rules.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
       'With --rule ID --since 30d instead: how often that rule would have fired on the signals stored in MongoDB ' +
       '(alerts per day, per group, signals per alert); the rule as stored, or from --rules FILE to try a draft.',
   )
