@@ -45,6 +45,7 @@ export function buildCore(deps: {
   const positronApi: PositronApi = {
     run: (caller, query, request) => positron!.run(caller, query, request),
     allowedQueries: (caller) => positron!.allowedQueries(caller),
+    describeQueries: (caller) => positron!.describeQueries(caller),
   };
   const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins });
   const contexts = new Map<string, PluginContext<unknown>>();

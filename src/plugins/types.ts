@@ -287,6 +287,8 @@ export interface Renderer {
 export interface PositronApi {
   run(caller: import('../positron/service.js').Caller, query: string, request: { args: string[] } | { input: unknown }): Promise<import('../positron/service.js').PositronResult>;
   allowedQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
+  /** Every query, whether the caller may run it (and which groups may), and how many providers answer it. */
+  describeQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/service.js').QueryDescription[]>;
 }
 
 export interface PluginContext<C> {
