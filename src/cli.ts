@@ -1,18 +1,31 @@
 // The `taser` command.
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
 import { PluginLoadError } from './plugins/routes.js';
 import { DatabaseUnavailableError } from './store/mongo.js';
 import { EmbeddedDbError } from './store/embedded-db.js';
+import { SlackUnreachableError } from './app/slack-reach.js';
 
 // Subcommands import what they need when they run, so `taser --help` stays fast.
+
+// Output piped into `head` closes early: end quietly instead of printing an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('taser')
   .description('Slack-first security ChatOps bot: signals, correlation, alert cards, cases and Positron queries.')
-  .showHelpAfterError();
+  .version(version, '-V, --version', 'print the taser version')
+  .showHelpAfterError()
+  // Usage mistakes (unknown option, missing argument) exit 2, like every other usage error of taser.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
@@ -26,7 +39,7 @@ program
     const { createLogger } = await import('./app/logger.js');
     const { startTaser } = await import('./app/runtime.js');
     const config = loadConfig();
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, undefined, config.logFormat);
     const taser = await startTaser({ config, mode: opts.http ? 'http' : 'socket', logger });
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -49,7 +62,7 @@ program
   .command('simulate')
   .description(
     'Replay a signals file (JSON lines, any order) through the correlation engine from an empty state and report the alerts ' +
-      '(shared/correlation/SEMANTICS.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
+      '(docs/rules.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
       'With --rule ID --since 30d instead: how often that rule would have fired on the signals stored in MongoDB ' +
       '(alerts per day, per group, signals per alert); the rule as stored, or from --rules FILE to try a draft.',
   )
@@ -104,18 +117,16 @@ program
 const plugin = program.command('plugin').description('Plugin tools: check a plugin folder, start a new one');
 plugin
   .command('check')
-  .description(
-    'Validate a plugin folder (definition, namespace, config, routes, templates, manifests); exits 1 with reasons. ' +
+  .description('Validate a plugin folder (definition, namespace, config, Slack declaration, routes, templates against Block Kit); exits 1 with reasons. ' +
       'It IMPORTS AND RUNS the plugin\'s code (its module and setup): check a plugin from an untrusted pull request in ' +
-      'CI (the workflow `taser init` writes), not on a workstation.',
-  )
+      'CI (the workflow `taser init` writes), not on a workstation.')
   .argument('<path>', 'the plugin folder, e.g. plugins/help')
-  .option('--config <file>', 'a YAML file with the plugin\'s settings (default: the plugin\'s exampleConfig)')
+  .option('--config <file>', 'the deployment\'s config file (its plugins.<namespace> section is used), or a YAML file of the plugin\'s settings alone (default: the plugin\'s exampleConfig)')
   .action(async (path: string, opts: { config?: string }) => {
-    const { checkPlugin } = await import('./plugins/check.js');
-    const { BLOCKS_DIR, MANIFESTS_DIR } = await import('./app/paths.js');
-    const settings = opts.config ? (parseYaml(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : undefined;
-    const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR, manifestsDir: MANIFESTS_DIR });
+    const { checkPlugin, readPluginSettings } = await import('./plugins/check.js');
+    const { BLOCKS_DIR } = await import('./app/paths.js');
+    const settings = opts.config ? await readPluginSettings(path, opts.config) : undefined;
+    const result = await checkPlugin(path, { settings, coreBlocksDir: BLOCKS_DIR });
     for (const line of result.summary) console.log(`ok   ${line}`);
     for (const line of result.problems) console.error(`FAIL ${line}`);
     console.log(result.ok ? `plugin check passed: ${path}` : `plugin check failed: ${path} (${result.problems.length} problem(s))`);
@@ -184,6 +195,22 @@ program
   });
 
 program
+  .command('manifest')
+  .description(
+    'Print the Slack app manifest (YAML) for the plugins the config enables: their slash commands, scopes and events, ' +
+      'plus what the core needs. Paste it at https://api.slack.com/apps (Create New App > From an app manifest).',
+  )
+  .addOption(new Option('--mode <mode>', 'socket (taser start) or http (taser start --http)').choices(['socket', 'http']).default('socket'))
+  .option('--config <file>', 'the deployment\'s config file (default: TASER_CONFIG; none: the plugins enabled by default)')
+  .option('--url <url>', 'HTTP mode: the public base URL that reaches taser (default https://taser.example.com)')
+  .option('--all-plugins', 'every plugin found, each with its exampleConfig (how manifests/*.yaml are made)')
+  .action(async (opts: { mode: 'socket' | 'http'; config?: string; url?: string; allPlugins?: boolean }) => {
+    const { renderManifest } = await import('./app/manifest-command.js');
+    const config = opts.config ?? process.env.TASER_CONFIG;
+    process.stdout.write(await renderManifest({ mode: opts.mode, config, url: opts.url, allPlugins: Boolean(opts.allPlugins) }));
+  });
+
+program
   .command('positron')
   .description('Ask Positron a standard question, as /positron does (same providers, ACL config, cache and audit). Exit 0: answered; 1: no answer; 2: bad query or arguments')
   .argument('<query>', 'e.g. IP_TO_HOSTNAME')
@@ -225,11 +252,15 @@ caseCommand
 /** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
 function fail(err: unknown): never {
   if (err instanceof ConfigError || err instanceof PluginLoadError) {
-    console.error('taser: cannot start, the configuration needs fixing:');
-    for (const line of (err instanceof ConfigError ? err.problems : err.message.split('\n'))) console.error(`  - ${line}`);
+    const lines = err instanceof ConfigError ? err.problems : err.message.split('\n');
+    if (lines.length === 1) console.error(`taser: ${lines[0]}`);
+    else {
+      console.error('taser: the configuration needs fixing:');
+      for (const line of lines) console.error(`  - ${line}`);
+    }
     process.exit(EXIT_CONFIG);
   }
-  if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError) {
+  if (err instanceof DatabaseUnavailableError || err instanceof EmbeddedDbError || err instanceof SlackUnreachableError) {
     console.error(`taser: ${err.message}`);
     process.exit(EXIT_UNAVAILABLE);
   }

@@ -20,6 +20,9 @@ export default definePlugin({
   description: 'Posts alert cards to team channels, keeps them up to date, and handles their buttons',
   config: configSchema,
   enabledByDefault: true,
+  // chat.postMessage and chat.update of cards, lookup answers in their threads, admin notices.
+  // *:history: after a crash mid-post, the card outbox looks for the card it may have posted before posting again.
+  slack: { scopes: ['chat:write', 'channels:history', 'groups:history'] },
   exampleConfig: {
     teams: { appsec: { group: 'appsec', leads: 'leads', threshold: 'medium' } },
     defaultGroup: 'soc',

@@ -37,6 +37,12 @@ const cloudAlert = z.looseObject({
   netconn_remote_ipv4: text,
   netconn_remote_port: anyValue,
   netconn_remote_domain: text,
+  netconn_local_ip: text,
+  netconn_local_ipv4: text,
+  netconn_local_port: anyValue,
+  k8s_namespace: text,
+  k8s_pod_name: text,
+  k8s_workload_name: text,
 });
 type CloudAlert = z.infer<typeof cloudAlert>;
 
@@ -108,6 +114,13 @@ class ArtifactBag {
   put(field: string, value: ArtifactValue | null | undefined): void {
     if (value !== undefined && value !== null && value !== '') this.values[field] = value;
   }
+  /** Adds a second value to a field that may already hold one (a device's external and local address). */
+  add(field: string, value: string | number | null | undefined): void {
+    if (value === undefined || value === null || value === '') return;
+    const have = this.values[field];
+    if (have === undefined) this.values[field] = value;
+    else if (Array.isArray(have) ? !have.includes(value) : have !== value) this.values[field] = [...(Array.isArray(have) ? have : [have]), value];
+  }
 }
 
 function mapCloud(a: CloudAlert, raw: Record<string, unknown>): Signal | string {
@@ -128,6 +141,15 @@ function mapCloud(a: CloudAlert, raw: Record<string, unknown>): Signal | string 
   artifacts.put('dst_ip', ip(a.netconn_remote_ip) ?? ip(a.netconn_remote_ipv4));
   artifacts.put('dst_port', validPort(a.netconn_remote_port));
   artifacts.put('domain', normalizeHostname(a.netconn_remote_domain));
+  // The local end of a container's connection (CONTAINER_RUNTIME has no device): the pod's address, the only
+  // one that names it. A device's local end is its internal_ip already.
+  if (a.type?.trim().toUpperCase() === 'CONTAINER_RUNTIME') {
+    artifacts.add('src_ip', ip(a.netconn_local_ip) ?? ip(a.netconn_local_ipv4));
+    artifacts.put('src_port', validPort(a.netconn_local_port));
+  }
+  artifacts.put('k8s_namespace', a.k8s_namespace?.trim());
+  artifacts.put('k8s_pod', a.k8s_pod_name?.trim());
+  artifacts.put('k8s_workload', a.k8s_workload_name?.trim());
 
   const severity = cloudSeverity(a.severity);
   const link = consoleLink(a.alert_url);

@@ -54,7 +54,8 @@ function userArg(raw: string | undefined, self: string): string | null {
 
 export function registerCommands(plugin: PluginRegistrar<CasesPluginConfig>, deps: { newCaseView: ViewRef<Origin> }): void {
   const cmd = (subcommand: string, usage: string, description: string, handler: (input: CommandInput, ctx: Ctx) => Promise<void>) =>
-    plugin.command({ command: '/case', subcommand, usage, description, handler });
+    // Mentions arrive as ids (`/case assign 12 @ana` -> <@U123>), so a user is named without a lookup.
+    plugin.command({ command: '/case', subcommand, usage, description, escapesMentions: true, handler });
 
   const listPage = plugin.action({
     name: 'list-page',

@@ -19,7 +19,7 @@ const expected = expectedFor<Expected>('duo');
 const TYPES: Record<string, string> = {
   'duo push success': 'duo_auth_success',
   'duo push denied': 'duo_push_denied',
-  'duo push denied (fraud)': 'duo_push_denied',
+  'duo push denied (fraud)': 'duo_push_fraud',
 };
 // Duo has no severity field: it follows the result.
 const SEVERITIES: Record<string, string> = { success: 'info', denied: 'medium', fraud: 'high' };
@@ -61,7 +61,7 @@ describe('duo source: vendor samples', () => {
   });
 
   it('uses only the artifact vocabulary', () => {
-    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_city']);
+    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_region', 'geo_city']);
     for (const e of expected) for (const field of Object.keys(mapSample(e).signal!.artifacts)) expect(allowed).toContain(field);
   });
 });
@@ -84,17 +84,17 @@ describe('duo source: traps', () => {
     expect(mapDuoBody(log)[0]!.signal!.artifacts.hostname).toBe('laptop-42.corp.example.com');
   });
 
-  it('D3: fraud counts as denied (duo_push_denied) with a higher severity than D4 denied', () => {
+  it('D3: fraud is its own outcome (duo_push_fraud), with a higher severity than D4 denied', () => {
     const d3 = mapDuoBody(line(1))[0]!.signal!;
     const d4 = mapDuoBody(line(2))[0]!.signal!;
-    expect([d3.type, d3.severity]).toEqual(['duo_push_denied', 'high']);
+    expect([d3.type, d3.severity]).toEqual(['duo_push_fraud', 'high']);
     expect([d4.type, d4.severity]).toEqual(['duo_push_denied', 'medium']);
     expect(d3.title).toContain('marked as fraud');
   });
 
   it('non-push denials and other results are duo_auth_<result>', () => {
     expect(mapDuoBody({ ...line(2), factor: 'phone_call' })[0]!.signal!.type).toBe('duo_auth_denied');
-    expect(mapDuoBody({ ...line(1), factor: 'passcode' })[0]!.signal!.type).toBe('duo_auth_denied');
+    expect(mapDuoBody({ ...line(1), factor: 'passcode' })[0]!.signal!.type).toBe('duo_auth_fraud');
     expect(mapDuoBody({ ...line(0), result: 'error' })[0]!.signal!.type).toBe('duo_auth_error');
     expect(mapDuoBody({ ...line(2), factor: 'verified_duo_push' })[0]!.signal!.type).toBe('duo_push_denied');
   });
@@ -107,7 +107,7 @@ describe('duo source: traps', () => {
     ]);
     const v1 = { txid: 'v1-tx-1', username: 'CORP\\Narroway', factor: 'Duo Push', result: 'FRAUD', ip: '89.160.20.156', timestamp: 1627024854, integration: 'VPN', location: { city: '-', country: 'United States' } };
     const [m] = mapDuoBody({ stat: 'OK', response: [v1] });
-    expect(m!.signal).toMatchObject({ id: 'v1-tx-1', type: 'duo_push_denied', severity: 'high', artifacts: { username: 'narroway', src_ip: '89.160.20.156', geo_country: 'United States' } });
+    expect(m!.signal).toMatchObject({ id: 'v1-tx-1', type: 'duo_push_fraud', severity: 'high', artifacts: { username: 'narroway', src_ip: '89.160.20.156', geo_country: 'United States' } });
     expect(m!.signal!.artifacts.geo_city).toBeUndefined(); // "-" is Duo's placeholder
   });
 

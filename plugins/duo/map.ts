@@ -2,9 +2,10 @@
 // { response: { authlogs: [...] } } (v2) and { response: [...] } (v1). Never throws: an entry it cannot map
 // becomes an error naming the problem.
 //
-// Types: a push (duo_push, verified_duo_push) that was denied or marked as fraud is `duo_push_denied`;
-// every other authentication is `duo_auth_<result>`: duo_auth_success, duo_auth_denied, duo_auth_error.
-// Fraud counts as denied everywhere (the user rejected it and said so); the severity tells them apart.
+// Types carry the outcome: a push (duo_push, verified_duo_push) that was denied is `duo_push_denied`, one the
+// user marked as fraud `duo_push_fraud` (a rule that wants both lists both); every other authentication is
+// `duo_auth_<result>`: duo_auth_success, duo_auth_denied, duo_auth_fraud, duo_auth_error. An enrollment (v2
+// event_type "enrollment") is `duo_enrollment`, not a login.
 //
 // Id: the txid, Duo's id of one authentication transaction. The same txid again is a redelivery of that
 // authentication (overlapping poll pages, a webhook retry, the same event seen through v1 and v2 with
@@ -45,11 +46,11 @@ function resultOf(log: Authlog): string {
 }
 
 const isPush = (factor: string | undefined) => factor !== undefined && /(^|_)push$/.test(factor);
-const isDenial = (result: string) => result === 'denied' || result === 'fraud';
-
-function typeOf(factor: string | undefined, result: string): string {
-  if (isPush(factor) && isDenial(result)) return 'duo_push_denied';
-  return `duo_auth_${isDenial(result) ? 'denied' : result.replace(/[^a-z0-9]+/g, '_')}`;
+function typeOf(eventType: string | undefined, factor: string | undefined, result: string): string {
+  const outcome = result.replace(/[^a-z0-9]+/g, '_');
+  if (eventType === 'enrollment') return result === 'success' ? 'duo_enrollment' : `duo_enrollment_${outcome}`;
+  if (isPush(factor) && (result === 'denied' || result === 'fraud')) return `duo_push_${outcome}`;
+  return `duo_auth_${outcome}`;
 }
 
 const SEVERITY: Record<string, Severity> = { success: 'info', denied: 'medium', fraud: 'high', error: 'low' };
@@ -82,7 +83,9 @@ function artifactsOf(log: Authlog): Record<string, ArtifactValue> {
   const location = log.access_device?.location ?? log.location;
   const country = place(location?.country);
   const city = place(location?.city);
+  const region = place(location?.state);
   if (country) artifacts.geo_country = country;
+  if (region) artifacts.geo_region = region;
   if (city) artifacts.geo_city = city;
   return artifacts;
 }
@@ -112,7 +115,7 @@ export function mapDuoAuthlog(event: unknown, index: number): MappedSignal {
   const signal: Signal = {
     id: log.txid,
     source: DUO_SOURCE,
-    type: typeOf(factor, result),
+    type: typeOf(log.event_type?.trim().toLowerCase() || undefined, factor, result),
     occurredAt,
     title: titleOf(log, factor, result, typeof artifacts.username === 'string' ? artifacts.username : undefined),
     artifacts,

@@ -31,7 +31,7 @@ describe('duo webhook', () => {
     const d1 = await signals.findOne({ _id: 'duo/340a23e3-23f3-23c1-87dc-1491a23dfdbb' as never });
     expect(d1?.signal).toMatchObject({ type: 'duo_auth_success', artifacts: { src_ip: '169.232.89.219' } }); // first one wins
     const d3 = await signals.findOne({ _id: 'duo/78e1a910-350b-4226-828b-edb0ac2f2e3c' as never });
-    expect(d3?.signal).toMatchObject({ type: 'duo_push_denied', severity: 'high', artifacts: { username: 'narroway', src_ip: '89.160.20.156' } });
+    expect(d3?.signal).toMatchObject({ type: 'duo_push_fraud', severity: 'high', artifacts: { username: 'narroway', src_ip: '89.160.20.156' } });
     expect(d3?.occurredAt).toEqual(new Date('2021-07-23T07:20:54.700Z'));
   });
 });

@@ -36,6 +36,8 @@ export default definePlugin({
   description: 'Lists the commands a user may run, and lets them ask the taser admins a question',
   config: configSchema,
   enabledByDefault: true,
+  // Questions are posted to the admin channel.
+  slack: { scopes: ['chat:write'] },
   exampleConfig: { adminChannel: 'C0ADMIN01' },
   setup(plugin) {
     plugin.templates('templates');

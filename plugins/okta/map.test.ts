@@ -70,7 +70,7 @@ describe('okta source: vendor samples', () => {
   });
 
   it('uses only the artifact vocabulary', () => {
-    const allowed = new Set(['username', 'email', 'src_ip', 'geo_country', 'geo_city']);
+    const allowed = new Set(['username', 'target_username', 'email', 'src_ip', 'geo_country', 'geo_region', 'geo_city']);
     for (const e of expected.filter((x) => x.time !== null)) {
       for (const field of Object.keys(mapSample(e).signal!.artifacts)) expect(allowed).toContain(field);
     }

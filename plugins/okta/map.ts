@@ -53,7 +53,13 @@ function typeOf(event: LogEvent, newLocation: boolean): string {
     if (result === 'FAILURE') return 'sso_login_failed';
   }
   if (event.eventType === 'user.authentication.auth_via_mfa' && newLocation && result === 'SUCCESS') return 'mfa_new_location';
-  return `okta_${event.eventType.replace(/\./g, '_')}`;
+  // A lockout is its own outcome (Okta reports it as a FAILURE of the lock event).
+  if (event.eventType === 'user.account.lock') return 'okta_account_lockout';
+  // Any other outcome than success is part of the type: a failed MFA is never typed like a passed one.
+  const base = `okta_${event.eventType.replace(/\./g, '_').toLowerCase()}`;
+  // (For a person's events: a system warning's FAILURE is the warning itself.)
+  const personal = event.eventType.startsWith('user.');
+  return personal && result && result !== 'SUCCESS' && result !== 'ALLOW' ? `${base}_${result.toLowerCase().replace(/[^a-z0-9]+/g, '_')}` : base;
 }
 
 function firstIpEntry(event: LogEvent) {
@@ -70,11 +76,16 @@ function artifactsOf(event: LogEvent): Record<string, ArtifactValue> {
   // Only a person is a username: system principals and OAuth clients also appear as actors.
   const actorType = event.actor?.type;
   const alternateId = actorType === undefined || actorType === null || actorType === 'User' ? event.actor?.alternateId : undefined;
-  const username = normalizeUsername(alternateId);
+  // The users an event is about (target[] of type User): the person of an IdP login whose actor is Okta
+  // itself, or the subject of an admin action.
+  const targets = [...new Set((event.target ?? []).filter((t) => t.type === 'User').map((t) => normalizeUsername(t.alternateId)).filter((u): u is string => !!u))];
+  const username = normalizeUsername(alternateId) ?? (targets.length === 1 ? targets[0] : undefined);
   if (username) artifacts.username = username;
+  const others = targets.filter((t) => t !== username);
+  if (others.length) artifacts.target_username = others.length === 1 ? others[0]! : others;
   // alternateId is the login: an e-mail address in most orgs, a short name in some.
-  const email = username && extractEmails(username)[0] === username ? username : undefined;
-  if (email) artifacts.email = email;
+  const emails = [username, ...others].filter((u): u is string => !!u && extractEmails(u)[0] === u);
+  if (emails.length) artifacts.email = emails.length === 1 ? emails[0]! : emails;
 
   const chain = firstIpEntry(event);
   const ip = [event.client?.ipAddress, chain?.ip].map((v) => (v ? canonicalIp(v.trim()) : undefined)).find(Boolean);
@@ -82,7 +93,9 @@ function artifactsOf(event: LogEvent): Record<string, ArtifactValue> {
   const geo = event.client?.geographicalContext ?? chain?.geographicalContext;
   const country = nonEmpty(geo?.country);
   const city = nonEmpty(geo?.city);
+  const region = nonEmpty(geo?.state);
   if (country) artifacts.geo_country = country;
+  if (region) artifacts.geo_region = region;
   if (city) artifacts.geo_city = city;
   return artifacts;
 }

@@ -24,8 +24,22 @@ export default definePlugin({
         const words = args.filter((a) => a !== '--share');
         const [query, ...rest] = words;
         if (!query || query.toLowerCase() === 'help') {
-          const queries = await ctx.positron.allowedQueries(caller);
-          await respond(ctx.templates.render('positron:help', { queries: queries.map((q) => ({ usage: q.usage, description: q.description })), usage: USAGE }));
+          // Every query, each saying what would keep it from answering this person.
+          const queries = await ctx.positron.describeQueries(caller);
+          const note = (q: (typeof queries)[number]) =>
+            !q.allowed
+              ? q.groups.length
+                ? `Not for you: it needs the group ${q.groups.map((g) => `\`${g}\``).join(' or ')}.`
+                : 'Not for you: it is sensitive and positron.acl allows no group.'
+              : q.providers === 0
+                ? 'No enabled plugin answers it: it will come back empty.'
+                : null;
+          await respond(
+            ctx.templates.render('positron:help', {
+              queries: queries.map((q) => ({ usage: q.usage, description: q.description, note: note(q)})),
+              usage: USAGE,
+            }),
+          );
           return;
         }
         let result;

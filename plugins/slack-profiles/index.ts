@@ -18,6 +18,8 @@ export default definePlugin({
     managerField: z.string().regex(/^Xf[A-Z0-9]+$/, 'must be a Slack custom profile field id such as Xf0123ABC').optional(),
   }),
   enabledByDefault: false,
+  // users.lookupByEmail, users.info (with the e-mail) and users.profile.get (the manager field).
+  slack: { scopes: ['users:read', 'users:read.email', 'users.profile:read'] },
   exampleConfig: { managerField: 'Xf0123ABC' },
   setup(plugin) {
     plugin.query({

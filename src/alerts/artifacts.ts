@@ -36,6 +36,12 @@ const ALIASES: Record<string, string> = {
   signature_name: 'signature',
   location: 'geo',
   state: 'region',
+  // Sources name places geo_* (Okta, Duo): one name for the card.
+  geo_city: 'city',
+  geo_region: 'region',
+  geo_state: 'region',
+  geo_country: 'country',
+  geo_location: 'geo',
 };
 
 /** The canonical name of an artifact field ("User Name" -> "username"). */

@@ -107,6 +107,27 @@ describe('what each kind of card shows', () => {
     expect(strings).toContain(':rotating_light: *Open*');
   });
 
+  it('identity: address and place come from the new-location login, named as the sources name them', () => {
+    const input = card({ template: 'identity', signalCount: 3 }, [
+      signal({ id: 'n', source: 'okta', type: 'sso_login_new_location', occurredAt: '2024-05-01T10:00:00Z', artifacts: { username: 'alice', src_ip: '81.2.69.144', geo_city: 'Lyon', geo_state: 'Auvergne-Rhone-Alpes', geo_country: 'France' } }),
+      signal({ id: 'd', source: 'duo', type: 'duo_push_denied', occurredAt: '2024-05-01T10:05:00Z', artifacts: { username: 'alice', src_ip: '89.160.20.156', geo_city: 'Linkoping', geo_country: 'Sweden' } }),
+      signal({ id: 'l', source: 'okta', type: 'sso_login_success', occurredAt: '2024-05-01T10:09:00Z', artifacts: { username: 'alice', src_ip: '10.0.0.7' } }),
+    ]);
+    const { strings } = renderChecked(input);
+    expect(strings).toContain('*Source IP*\n`81.2.69.144`');
+    expect(strings).toContain('*Location*\n`Lyon, Auvergne-Rhone-Alpes, France`');
+    // The other places and addresses are still on the card, among the artifacts.
+    expect(strings).toContain('*country*\n`Sweden`');
+    expect(alertCardData(input).identity).toEqual({ user: 'alice', srcIp: '81.2.69.144', geo: 'Lyon, Auvergne-Rhone-Alpes, France' });
+
+    // Without a new-location signal: the newest signal that has an address or a place, never a mix of two.
+    const plain = card({ template: 'identity' }, [
+      signal({ id: 'a', type: 'login', occurredAt: '2024-05-01T10:00:00Z', artifacts: { src_ip: '81.2.69.144', geo_country: 'France' } }),
+      signal({ id: 'b', type: 'login', occurredAt: '2024-05-01T10:01:00Z', artifacts: { src_ip: '89.160.20.156' } }),
+    ]);
+    expect(alertCardData(plain).identity).toMatchObject({ srcIp: '89.160.20.156', geo: null });
+  });
+
   it('endpoint: host, user, process, command line and hashes', () => {
     const sha = '9785001b0dcf755eddb8af294a373c0b87b2498660f724e76c4d53f9c217c7a3';
     const { strings } = renderChecked(

@@ -132,9 +132,44 @@ interface Picker {
   values(field: string, max: number): string[];
 }
 
-function identityFacts(pick: Picker) {
-  const geo = pick.first('geo') ?? ([pick.first('city'), pick.first('region'), pick.first('country')].filter(Boolean).join(', ') || null);
-  return { user: pick.first('username', 'email'), srcIp: pick.first('src_ip'), geo };
+/** A signal's first value of a canonical artifact field (any spelling the sources use). */
+function artifactOf(signal: Signal, field: string): string | null {
+  for (const [raw, value] of Object.entries(signal.artifacts ?? {})) {
+    if (canonicalField(raw) !== field) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined && String(first).trim() !== '') return String(first).trim();
+  }
+  return null;
+}
+
+const PLACE_FIELDS = ['geo', 'city', 'region', 'country'] as const;
+const NEW_PLACE = /new[_ .-]?(location|country|city|geo|place)/i;
+
+/**
+ * The signal an identity card's "from where" comes from: the one that made the alert (a new-location login),
+ * else the newest with a place or an address. Address and place come from that one signal, so they agree.
+ */
+function placeSignal(newestFirst: Signal[]): Signal | undefined {
+  const located = newestFirst.filter((s) => PLACE_FIELDS.some((f) => artifactOf(s, f)) || artifactOf(s, 'src_ip'));
+  return located.find((s) => NEW_PLACE.test(s.type)) ?? located[0];
+}
+
+function placeOf(signal: Signal): string | null {
+  const geo = artifactOf(signal, 'geo');
+  if (geo) return oneLine(geo);
+  const parts = [artifactOf(signal, 'city'), artifactOf(signal, 'region'), artifactOf(signal, 'country')].filter((p): p is string => p !== null);
+  return parts.length ? oneLine([...new Set(parts)].join(', ')) : null;
+}
+
+function identityFacts(pick: Picker, newestFirst: Signal[], markShown: (field: string, value: string) => void) {
+  const from = placeSignal(newestFirst);
+  const srcIp = from ? artifactOf(from, 'src_ip') : null;
+  const geo = from ? placeOf(from) : null;
+  if (from) for (const f of ['src_ip', ...PLACE_FIELDS]) {
+    const v = artifactOf(from, f);
+    if (v) markShown(f, v);
+  }
+  return { user: pick.first('username', 'email'), srcIp: srcIp ? oneLine(srcIp) : pick.first('src_ip'), geo };
 }
 
 function endpointFacts(pick: Picker) {
@@ -183,7 +218,7 @@ export function alertCardData(input: AlertCardInput) {
       values,
     };
   };
-  const identity = identityFacts(picker('identity'));
+  const identity = identityFacts(picker('identity'), newest, (f, v) => kind === 'identity' && shown.add(key(f, v)));
   const endpoint = endpointFacts(picker('endpoint'));
   const network = networkFacts(picker('network'), newest[0]?.title ? oneLine(newest[0].title) : null);
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parse as parseYaml, parseDocument, visit } from 'yaml';
 import { ConfigError } from './errors.js';
 import { readSecret, type Env } from './secrets.js';
 import { webhookAuthSchema } from '../signals/webhook-auth.js';
@@ -82,6 +82,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   TASER_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   TASER_DATA_DIR: z.string().min(1).default('.taser'),
 });
 
@@ -96,6 +97,8 @@ export interface AppConfig {
   port: number;
   host: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** `pretty` for a terminal; JSON lines otherwise. */
+  logFormat?: z.infer<typeof envSchema>['LOG_FORMAT'];
   /** Where the embedded database keeps its files when MONGODB_URI is not set. */
   dataDir: string;
   configPath?: string;
@@ -165,6 +168,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     dataDir: resolve(e.TASER_DATA_DIR),
     configPath: configPath ? resolve(configPath) : undefined,
     configDir: configPath ? dirname(resolve(configPath)) : process.cwd(),
@@ -186,7 +190,44 @@ export function loadConfigFile(path: string): { config: FileConfig } | { problem
   } catch (err) {
     return { problems: [`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`] };
   }
+  const hashes = hashComments(text).map((line) => `${path}: ${line}`);
   const parsed = fileConfigSchema.safeParse(data);
-  if (!parsed.success) return { problems: formatIssues('', parsed.error, data).map((line) => `${path}: ${line}`) };
+  if (!parsed.success) return { problems: [...hashes, ...formatIssues('', parsed.error, data).map((line) => `${path}: ${line}`)] };
+  if (hashes.length) return { problems: hashes };
   return { config: parsed.data };
+}
+
+/**
+ * Values YAML read as empty (null) because an unquoted `#` started a comment: `channel: #alerts`. Said as
+ * such, since "expected string, found null" does not tell anyone to add quotes.
+ */
+export function hashComments(text: string): string[] {
+  const found: string[] = [];
+  let doc;
+  try {
+    doc = parseDocument(text);
+  } catch {
+    return found;
+  }
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (node.value !== null || node.comment === undefined || key === 'key') return;
+      const path: string[] = [];
+      let child: unknown = node;
+      for (const a of [...ancestors].reverse()) {
+        if (isPair(a)) path.unshift(String(isScalar(a.key) ? a.key.value : a.key));
+        else if (isSeq(a)) path.unshift(`[${a.items.indexOf(child as never)}]`);
+        else if (!isMap(a)) break;
+        child = a;
+      }
+      const name = path.join('.').replace(/\.\[/g, '[');
+      const last = path.at(-1) ?? '';
+      const comment = `#${node.comment}`;
+      found.push(
+        `${name}: is empty because the unquoted "${comment}" after it is read as a YAML comment; ` +
+          `quote the value: ${last.startsWith('[') ? '-' : `${last}:`} "${comment}"`,
+      );
+    },
+  });
+  return found;
 }

@@ -58,6 +58,7 @@ export function buildCore(deps: {
   const positronApi: PositronApi = {
     run: (caller, query, request) => positron!.run(caller, query, request),
     allowedQueries: (caller) => positron!.allowedQueries(caller),
+    describeQueries: (caller) => positron!.describeQueries(caller),
   };
   const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables, live: { maxBacklog: config.file.correlation.maxBacklog } });
   const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry });

@@ -9,7 +9,8 @@ import { Metrics } from './metrics.js';
 import { buildCore } from './core.js';
 import { HttpServer, sendJson } from './http-server.js';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
-import { createSlackApp, slackProblems, verifyBotToken, type SlackApp, type SlackMode } from './slack-app.js';
+import { createSlackApp, slackProblems, type SlackApp, type SlackMode } from './slack-app.js';
+import { verifyBotToken } from './slack-reach.js';
 import { registerSlackRoutes } from './slack-routes.js';
 import { guardSlackEndpoint } from './slack-edge.js';
 import { UnauthenticatedBodyGate } from './body-gate.js';
@@ -20,6 +21,7 @@ import { scheduleRetention } from '../store/retention.js';
 import { ensureIndexes } from '../store/collections.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { loadPlugins, type LoadedPlugins } from '../plugins/loader.js';
+import { PluginLoadError } from '../plugins/routes.js';
 import type { PluginContext } from '../plugins/types.js';
 import type { Positron } from '../positron/service.js';
 import { mountPositronRoutes } from '../positron/http-routes.js';
@@ -41,6 +43,8 @@ export interface StartOptions {
   pluginDirs?: string[];
   /** How often the scheduler polls for due jobs. */
   processEveryMs?: number;
+  /** Retries of the start-up auth.test when Slack cannot be reached (tests shorten them). */
+  slackVerify?: { attempts?: number; firstDelayMs?: number };
 }
 
 export interface Taser {
@@ -69,23 +73,33 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const { config, mode } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
 
-  // 1. Everything that can be checked without I/O: Slack settings, plugins and their config.
-  const slackMissing = slackProblems(config, mode);
-  if (slackMissing.length) throw new ConfigError(slackMissing);
+  // 1. Everything that can be checked without I/O: Slack settings, plugins and their config, groups, secrets
+  // named by the config, rules. Every problem is collected, so one start names them all.
+  const problems: string[] = [...slackProblems(config, mode)];
+  const collect = async <T>(step: () => T | Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else if (err instanceof PluginLoadError) problems.push(...err.message.split('\n'));
+      else if (err instanceof RuleError) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  };
   const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
-  const plugins = await loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins });
-  const unknownGroups = undefinedGroups(config.file, plugins);
-  if (unknownGroups.length) throw new ConfigError(unknownGroups);
-  const apiKeys = resolveApiKeys(config.file.apiKeys, config.env);
-  const sourceAuth = resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger);
-  try {
-    parseRules(config.file.rules);
-  } catch (err) {
-    if (err instanceof RuleError) throw new ConfigError(err.problems);
-    throw err;
-  }
+  const plugins = await collect(() => loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins }));
+  if (plugins) problems.push(...undefinedGroups(config.file, plugins));
+  const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
+  const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
+  await collect(() => parseRules(config.file.rules));
+  if (problems.length || !plugins || !apiKeys || !sourceAuth) throw new ConfigError(problems);
 
-  // 2. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
+  // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
+  const identity = await verifyBotToken({ token: config.slack.botToken!, apiUrl: config.slack.apiUrl, logger, ...options.slackVerify });
+  logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
+
+  // 3. MongoDB before anything that needs it: embedded when MONGODB_URI is not set.
   const opened = await openDatabase(config, logger);
   const { database } = opened;
   // Undone in reverse order at stop: last started, first stopped.
@@ -97,10 +111,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   try {
     await ensureIndexes(database.db);
 
-    // 3. Slack: verify the token first so a wrong one is a clear message.
-    const identity = await verifyBotToken(config);
     const slack = createSlackApp(config, mode, logger, identity);
-    logger.info({ botUserId: identity.botUserId, team: identity.teamId, mode }, 'Slack token verified');
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });

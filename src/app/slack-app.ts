@@ -2,11 +2,11 @@
 // HTTPReceiver at /slack/events with signature verification; refused without a signing secret).
 import { App, HTTPReceiver, SocketModeReceiver, LogLevel, type Receiver } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/logger';
-import { WebClient } from '@slack/web-api';
 import type { RequestListener } from 'node:http';
 import { ConfigError } from './errors.js';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
+import type { BotIdentity } from './slack-reach.js';
 
 export type SlackMode = 'socket' | 'http';
 
@@ -49,34 +49,7 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-export interface BotIdentity {
-  botId: string;
-  botUserId: string;
-  teamId?: string;
-}
-
-function clientOptions(config: AppConfig) {
-  return config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
-}
-
-/**
- * Checks the bot token with auth.test once, at start, so a wrong token stops start-up with a clear message;
- * the identity it returns is handed to Bolt, which otherwise calls auth.test before every request. A few
- * retries ride out a rate limit; past them start-up fails instead of hanging for Slack's 30-minute schedule.
- */
-export async function verifyBotToken(config: AppConfig, client = new WebClient(config.slack.botToken, { ...clientOptions(config), retryConfig: { retries: 3, factor: 2, minTimeout: 1000, maxTimeout: 10_000 }, rejectRateLimitedCalls: false })): Promise<BotIdentity> {
-  let res;
-  try {
-    res = await client.auth.test();
-  } catch (err) {
-    const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-    throw new ConfigError([`SLACK_BOT_TOKEN: Slack refused the token (auth.test: ${code}); copy the Bot User OAuth Token again`]);
-  }
-  if (!res.user_id) throw new ConfigError(['SLACK_BOT_TOKEN: auth.test returned no user id; is this a bot token (xoxb-)?']);
-  return { botId: res.bot_id ?? '', botUserId: res.user_id, teamId: res.team_id };
-}
-
-export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logger, identity: BotIdentity): SlackApp {
+export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logger, identity?: BotIdentity): SlackApp {
   const problems = slackProblems(config, mode);
   if (problems.length) throw new ConfigError(problems);
   const boltLog = boltLogger(logger);
@@ -94,19 +67,30 @@ export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logge
     receiver = http;
     requestListener = http.requestListener;
   } else {
-    receiver = new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLog });
+    receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken!,
+      logger: boltLog,
+      // SLACK_API_URL applies to the socket connection request (apps.connections.open) too, with bounded retries.
+      installerOptions: {
+        clientOptions: {
+          ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+          retryConfig: { retries: 4, factor: 2, minTimeout: 1000, maxTimeout: 10_000 },
+        },
+      },
+    });
   }
 
   const app = new App({
     token: config.slack.botToken,
     receiver,
     logger: boltLog,
-    // The token was verified at start (verifyBotToken); with botId and botUserId given, Bolt never calls
-    // auth.test again, so nothing between receipt and ack waits on Slack.
+    // Verifying the token is done explicitly at start (auth.test) so a bad token is a clear error, not an
+    // unhandled rejection from the constructor.
     tokenVerificationEnabled: false,
-    clientOptions: clientOptions(config),
-    botId: identity.botId,
-    botUserId: identity.botUserId,
+    clientOptions: {
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    },
+    ...(identity ? { botId: identity.botId, botUserId: identity.botUserId } : {}),
   });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

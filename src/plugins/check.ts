@@ -1,11 +1,14 @@
 // `taser plugin check PATH`: validates a plugin folder the way start-up would (definition, namespace, config,
-// routes), renders its templates with their example data, and checks its slash commands against manifests/.
+// routes, its Slack declaration), renders its templates with their example data, and lists what it adds to the
+// generated Slack app manifest.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadPlugins } from './loader.js';
 import { importPlugin } from './loader.js';
+import { parse as parseYaml } from 'yaml';
 import { loadTemplates } from '../blocks/templates.js';
-import { manifestSlashCommands } from '../app/manifests.js';
+import { ConfigError } from '../app/errors.js';
+import { messageSchemaProblems, viewSchemaProblems } from '../blocks/schema.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -13,7 +16,7 @@ export interface CheckResult {
   summary: string[];
 }
 
-export async function checkPlugin(folder: string, options: { settings?: Record<string, unknown>; coreBlocksDir: string; manifestsDir: string }): Promise<CheckResult> {
+export async function checkPlugin(folder: string, options: { settings?: Record<string, unknown>; coreBlocksDir: string }): Promise<CheckResult> {
   const path = resolve(folder);
   const problems: string[] = [];
   const summary: string[] = [];
@@ -58,9 +61,12 @@ export async function checkPlugin(folder: string, options: { settings?: Record<s
         try {
           const data = JSON.parse(readFileSync(examplePath, 'utf8')) as unknown;
           const source = readFileSync(join(abs, file), 'utf8');
-          if (/"type"\s*:\s*"modal"/.test(source)) templates.renderView(`${namespace}:${name}`, data);
-          else templates.render(`${namespace}:${name}`, data);
-          summary.push(`template ${namespace}:${name} renders`);
+          // Rendered, then held against Block Kit's schema: Slack refuses what renders but is not Block Kit.
+          const isView = /"type"\s*:\s*"(modal|home)"/.test(source);
+          const rendered = isView ? templates.renderView(`${namespace}:${name}`, data) : templates.render(`${namespace}:${name}`, data);
+          const invalid = isView ? viewSchemaProblems(rendered) : messageSchemaProblems(rendered);
+          if (invalid.length) problems.push(...invalid.map((p) => `templates/${file}: not valid Block Kit: ${p}`));
+          else summary.push(`template ${namespace}:${name} renders valid Block Kit`);
         } catch (err) {
           problems.push(`templates/${file}: ${(err as Error).message}`);
         }
@@ -70,11 +76,40 @@ export async function checkPlugin(folder: string, options: { settings?: Record<s
     problems.push(`templates: ${(err as Error).message}`);
   }
 
-  // Every slash command must be declared in both manifests, or Slack never sends it.
-  for (const [mode, commands] of Object.entries(manifestSlashCommands(options.manifestsDir))) {
-    for (const { def } of routes.commands) {
-      if (!commands.has(def.command)) problems.push(`command ${def.command}: not declared in manifests/${mode}`);
-    }
-  }
+  // What the plugin adds to the generated Slack app manifest (`taser manifest`), for the reviewer of a pull request.
+  const def = loaded.plugins[0]?.definition;
+  const scopes = [...(def?.slack?.scopes ?? []), ...(routes.commands.length ? ['commands'] : [])];
+  summary.push(
+    `manifest: slash commands ${[...new Set(routes.commands.map((c) => c.def.command))].join(', ') || '(none)'}; ` +
+      `scopes ${scopes.join(', ') || '(none)'}; events ${(def?.slack?.events ?? []).join(', ') || '(none)'}`,
+  );
   return { ok: problems.length === 0, problems, summary };
+}
+
+/**
+ * The settings `plugin check --config FILE` checks the plugin with: the `plugins.<namespace>` section when FILE is
+ * a deployment's whole config file, else FILE's content as the plugin's settings alone.
+ */
+export async function readPluginSettings(folder: string, file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`--config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError([`--config ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError([`--config ${file}: expected a YAML mapping`]);
+  const record = data as Record<string, unknown>;
+  if (!('plugins' in record)) return record;
+  const { namespace } = await importPlugin(resolve(folder));
+  const section = (record.plugins as Record<string, unknown> | null)?.[namespace];
+  if (section === undefined) return {};
+  if (typeof section !== 'object' || section === null) throw new ConfigError([`--config ${file}: plugins.${namespace} must be a mapping`]);
+  const { enabled: _enabled, ...settings } = section as Record<string, unknown>;
+  return settings;
 }

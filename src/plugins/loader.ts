@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { formatIssues } from '../app/config.js';
 import type { PluginDefinition } from './types.js';
+import { slackNeedsProblems } from '../app/manifests.js';
 import { createRegistrar, emptyRouteTable, PluginLoadError, type RouteTable } from './routes.js';
 
 export interface LoadedPlugin {
@@ -133,6 +134,13 @@ export async function loadPlugins(options: LoadOptions): Promise<LoadedPlugins> 
       def.setup(createRegistrar(routes, def.namespace, shown, config));
     } catch (err) {
       problems.push(err instanceof PluginLoadError ? err.message : `plugin "${def.namespace}" (${shown}): setup failed: ${(err as Error).message}`);
+      continue;
+    }
+    // Its Slack declaration must match its listeners, or the generated manifest would subscribe to the wrong events.
+    const listeners = routes.events.filter((e) => e.namespace === def.namespace).map((e) => e.def.event);
+    const slackProblems = slackNeedsProblems(def.namespace, def.slack, listeners);
+    if (slackProblems.length) {
+      problems.push(...slackProblems);
       continue;
     }
     plugins.push({ namespace: def.namespace, description: def.description, folder, config, definition: def });

@@ -45,6 +45,8 @@ export interface CommandDefinition<C> {
   description: string;
   /** Only members of one of these ACL groups (config `groups`) may run it; absent = everyone. */
   groups?: string[];
+  /** Slack sends @user and #channel mentions as ids (`<@U123>`): the manifest's `should_escape` for the command. */
+  escapesMentions?: boolean;
   handler(input: CommandInput, ctx: PluginContext<C>): Promise<void>;
 }
 
@@ -270,7 +272,22 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   enabledByDefault?: boolean;
   /** Settings `taser plugin check` uses when no config file is given (must pass the config schema). */
   exampleConfig?: Record<string, unknown>;
+  /**
+   * What the plugin needs from Slack beyond its slash commands (which the host reads from its routes):
+   * the manifest generator (`taser manifest`) puts exactly these in the Slack app manifest.
+   */
+  slack?: SlackNeeds;
   setup(plugin: PluginRegistrar<z.output<S>>): void;
+}
+
+/** Slack scopes and events a plugin uses; see src/app/manifest.ts. */
+export interface SlackNeeds {
+  /** Bot token scopes its Web API calls need, e.g. "chat:write", "users:read.email". */
+  scopes?: string[];
+  /** Bot events to subscribe to, e.g. "app_mention", "message.channels"; each needs a listener (plugin.event). */
+  events?: string[];
+  /** It publishes an App Home tab (views.publish on app_home_opened). */
+  homeTab?: boolean;
 }
 
 // ---------------------------------------------------------------- what handlers get
@@ -305,6 +322,8 @@ export interface Renderer {
 export interface PositronApi {
   run(caller: import('../positron/service.js').Caller, query: string, request: { args: string[] } | { input: unknown }): Promise<import('../positron/service.js').PositronResult>;
   allowedQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
+  /** Every query, whether the caller may run it (and which groups may), and how many providers answer it. */
+  describeQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/service.js').QueryDescription[]>;
 }
 
 /** One outbound call through the core's HTTP client (src/http/client.ts). */

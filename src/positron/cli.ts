@@ -53,6 +53,8 @@ export async function runPositronCli(query: string, args: string[], options: { j
       const lines = [view.headline];
       if (view.top) lines.push(`  from ${view.top.sources}`);
       for (const alt of view.alternatives) lines.push(`  alternative: ${alt.summary} (from ${alt.sources})`);
+      if (!view.top) lines.push(`  ${view.noAnswer}`);
+      for (const failure of view.failures) lines.push(`  failed: ${failure}`);
       lines.push(`  ${view.footer}`);
       io.stdout(`${lines.join('\n')}\n`);
     }

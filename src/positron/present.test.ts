@@ -34,7 +34,7 @@ describe('Positron result card', () => {
 
   it('says so when nobody answered', () => {
     const out = renderer.render('positron-result', presentResult({ query: 'HASH_REPUTATION', input: { hash: 'a'.repeat(32) }, alternatives: [], providers: [], cached: false, at: '' }));
-    expect(JSON.stringify(out)).toContain('No provider had an answer.');
+    expect(JSON.stringify(out)).toContain('No enabled plugin answers this query.');
     expect(JSON.stringify(out)).toContain('no provider answers this query');
   });
 });

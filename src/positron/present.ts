@@ -12,6 +12,8 @@ export interface ResultView {
   top: { summary: string; sources: string; agreement: number } | null;
   alternatives: { summary: string; sources: string }[];
   failures: string[];
+  /** What to say when there is no top answer: nobody answers this query, or they failed, or found nothing. */
+  noAnswer: string;
 }
 
 const MAX_ALTERNATIVES = 10;
@@ -20,6 +22,7 @@ export function presentResult(result: PositronResult): ResultView {
   const sources = (r: { sources: { provider: string }[] }) => [...new Set(r.sources.map((s) => s.provider))].join(', ');
   const input = Object.values(result.input as Record<string, unknown>).map(String).join(' ');
   const providers = result.providers.map((p) => `${p.provider}: ${p.status} (${p.ms} ms)`).join(' · ') || 'no provider answers this query';
+  const failures = result.providers.filter((p) => p.status === 'failed' || p.status === 'timeout').map((p) => `${p.provider}: ${p.error ?? p.status}`);
   return {
     query: result.query,
     input,
@@ -27,6 +30,11 @@ export function presentResult(result: PositronResult): ResultView {
     footer: result.cached ? `${providers} · cached` : providers,
     top: result.top ? { summary: result.top.summary, sources: sources(result.top), agreement: result.top.agreement } : null,
     alternatives: result.alternatives.slice(0, MAX_ALTERNATIVES).map((a) => ({ summary: a.summary, sources: sources(a) })),
-    failures: result.providers.filter((p) => p.status === 'failed' || p.status === 'timeout').map((p) => `${p.provider}: ${p.error ?? p.status}`),
+    failures,
+    noAnswer: !result.providers.length
+      ? 'No enabled plugin answers this query.'
+      : failures.length === result.providers.length
+        ? 'No answer: every provider failed (reasons below).'
+        : 'No provider had an answer.',
   };
 }

@@ -36,6 +36,18 @@ export interface PositronResult {
   at: string;
 }
 
+export interface QueryDescription {
+  name: string;
+  usage: string;
+  description: string;
+  /** The caller may run it. */
+  allowed: boolean;
+  /** The ACL groups that may run it (positron.acl); empty: everyone, unless it is sensitive (then nobody). */
+  groups: string[];
+  /** How many enabled providers answer it. */
+  providers: number;
+}
+
 export interface AuditRecord {
   at: Date;
   caller: string;
@@ -115,6 +127,25 @@ export class Positron {
     const allowed: QueryType[] = [];
     for (const q of this.queries.values()) if (await this.mayRun(caller, q.name)) allowed.push(q);
     return allowed;
+  }
+
+  /**
+   * Every query with what stands between the caller and an answer: no enabled provider, or an ACL the caller
+   * is not in (and which groups it needs).
+   */
+  async describeQueries(caller: Caller): Promise<QueryDescription[]> {
+    const out: QueryDescription[] = [];
+    for (const q of this.queries.values()) {
+      out.push({
+        name: q.name,
+        usage: q.usage,
+        description: q.description,
+        allowed: await this.mayRun(caller, q.name),
+        groups: this.config.acl[q.name] ?? [],
+        providers: this.providersOf(q.name).length,
+      });
+    }
+    return out;
   }
 
   /** Runs a query from slash-command style arguments, or from an input object (HTTP API). */

@@ -40,8 +40,19 @@ export function embeddedBinaryPath(options: EmbeddedBuildOptions = {}): string {
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);
 }
 
-function goAvailable(): boolean {
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+/** FerretDB 1.24's modules need this Go (go.mod's `go` line); Debian bookworm's golang-go is 1.19. */
+export const MIN_GO = [1, 24] as const;
+
+/** Why the installed Go cannot build the embedded database, or undefined when it can. */
+export function goProblem(versionOutput = spawnSync('go', ['version'], { encoding: 'utf8' }).stdout as string | null): string | undefined {
+  const noDb = 'Either set MONGODB_URI to a MongoDB server (e.g. mongodb://127.0.0.1:27017/taser), or install';
+  const want = `Go >= ${MIN_GO.join('.')} (https://go.dev/doc/install; Debian bookworm's golang-go package is 1.19, too old)`;
+  if (!versionOutput) return `No MONGODB_URI is set and Go is not installed, so the embedded database cannot be built. ${noDb} ${want} and run again.`;
+  const m = /go(\d+)\.(\d+)/.exec(versionOutput);
+  if (!m) return undefined; // an unusual build of Go: let `go build` say what it thinks
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major > MIN_GO[0] || (major === MIN_GO[0] && minor >= MIN_GO[1])) return undefined;
+  return `No MONGODB_URI is set and the installed Go is ${m[0]}, too old to build the embedded database. ${noDb} ${want} and run again.`;
 }
 
 function run(command: string, args: string[], cwd: string, what: string): string {
@@ -101,7 +112,7 @@ function buildPatched(output: string, log: (line: string) => void): void {
     for (const file of ['main.go', 'go.mod', 'go.sum']) cpSync(join(SOURCE_DIR, file), join(mainDir, file));
     run('go', ['mod', 'edit', `-replace=${FERRETDB_MODULE}=../ferretdb`], mainDir, 'pointing the build at the patched copy');
     log('embedded database build 3/3: compiling with go build (a few minutes on the first run; later runs use the cached binary)');
-    run('go', ['build', '-o', output, '.'], mainDir, 'compiling');
+    run('go', ['build', '-v', '-o', output, '.'], mainDir, 'compiling');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -112,17 +123,12 @@ export function ensureEmbeddedBinary(log: (line: string) => void = () => {}, opt
   const patched = options.patched ?? true;
   const binary = embeddedBinaryPath(options);
   if (existsSync(binary)) return binary;
-  if (!goAvailable()) {
-    throw new EmbeddedDbError(
-      'No MONGODB_URI is set and Go is not installed, so the embedded database cannot be built. ' +
-        'Either set MONGODB_URI to a MongoDB server (e.g. mongodb://127.0.0.1:27017/taser), ' +
-        'or install Go >= 1.24 (https://go.dev/doc/install, or `apt-get install golang`) and run again.',
-    );
-  }
+  const problem = goProblem();
+  if (problem) throw new EmbeddedDbError(problem);
   mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
   const started = Date.now();
-  log(`building the embedded database (FerretDB${patched ? ' with taser\'s SQLite index patch' : ', unpatched'}) into ${binary}; only the first start builds it, and that takes a few minutes`);
+  log(`building the embedded database (FerretDB${patched ? ' with taser\'s SQLite index patch' : ', unpatched'}) into ${binary}; done once per version of its sources, it takes 3 to 10 minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it`);
   if (patched) buildPatched(partial, log);
   else run('go', ['build', '-o', partial, '.'], SOURCE_DIR, 'compiling');
   renameSync(partial, binary); // atomic: a concurrent build of the same sources just replaces it

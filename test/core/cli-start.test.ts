@@ -24,15 +24,22 @@ describe('taser start', () => {
   });
 
   it('reports an unreachable MongoDB clearly and exits', async () => {
-    const { code, stderr } = await runTaser(['start', '--http'], {
-      SLACK_BOT_TOKEN: 'xoxb-1',
-      SLACK_SIGNING_SECRET: 'secret',
-      MONGODB_URI: 'mongodb://127.0.0.1:1/taser?serverSelectionTimeoutMS=500',
-    });
-    expect(code).toBe(69);
-    expect(stderr).toMatch(/cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/taser/);
-    expect(stderr).not.toMatch(/\n\s+at /);
-  });
+    // Slack is checked first (auth.test): a reachable fake, so the database is what fails.
+    const slack = await startSlackFake({ token: 'xoxb-1' });
+    try {
+      const { code, stderr } = await runTaser(['start', '--http'], {
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_API_URL: slack.apiUrl,
+        MONGODB_URI: 'mongodb://127.0.0.1:1/taser?serverSelectionTimeoutMS=500',
+      });
+      expect(code).toBe(69);
+      expect(stderr).toMatch(/cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:1\/taser/);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await slack.stop();
+    }
+  }, 60_000);
 
   it('prints usage with --help', async () => {
     const { code, stdout } = await runTaser(['--help'], {});

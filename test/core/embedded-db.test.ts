@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embeddedBinaryPath } from '../../src/store/embedded-db.js';
+import { embeddedBinaryPath, goProblem } from '../../src/store/embedded-db.js';
 import { openTestDatabase, testMongoKind } from '../support/db.js';
 
 describe('embedded database', () => {
@@ -22,6 +22,13 @@ describe('embedded database', () => {
     expect(res.stdout).toMatch(/No MONGODB_URI is set and Go is not installed/);
     expect(res.stdout).toMatch(/set MONGODB_URI/);
     expect(res.stdout).toMatch(/install Go >= 1\.24/);
+  });
+
+  it('names a Go too old to build it (Debian bookworm\'s 1.19) and accepts 1.24 and later', () => {
+    expect(goProblem('go version go1.19.8 linux/amd64')).toMatch(/installed Go is go1\.19, too old.*Go >= 1\.24.*golang-go package is 1\.19/);
+    expect(goProblem('go version go1.24.0 linux/amd64')).toBeUndefined();
+    expect(goProblem('go version go1.26.8 linux/amd64')).toBeUndefined();
+    expect(goProblem(null)).toMatch(/Go is not installed/);
   });
 });
 

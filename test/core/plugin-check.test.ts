@@ -1,12 +1,11 @@
-// `taser plugin check` on the shipped plugins and on a broken copy; manifests declare every slash command.
+// `taser plugin check` on the shipped plugins and on a broken copy.
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTaser } from '../support/cli.js';
-import { findPluginFolders, importPlugin, loadPlugins } from '../../src/plugins/loader.js';
-import { manifestSlashCommands } from '../../src/app/manifests.js';
-import { BUILTIN_PLUGINS_DIR, MANIFESTS_DIR } from '../../src/app/paths.js';
+import { findPluginFolders } from '../../src/plugins/loader.js';
+import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 
 const scratch = mkdtempSync(join(fileURLToPath(new URL('../fixtures/', import.meta.url)), 'tmp-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -32,18 +31,50 @@ describe('taser plugin check', () => {
     writeFileSync(
       index,
       readFileSync(index, 'utf8')
-        .replaceAll("'../../src/", "'../../../../src/")
-        .replace("command: '/taser'", "command: '/nosuch'"),
+        .replaceAll("'../../src/", "'../../../../src/"),
     );
     writeFileSync(join(copy, 'templates', 'list.hbs'), '{ "text": {{text missing.value}} "blocks": [] }');
     unlinkSync(join(copy, 'templates', 'question.example.json'));
+    const modal = join(copy, 'templates', 'ask-modal.hbs');
+    writeFileSync(modal, readFileSync(modal, 'utf8').replace('"plain_text_input"', '"plain_txt_input"'));
 
     const { code, stderr } = await runTaser(['plugin', 'check', copy], {});
     expect(code).toBe(1);
     expect(stderr).toMatch(/FAIL templates\/list\.hbs: .*"help:list"/);
     expect(stderr).toMatch(/FAIL templates\/question\.hbs: no question\.example\.json/);
-    expect(stderr).toMatch(/FAIL command \/nosuch: not declared in manifests\/http-mode\.yaml/);
-    expect(stderr).toMatch(/FAIL command \/nosuch: not declared in manifests\/socket-mode\.yaml/);
+    expect(stderr).toMatch(/FAIL templates\/ask-modal\.hbs: not valid Block Kit: blocks\[0\]\.element/);
+  });
+
+  it('refuses a Slack declaration that does not match the listeners', async () => {
+    const copy = join(scratch, 'help-slack');
+    cpSync(join(BUILTIN_PLUGINS_DIR, 'help'), copy, { recursive: true });
+    const index = join(copy, 'index.ts');
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8')
+        .replaceAll("'../../src/", "'../../../../src/")
+        .replace("slack: { scopes: ['chat:write'] }", "slack: { scopes: ['chat write'], events: ['app_mention'] }"),
+    );
+    const { code, stderr } = await runTaser(['plugin', 'check', copy], {});
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/FAIL plugin "help": slack\.scopes: "chat write" is not a Slack scope/);
+    expect(stderr).toMatch(/FAIL plugin "help": slack\.events declares "app_mention" but no plugin\.event\(\{ event: "app_mention" \}\) handles it/);
+  });
+
+  it('reads the plugin\'s section of a whole deployment config, and says in one line that a file is missing', async () => {
+    const deployment = join(scratch, 'taser.yaml');
+    writeFileSync(deployment, 'plugins:\n  help:\n    enabled: true\n    adminChannel: general\ngroups: {}\n');
+    const bad = await runTaser(['plugin', 'check', join(BUILTIN_PLUGINS_DIR, 'help'), '--config', deployment], {});
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/plugins\.help\.adminChannel: .*found "general"/);
+
+    writeFileSync(deployment, 'plugins:\n  help:\n    adminChannel: C0ADMIN02\n');
+    const good = await runTaser(['plugin', 'check', join(BUILTIN_PLUGINS_DIR, 'help'), '--config', deployment], {});
+    expect(good.code).toBe(0);
+
+    const missing = await runTaser(['plugin', 'check', join(BUILTIN_PLUGINS_DIR, 'help'), '--config', join(scratch, 'nope.yaml')], {});
+    expect(missing.code).toBe(78);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^taser: --config .*nope\.yaml: cannot read it \(ENOENT\)$/)]);
   });
 
   it('fails for a folder that is not a plugin, and for an invalid config', async () => {
@@ -57,22 +88,5 @@ describe('taser plugin check', () => {
     const badConfig = await runTaser(['plugin', 'check', join(BUILTIN_PLUGINS_DIR, 'help'), '--config', configFile], {});
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/plugins\.help\.adminChannel: .*found "general"/);
-  });
-});
-
-describe('manifests', () => {
-  it('declare every slash command a shipped plugin registers, in both modes', async () => {
-    const settings: Record<string, Record<string, unknown>> = {};
-    for (const folder of findPluginFolders(BUILTIN_PLUGINS_DIR)) {
-      const def = await importPlugin(folder);
-      settings[def.namespace] = { ...(def.exampleConfig ?? {}), enabled: true };
-    }
-    const { routes } = await loadPlugins({ searchDirs: [BUILTIN_PLUGINS_DIR], settings, enableAll: true });
-    const manifests = manifestSlashCommands(MANIFESTS_DIR);
-    expect(Object.keys(manifests).sort()).toEqual(['http-mode.yaml', 'socket-mode.yaml']);
-    expect(routes.commands.length).toBeGreaterThan(0);
-    for (const [file, commands] of Object.entries(manifests)) {
-      for (const { def } of routes.commands) expect(commands.has(def.command), `${def.command} in ${file}`).toBe(true);
-    }
   });
 });

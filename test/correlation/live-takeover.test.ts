@@ -30,7 +30,7 @@ describe('live correlation across replicas', () => {
   const replicas: Correlation[] = [];
 
   async function replica(options: Partial<LiveOptions>): Promise<Correlation> {
-    const c = buildCorrelation({ db: database.db, logger: silent, positron: { run: async () => ({ results: [] }) as never, allowedQueries: async () => [] }, enrichment: [], live: options });
+    const c = buildCorrelation({ db: database.db, logger: silent, positron: { run: async () => ({ results: [] }) as never, allowedQueries: async () => [], describeQueries: async () => [] }, enrichment: [], live: options });
     await c.ensureIndexes();
     await c.rules.syncFromConfig(rules);
     replicas.push(c);

@@ -15,7 +15,7 @@ import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 const providers = fileURLToPath(new URL('../fixtures/plugins/providers', import.meta.url));
 const API_KEY = 'cortex-key-0123456789abcdef';
 const fileConfig = {
-  plugins: { 'static-hosts': { enabled: true, hosts: { '10.1.2.3': 'web01.corp.example' } } },
+  plugins: { 'static-hosts': { enabled: true, hosts: { '10.1.2.3': 'web01.corp.example' } }, 'broken-dns': { enabled: true } },
   groups: { soc: { users: ['U0SOC001'] } },
   positron: { acl: { IP_TO_HOSTNAME: ['soc'] } },
   apiKeys: { cortex: { keyEnv: 'POSITRON_KEY_CORTEX', groups: ['soc'] }, intern: { keyEnv: 'POSITRON_KEY_INTERN', groups: [] } },
@@ -56,10 +56,23 @@ describe('Positron interfaces', () => {
     expect((await t.slack.waitForResponse((r) => r.id === 'unknown')).body.text).toMatch(/unknown query NOPE.*\/positron help/);
     await slash('help', 'help-outsider', 'U0OTHER1');
     const outsiderHelp = JSON.stringify((await t.slack.waitForResponse((r) => r.id === 'help-outsider')).body.blocks);
-    expect(outsiderHelp).not.toContain('IP_TO_HOSTNAME');
-    expect(outsiderHelp).toContain('HOSTNAME_TO_IP');
+    // Refused queries are listed, marked, with the group they need; queries nobody answers say so.
+    expect(outsiderHelp).toContain(':no_entry_sign: ~/positron IP_TO_HOSTNAME &lt;ip&gt;~');
+    expect(outsiderHelp).toContain('_Not for you: it needs the group `soc`._');
+    expect(outsiderHelp).toContain('`/positron HOSTNAME_TO_IP &lt;hostname&gt;`');
+    expect(outsiderHelp).toMatch(/~\/positron DOMAIN_INFO &lt;domain&gt;~\\n[^"]*\\n_No enabled plugin answers it/);
     await slash('', 'help-soc');
-    expect(JSON.stringify((await t.slack.waitForResponse((r) => r.id === 'help-soc')).body.blocks)).toContain('IP_TO_HOSTNAME');
+    const socHelp = JSON.stringify((await t.slack.waitForResponse((r) => r.id === 'help-soc')).body.blocks);
+    expect(socHelp).toContain('`/positron IP_TO_HOSTNAME &lt;ip&gt;`');
+    expect(socHelp).not.toContain('Not for you');
+  });
+
+  it('a failed provider\'s reason is in the Slack answer', async () => {
+    await slash('HOSTNAME_TO_IP web01.corp.example', 'failed');
+    const reply = (await t.slack.waitForResponse((r) => r.id === 'failed')).body;
+    const blocks = JSON.stringify(reply.blocks);
+    expect(blocks).toContain('No answer: every provider failed (reasons below).');
+    expect(blocks).toContain(':warning: broken-dns:broken-dns: resolver 10.0.0.53 unreachable (ECONNREFUSED)');
   });
 
   it('the HTTP API answers with an API key mapped to groups, and refuses the rest', async () => {
@@ -89,10 +102,14 @@ describe('Positron interfaces', () => {
     expect(viaCli.top.summary).toBe(viaApi.top.summary);
     expect(viaCli.top.sources).toEqual(viaApi.top.sources);
 
+    const failed = await runTaser(['positron', 'HOSTNAME_TO_IP', 'web01.corp.example'], { TASER_CONFIG: configPath, MONGODB_URI: uri.toString() });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('  failed: broken-dns:broken-dns: resolver 10.0.0.53 unreachable (ECONNREFUSED)');
+
     const bad = await runTaser(['positron', 'IP_TO_HOSTNAME'], { TASER_CONFIG: configPath, MONGODB_URI: uri.toString() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('usage: IP_TO_HOSTNAME <ip>');
     const audit = await t.taser.database.db.collection('positron_audit').find({ caller: /^cli:/ }).toArray();
-    expect(audit.map((a) => a.outcome).sort()).toEqual(['answered', 'invalid']);
-  });
+    expect(audit.map((a) => a.outcome).sort()).toEqual(['answered', 'invalid', 'no_answer']);
+  }, 120_000);
 });

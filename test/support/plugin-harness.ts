@@ -47,6 +47,7 @@ export async function loadPluginForTest(
       throw new Error('no Positron in this test harness');
     },
     allowedQueries: async () => [],
+    describeQueries: async () => [],
   };
   const correlation = options.db
     ? buildCorrelation({ db: options.db, logger, positron, enrichment: [] })

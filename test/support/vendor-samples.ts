@@ -13,6 +13,13 @@ export function readSampleJson<T = unknown>(file: string): T {
   return JSON.parse(readSample(file)) as T;
 }
 
+const SAMPLES_2 = new URL('../../../shared/fixtures/vendor-samples-2/', import.meta.url);
+
+/** An event of the second set (shared/fixtures/vendor-samples-2/, no expected fields: each test states its own). */
+export function readSample2Json<T = unknown>(file: string): T {
+  return JSON.parse(readFileSync(new URL(file, SAMPLES_2), 'utf8')) as T;
+}
+
 /** One expected.json row: the fields every vendor has, and those only some have (optional). */
 export interface ExpectedSample {
   vendor: string;
