@@ -212,7 +212,7 @@ type StoredCase = import('../cases/model.js').StoredCase;
 /** taser's cases (src/cases/service.ts) as plugins see them: every change is checked, recorded and announced. */
 export interface CasesApi {
   /** `created` and `updated` (the case after the change, and the case event that says who, when, what). */
-  events: import('../cases/service.js').CaseEvents;
+  events: Pick<import('../cases/service.js').CaseEvents, 'on' | 'off' | 'once'>;
   /** By id, number, or "#12". */
   get(ref: CaseRef): Promise<StoredCase | null>;
   list(query: import('../cases/store.js').CaseQuery): Promise<{ cases: StoredCase[]; next?: string }>;
@@ -320,10 +320,10 @@ export interface Renderer {
 
 /** What handlers can ask Positron (src/positron/service.ts). */
 export interface PositronApi {
-  run(caller: import('../positron/service.js').Caller, query: string, request: { args: string[] } | { input: unknown }): Promise<import('../positron/service.js').PositronResult>;
-  allowedQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
+  run(caller: import('../positron/api.js').Caller, query: string, request: { args: string[] } | { input: unknown }): Promise<import('../positron/api.js').PositronResult>;
+  allowedQueries(caller: import('../positron/api.js').Caller): Promise<import('../positron/query-types.js').QueryType[]>;
   /** Every query, whether the caller may run it (and which groups may), and how many providers answer it. */
-  describeQueries(caller: import('../positron/service.js').Caller): Promise<import('../positron/service.js').QueryDescription[]>;
+  describeQueries(caller: import('../positron/api.js').Caller): Promise<import('../positron/api.js').QueryDescription[]>;
 }
 
 /** One outbound call through the core's HTTP client (src/http/client.ts). */
@@ -366,6 +366,20 @@ export interface HttpClient {
   request(url: string | URL, options?: HttpRequestOptions): Promise<HttpResponse>;
 }
 
+/**
+ * Signals, rules and alerts as plugins see them: narrow views of the stores in src/correlation/ and src/signals/
+ * (the services implement them; the plugin API does not depend on the services).
+ */
+export interface CorrelationApi {
+  /** ACL groups that may enable and disable rules (config `correlation.admins`). */
+  readonly admins: readonly string[];
+  alerts: Pick<import('../correlation/alert-store.js').AlertStore, 'get' | 'search' | 'setStatus' | 'collection'>;
+  /** `created` and `updated`, for the alert cards. */
+  events: Pick<import('../correlation/alert-store.js').AlertEvents, 'on' | 'off' | 'once'>;
+  rules: Pick<import('../correlation/rule-store.js').RuleStore, 'list' | 'get' | 'setEnabled'>;
+  signals: Pick<import('../signals/store.js').SignalStore, 'collection'>;
+}
+
 export interface PluginContext<C> {
   namespace: string;
   config: C;
@@ -383,7 +397,7 @@ export interface PluginContext<C> {
   /** Channel routing from the config file: `default`, `admin`, and a channel per team. */
   channels: { default?: string; admin?: string; teams: Record<string, string> };
   /** Signals, rules and alerts (src/correlation/service.ts): alert cards subscribe to `events`. */
-  correlation: import('../correlation/service.js').Correlation;
+  correlation: CorrelationApi;
   /** taser's cases: create, change and read them; subscribe to `cases.events`. */
   cases: CasesApi;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */

@@ -9,14 +9,10 @@ import { rankAnswers, type RankedAnswer } from './rank.js';
 import { UsageError, type QueryType } from './query-types.js';
 import type { PositronConfig } from './config.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
-import { own } from '../app/own.js';
+import type { Caller, PositronResult, QueryDescription } from './api.js';
 
-export type Caller =
-  | { kind: 'slack'; userId: string }
-  | { kind: 'api'; key: string; groups: readonly string[] }
-  | { kind: 'cli'; user: string }
-  /** taser itself, e.g. signal enrichment: configured by the operator, so not subject to the ACL. */
-  | { kind: 'system'; name: string };
+export type { Caller, PositronResult, QueryDescription } from './api.js';
+import { own } from '../app/own.js';
 
 export class AccessDeniedError extends Error {
   override readonly name = 'AccessDeniedError';
@@ -24,28 +20,6 @@ export class AccessDeniedError extends Error {
 
 export class UnknownQueryError extends Error {
   override readonly name = 'UnknownQueryError';
-}
-
-export interface PositronResult {
-  query: string;
-  input: unknown;
-  top?: RankedAnswer;
-  alternatives: RankedAnswer[];
-  providers: { provider: string; status: ProviderStatus; ms: number; error?: string }[];
-  cached: boolean;
-  at: string;
-}
-
-export interface QueryDescription {
-  name: string;
-  usage: string;
-  description: string;
-  /** The caller may run it. */
-  allowed: boolean;
-  /** The ACL groups that may run it (positron.acl); empty: everyone, unless it is sensitive (then nobody). */
-  groups: string[];
-  /** How many enabled providers answer it. */
-  providers: number;
 }
 
 export interface AuditRecord {
