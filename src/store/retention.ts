@@ -73,8 +73,6 @@ interface RetentionTarget {
 export const RETENTION_TARGETS: readonly RetentionTarget[] = [
   { kind: 'signals', collection: 'signals', field: 'receivedAt' },
   { kind: 'slackEvents', collection: 'slack_events', field: 'receivedAt' },
-  // Interaction claims (replay and double-click protection) are only needed for their 5-minute window.
-  { kind: 'slackEvents', collection: 'slack_interactions', field: 'receivedAt' },
   { kind: 'positronCache', collection: 'positron_cache', field: 'expiresAt' },
   { kind: 'positronAudit', collection: 'positron_audit', field: 'at' },
   { kind: 'closedAlerts', collection: 'alerts', field: 'updatedAt', only: { status: 'closed', active: false } },

@@ -12,7 +12,7 @@ import { MANIFESTS_DIR } from '../../src/app/paths.js';
 import { runTaser } from '../support/cli.js';
 
 type Manifest = {
-  features: { slash_commands?: { command: string; url?: string }[]; app_home: { home_tab_enabled: boolean } };
+  features: { slash_commands?: { command: string; url?: string; should_escape: boolean }[]; app_home: { home_tab_enabled: boolean } };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions?: { bot_events: string[]; request_url?: string }; socket_mode_enabled: boolean; interactivity: { request_url?: string } };
 };
@@ -26,12 +26,14 @@ describe('Slack app manifests', () => {
 
   it('declares exactly the slash commands plugins handle, and the scopes and events they use', async () => {
     const m = parse(await renderManifest({ mode: 'http', allPlugins: true, url: 'https://bot.corp.example/' })) as Manifest;
-    expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/positron', '/taser']);
+    expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/case', '/positron', '/taser']);
+    // /case names people (`/case assign 12 @ana`): Slack must send mentions as ids.
+    expect(m.features.slash_commands!.map((c) => c.should_escape)).toEqual([true, false, false]);
     expect(m.features.slash_commands!.every((c) => c.url === 'https://bot.corp.example/slack/events')).toBe(true);
     expect(m.settings.event_subscriptions).toEqual({ request_url: 'https://bot.corp.example/slack/events', bot_events: ['app_home_opened', 'app_mention'] });
     expect(m.features.app_home.home_tab_enabled).toBe(true);
-    // No /case (no plugin handles it), no channel or history scopes (nothing reads channels).
-    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'chat:write', 'commands', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+    // History scopes only for the card outbox's look for a card it may have posted before a crash.
+    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
   });
 
   it('follows a deployment config: disabled plugins and unused ACL lookups bring nothing', async () => {
@@ -40,15 +42,15 @@ describe('Slack app manifests', () => {
       const config = join(dir, 'taser.yaml');
       writeFileSync(config, 'plugins:\n  home:\n    enabled: false\n  positron:\n    enabled: false\ngroups:\n  soc:\n    users: [U0SOC0001]\n');
       const m = parse(await renderManifest({ mode: 'socket', config })) as Manifest;
-      expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/taser']);
+      expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/case', '/taser']);
       expect(m.settings.event_subscriptions).toBeUndefined();
       expect(m.settings.socket_mode_enabled).toBe(true);
-      expect(m.oauth_config.scopes.bot).toEqual(['chat:write', 'commands']);
+      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history']);
       expect(m.features.app_home.home_tab_enabled).toBe(false);
 
       writeFileSync(config, 'plugins:\n  slack-profiles:\n    enabled: true\ngroups:\n  soc:\n    usergroups: [S0SOC0001]\n');
       const m2 = parse(await renderManifest({ mode: 'socket', config })) as Manifest;
-      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'chat:write', 'commands', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
