@@ -10,9 +10,10 @@ import { PluginLoadError } from '../plugins/routes.js';
 import { parseRules, RuleError } from '../correlation/rule.js';
 
 /** ACL groups used by commands, Positron, API keys or correlation but not defined under `groups`. */
-export function undefinedGroups(file: FileConfig, plugins: LoadedPlugins): string[] {
+/** Groups used (by plugin commands when the plugins loaded, and by the config itself) but not defined. */
+export function undefinedGroups(file: FileConfig, plugins: LoadedPlugins | undefined): string[] {
   const uses = [
-    ...plugins.routes.commands.flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
+    ...(plugins?.routes.commands ?? []).flatMap((c) => (c.def.groups ?? []).map((g) => ({ g, by: `${c.def.usage} (plugin "${c.namespace}")` }))),
     ...Object.entries(file.positron.acl).flatMap(([q, groups]) => groups.map((g) => ({ g, by: `positron.acl.${q}` }))),
     ...Object.entries(file.apiKeys).flatMap(([k, { groups }]) => groups.map((g) => ({ g, by: `apiKeys.${k}` }))),
     ...file.correlation.admins.map((g) => ({ g, by: 'correlation.admins' })),

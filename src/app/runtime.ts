@@ -89,7 +89,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   };
   const pluginDirs = options.pluginDirs ?? [BUILTIN_PLUGINS_DIR, ...config.file.pluginPaths.map((p) => resolve(config.configDir, p))];
   const plugins = await collect(() => loadPlugins({ searchDirs: pluginDirs, settings: config.file.plugins }));
-  if (plugins) problems.push(...undefinedGroups(config.file, plugins));
+  problems.push(...undefinedGroups(config.file, plugins));
   const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
   const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
   await collect(() => parseRules(config.file.rules));

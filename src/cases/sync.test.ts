@@ -102,7 +102,8 @@ describe('case backend sync', () => {
     expect(log.at(-1)).toMatchObject({ kind: 'sync_failed', actor: 'taser', data: { error: 'HTTP 400' } });
     const metrics = await registry.metrics();
     expect(metrics).toContain('taser_case_sync_calls_total{backend="memory",op="observables_added",outcome="failed"} 1');
-    expect(metrics).toMatch(/taser_cases_sync_failed [1-9]/);
+    // The gauge is refreshed in the background of a scrape (a scrape never waits on the database).
+    await waitUntil(async () => /taser_cases_sync_failed [1-9]/.test(await registry.metrics()), 'the failed-sync gauge counts the case');
     // Later changes queue behind the failure instead of jumping it.
     await counted.service.update(soc, c.number, { title: 'Refused (renamed)' });
     await counted.sync.processDue();

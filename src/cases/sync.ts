@@ -57,12 +57,20 @@ export class CaseSync {
         registers: [deps.registry],
       });
       const cases = deps.store.cases;
+      let refreshing = false;
       new Gauge({
         name: 'taser_cases_sync_failed',
         help: 'Cases whose backend sync failed and waits for an admin (`/case retry-sync N`)',
         registers: [deps.registry],
-        async collect() {
-          this.set(await cases.countDocuments({ 'backend.sync': 'failed' }));
+        // A scrape never waits on the database: it reports the last count and refreshes it in the background.
+        collect() {
+          if (refreshing) return;
+          refreshing = true;
+          void cases
+            .countDocuments({ 'backend.sync': 'failed' }, { maxTimeMS: 10_000 })
+            .then((n) => this.set(n))
+            .catch((err: unknown) => deps.logger.warn({ err }, 'the failed-sync count for /metrics could not be refreshed'))
+            .finally(() => (refreshing = false));
         },
       });
     }

@@ -168,7 +168,15 @@ describe('a broken plugin in a pull request', () => {
     const added = await taser(['plugin', 'new', 'vuln', '--kind', 'command', '--dir', join(repo, 'plugins')], scratch);
     expect(added.code).toBe(0);
     const index = join(repo, 'plugins', 'vuln', 'index.ts');
-    writeFileSync(index, readFileSync(index, 'utf8').replace("command: '/taser'", "command: '/vuln'").replace('`${ctx.config.greeting}, ', '`${ctx.config.greeting}; '));
+    // A new slash command (the manifest diff names it), a listener for an event it does not declare (plugin check
+    // refuses it), and a behaviour change its own test catches.
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8')
+        .replace("command: '/taser'", "command: '/vuln'")
+        .replace('setup(plugin) {', "setup(plugin) {\n    plugin.event({ event: 'app_mention', async handler() {} });")
+        .replace('`${ctx.config.greeting}, ', '`${ctx.config.greeting}; '),
+    );
     mkdirSync(join(repo, 'plugins', 'untested'));
     cpSync(join(repo, 'plugins', 'hello', 'index.ts'), join(repo, 'plugins', 'untested', 'index.ts'));
     const untested = join(repo, 'plugins', 'untested', 'index.ts');
@@ -179,11 +187,11 @@ describe('a broken plugin in a pull request', () => {
     const config = await check('config');
     expect(config.code).toBe(1);
     expect(config.stderr).toMatch(/^plugins\.vuln\.greeting: .*found 42\)$/m);
-    expect(config.stderr).toMatch(/config check failed: deploy\/taser\.yaml \(1 problem\(s\)\)/);
+    expect(config.stderr).toMatch(/config check failed: deploy\/taser\.yaml \(\d+ problem\(s\)\)/);
 
     const plugins = await check('plugins');
     expect(plugins.code).toBe(1);
-    expect(plugins.stderr).toMatch(/FAIL command \/vuln: not declared in manifests\/http-mode\.yaml/);
+    expect(plugins.stderr).toMatch(/FAIL .*listens to "app_mention" events but slack\.events does not subscribe to them/);
     expect(plugins.out).toMatch(/plugin check passed: deploy\/plugins\/hello\//);
 
     const tests = await check('tests');
