@@ -6,20 +6,16 @@
 // The alert document is stored directly (1,000 signal keys, 200 artifacts): ingesting its signals is the e2e
 // bench's subject, not this one's. Runs in a child process; MONGODB_URI when set, else the embedded FerretDB.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AppConfig } from '../src/app/config.js';
 import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import type { StoredAlert } from '../src/correlation/alert-store.js';
-import { startEmbeddedDb, type EmbeddedDb } from '../src/store/embedded-db.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
 import { blockActionsBody, sendSlackRequest, viewSubmissionBody } from '../test/support/slack-requests.js';
 import { startTheHiveFake } from '../plugins/thehive/thehive-fake.js';
-import { isMain, runChild } from './support.js';
+import { benchDatabase, isMain, runChild } from './support.js';
 
 export interface CasesBench {
   db: 'mongodb' | 'ferretdb-embedded';
@@ -51,23 +47,14 @@ async function until<T>(fn: () => Promise<T | undefined | null | false> | T | un
 }
 
 async function measure(): Promise<CasesBench> {
-  let embedded: EmbeddedDb | undefined;
-  let dataDir: string | undefined;
-  let server = process.env.MONGODB_URI;
-  if (!server) {
-    dataDir = mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
-    embedded = await startEmbeddedDb(dataDir);
-    server = embedded.uri;
-  }
-  const uri = new URL(server);
-  uri.pathname = `/benchcases_${randomBytes(4).toString('hex')}`;
+  const database = await benchDatabase('benchcases');
   const slack = await startSlackFake({ token: TOKEN });
   slack.addChannel({ id: CHANNEL, name: 'bench-alerts' });
   slack.addUser({ id: 'U0BENCH01', name: 'analyst' });
   const thehive = await startTheHiveFake({ version: 5 });
   const config: AppConfig = {
     slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: uri.toString(),
+    mongodbUri: database.uri,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
@@ -130,8 +117,7 @@ async function measure(): Promise<CasesBench> {
     await taser?.stop();
     await slack.stop();
     await thehive.stop();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

@@ -6,10 +6,7 @@
 // - p50Ms/p99Ms: for one "trigger" signal per batch (a one-signal rule), from just before its POST to the
 //   moment its alert document is stored (the alert store's `created` event fires right after insertOne).
 // Runs in a child process; the database is MONGODB_URI when set, else the embedded FerretDB.
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -19,9 +16,8 @@ import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import { parseEventTime, type Signal } from '../src/signals/signal.js';
 import { artifactValuesOf, signalKey, type StoredSignal } from '../src/signals/store.js';
-import { startEmbeddedDb, type EmbeddedDb } from '../src/store/embedded-db.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
-import { benchRules, generateSignals, isMain, percentile, round, runChild } from './support.js';
+import { benchDatabase, benchRules, generateSignals, isMain, percentile, round, runChild } from './support.js';
 
 export interface E2eOptions {
   batches: number;
@@ -137,18 +133,7 @@ function warningCollector() {
 }
 
 async function measure(o: E2eOptions): Promise<E2eBench> {
-  const fromEnv = process.env.MONGODB_URI;
-  let embedded: EmbeddedDb | undefined;
-  let dataDir: string | undefined;
-  let server: string;
-  if (fromEnv) server = fromEnv;
-  else {
-    dataDir = mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
-    embedded = await startEmbeddedDb(dataDir);
-    server = embedded.uri;
-  }
-  const uri = new URL(server);
-  uri.pathname = `/bench_${randomBytes(4).toString('hex')}`;
+  const database = await benchDatabase('bench');
 
   const slack = await startSlackFake({ token: TOKEN });
   slack.addChannel({ id: ALERT_CHANNEL, name: 'bench-alerts' }, { botIsMember: true });
@@ -159,7 +144,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
   ];
   const config: AppConfig = {
     slack: { botToken: TOKEN, signingSecret: 'bench-signing-secret', apiUrl: slack.apiUrl },
-    mongodbUri: uri.toString(),
+    mongodbUri: database.uri,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
@@ -244,7 +229,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const rawInsertPerSec = total / rawSeconds;
     return {
       ...o,
-      db: fromEnv ? 'mongodb' : 'ferretdb-embedded',
+      db: process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded',
       signals: total,
       rules: rules.length,
       signalsPerSec: round(signalsPerSec, 1),
@@ -267,8 +252,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     await taser?.database.db.dropDatabase().catch(() => {});
     await taser?.stop();
     await slack.stop();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

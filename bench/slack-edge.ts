@@ -6,20 +6,15 @@
 // The ack is all that is timed: handlers run after it. taser runs in a child process and the load in another
 // (as Slack is another machine), so the client's own CPU is not taser's; the database is MONGODB_URI when
 // set, else the embedded FerretDB.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AppConfig } from '../src/app/config.js';
 import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
-import { startEmbeddedDb, type EmbeddedDb } from '../src/store/embedded-db.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
 import { blockActionsBody, signSlackRequest, slackCommandBody, type SlackBody } from '../test/support/slack-requests.js';
-import { isMain, percentile, round, runChild } from './support.js';
+import { benchDatabase, isMain, percentile, round, runChild } from './support.js';
 
 export interface SlackEdgeOptions {
   /** Slash commands sent at once. */
@@ -68,22 +63,11 @@ function post(url: URL, body: SlackBody, agent: Agent): Promise<{ ms: number; st
 }
 
 async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
-  const fromEnv = process.env.MONGODB_URI;
-  let embedded: EmbeddedDb | undefined;
-  let dataDir: string | undefined;
-  let server: string;
-  if (fromEnv) server = fromEnv;
-  else {
-    dataDir = mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
-    embedded = await startEmbeddedDb(dataDir);
-    server = embedded.uri;
-  }
-  const uri = new URL(server);
-  uri.pathname = `/bench_${randomBytes(4).toString('hex')}`;
+  const database = await benchDatabase('bench');
   const slack = await startSlackFake({ token: TOKEN });
   const config: AppConfig = {
     slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: uri.toString(),
+    mongodbUri: database.uri,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
@@ -106,8 +90,7 @@ async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
     await taser?.database.db.dropDatabase().catch(() => {});
     await taser?.stop();
     await slack.stop();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

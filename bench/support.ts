@@ -2,10 +2,15 @@
 // the bench's correlation rules, and running one bench part in a child process of its own so its peak RSS
 // is its own, not the whole bench's.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleInput } from '../src/correlation/rule.js';
 import type { Severity, Signal } from '../src/signals/signal.js';
 import { prng } from '../test/support/prng.js';
+import { startEmbeddedDb } from '../src/store/embedded-db.js';
 
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -133,4 +138,19 @@ export function benchRules(count = 20): RuleInput[] {
     });
   }
   return rules;
+}
+
+/** A fresh database for one bench part: on MONGODB_URI when set, else on an embedded server of its own. */
+export async function benchDatabase(prefix: string): Promise<{ uri: string; stop(): Promise<void> }> {
+  const dataDir = process.env.MONGODB_URI ? undefined : mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
+  const embedded = dataDir ? await startEmbeddedDb(dataDir) : undefined;
+  const uri = new URL(embedded?.uri ?? process.env.MONGODB_URI!);
+  uri.pathname = `/${prefix}_${randomBytes(4).toString('hex')}`;
+  return {
+    uri: uri.toString(),
+    async stop() {
+      await embedded?.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
