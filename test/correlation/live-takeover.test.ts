@@ -92,7 +92,11 @@ describe('live correlation across replicas', () => {
     const created: string[] = [];
     b.events.on('created', (alert) => created.push(alert.group.username!));
     await owning(b, b.live.options.partitions);
-    await waitUntil(() => b.live.idle(), 'the second replica caught up', 30_000);
+    // idle() only speaks of what b ingested itself: wait for the replay of a's log to reach the late signals.
+    await waitUntil(async () => {
+      const now = await alerts();
+      return now.length === 2 && now.every((x) => x.signals.length >= 3) && now.some((x) => x.signals.includes('test/x4')) && b.live.idle();
+    }, 'the second replica replayed the log', 30_000);
 
     const stored = (await alerts()).sort((x, y) => x.group.username!.localeCompare(y.group.username!));
     expect(stored.map((s) => [s.group.username, s.episode, s.signals])).toEqual([
