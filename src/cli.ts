@@ -1,6 +1,6 @@
 // The `taser` command.
 import { Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { taserVersion } from './app/paths.js';
 import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
 import { PluginLoadError } from './plugins/routes.js';
 import { DatabaseUnavailableError } from './store/mongo.js';
@@ -17,9 +17,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// src/cli.ts in a checkout, dist/src/cli.js in the image: package.json is one or two folders up.
-const packageJson = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
-const { version } = (packageJson ? JSON.parse(readFileSync(packageJson, 'utf8')) : { version: 'unknown' }) as { version: string };
+const version = taserVersion();
 
 const program = new Command()
   .name('taser')

@@ -9,6 +9,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: R
 
 interface Route {
   method: string;
+  pattern: string;
   segments: string[];
   handler: RouteHandler;
 }
@@ -21,7 +22,12 @@ export class HttpServer {
 
   /** Registers a route; `pattern` like "/signals/:source". */
   route(method: string, pattern: string, handler: RouteHandler): void {
-    this.routes.push({ method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler });
+    this.routes.push({ method: method.toUpperCase(), pattern, segments: pattern.split('/').filter(Boolean), handler });
+  }
+
+  /** Every route mounted, as registered (the OpenAPI test checks each /api/v1 one is documented). */
+  mounted(): { method: string; pattern: string }[] {
+    return this.routes.map(({ method, pattern }) => ({ method, pattern }));
   }
 
   private match(method: string, path: string): { route?: Route; params: Record<string, string>; pathKnown: boolean } {

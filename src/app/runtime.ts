@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildCore } from './core.js';
 import { HttpServer, sendJson } from './http-server.js';
-import { BUILTIN_PLUGINS_DIR } from './paths.js';
+import { BUILTIN_PLUGINS_DIR, taserVersion } from './paths.js';
+import { ApiRouter } from './api/route.js';
+import { mountApiDocs } from './api/serve.js';
 import { createSlackApp, slackProblems, type SlackApp, type SlackMode } from './slack-app.js';
 import { verifyBotToken } from './slack-reach.js';
 import { registerSlackRoutes } from './slack-routes.js';
@@ -56,6 +58,8 @@ export interface Taser {
   plugins: LoadedPlugins;
   jobs: JobRunner;
   http: HttpServer;
+  /** The documented /api/v1 routes (the OpenAPI document is made from them). */
+  api: ApiRouter;
   metrics: Metrics;
   logger: Logger;
   contexts: Map<string, PluginContext<unknown>>;
@@ -143,12 +147,15 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(body);
     });
-    mountPositronRoutes(http, { positron, keys: apiKeys, logger });
+    // /api/v1: every route through ApiRouter.define, so it is validated and in the OpenAPI document.
+    const api = new ApiRouter(http, { keys: apiKeys, logger });
+    mountPositronRoutes(api, { positron });
     // Slack and HMAC webhooks sign their bodies, so those are read before the sender is known: at most this many at once.
     const bodyGate = new UnauthenticatedBodyGate(MAX_UNAUTHENTICATED_BODIES);
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
-    mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
-    mountCaseRoutes(http, { cases, keys: apiKeys, logger });
+    mountCorrelationRoutes(api, { correlation, logger });
+    mountCaseRoutes(api, { cases });
+    mountApiDocs(http, api, taserVersion());
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
@@ -181,6 +188,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       plugins,
       jobs,
       http,
+      api,
       metrics,
       logger,
       contexts,

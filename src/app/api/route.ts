@@ -1,0 +1,158 @@
+// The one way to add an /api/v1 route: `api.define(spec, handler)` mounts the handler behind the API key check
+// and the zod validation of its params, query and body, and records the spec, from which the OpenAPI document
+// (/api/v1/openapi.json) and the reference page (/api/docs) are made. A route mounted with `http.route` instead
+// is undocumented, and test/core/openapi.test.ts names it.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { withApiKey, type ApiKey } from '../api-keys.js';
+import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../http-server.js';
+import type { Logger } from '../logger.js';
+
+export const API_PREFIX = '/api/v1';
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+/** Every error answer of the API: a stable code, and a message or the problems, one per bad field. */
+export const apiErrorSchema = z
+  .object({
+    error: z.string().describe('a stable code, e.g. invalid_query, invalid_request, invalid_json, unauthenticated, forbidden, not_found, conflict, body_too_large, internal_error'),
+    message: z.string().optional(),
+    problems: z
+      .array(z.union([z.string().describe('`field: message` (query and path parameters)'), z.strictObject({ field: z.string(), message: z.string() }).describe('a body field and what is wrong with it')]))
+      .optional(),
+    errorId: z.string().optional().describe('quote it to an admin: the log line with the details carries it'),
+  })
+  .meta({ title: 'Error' });
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** `apiKey`: `Authorization: Bearer <key>` from the config's apiKeys; `none`: open (documentation only). */
+export type ApiAuth = 'apiKey' | 'none';
+
+export interface ApiResponseSpec {
+  description: string;
+  /** The JSON body; error statuses default to the error shape above. */
+  schema?: z.ZodType;
+  /** Not JSON (e.g. a download): the media type, and no schema. */
+  contentType?: string;
+}
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface ApiRouteSpec<A extends ApiAuth = ApiAuth, P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
+  method: HttpMethod;
+  /** Under /api/v1, with `:name` path parameters: `/api/v1/cases/:ref`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: A;
+  /** Path parameters; default: each `:name` is a non-empty string. */
+  params?: P;
+  /** Query parameters: an object schema; an unknown parameter is refused. */
+  query?: Q;
+  /** The JSON body (an empty body reads as `{}`). */
+  body?: B;
+  bodyLimit?: number;
+  /** The statuses the handler answers; 400, 401, 413 and 500 are added from the spec when they apply. */
+  responses: Record<number, ApiResponseSpec>;
+  /** A request that works on a running taser; shown on /api/docs and sent by the OpenAPI test (path values may be replaced by the test's fixtures). */
+  example?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown };
+}
+
+export interface ApiCall<A extends ApiAuth, P, Q, B> {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: P;
+  query: Q;
+  body: B;
+  key: A extends 'apiKey' ? ApiKey : undefined;
+}
+
+/** A JSON answer; a handler that streams its answer writes `res` itself and returns nothing. */
+export interface ApiReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A route as recorded for the document (types erased). */
+export type DefinedRoute = ApiRouteSpec & { params: AnyObject };
+
+const PATH_PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
+
+export function pathParams(path: string): string[] {
+  return path.split('/').flatMap((seg) => PATH_PARAM.exec(seg)?.[1] ?? []);
+}
+
+/** Every status a route may answer: its own, plus those the mechanism answers for it. */
+export function responsesOf(route: ApiRouteSpec): Record<number, ApiResponseSpec> {
+  const out: Record<number, ApiResponseSpec> = {};
+  if (route.body || route.query || pathParams(route.path).length) out[400] = { description: 'the request is invalid: `problems` names each bad parameter or field', schema: apiErrorSchema };
+  if (route.auth === 'apiKey') out[401] = { description: 'no API key, or an unknown one (`Authorization: Bearer <key>`)', schema: apiErrorSchema };
+  if (route.body) out[413] = { description: `the body is over ${route.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`, schema: apiErrorSchema };
+  out[500] = { description: 'taser failed: `errorId` names the log line', schema: apiErrorSchema };
+  for (const [status, r] of Object.entries(route.responses)) {
+    const schema = r.schema ?? (r.contentType ? undefined : Number(status) >= 400 ? apiErrorSchema : undefined);
+    out[Number(status)] = { ...r, ...(schema ? { schema } : {}) };
+  }
+  return out;
+}
+
+const issueLines = (error: z.ZodError, whole: string) => error.issues.map((i) => `${i.path.join('.') || whole}: ${i.message}`);
+
+export class ApiRouter {
+  private readonly defined: DefinedRoute[] = [];
+
+  constructor(
+    private readonly http: HttpServer,
+    private readonly deps: { keys: readonly ApiKey[]; logger: Logger },
+  ) {}
+
+  /** The documented routes, in the order they were defined. */
+  get routes(): readonly DefinedRoute[] {
+    return this.defined;
+  }
+
+  define<A extends ApiAuth, P extends AnyObject = z.ZodObject<Record<string, z.ZodString>>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+    spec: ApiRouteSpec<A, P, Q, B>,
+    handler: (call: ApiCall<A, z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiReply | void>,
+  ): void {
+    const names = pathParams(spec.path);
+    if (!spec.path.startsWith(`${API_PREFIX}/`)) throw new Error(`API route ${spec.path}: must be under ${API_PREFIX}/`);
+    if (this.defined.some((r) => r.method === spec.method && r.path === spec.path)) throw new Error(`API route ${spec.method} ${spec.path} is defined twice`);
+    const params = (spec.params ?? z.strictObject(Object.fromEntries(names.map((n) => [n, z.string().min(1)])))) as AnyObject;
+    const declared = Object.keys(params.shape).sort();
+    if (declared.join() !== [...names].sort().join()) throw new Error(`API route ${spec.path}: params schema has [${declared.join(', ')}], the path has [${names.join(', ')}]`);
+    const query = spec.query?.strict();
+    this.defined.push({ ...(spec as unknown as ApiRouteSpec), params, ...(query ? { query } : {}) });
+
+    const limit = spec.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    const run = async (req: IncomingMessage, res: ServerResponse, raw: Record<string, string>, key: ApiKey | undefined): Promise<void> => {
+      const p = params.safeParse(raw);
+      if (!p.success) return sendJson(res, 400, { error: 'invalid_params', problems: issueLines(p.error, 'path') });
+      let q: z.ZodSafeParseResult<unknown> = { success: true, data: {} };
+      if (query) {
+        q = query.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams));
+        if (!q.success) return sendJson(res, 400, { error: 'invalid_query', problems: issueLines(q.error, 'query') });
+      }
+      let body: unknown;
+      if (spec.body) {
+        let json: unknown;
+        try {
+          const text = (await readBody(req, limit)).toString('utf8');
+          json = text.length ? JSON.parse(text) : {};
+        } catch (err) {
+          if (err instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'body_too_large', message: err.message });
+          return sendJson(res, 400, { error: 'invalid_json', message: 'the body must be JSON' });
+        }
+        const b = spec.body.safeParse(json);
+        if (!b.success) return sendJson(res, 400, { error: 'invalid_request', problems: b.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })) });
+        body = b.data;
+      }
+      const reply = await handler({ req, res, params: p.data, query: q.data, body, key } as ApiCall<A, z.output<P>, z.output<Q>, z.output<B>>);
+      if (reply) sendJson(res, reply.status, reply.body, reply.headers);
+      else if (!res.writableEnded) throw new Error(`API route ${spec.method} ${spec.path} returned no answer`);
+    };
+    const { keys, logger } = this.deps;
+    this.http.route(spec.method, spec.path, spec.auth === 'apiKey' ? withApiKey(keys, logger, (req, res, raw, key) => run(req, res, raw, key)) : (req, res, raw) => run(req, res, raw, undefined));
+  }
+}
