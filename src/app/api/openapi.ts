@@ -82,7 +82,7 @@ function operation(route: DefinedRoute): Operation {
     operationId: operationId(route),
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    tags: route.tags,
+    tags: [...route.tags],
     security: route.auth === 'apiKey' ? [{ [API_KEY_SCHEME]: [] }] : [],
     parameters,
     ...(body

@@ -43,7 +43,7 @@ export interface ApiRouteSpec<A extends ApiAuth = ApiAuth, P extends AnyObject =
   path: string;
   summary: string;
   description?: string;
-  tags: string[];
+  tags: readonly string[];
   auth: A;
   /** Path parameters; default: each `:name` is a non-empty string. */
   params?: P;
