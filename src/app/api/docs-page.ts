@@ -24,7 +24,9 @@ function typeLabel(s: JsonSchema): string {
 function constraints(s: JsonSchema): string[] {
   const out: string[] = [];
   const pairs: [string, string][] = [['format', 'format'], ['pattern', 'pattern'], ['minLength', 'min length'], ['maxLength', 'max length'], ['minimum', 'min'], ['maximum', 'max'], ['minItems', 'min items'], ['maxItems', 'max items'], ['default', 'default']];
-  for (const [key, label] of pairs) if (s[key] !== undefined) out.push(`${label} ${typeof s[key] === 'string' && key !== 'default' ? s[key] : JSON.stringify(s[key])}`);
+  // z.number().int() bounds itself to the safe integers: noise, not a constraint anyone chose.
+  const safe = (key: string) => (key === 'minimum' || key === 'maximum') && Math.abs(Number(s[key])) >= Number.MAX_SAFE_INTEGER;
+  for (const [key, label] of pairs) if (s[key] !== undefined && !safe(key)) out.push(`${label} ${typeof s[key] === 'string' && key !== 'default' ? s[key] : JSON.stringify(s[key])}`);
   return out;
 }
 
@@ -41,7 +43,7 @@ function schemaHtml(s: JsonSchema, depth = 0): string {
     const facts = constraints(p);
     return `<li><code class="name">${esc(name)}</code>${required.has(name) ? ' <span class="req">required</span>' : ''} <span class="type">${esc(typeLabel(p))}</span>${facts.length ? ` <span class="facts">(${esc(facts.join('; '))})</span>` : ''}${p.description ? ` <span class="desc">${prose(String(p.description))}</span>` : ''}${nested}</li>`;
   });
-  return `${target === s ? '' : '<span class="type">array of</span>'}<ul class="props">${rows.join('')}</ul>`;
+  return `${target === s || depth > 0 ? '' : '<span class="type">array of</span>'}<ul class="props">${rows.join('')}</ul>`;
 }
 
 function operationHtml(path: string, method: string, op: Operation): string {
