@@ -118,6 +118,7 @@ export class ApiRouter {
   ): void {
     const names = pathParams(spec.path);
     if (!spec.path.startsWith(`${API_PREFIX}/`)) throw new Error(`API route ${spec.path}: must be under ${API_PREFIX}/`);
+    if (!spec.tags.length) throw new Error(`API route ${spec.method} ${spec.path}: give it a tag (the reference page groups routes by their first tag)`);
     if (this.defined.some((r) => r.method === spec.method && r.path === spec.path)) throw new Error(`API route ${spec.method} ${spec.path} is defined twice`);
     const params = (spec.params ?? z.strictObject(Object.fromEntries(names.map((n) => [n, z.string().min(1)])))) as AnyObject;
     const declared = Object.keys(params.shape).sort();
