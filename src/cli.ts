@@ -48,8 +48,13 @@ program
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: stop receiving, drain jobs, close MongoDB');
+      const began = Date.now();
       taser.stop().then(
-        () => process.exit(0),
+        () => {
+          // How long it took: a shutdown that waits on nothing in flight should take about a second.
+          logger.info({ ms: Date.now() - began }, 'shut down');
+          process.exit(0);
+        },
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           process.exit(1);
