@@ -46,8 +46,13 @@ program
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: stop receiving, drain jobs, close MongoDB');
+      const began = Date.now();
       taser.stop().then(
-        () => process.exit(0),
+        () => {
+          // How long it took: a shutdown that waits on nothing in flight should take about a second.
+          logger.info({ ms: Date.now() - began }, 'shut down');
+          process.exit(0);
+        },
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           process.exit(1);
@@ -64,7 +69,8 @@ program
     'Replay a signals file (JSON lines, any order) through the correlation engine from an empty state and report the alerts ' +
       '(docs/rules.md). A malformed rule or line is reported with its name or line number; exit 1. ' +
       'With --rule ID --since 30d instead: how often that rule would have fired on the signals stored in MongoDB ' +
-      '(alerts per day, per group, signals per alert); the rule as stored, or from --rules FILE to try a draft.',
+      '(alerts per day, per group, signals per alert); the rule as stored, or from --rules FILE to try a draft. ' +
+      'On a terminal, progress is shown on stderr.',
   )
   .option('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
   .option('--signals <file>', 'signals, one JSON object per line')
@@ -91,22 +97,25 @@ program
       process.exitCode = 2;
       return;
     }
-    process.exitCode = await runSimulateCommand({ rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) }, io);
+    const { terminalProgress } = await import('./app/terminal-progress.js');
+    const progress = terminalProgress('taser simulate');
+    process.exitCode = await runSimulateCommand({ rules: opts.rules, signals: opts.signals, json: Boolean(opts.json), progress }, io);
   });
 
 program
   .command('preview')
   .description(
     'Show the alert cards a rules file would post for a signals file: runs the simulator, renders each card with the bot\'s ' +
-      'templates and prints a Block Kit Builder link per card. Bad rules or lines: as simulate (exit 1).',
+      'templates and prints a Block Kit Builder link per card. Bad rules or lines: as simulate (exit 1). On a terminal, progress is shown on stderr.',
   )
   .requiredOption('--rules <file>', 'rules as YAML or JSON: a list, or {rules: [...]}')
   .requiredOption('--signals <file>', 'signals, one JSON object per line')
   .option('--json', 'print a JSON array of {rule, group, firstSeen, lastSeen, signals, message: {text, blocks}}')
   .action(async (opts: { rules: string; signals: string; json?: boolean }) => {
     const { runPreviewCommand } = await import('./alerts/preview.js');
+    const { terminalProgress } = await import('./app/terminal-progress.js');
     process.exitCode = await runPreviewCommand(
-      { rules: opts.rules, signals: opts.signals, json: Boolean(opts.json) },
+      { rules: opts.rules, signals: opts.signals, json: Boolean(opts.json), progress: terminalProgress('taser preview') },
       {
         stdout: (t) => new Promise<void>((resolve) => (process.stdout.write(t) ? resolve() : process.stdout.once('drain', resolve))),
         stderr: (t) => process.stderr.write(t),

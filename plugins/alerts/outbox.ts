@@ -101,7 +101,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
    * delivery), not a conditional update: FerretDB does not make those atomic, and two replicas must never
    * both post one card. A claim whose holder died (killed after winning it, before recording it) is older
    * than CLAIM_MS: the next number is tried, so a dead claimer never blocks a card for good. The winner
-   * re-reads the delivery so it sends what is current.
+   * re-reads the delivery so it sends what is current, and only if no later claim exists.
    */
   async function claim(ctx: Ctx, candidate: DeliveryDoc): Promise<DeliveryDoc | null> {
     const claims = ctx.collection<{ _id: string; at: Date }>('claims');
@@ -118,7 +118,14 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     }
     const now = new Date();
     await deliveries(ctx).updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } });
+    // The claims below ours are spent (their sends are over, or their holders dead): deleted, so a card keeps
+    // one claim record instead of one per send. A stale runner that wins a deleted number again finds the
+    // counter past it just below and backs off.
+    const spent: string[] = [];
+    for (let k = Math.max(1, candidate.claims); k < number; k++) spent.push(`${candidate._id}#${k}`);
+    if (spent.length) await claims.deleteMany({ _id: { $in: spent } });
     const doc = await deliveries(ctx).findOne({ _id: candidate._id });
+    if (doc && doc.claims > number) return null; // a later claim than ours exists: ours is stale
     if (!doc || !doc.dirty || doc.nextAttemptAt > now) {
       if (doc) await deliveries(ctx).updateOne({ _id: doc._id }, { $unset: { claimedUntil: '' } });
       return null;

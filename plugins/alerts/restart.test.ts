@@ -75,6 +75,26 @@ describe('alert card outbox across a crash', () => {
     await waitUntil(async () => (await deliveries().findOne({ _id: d._id }))?.ts === d.ts, 'the ts recorded again');
   });
 
+  it('keeps one claim record per card, not one per send', async () => {
+    const d = await postedCard('many-sends');
+    const claimsOf = () => t.taser.database.db.collection<{ _id: string }>('plugin_alerts_claims').find({ _id: { $regex: `^${d._id}#` } }).toArray();
+    for (let send = 0; send < 3; send++) {
+      const before = (await deliveries().findOne({ _id: d._id }))!;
+      t.slack.reset();
+      await deliveries().updateOne({ _id: d._id }, { $set: { dirty: true, urgent: true, nextAttemptAt: new Date() }, $inc: { rev: 1 } });
+      await runOutbox();
+      await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts, 10_000);
+      await waitUntil(async () => {
+        const now = await deliveries().findOne({ _id: d._id });
+        return now && !now.dirty && now.claims > before.claims ? now : undefined;
+      }, `send ${send + 1} recorded`);
+    }
+    const last = (await deliveries().findOne({ _id: d._id }))!;
+    expect(last.claims).toBeGreaterThanOrEqual(4);
+    expect((await claimsOf()).map((c) => c._id)).toEqual([`${d._id}#${last.claims}`]);
+    expect(cardsOf(d._id)).toHaveLength(1);
+  });
+
   it('leaves no finished outbox job records in the jobs collection', async () => {
     await postedCard('no-pile-up');
     await waitUntil(

@@ -12,6 +12,8 @@ import { hashKind, normalizeHostname, normalizeUsername, toIsoTime, validPort } 
 
 export const SOURCE_NAME = 'carbonblack';
 export const SIGNAL_TYPE = 'edr_alert';
+/** A Cloud alert whose activity the sensor stopped (the policy was applied): the outcome is part of the type. */
+export const SIGNAL_TYPE_BLOCKED = 'edr_alert_blocked';
 
 const text = z.string().nullish();
 const anyValue = z.unknown().optional();
@@ -43,6 +45,9 @@ const cloudAlert = z.looseObject({
   k8s_namespace: text,
   k8s_pod_name: text,
   k8s_workload_name: text,
+  sensor_action: text,
+  policy_applied: text,
+  run_state: text,
 });
 type CloudAlert = z.infer<typeof cloudAlert>;
 
@@ -156,7 +161,7 @@ function mapCloud(a: CloudAlert, raw: Record<string, unknown>): Signal | string 
   return {
     id: a.id,
     source: SOURCE_NAME,
-    type: SIGNAL_TYPE,
+    type: wasBlocked(a) ? SIGNAL_TYPE_BLOCKED : SIGNAL_TYPE,
     occurredAt,
     ...(severity ? { severity } : {}),
     ...(a.reason ? { title: a.reason } : {}),
@@ -164,6 +169,14 @@ function mapCloud(a: CloudAlert, raw: Record<string, unknown>): Signal | string 
     ...(link ? { link } : {}),
     raw,
   };
+}
+
+/** The sensor denied, blocked or terminated what the alert is about, or it never ran (Alerts v7 fields). */
+function wasBlocked(a: CloudAlert): boolean {
+  const action = a.sensor_action?.trim().toUpperCase();
+  return (action !== undefined && ['DENY', 'BLOCK', 'TERMINATE'].includes(action))
+    || a.policy_applied?.trim().toUpperCase() === 'APPLIED'
+    || a.run_state?.trim().toUpperCase() === 'DID_NOT_RUN';
 }
 
 function mapEdr(a: EdrAlert, raw: Record<string, unknown>): Signal | string {

@@ -13,6 +13,7 @@ const map = (file: string) => {
 describe('carbonblack source: second sample set', () => {
   it('C1: an IDS alert names the device, its user, process, hashes and both addresses', () => {
     const [s] = map('carbonblack-C1-ids-log4shell.json');
+    expect(s!.type).toBe('edr_alert'); // sensor_action ALLOW, policy NOT_APPLIED, run_state RAN: it ran
     expect(s!.artifacts).toMatchObject({ username: 'demomachine', hostname: 'dev01-39x-1', src_ip: '66.170.99.2', internal_ip: '10.203.105.21', process: 'c:\\windows\\system32\\curl.exe' });
   });
 
@@ -29,6 +30,15 @@ describe('carbonblack source: second sample set', () => {
     const [s] = map('carbonblack-C3-edr-binary-watchlist.json');
     expect(s!.occurredAt).toBe('2016-07-19T16:29:58.891353Z');
     expect(s!.artifacts).toMatchObject({ hostname: 'jason-win81-vm', md5: 'acf87af3b4b7f0d4c0ece41f2a8fda8e', signature: 'google' });
+  });
+
+  it('an alert whose activity the sensor denied or that never ran is typed apart from one that ran', () => {
+    const base = readSample2Json<Record<string, unknown>>('carbonblack-C1-ids-log4shell.json');
+    const typeOf = (change: Record<string, unknown>) => mapCarbonBlack({ ...base, ...change })[0]!.signal!.type;
+    expect(typeOf({ sensor_action: 'DENY', policy_applied: 'APPLIED' })).toBe('edr_alert_blocked');
+    expect(typeOf({ sensor_action: 'TERMINATE' })).toBe('edr_alert_blocked');
+    expect(typeOf({ run_state: 'DID_NOT_RUN' })).toBe('edr_alert_blocked');
+    expect(typeOf({})).toBe('edr_alert');
   });
 
   it('C4: a search envelope maps every alert in it', () => {

@@ -15,6 +15,8 @@ export const authlogSchema = z.looseObject({
   email: z.string().nullish(),
   user: z.looseObject({ name: z.string().nullish() }).nullish(),
   access_device: z.looseObject({ ip: z.string().nullish(), hostname: z.string().nullish(), location }).nullish(),
+  // The device that answered the second factor (the phone), which may sit far from the access device.
+  auth_device: z.looseObject({ ip: z.string().nullish(), name: z.string().nullish() }).nullish(),
   application: z.looseObject({ name: z.string().nullish() }).nullish(),
   // v1
   username: z.string().nullish(),

@@ -60,8 +60,8 @@ describe('duo source: vendor samples', () => {
     expect(mapEvents('duo', { map: mapDuoBody }, [{ index: 0, event: s.raw }])).toHaveLength(1);
   });
 
-  it('uses only the artifact vocabulary', () => {
-    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_region', 'geo_city']);
+  it('uses only the artifact vocabulary and its own two fields (auth_device_ip, application)', () => {
+    const allowed = new Set(['username', 'email', 'src_ip', 'hostname', 'geo_country', 'geo_region', 'geo_city', 'auth_device_ip', 'application']);
     for (const e of expected) for (const field of Object.keys(mapSample(e).signal!.artifacts)) expect(allowed).toContain(field);
   });
 });

@@ -78,6 +78,12 @@ function artifactsOf(log: Authlog): Record<string, ArtifactValue> {
   const ipText = log.access_device?.ip ?? log.ip;
   const ip = ipText ? canonicalIp(ipText.trim()) : undefined;
   if (ip) artifacts.src_ip = ip;
+  // The phone that answered the push has its own address: an approval from elsewhere than the login is a lead.
+  const authIpText = log.auth_device?.ip;
+  const authIp = authIpText ? canonicalIp(authIpText.trim()) : undefined;
+  if (authIp) artifacts.auth_device_ip = authIp;
+  const application = (log.application?.name ?? log.integration)?.trim();
+  if (application) artifacts.application = application;
   const hostname = normalizeHostname(log.access_device?.hostname);
   if (hostname) artifacts.hostname = hostname;
   const location = log.access_device?.location ?? log.location;

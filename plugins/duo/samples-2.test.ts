@@ -17,24 +17,28 @@ describe('duo source: second sample set', () => {
     expect(s.type).toBe('duo_push_denied');
     // The instant Duo names, microseconds kept.
     expect(s.occurredAt).toBe('2022-08-28T13:34:16.080820+00:00');
-    expect(s.artifacts).toMatchObject({ username: 'test@demisto.com', email: 'test@demisto.com' });
+    expect(s.artifacts).toMatchObject({ username: 'test@demisto.com', email: 'test@demisto.com', src_ip: '1.1.1.1', auth_device_ip: '1.1.1.1', application: 'Auth API' });
   });
 
   it('U2: a push the user marked as fraud is typed fraud, severity high', () => {
     const s = map('duo-U2-push-fraud.json');
     expect([s.type, s.severity]).toEqual(['duo_push_fraud', 'high']);
-    expect(s.artifacts).toMatchObject({ username: 'abc', email: 'abc@example.com' });
+    expect(s.artifacts).toMatchObject({ username: 'abc', email: 'abc@example.com', src_ip: '185.64.148.0', auth_device_ip: '185.64.148.0', application: 'Google Workspace Login' });
+    // Duo's "-" placeholders are no place.
+    expect(s.artifacts.geo_country).toBeUndefined();
   });
 
   it('U3: a remembered-device login is a success', () => {
     const s = map('duo-U3-remembered-device.json');
     expect(s.type).toBe('duo_auth_success');
-    expect(s.artifacts).toMatchObject({ username: 'vsainterosemeril', email: 'john.doe@example.com' });
+    expect(s.artifacts).toMatchObject({ username: 'vsainterosemeril', email: 'john.doe@example.com', src_ip: '1.2.3.4', geo_city: 'Paris', geo_region: 'Île-de-France', geo_country: 'France' });
+    expect(s.artifacts.auth_device_ip).toBeUndefined(); // a remembered device: no second device answered
   });
 
   it('U4: an enrollment is not a login (v2 envelope)', () => {
     const s = map('duo-U4-enrollment.json');
     expect(s.type).toBe('duo_enrollment');
-    expect(s.artifacts).toMatchObject({ username: 'example-user2' });
+    expect(s.artifacts).toMatchObject({ username: 'example-user2', src_ip: '198.51.100.1', geo_city: 'Los Angeles', geo_region: 'California', geo_country: 'United States', application: 'User Portal' });
+    expect(s.occurredAt).toBe('2023-05-29T11:07:38.631165+00:00');
   });
 });

@@ -20,13 +20,26 @@ describe('home plugin', () => {
   const send = (event: Record<string, unknown>) => sendSlackRequest(t.slackUrl, eventBody(event), { secret: TEST_SIGNING_SECRET });
 
   beforeAll(async () => {
-    t = await startTestApp({ file: { plugins: { home: { helpUrl: 'https://wiki.example.com/taser' } } } });
+    t = await startTestApp({
+      file: {
+        plugins: { home: { helpUrl: 'https://wiki.example.com/taser' } },
+        groups: { soc: { users: ['U0ALICE01', 'U0BOB0001'] }, admins: { users: ['U0ADMIN1'] } },
+        cases: { soc: ['soc'], admins: ['admins'], caseUrl: 'https://soc.example.com/cases/{number}' },
+      },
+    });
     await t.taser.database.db.collection<StoredAlert>(ALERTS_COLLECTION).insertMany([
       alert('Impossible travel for <!channel>', { status: 'acknowledged', acknowledged: { by: 'U0ALICE01', at: new Date() }, team: 'soc' }),
       alert('Taken by bob', { status: 'acknowledged', acknowledged: { by: 'U0BOB0001', at: new Date() } }),
       alert('Brute force on vpn', { status: 'open' }),
       alert('Old and closed', { status: 'closed' }),
     ]);
+    // Cases through the real case service: one assigned to the viewer, one to bob, one of hers closed.
+    const who = (actor: string) => ({ actor, isMember: async () => true });
+    const { service } = t.taser.cases;
+    await service.create(who('U0ALICE01'), { title: 'Phishing wave on <finance>', description: '', severity: 'high', team: 'soc', assignee: 'U0ALICE01', tags: [] });
+    await service.create(who('U0BOB0001'), { title: 'Bob\'s case', description: '', severity: 'low', assignee: 'U0BOB0001', tags: [] });
+    const done = await service.create(who('U0ALICE01'), { title: 'Closed case of alice', description: '', severity: 'low', assignee: 'U0ALICE01', tags: [] });
+    await service.close(who('U0ADMIN1'), done.number, { resolution: 'false_positive', summary: 'benign' });
   });
   afterAll(async () => t?.stop());
 
@@ -42,6 +55,11 @@ describe('home plugin', () => {
     expect(text).not.toContain('Taken by bob');
     expect(text).toContain('Brute force on vpn'); // waiting for someone
     expect(text).not.toContain('Old and closed');
+    // The viewer's open cases, by number, escaped; not another's, not a closed one.
+    expect(text).toContain('Your cases');
+    expect(text).toContain('<https://soc.example.com/cases/1|#1 Phishing wave on &lt;finance&gt;>');
+    expect(text).not.toContain('Bob\'s case');
+    expect(text).not.toContain('Closed case of alice');
     expect(text).toContain('/taser help');
     expect(text).toContain('https://wiki.example.com/taser');
     expect(liveMentions({ blocks: view.blocks })).toEqual([]);
@@ -52,7 +70,8 @@ describe('home plugin', () => {
     const before = t.slack.calls.filter((c) => c.method === 'views.publish').length;
     await send({ type: 'app_home_opened', user: 'U0CAROL01', channel: 'D0CAROL01', tab: 'messages' });
     await send({ type: 'app_home_opened', user: 'U0DAVE001', channel: 'D0DAVE001', tab: 'home' });
-    await t.slack.waitForCall('views.publish', (c) => c.args.user_id === 'U0DAVE001');
+    const dave = await t.slack.waitForCall('views.publish', (c) => c.args.user_id === 'U0DAVE001');
+    expect(JSON.stringify(dave.args.view)).toContain('No open case is assigned to you');
     expect(t.slack.calls.filter((c) => c.method === 'views.publish').map((c) => c.args.user_id).slice(before)).toEqual(['U0DAVE001']);
   });
 

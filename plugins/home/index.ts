@@ -1,5 +1,5 @@
 // The App Home tab and @-mentions: what taser does, the alerts the viewer has taken (acknowledged and not
-// closed), how many wait for someone, and where to get help; a mention is answered in its thread with the
+// closed), the open cases assigned to them, how many alerts wait for someone, and where to get help; a mention is answered in its thread with the
 // commands the person may run.
 import { z } from 'zod';
 import { definePlugin } from '../../src/plugins/define.js';
@@ -34,9 +34,10 @@ export default definePlugin({
         if (!parsed.success) return void ctx.logger.warn({ issues: parsed.error.issues }, 'app_home_opened without a user; ignored');
         if (parsed.data.tab !== undefined && parsed.data.tab !== 'home') return; // the Messages tab needs nothing
         const userId = parsed.data.user;
-        const [acknowledged, open] = await Promise.all([
+        const [acknowledged, open, cases] = await Promise.all([
           ctx.correlation.alerts.search({ status: 'acknowledged', limit: 200 }),
           ctx.correlation.alerts.search({ status: 'open', limit: LISTED + 1 }),
+          ctx.cases.list({ status: 'open', assignee: userId, limit: LISTED }),
         ]);
         const mine = acknowledged.alerts
           .filter((a) => (a as typeof a & { acknowledged?: { by?: string } }).acknowledged?.by === userId)
@@ -47,6 +48,8 @@ export default definePlugin({
           user_id: userId,
           view: homeView({
             userId,
+            cases: cases.cases.map((c) => ({ number: c.number, title: c.title, severity: c.severity, team: c.team, createdAt: c.createdAt, alerts: c.alertIds.length, link: ctx.cases.link(c) })),
+            moreCases: cases.next !== undefined,
             mine: mine.map(toHomeAlert),
             waiting: waiting.map(toHomeAlert),
             moreWaiting: open.alerts.length > LISTED,

@@ -12,8 +12,21 @@ export interface HomeAlert {
   link?: string;
 }
 
+export interface HomeCase {
+  number: number;
+  title: string;
+  severity: string;
+  team?: string;
+  createdAt: Date;
+  alerts: number;
+  link?: string;
+}
+
 export interface HomeData {
   userId: string;
+  /** Open cases assigned to this person, newest first. */
+  cases: HomeCase[];
+  moreCases: boolean;
   /** Alerts this person acknowledged that are not closed. */
   mine: HomeAlert[];
   /** Open alerts nobody has acknowledged yet, newest first. */
@@ -38,6 +51,13 @@ function alertLine(a: HomeAlert): string {
   return `• *${escapeMrkdwn(a.severity)}* ${named}${a.team ? ` (${escapeMrkdwn(a.team)})` : ''}: ${a.signals} signal(s) since ${when}`;
 }
 
+function caseLine(c: HomeCase): string {
+  const name = `#${c.number} ${c.title}`;
+  const named = c.link ? mrkdwnLink(c.link, name) : escapeMrkdwn(name);
+  const when = `<!date^${Math.floor(c.createdAt.getTime() / 1000)}^{date_short_pretty}|${c.createdAt.toISOString()}>`;
+  return `• *${escapeMrkdwn(c.severity)}* ${named}${c.team ? ` (${escapeMrkdwn(c.team)})` : ''}: ${c.alerts} alert(s), opened ${when}`;
+}
+
 export function homeView(data: HomeData): View {
   const blocks: SlackBlock[] = [header('taser'), section(ABOUT), { type: 'divider' }, header('Your alerts')];
   blocks.push(
@@ -45,6 +65,14 @@ export function homeView(data: HomeData): View {
       data.mine.length
         ? data.mine.map(alertLine).join('\n')
         : 'You have no acknowledged alerts that are still open. Alerts you acknowledge on a card appear here until they are closed.',
+    ),
+  );
+  blocks.push(header('Your cases'));
+  blocks.push(
+    section(
+      data.cases.length
+        ? `${data.cases.map(caseLine).join('\n')}${data.moreCases ? `\n…and more: \`/case list mine\` lists them.` : ''}`
+        : 'No open case is assigned to you. `/case assign N me` takes one.',
     ),
   );
   blocks.push(header('Waiting for someone'));

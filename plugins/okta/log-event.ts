@@ -20,7 +20,7 @@ export const logEventSchema = z.looseObject({
   severity: z.string().nullish(),
   displayMessage: z.string().nullish(),
   actor: z.looseObject({ type: z.string().nullish(), alternateId: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
-  target: z.array(z.looseObject({ type: z.string().nullish(), alternateId: z.string().nullish() })).nullish(),
+  target: z.array(z.looseObject({ type: z.string().nullish(), alternateId: z.string().nullish(), displayName: z.string().nullish() })).nullish(),
   client: z.looseObject({ ipAddress: z.string().nullish(), geographicalContext: geo, ipChain }).nullish(),
   request: z.looseObject({ ipChain }).nullish(),
   outcome: z.looseObject({ result: z.string().nullish(), reason: z.string().nullish() }).nullish(),

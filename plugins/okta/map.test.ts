@@ -69,8 +69,8 @@ describe('okta source: vendor samples', () => {
     expect(mapEvents('okta', { map: mapOktaBody }, [{ index: 0, event: s.raw }])).toHaveLength(1);
   });
 
-  it('uses only the artifact vocabulary', () => {
-    const allowed = new Set(['username', 'target_username', 'email', 'src_ip', 'geo_country', 'geo_region', 'geo_city']);
+  it('uses only the artifact vocabulary and its own fields (ip_chain, application, reason)', () => {
+    const allowed = new Set(['username', 'target_username', 'email', 'src_ip', 'geo_country', 'geo_region', 'geo_city', 'ip_chain', 'application', 'reason']);
     for (const e of expected.filter((x) => x.time !== null)) {
       for (const field of Object.keys(mapSample(e).signal!.artifacts)) expect(allowed).toContain(field);
     }

@@ -90,6 +90,16 @@ function artifactsOf(event: LogEvent): Record<string, ArtifactValue> {
   const chain = firstIpEntry(event);
   const ip = [event.client?.ipAddress, chain?.ip].map((v) => (v ? canonicalIp(v.trim()) : undefined)).find(Boolean);
   if (ip) artifacts.src_ip = ip;
+  // Every other address the request passed through (proxies, the client behind a gateway): an analyst pivots on
+  // each of them, not only on the first.
+  const chainIps = [...new Set((event.request?.ipChain ?? event.client?.ipChain ?? []).map((e) => (e.ip ? canonicalIp(e.ip.trim()) : undefined)).filter((v): v is string => !!v && v !== ip))];
+  if (chainIps.length) artifacts.ip_chain = chainIps.length === 1 ? chainIps[0]! : chainIps;
+  // The application signed in to (an IdP login, an app SSO): target[] of type AppInstance.
+  const apps = [...new Set((event.target ?? []).filter((t) => t.type === 'AppInstance').map((t) => nonEmpty(t.displayName) ?? nonEmpty(t.alternateId)).filter((a): a is string => !!a))];
+  if (apps.length) artifacts.application = apps.length === 1 ? apps[0]! : apps;
+  // Why Okta answered as it did (INVALID_CREDENTIALS, LOCKED_OUT): the outcome itself is in the type.
+  const reason = nonEmpty(event.outcome?.reason);
+  if (reason) artifacts.reason = reason;
   const geo = event.client?.geographicalContext ?? chain?.geographicalContext;
   const country = nonEmpty(geo?.country);
   const city = nonEmpty(geo?.city);

@@ -9,6 +9,8 @@ import { normalizeHostname, toIsoTime, validPort } from '../../src/signals/extra
 
 export const SOURCE_NAME = 'suricata';
 export const SIGNAL_TYPE = 'ids_alert';
+/** An alert whose packet an inline (IPS) Suricata dropped: the outcome is part of the type. */
+export const SIGNAL_TYPE_BLOCKED = 'ids_alert_blocked';
 
 // The envelope every EVE record has; checked loosely (extra keys kept in raw).
 const eveRecord = z.looseObject({ event_type: z.string(), timestamp: z.unknown() });
@@ -21,7 +23,10 @@ const alertRecord = z.looseObject({
   src_port: z.unknown().optional(),
   dest_ip: z.string().optional(),
   dest_port: z.unknown().optional(),
+  proto: z.string().optional(),
+  ether: z.looseObject({ src_mac: z.string().optional(), dest_mac: z.string().optional() }).optional(),
   alert: z.looseObject({
+    action: z.string().optional(),
     signature_id: z.number().int(),
     signature: z.string().optional(),
     category: z.string().optional(),
@@ -60,6 +65,12 @@ function httpUrl(http: AlertRecord['http']): string | undefined {
   return `http://${host}${port && port !== 80 ? `:${port}` : ''}${http.url}`;
 }
 
+/** A MAC address in lower-case colon form, or nothing for anything else. */
+function macAddress(value: string | undefined): string | undefined {
+  const mac = value?.trim().toLowerCase();
+  return mac && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) ? mac : undefined;
+}
+
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
@@ -79,7 +90,12 @@ function mapAlert(record: AlertRecord, raw: Record<string, unknown>): Signal | s
   put('dst_port', validPort(record.dest_port));
   put('signature', alert.signature);
   put('category', alert.category);
-  put('hostname', normalizeHostname(record.http?.hostname) ?? normalizeHostname(record.tls?.sni) ?? normalizeHostname(dnsName(record.dns)));
+  put('proto', record.proto);
+  put('src_mac', macAddress(record.ether?.src_mac));
+  put('dst_mac', macAddress(record.ether?.dest_mac));
+  // The HTTP Host, TLS SNI and DNS query name are the name the client asked for (a domain), not the name of a
+  // machine on either end, so they go to `domain`, never `hostname`.
+  put('domain', normalizeHostname(record.http?.hostname) ?? normalizeHostname(record.tls?.sni) ?? normalizeHostname(dnsName(record.dns)));
   put('url', httpUrl(record.http));
 
   // Suricata has no alert id. A flow can raise several alerts (flow_id repeats), so the id adds the rule, the
@@ -89,7 +105,7 @@ function mapAlert(record: AlertRecord, raw: Record<string, unknown>): Signal | s
   return {
     id,
     source: SOURCE_NAME,
-    type: SIGNAL_TYPE,
+    type: alert.action?.toLowerCase() === 'blocked' ? SIGNAL_TYPE_BLOCKED : SIGNAL_TYPE,
     occurredAt,
     ...(severity ? { severity } : {}),
     ...(alert.signature ? { title: alert.signature } : {}),

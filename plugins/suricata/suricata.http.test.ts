@@ -24,7 +24,7 @@ describe('suricata webhook', () => {
       .find({ 'signal.source': 'suricata' })
       .sort({ occurredAt: 1 })
       .toArray();
-    expect(stored.map((s) => [s.signal.type, s.signal.artifacts.signature_id, s.signal.artifacts.hostname])).toEqual([
+    expect(stored.map((s) => [s.signal.type, s.signal.artifacts.signature_id, s.signal.artifacts.domain])).toEqual([
       ['ids_alert', 2013028, 'example.net'],
       ['ids_alert', 2610003, 'host.domain.net'],
     ]);

@@ -50,9 +50,12 @@ describe('suricata mapper, against the shared vendor samples', () => {
     expect(signal.artifacts.signature).toBe(e.extra.signature);
     expect(signal.artifacts.signature_id).toBe(e.extra.signature_id);
     expect(signal.artifacts.category).toBe(e.extra.category === '' ? undefined : e.extra.category);
-    // A host that is an IP address is not a hostname (S2's http.hostname).
+    expect(signal.artifacts.proto).toBe(e.proto);
+    // The HTTP Host / TLS SNI is the domain asked for, not a machine's hostname; an IP address is neither
+    // (S2's http.hostname).
     const host = e.extra.hostname ?? e.extra.sni;
-    expect(signal.artifacts.hostname).toBe(host && !/^[\d.]+$/.test(host) ? host : undefined);
+    expect(signal.artifacts.domain).toBe(host && !/^[\d.]+$/.test(host) ? host : undefined);
+    expect(signal.artifacts.hostname).toBeUndefined();
     expect(signal.raw).toEqual(raw);
   });
 
@@ -86,11 +89,11 @@ describe('suricata mapper, against the shared vendor samples', () => {
     expect(suricataSeverity(undefined)).toBeUndefined();
   });
 
-  it('takes the host from tls.sni or dns when there is no http.hostname', () => {
+  it('takes the domain from tls.sni or dns when there is no http.hostname', () => {
     const base = JSON.parse(read('suricata/suricata-docs-eve-json-format-example1-alert.json')) as Record<string, unknown>;
-    expect(mapOne({ ...base, tls: { sni: 'Evil.Example.' } }).artifacts.hostname).toBe('evil.example');
-    expect(mapOne({ ...base, dns: { query: [{ rrname: 'c2.example.org' }] } }).artifacts.hostname).toBe('c2.example.org');
-    expect(mapOne({ ...base, dns: { rrname: '10.0.0.1' } }).artifacts.hostname).toBeUndefined();
+    expect(mapOne({ ...base, tls: { sni: 'Evil.Example.' } }).artifacts.domain).toBe('evil.example');
+    expect(mapOne({ ...base, dns: { query: [{ rrname: 'c2.example.org' }] } }).artifacts.domain).toBe('c2.example.org');
+    expect(mapOne({ ...base, dns: { rrname: '10.0.0.1' } }).artifacts.domain).toBeUndefined();
   });
 
   it('skips non-alert EVE records without error, and rejects what is not EVE', () => {

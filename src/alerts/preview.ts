@@ -11,6 +11,7 @@ import { SignalFileError, simulate, type SimulatedAlert } from '../correlation/s
 import { severityRank, signalSchema, type Severity, type Signal } from '../signals/signal.js';
 import { renderAlertCard, type AlertCardInput } from './card.js';
 import type { Io } from '../correlation/simulate-command.js';
+import type { ProgressFn, TerminalProgress } from '../app/terminal-progress.js';
 
 /** The held signals a card shows (the live path passes the same number). */
 const CARD_SIGNALS = 20;
@@ -57,9 +58,9 @@ function alertSeverity(rule: Rule, signals: Signal[]): Severity {
   return signals.reduce<Severity>((max, s) => (s.severity && severityRank(s.severity) > severityRank(max) ? s.severity : max), rule.severity);
 }
 
-export async function previewCards(rulesPath: string, signalsPath: string, renderer: TemplateRenderer): Promise<PreviewCard[]> {
+export async function previewCards(rulesPath: string, signalsPath: string, renderer: TemplateRenderer, onProgress?: ProgressFn): Promise<PreviewCard[]> {
   const rules = loadRulesFile(rulesPath);
-  const { alerts } = await simulate(rules, signalsPath);
+  const { alerts } = await simulate(rules, signalsPath, { onProgress });
   const byRule = new Map(rules.map((r) => [r.id, r]));
   const signals = await signalsById(signalsPath, new Set(alerts.flatMap((a) => a.signals)));
   return alerts.map((alert, i) => {
@@ -90,18 +91,20 @@ export function blockKitBuilderUrl(blocks: SlackBlock[]): string {
   return `https://app.slack.com/block-kit-builder#${encodeURIComponent(JSON.stringify({ blocks }))}`;
 }
 
-export async function runPreviewCommand(options: { rules: string; signals: string; json: boolean }, io: Io): Promise<number> {
+export async function runPreviewCommand(options: { rules: string; signals: string; json: boolean; progress?: TerminalProgress }, io: Io): Promise<number> {
   const renderer = new TemplateRenderer();
   renderer.loadDirectory(BLOCKS_DIR);
   let cards: PreviewCard[];
   try {
-    cards = await previewCards(options.rules, options.signals, renderer);
+    cards = await previewCards(options.rules, options.signals, renderer, options.progress?.update);
   } catch (err) {
     if (err instanceof RuleError || err instanceof SignalFileError) {
       for (const problem of err.problems) io.stderr(`taser preview: ${problem}\n`);
       return 1;
     }
     throw err;
+  } finally {
+    options.progress?.done();
   }
   if (options.json) {
     const ordered = cards.map((c) => ({ rule: c.rule, group: c.group, firstSeen: c.firstSeen, lastSeen: c.lastSeen, signals: c.signals, message: c.message }));

@@ -82,12 +82,21 @@ export class HttpServer {
   }
 
   /** Stops accepting connections; in-flight requests finish. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections, closes idle keep-alive ones at once, and lets requests in flight finish for
+   * up to `graceMs`; then cuts them (their senders got no answer, so they retry: nothing answered is lost).
+   */
+  async close(graceMs = 10_000): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      cut.unref();
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
       server.closeIdleConnections();
     });
   }

@@ -162,7 +162,12 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     // Live correlation: takes partition leases and steps its partitions until stop (which writes them out).
     correlation.live.start();
     cleanup.push(async () => correlation.live.stop());
-    if (slack.requestListener) http.route('POST', '/slack/events', guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate }));
+    if (slack.requestListener) {
+      const slackEndpoint = guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate, signingSecret: config.slack.signingSecret });
+      http.route('POST', '/slack/events', slackEndpoint);
+      // Commands acknowledged at the edge reach Bolt before the database closes (run after the HTTP server closes).
+      cleanup.push(async () => slackEndpoint.settled());
+    }
 
     for (const { namespace, def: start } of plugins.routes.starters) {
       try {

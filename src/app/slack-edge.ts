@@ -2,6 +2,12 @@
 // read. Bolt checks only that a timestamp is not more than 5 minutes old; a request stamped in the future
 // (a clock set ahead, or a signature made for later replay) is refused here too. Bodies are read under the
 // unauthenticated-body gate, then handed to Bolt already buffered (it verifies the signature on them).
+//
+// Slash commands are acknowledged here, right after their signature is verified, before Bolt sees them: every
+// taser command handler acks with an empty body and answers through response_url (src/app/slack-routes.ts),
+// so the empty 200 is exactly what Bolt would have sent, only without waiting behind Bolt's own work for the
+// requests queued before it. Bolt then processes the command with its ack going nowhere.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { gateRefusal, UnauthenticatedBodyGate } from './body-gate.js';
 import { sendJson } from './http-server.js';
@@ -34,9 +40,62 @@ export function slackHeaderProblem(req: IncomingMessage, nowMs = Date.now()): st
   return undefined;
 }
 
-export function guardSlackEndpoint(bolt: RequestListener, deps: { logger: Logger; gate: UnauthenticatedBodyGate }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { logger, gate } = deps;
-  return async (req, res) => {
+/** Slack's v0 signature of a body, checked in constant time. */
+export function validSlackSignature(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
+  const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** A slash command's form body (`command=/x&...&response_url=...`): the only kind acknowledged at the edge. */
+function isSlashCommand(req: IncomingMessage, body: Buffer): boolean {
+  if (!header(req, 'content-type')?.startsWith('application/x-www-form-urlencoded')) return false;
+  const form = new URLSearchParams(body.toString('utf8'));
+  return form.get('command')?.startsWith('/') === true && !!form.get('response_url') && !form.has('payload');
+}
+
+/** Where Bolt's own ack of an already-acknowledged command goes: nowhere. */
+function ackSink(): ServerResponse {
+  const sink = {
+    headersSent: false,
+    statusCode: 200,
+    writeHead() {
+      sink.headersSent = true;
+      return sink;
+    },
+    setHeader: () => sink,
+    getHeader: () => undefined,
+    write: () => true,
+    end: () => sink,
+    on: () => sink,
+    once: () => sink,
+  };
+  return sink as unknown as ServerResponse;
+}
+
+/** The guarded endpoint, and a way for shutdown to let acknowledged commands reach Bolt first. */
+export interface SlackEndpoint {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Resolves once every command acknowledged here has been handed to Bolt (or after timeoutMs). */
+  settled(timeoutMs?: number): Promise<void>;
+}
+
+export function guardSlackEndpoint(
+  bolt: RequestListener,
+  deps: { logger: Logger; gate: UnauthenticatedBodyGate; /** Enables acking slash commands at the edge. */ signingSecret?: string },
+): SlackEndpoint {
+  const { logger, gate, signingSecret } = deps;
+  // Commands already acknowledged wait here for Bolt, one per turn of the event loop: each turn first serves
+  // the I/O that arrived (other requests' acks), so an ack never waits behind more than one command's work.
+  const forBolt: (() => void)[] = [];
+  const nextForBolt = () => {
+    forBolt.shift()?.();
+    if (forBolt.length) setImmediate(nextForBolt);
+  };
+  const toBolt = (work: () => void) => {
+    if (forBolt.push(work) === 1) setImmediate(nextForBolt);
+  };
+  const endpoint = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const problem = slackHeaderProblem(req);
     if (problem) {
       logger.warn({ reason: problem, remote: req.socket.remoteAddress }, 'Slack request refused before reading its body');
@@ -57,6 +116,19 @@ export function guardSlackEndpoint(bolt: RequestListener, deps: { logger: Logger
     }
     // Bolt reads `rawBody` instead of the stream when it is already there (HTTPModuleFunctions.bufferIncomingMessage).
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    const signature = header(req, 'x-slack-signature');
+    const timestamp = header(req, 'x-slack-request-timestamp');
+    if (signingSecret && signature && timestamp && isSlashCommand(req, body) && validSlackSignature(signingSecret, timestamp, body, signature)) {
+      res.writeHead(200).end();
+      toBolt(() => bolt(req, ackSink()));
+      return;
+    }
     bolt(req, res);
   };
+  return Object.assign(endpoint, {
+    async settled(timeoutMs = 5_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (forBolt.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    },
+  });
 }

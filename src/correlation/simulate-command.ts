@@ -4,23 +4,26 @@ import { loadRulesFile, RuleError, type Rule } from './rule.js';
 import { runSimulation, SignalFileError, writeSimulationJson, type SimulatedAlert } from './simulator.js';
 import { parseDuration } from './duration.js';
 import { backtestRule, type BacktestReport } from './backtest.js';
+import type { TerminalProgress } from '../app/terminal-progress.js';
 
 export interface Io {
   stdout(text: string): Promise<void> | void;
   stderr(text: string): void;
 }
 
-export async function runSimulateCommand(options: { rules: string; signals: string; json: boolean }, io: Io): Promise<number> {
+export async function runSimulateCommand(options: { rules: string; signals: string; json: boolean; progress?: TerminalProgress }, io: Io): Promise<number> {
   let run;
   try {
     const rules = loadRulesFile(options.rules);
-    run = await runSimulation(rules, options.signals);
+    run = await runSimulation(rules, options.signals, { onProgress: options.progress?.update });
   } catch (err) {
     if (err instanceof RuleError || err instanceof SignalFileError) {
       for (const problem of err.problems) io.stderr(`taser simulate: ${problem}\n`);
       return 1;
     }
     throw err;
+  } finally {
+    options.progress?.done();
   }
   if (options.json) {
     await writeSimulationJson(run, (chunk) => io.stdout(chunk));

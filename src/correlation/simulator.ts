@@ -4,6 +4,7 @@
 // spills by bytes, duplicates are found by a second sort of (source, id) keys alone and remembered as one bit
 // per line, and only in-window state and not-yet-reported alerts are held (those spill too).
 import type { Severity } from '../signals/signal.js';
+import type { ProgressFn } from '../app/terminal-progress.js';
 import type { PreparedSignal } from './engine.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
@@ -65,7 +66,11 @@ export interface SimulateOptions {
   chunkSize?: number;
   /** Bytes of sort records per in-memory run before it spills (default 6 MiB each, three sorts). */
   maxSortBytes?: number;
+  /** Told how far reading and replaying are, every few thousand lines (the CLI's terminal progress line). */
+  onProgress?: ProgressFn;
 }
+
+const PROGRESS_EVERY = 0x3fff;
 
 interface Key {
   k: string;
@@ -107,10 +112,13 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     limits,
   );
   let lastLine = 0;
+  let records = 0;
+  const progress = options.onProgress;
   stats.lines = readSignalFile(signalsPath, fields, (record, k) => {
     byTime.add(record);
     byKey.add({ k, n: record.n });
     lastLine = record.n;
+    if ((++records & PROGRESS_EVERY) === 0) progress?.('reading lines', record.n);
   });
 
   // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
@@ -163,6 +171,7 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     const [t, n, id, source, type, severity, artifacts] = JSON.parse(record.line) as [number, number, string, string, string, Severity | null, Record<string, never> | 0];
     const s: PreparedSignal = { id, t, seq: n, type, source, severity: severity ?? undefined, artifacts: artifacts || {} };
     engine.process(s);
+    if ((stats.signals & PROGRESS_EVERY) === 0) progress?.('replaying signals', stats.signals, records - stats.duplicates);
     if (++sinceEvict >= EVICT_EVERY) {
       sinceEvict = 0;
       engine.evictIdle(t);

@@ -1,4 +1,4 @@
-// Retention: signals (with their raw payloads), processed Slack event ids, the Positron cache and audit, and
+// Retention: signals (with their raw payloads), processed Slack event ids and interactions, the Positron cache and audit, and
 // closed alerts are deleted once older than their configured period (config `retention:`). Where the server
 // has TTL indexes (MongoDB) a TTL index does it; where it has not (the embedded FerretDB answers code 238) the
 // retention job deletes in batches by _id, the only filter the embedded database serves from an index.
@@ -24,6 +24,7 @@ const period = z.union([z.literal(false), z.union([z.string(), z.number()])]).tr
 export const RETENTION_DEFAULTS = {
   signals: 30 * DAY,
   slackEvents: 7 * DAY,
+  slackInteractions: 1 * DAY,
   positronCache: 1 * DAY,
   positronAudit: 365 * DAY,
   closedAlerts: 180 * DAY,
@@ -37,6 +38,8 @@ export const retentionConfigSchema = z
     signals: period.default(RETENTION_DEFAULTS.signals),
     /** Slack event ids kept to drop Slack's retries; Slack retries for minutes, not days. */
     slackEvents: period.default(RETENTION_DEFAULTS.slackEvents),
+    /** Which button clicks and modal submissions already ran (a replay runs nothing); each counts for 5 minutes. */
+    slackInteractions: period.default(RETENTION_DEFAULTS.slackInteractions),
     /** Cached Positron answers, counted from the moment they expired. */
     positronCache: period.default(RETENTION_DEFAULTS.positronCache),
     /** Who asked Positron what, by the time of the question. */
@@ -73,6 +76,7 @@ interface RetentionTarget {
 export const RETENTION_TARGETS: readonly RetentionTarget[] = [
   { kind: 'signals', collection: 'signals', field: 'receivedAt' },
   { kind: 'slackEvents', collection: 'slack_events', field: 'receivedAt' },
+  { kind: 'slackInteractions', collection: 'slack_interactions', field: 'receivedAt' },
   { kind: 'positronCache', collection: 'positron_cache', field: 'expiresAt' },
   { kind: 'positronAudit', collection: 'positron_audit', field: 'at' },
   { kind: 'closedAlerts', collection: 'alerts', field: 'updatedAt', only: { status: 'closed', active: false } },

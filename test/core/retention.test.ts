@@ -35,6 +35,7 @@ describe('retention config', () => {
     expect(Object.fromEntries(RETENTION_TARGETS.map((t) => [t.kind, t.collection]))).toEqual({
       signals: SIGNALS_COLLECTION,
       slackEvents: CORE_COLLECTIONS.slackEvents,
+      slackInteractions: CORE_COLLECTIONS.slackInteractions,
       positronCache: CACHE_COLLECTION,
       positronAudit: AUDIT_COLLECTION,
       closedAlerts: ALERTS_COLLECTION,
@@ -54,7 +55,7 @@ describe('retention in the database', () => {
     const plan = await ensureRetention(db.db, config, silent);
     expect(plan.kept).toEqual(['positronAudit']);
     if (testMongoKind() === 'ferretdb') {
-      expect(plan).toEqual({ ttl: [], job: ['signals', 'slackEvents', 'positronCache', 'closedAlerts'], kept: ['positronAudit'] });
+      expect(plan).toEqual({ ttl: [], job: ['signals', 'slackEvents', 'slackInteractions', 'positronCache', 'closedAlerts'], kept: ['positronAudit'] });
     } else {
       expect(plan.job).toEqual([]);
       const signalIndexes = await db.db.collection(SIGNALS_COLLECTION).listIndexes().toArray();
@@ -73,6 +74,10 @@ describe('retention in the database', () => {
       { _id: 'Ev-old', receivedAt: ago(8) },
       { _id: 'Ev-new', receivedAt: ago(1) },
     ]);
+    await db.db.collection<{ _id: string; receivedAt: Date }>(CORE_COLLECTIONS.slackInteractions).insertMany([
+      { _id: 'action:old', receivedAt: ago(2) },
+      { _id: 'action:new', receivedAt: ago(0.5) },
+    ]);
     await db.db.collection<{ _id: string; expiresAt: Date }>(CACHE_COLLECTION).insertMany([
       { _id: 'expired-long-ago', expiresAt: ago(2) },
       { _id: 'expired-just-now', expiresAt: ago(0.5) },
@@ -89,16 +94,17 @@ describe('retention in the database', () => {
     ]);
 
     const touches: number[] = [];
-    const deleted = await deleteExpired(db.db, config, ['signals', 'slackEvents', 'positronCache', 'positronAudit', 'closedAlerts'], {
+    const deleted = await deleteExpired(db.db, config, ['signals', 'slackEvents', 'slackInteractions', 'positronCache', 'positronAudit', 'closedAlerts'], {
       now: NOW,
       batch: 7,
       touch: async () => void touches.push(1),
     });
-    expect(deleted).toEqual({ signals: 23, slackEvents: 1, positronCache: 1, positronAudit: 1, closedAlerts: 1 });
-    expect(touches.length).toBe(4 + 4); // 23 signals in batches of 7, then one batch for each other kind
+    expect(deleted).toEqual({ signals: 23, slackEvents: 1, slackInteractions: 1, positronCache: 1, positronAudit: 1, closedAlerts: 1 });
+    expect(touches.length).toBe(4 + 5); // 23 signals in batches of 7, then one batch for each other kind
     expect((await signals.find({}).toArray()).map((d) => d._id).sort()).toEqual(['new/0', 'new/1', 'new/2', 'new/3', 'new/4']);
     expect((await db.db.collection(ALERTS_COLLECTION).find({}).toArray()).map((d) => d._id).sort()).toEqual(['closed-active-old', 'closed-recent', 'open-old']);
     expect((await db.db.collection(CACHE_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['expired-just-now']);
+    expect((await db.db.collection(CORE_COLLECTIONS.slackInteractions).find({}).toArray()).map((d) => d._id)).toEqual(['action:new']);
     expect((await db.db.collection(AUDIT_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['a-new']);
 
     // A second run finds nothing more; a kind kept forever is never touched.
