@@ -10,7 +10,7 @@ import { casesOn } from './helpers.js';
 
 const soc = { actor: 'USOC1', isMember: async () => true };
 
-describe('case log hash chain', { timeout: 120_000 }, () => {
+describe('case log hash chain', { timeout: 600_000 }, () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let second: Database;
   let store: CaseStore;

@@ -47,7 +47,7 @@ const table = (text: string) => {
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
 };
 
-describe('case verify and export', { timeout: 120_000 }, () => {
+describe('case verify and export', { timeout: 600_000 }, () => {
   let t: TestApp;
   let dir: string;
   let env: Record<string, string>;
@@ -96,7 +96,7 @@ describe('case verify and export', { timeout: 120_000 }, () => {
     expect(await res.json()).toEqual({ ok: true, entries: c.lastSeq, head: c.headHash });
     const shown = (await (await get('/api/v1/cases/1')).json()) as { log: unknown };
     expect(shown.log).toEqual({ entries: c.lastSeq, head: c.headHash });
-    const cli = await runTaser(['case', 'verify', '1'], env);
+    const cli = await runTaser(['case', 'verify', '1'], env, 300_000);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain(`head ${c.headHash}`);
     expect((await get('/api/v1/cases/1/verify', null)).status).toBe(401);
@@ -110,7 +110,7 @@ describe('case verify and export', { timeout: 120_000 }, () => {
     await t.taser.cases.store.events.updateOne({ _id: eventId(c._id, 1) }, { $set: { actor: 'someone-else' } });
     const body = (await (await get('/api/v1/cases/2/verify')).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ ok: false, seq: 1, problem: 'hash_mismatch' });
-    const cli = await runTaser(['case', 'verify', '2', '--json'], env);
+    const cli = await runTaser(['case', 'verify', '2', '--json'], env, 300_000);
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, seq: 1 });
   });
@@ -156,14 +156,14 @@ describe('case verify and export', { timeout: 120_000 }, () => {
 
   it('taser case export writes one file per table into a folder, or one file', async () => {
     const folder = join(dir, 'tables') + '/';
-    const res = await runTaser(['case', 'export', '1', '--format', 'csv', '--out', folder], env);
+    const res = await runTaser(['case', 'export', '1', '--format', 'csv', '--out', folder], env, 300_000);
     expect(res.code, res.stderr).toBe(0);
     expect(readdirSync(folder).sort()).toEqual(['alerts.csv', 'artifact_sightings.csv', 'artifacts.csv', 'case.csv', 'log.csv', 'signals.csv']);
     expect(table(readFileSync(join(folder, 'signals.csv'), 'utf8'))).toHaveLength(4);
     const file = join(dir, 'one.json');
-    expect((await runTaser(['case', 'export', '#1', '--out', file], env)).code).toBe(0);
+    expect((await runTaser(['case', 'export', '#1', '--out', file], env, 300_000)).code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8')).case.number).toBe(1);
-    expect((await runTaser(['case', 'export', '1', '--format', 'pdf'], env)).code).toBe(2);
+    expect((await runTaser(['case', 'export', '1', '--format', 'pdf'], env, 300_000)).code).toBe(2);
     expect(existsSync(join(dir, 'nothing'))).toBe(false);
   });
 
@@ -180,7 +180,7 @@ describe('case verify and export', { timeout: 120_000 }, () => {
     const csv = await get('/api/v1/artifacts?field=user_name&since=90d&format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(table(await csv.text()).map((r) => `${r.value}:${r.alerts}`)).toEqual(['alice:2', 'bob:1', 'carol:1', 'dave:1']);
-    const cli = await runTaser(['artifacts', '--field', 'src_ip', '--rule', 'new-location', '--since', '2h', '--format', 'csv'], env);
+    const cli = await runTaser(['artifacts', '--field', 'src_ip', '--rule', 'new-location', '--since', '2h', '--format', 'csv'], env, 300_000);
     expect(cli.code, cli.stderr).toBe(0);
     expect(table(cli.stdout).map((r) => r.value)).toEqual(['10.0.0.1', '10.0.0.2']);
   });
@@ -192,15 +192,15 @@ describe('case verify and export', { timeout: 120_000 }, () => {
       expect(((await res.json()) as { problems: string[] }).problems.length, q).toBeGreaterThan(0);
     }
     expect((await get('/api/v1/artifacts?field=username', null)).status).toBe(401);
-    expect((await runTaser(['artifacts', '--field', 'username', '--since', 'soon'], env)).code).toBe(2);
+    expect((await runTaser(['artifacts', '--field', 'username', '--since', 'soon'], env, 300_000)).code).toBe(2);
   });
 
   it('/case export uploads the file to the asker with the external upload, into their DM', async () => {
     const send = (body: Parameters<typeof sendSlackRequest>[1]) => sendSlackRequest(t.slackUrl, body, { secret: TEST_SIGNING_SECRET });
     await send(slackCommandBody({ command: '/case', text: 'export 1 csv', userId: 'U0APPSEC1', channelId: 'C0APPSEC', responseUrl: t.slack.responseUrl('export') }));
-    const done = await t.slack.waitForResponse((r) => r.id === 'export' && String(r.body.text).startsWith('Sent'), 30_000);
+    const done = await t.slack.waitForResponse((r) => r.id === 'export' && String(r.body.text).startsWith('Sent'), 300_000);
     expect(String(done.body.text)).toContain('case-1-csv.zip');
-    const complete = await t.slack.waitForCall('files.completeUploadExternal');
+    const complete = await t.slack.waitForCall('files.completeUploadExternal', () => true, 60_000);
     const ticket = t.slack.callsTo('files.getUploadURLExternal')[0]!;
     expect(ticket.args.filename).toBe('case-1-csv.zip');
     const file = await waitUntil(() => [...fakeFiles(t.slack).values()].find((f) => f.completed), 'the completed upload', 10_000);
