@@ -5,6 +5,7 @@ import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
+import { benchCaseExport } from './case-export.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
 
@@ -36,6 +37,9 @@ results.db = e2e.db;
 step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
 const cases = await benchCases();
 results.cases = cases;
+step('exporting a case with 100,000 signals (JSON and CSV), each export in a fresh process');
+const caseExport = await benchCaseExport();
+results.caseExport = caseExport;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -66,6 +70,7 @@ if (json) {
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
+    ...caseExport.runs.map((r): [string, string, string] => [`caseExport.${r.format}.rssGrowthMb`, String(r.rssGrowthMb), `${caseExport.signals} signals in ${r.seconds} s (${r.signalsPerSec}/s), ${r.fileMb} MB file, peak RSS ${r.peakRssMb} MB from ${r.rssBeforeMb}; target: flat memory, growth < 100 MiB`]),
     ...storeRows(store),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -258,6 +258,37 @@ caseCommand
     process.exitCode = await runCaseList(opts, cliIo);
   });
 
+caseCommand
+  .command('verify')
+  .description("Recomputes the case log's hash chain: the first entry that differs, or the number of entries and the head. Exit 1: it does not hold (or no such case)")
+  .argument('<case>', 'the case number (12 or #12) or id')
+  .option('--json', 'print {ok, entries, head} or {ok: false, seq, problem, message} as the HTTP API does')
+  .action(async (ref: string, opts: { json?: boolean }) => {
+    const { runCaseVerify } = await import('./cases/export-cli.js');
+    process.exitCode = await runCaseVerify(ref, { json: Boolean(opts.json) }, cliIo);
+  });
+caseCommand
+  .command('export')
+  .description('The whole case: alerts, signals, artifacts (where each was seen), the log with its chain and head. JSON to stdout unless --out')
+  .argument('<case>', 'the case number (12 or #12) or id')
+  .option('--format <format>', 'json (one document, the default) or csv (a zip of one file per table)')
+  .option('--out <path>', 'a file; or a folder (existing, or ending in /): csv writes one file per table there')
+  .action(async (ref: string, opts: { format?: string; out?: string }) => {
+    const { runCaseExport } = await import('./cases/export-cli.js');
+    process.exitCode = await runCaseExport(ref, opts, { ...cliIo, stdoutStream: process.stdout });
+  });
+program
+  .command('artifacts')
+  .description('Each distinct value of one artifact field in the alerts of a time range, with alert and signal counts and first/last seen')
+  .requiredOption('--field <field>', 'the artifact field, e.g. username, src_ip')
+  .option('--rule <id>', 'only alerts of this rule')
+  .option('--since <duration>', 'how far back, e.g. 30d, 12h (default 30d, at most 366d)')
+  .option('--format <format>', 'json (default) or csv')
+  .action(async (opts: { field?: string; rule?: string; since?: string; format?: string }) => {
+    const { runArtifacts } = await import('./cases/export-cli.js');
+    process.exitCode = await runArtifacts(opts, cliIo);
+  });
+
 /** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
 function fail(err: unknown): never {
   if (err instanceof ConfigError || err instanceof PluginLoadError) {

@@ -10,6 +10,7 @@ import type { CasesPluginConfig } from './config.js';
 import { caseDetail, caseList, changed, mention } from './replies.js';
 import { modalOrigin, newCaseModal } from './modals.js';
 import type { ViewRef } from '../../src/plugins/types.js';
+import { exportToAsker } from './export.js';
 
 type Ctx = PluginContext<CasesPluginConfig>;
 type Origin = z.infer<typeof modalOrigin>;
@@ -23,6 +24,7 @@ export const USAGE = {
   reopen: '/case reopen N',
   addAlert: '/case add-alert N ALERT_ID',
   retrySync: '/case retry-sync N',
+  export: '/case export N [json|csv]',
   help: '/case help',
 } as const;
 
@@ -144,6 +146,13 @@ export function registerCommands(plugin: PluginRegistrar<CasesPluginConfig>, dep
   cmd('retry-sync', USAGE.retrySync, 'Retry a failed backend sync (cases.admins)', async (input, ctx) => {
     const c = await ctx.cases.retrySync(caller(input), caseArg(input.args, USAGE.retrySync));
     await input.respond(changed(ctx, c, 'Retrying the sync of'));
+  });
+
+  cmd('export', USAGE.export, 'The whole case as a file in your DMs: alerts, signals, artifacts, the log and its chain head', async (input, ctx) => {
+    const ref = caseArg(input.args, USAGE.export);
+    const format = (input.args[1] ?? 'json').toLowerCase();
+    if (format !== 'json' && format !== 'csv') throw new UserError(`Say \`json\` or \`csv\`. Usage: \`${USAGE.export}\``);
+    await exportToAsker(input, ctx, ref, format);
   });
 
   cmd('help', USAGE.help, 'What /case can do', async (input, ctx) => {

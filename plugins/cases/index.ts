@@ -13,7 +13,7 @@ export default definePlugin({
   description: 'The /case command and the case buttons of alert cards',
   config: configSchema,
   enabledByDefault: true,
-  slack: { scopes: ['chat:write'] },
+  slack: { scopes: ['chat:write', 'files:write', 'im:write'] },
   exampleConfig: { pageSize: 10, quickSeverity: 'medium' },
   setup(plugin) {
     const { newCaseView } = registerCaseForms(plugin);

@@ -1,7 +1,7 @@
 // What the cases plugin says in Slack. Every reply names the case by its number, with its link.
 import type { PluginContext, Reply } from '../../src/plugins/types.js';
 import type { StoredCase } from '../../src/cases/model.js';
-import { caseListLine, caseName, syncText } from '../../src/cases/present.js';
+import { caseListLine, caseName, logText, syncText } from '../../src/cases/present.js';
 import { escapeMrkdwn } from '../../src/blocks/escape.js';
 import { truncateText } from '../../src/blocks/truncate.js';
 
@@ -26,6 +26,7 @@ export function caseDetail(ctx: PluginContext<unknown>, c: StoredCase): Reply {
     `${nameOf(ctx, c)}`,
     `*${c.severity}* · ${c.status}${c.resolution ? ` (${c.resolution.replace('_', ' ')})` : ''}${c.team ? ` · team ${escapeMrkdwn(c.team)}` : ''} · assigned to ${mention(c.assignee)} · opened by ${mention(c.createdBy)} <!date^${Math.floor(c.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${c.createdAt.toISOString()}>`,
     `Backend: ${escapeMrkdwn(syncText(c))}${c.backend.sync === 'failed' ? ' :warning:' : ''}`,
+    `Case log: ${escapeMrkdwn(logText(c))} (\`/case export ${c.number}\` for all of it)`,
   ];
   const body = [
     c.description ? truncateText(escapeMrkdwn(c.description), 800) : '_No description._',

@@ -35,6 +35,7 @@ import { mountCorrelationRoutes } from '../correlation/http-routes.js';
 import type { Correlation } from '../correlation/service.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
+import { mountCaseExportRoutes } from '../cases/export-routes.js';
 import type { Cases } from '../cases/wire.js';
 
 export interface StartOptions {
@@ -155,6 +156,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(api, { correlation, logger });
     mountCaseRoutes(api, { cases });
+    mountCaseExportRoutes(api, { cases, logger });
     mountApiDocs(http, api, taserVersion());
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);

@@ -1,5 +1,6 @@
 // `taser case show N [--json]` and `taser case list [--status --team --assignee --artifact --limit] [--json]`:
 // the cases as the bot stores them, read from MongoDB on the server (no Slack needed).
+import type { Db } from 'mongodb';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { openDatabase } from '../store/open.js';
@@ -22,7 +23,7 @@ export interface CaseListOptions {
   json?: boolean;
 }
 
-async function withStore<T>(io: CaseCliIo, run: (store: CaseStore, link: (c: StoredCase) => string | undefined) => Promise<T>): Promise<T> {
+export async function withStore<T>(io: CaseCliIo, run: (store: CaseStore, link: (c: StoredCase) => string | undefined, db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
   // Logs go to stderr so stdout stays the answer (JSON with --json).
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', { write: (line) => io.stderr(line) });
@@ -30,7 +31,7 @@ async function withStore<T>(io: CaseCliIo, run: (store: CaseStore, link: (c: Sto
   const template = config.file.cases.caseUrl;
   const link = (c: StoredCase) => c.backend.url ?? template?.replaceAll('{number}', String(c.number)).replaceAll('{id}', c._id);
   try {
-    return await run(new CaseStore(opened.database.db), link);
+    return await run(new CaseStore(opened.database.db), link, opened.database.db);
   } finally {
     await opened.close();
   }

@@ -80,6 +80,8 @@ export interface StoredCase {
   backend: CaseBackendState;
   /** Highest case event sequence written (a hint for the next append; the unique event _id is the arbiter). */
   lastSeq: number;
+  /** The hash of entry `lastSeq` of the case log (src/cases/chain.ts): the chain head as of the last change. */
+  headHash?: string;
 }
 
 /** What changed, in one record: the next issues turn these into the case log and channel messages. */
@@ -115,6 +117,10 @@ export interface CaseEvent<K extends CaseEventKind = CaseEventKind> {
   actor: Actor;
   kind: K;
   data: CaseEventData[K];
+  /** The hash of entry seq - 1 (64 zeros for entry 1): src/cases/chain.ts. */
+  prevHash: string;
+  /** SHA-256 (hex) of this entry's canonical serialization, prevHash included (docs/case-log.md). */
+  hash: string;
 }
 
 /** Case events the backend mirrors; the others are taser's own bookkeeping. */

@@ -47,7 +47,18 @@ export function caseJson(c: StoredCase, link: string | undefined) {
     createdBy: c.createdBy,
     updatedAt: c.updatedAt.toISOString(),
     ...(c.resolution ? { resolution: c.resolution, summary: c.summary ?? '', closedAt: c.closedAt?.toISOString(), closedBy: c.closedBy } : {}),
+    log: logJson(c),
   };
+}
+
+/** The case log's length and chain head as of the last change (`verify` recomputes them from the log). */
+export function logJson(c: Pick<StoredCase, 'lastSeq' | 'headHash'>) {
+  return { entries: c.lastSeq, head: c.headHash ?? null };
+}
+
+/** "12 entries, head 3f9a…c21e": the head in full, so a copy taken now proves a later rewrite. */
+export function logText(c: Pick<StoredCase, 'lastSeq' | 'headHash'>): string {
+  return `${c.lastSeq} entries, head ${c.headHash ?? '(none: written before the log was chained)'}`;
 }
 
 /** "Case #12: title" as a link when there is one (mrkdwn, escaped). */
@@ -85,6 +96,7 @@ export function caseText(c: StoredCase, link: string | undefined): string {
     `  created ${c.createdAt.toISOString()} by ${c.createdBy}`,
     ...(link ? [`  ${link}`] : []),
     `  backend: ${syncText(c)}`,
+    `  log: ${logText(c)}`,
     `  alerts (${c.alertIds.length}): ${c.alertIds.join(', ') || 'none'}`,
     `  observables (${c.observables.length}):`,
     ...c.observables.slice(0, 50).map((o) => `    ${o.field}=${o.value}`),

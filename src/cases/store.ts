@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
+import { GENESIS_HASH, canonicalPayload, entryHash, verifyChain, type VerifyResult } from './chain.js';
 import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseStatus, StoredCase } from './model.js';
 
 export const CASE_COLLECTIONS = {
@@ -81,24 +82,56 @@ export class CaseStore {
   }
 
   /**
-   * Appends an event with the case's next sequence number. The unique event _id decides between writers;
-   * `lastSeq` on the case is only a hint of where to start.
+   * Appends an event to the case's hash chain (src/cases/chain.ts) with the next sequence number. The unique
+   * event _id decides between writers: one that loses a sequence number reads the entry that won it and
+   * chains onto that one, so two replicas appending at once never fork the chain. `lastSeq` on the case is
+   * only a hint of where to start; the previous hash is always read from the log itself. Never updates.
    */
   async appendEvent<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K], at = new Date()): Promise<CaseEvent<K>> {
+    const payload = canonicalPayload(data) as CaseEventData[K];
     const hint = (await this.cases.findOne({ _id: caseId }, { projection: { lastSeq: 1 } }))?.lastSeq ?? 0;
-    let seq = hint + 1;
-    for (let attempt = 0; attempt < MAX_CLAIMS; attempt++, seq++) {
-      const event: CaseEvent<K> = { _id: eventId(caseId, seq), caseId, seq, at, actor, kind, data };
+    let prev = await this.entryAtOrLast(caseId, hint);
+    for (let attempt = 0; attempt < MAX_CLAIMS; attempt++) {
+      const seq = (prev?.seq ?? 0) + 1;
+      const prevHash = prev ? (prev.hash ?? GENESIS_HASH) : GENESIS_HASH;
+      const content = { caseId, seq, at, actor, kind, data: payload, prevHash };
+      const event = { _id: eventId(caseId, seq), ...content, hash: entryHash(content) } as CaseEvent<K>;
       try {
         await this.events.insertOne(event as CaseEvent);
       } catch (err) {
-        if (isDuplicateKeyError(err)) continue;
-        throw err;
+        if (!isDuplicateKeyError(err)) throw err;
+        // Another writer took this sequence number: its entry is the one to chain onto.
+        prev = (await this.events.findOne({ _id: eventId(caseId, seq) })) ?? (await this.lastEntry(caseId)) ?? undefined;
+        continue;
       }
-      await this.cases.updateOne({ _id: caseId }, { $max: { lastSeq: seq } });
+      // A hint for the next append and the head shown on the case; set together so they always belong together.
+      await this.cases.updateOne({ _id: caseId, lastSeq: { $lt: seq } }, { $set: { lastSeq: seq, headHash: event.hash } });
       return event;
     }
     throw new Error(`case ${caseId}: could not append an event after ${MAX_CLAIMS} attempts`);
+  }
+
+  /** The entry at `seq` (read by _id), or the last one when that is missing; undefined for an empty log. */
+  private async entryAtOrLast(caseId: string, seq: number): Promise<Pick<CaseEvent, 'seq' | 'hash'> | undefined> {
+    if (seq > 0) {
+      const found = await this.events.findOne({ _id: eventId(caseId, seq) }, { projection: { seq: 1, hash: 1 } });
+      if (found) return found;
+    }
+    return (await this.lastEntry(caseId)) ?? undefined;
+  }
+
+  private lastEntry(caseId: string): Promise<Pick<CaseEvent, 'seq' | 'hash'> | null> {
+    return this.events.find({ caseId }, { projection: { seq: 1, hash: 1 } }).sort({ seq: -1 }).limit(1).next();
+  }
+
+  /** The whole log of a case in sequence order, from a cursor (nothing held). */
+  log(caseId: string): AsyncIterable<CaseEvent> {
+    return this.events.find({ caseId }).sort({ seq: 1 });
+  }
+
+  /** Recomputes the case's chain (src/cases/chain.ts): the first entry that differs, or the entries and head. */
+  async verify(c: Pick<StoredCase, '_id' | 'lastSeq'>): Promise<VerifyResult> {
+    return verifyChain(c._id, this.log(c._id), c.lastSeq);
   }
 
   /** Events of a case after `seq`, in order. */

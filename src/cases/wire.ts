@@ -16,12 +16,15 @@ import { CaseService, SYSTEM } from './service.js';
 import { CASE_COLLECTIONS, CaseStore } from './store.js';
 import { CaseSync, leasesCollection } from './sync.js';
 import { ALERT_CASE_ACTIONS } from './alert-buttons.js';
+import { CaseExports } from './export/index.js';
 
 export interface Cases {
   service: CaseService;
   sync: CaseSync;
   access: CaseAccess;
   store: CaseStore;
+  /** Whole-case exports (JSON, CSV) and the cross-case artifact report. */
+  exports: CaseExports;
   /** What plugins get as ctx.cases. */
   api: CasesApi;
   /** Binds the backend plugin's adapter (routes.caseBackends) and notes whether the card buttons have a handler. */
@@ -54,6 +57,8 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
   });
   sync = new CaseSync({ store, service, alerts: deps.alerts, backend: () => backend, config: deps.config, logger, leases: leasesCollection(deps.db), ...(deps.registry ? { registry: deps.registry } : {}) });
 
+  const exports = new CaseExports(deps.db, store, (c) => service.link(c));
+
   const who = (caller: CaseCaller): Principal => (caller.kind === 'system' ? SYSTEM : slackPrincipal(deps.access, caller.userId));
   let alertActions: CasesApi['alertActions'];
   const api: CasesApi = {
@@ -70,6 +75,10 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
     retrySync: (caller, ref) => service.retrySync(who(caller), ref),
     refusal: (caller, action, subject) => access.refusal(who(caller), action, subject),
     link: (c) => service.link(c),
+    async exportFile(ref, format) {
+      const c = await service.require(ref);
+      return { case: c, ...(await exports.toTempFile(c, format)) };
+    },
     get backend() {
       return backend?.name;
     },
@@ -83,6 +92,7 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
     sync,
     access,
     store,
+    exports,
     api,
     bindPlugins(routes, contexts) {
       alertActions = routes.actions.has(ALERT_CASE_ACTIONS.create) && routes.actions.has(ALERT_CASE_ACTIONS.add) ? ALERT_CASE_ACTIONS : undefined;

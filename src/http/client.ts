@@ -1,6 +1,7 @@
 // The one outbound HTTP client (ctx.http): undici pools per origin with keep-alive behind EnvHttpProxyAgent
 // (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), extra CA certificates, a deadline per call, and one retry policy for
 // every vendor. Nothing secret is logged: no header values, no query strings, no bodies.
+import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,6 +131,8 @@ export function createHttpClient(options: HttpClientOptions = {}): CoreHttpClien
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} URLs are not supported: only http and https`);
     let method: string = opts.method ?? 'GET';
     let body = opts.body;
+    // A stream is sent once: it cannot be sent again, so a call with one is never retried.
+    const tries = body instanceof Readable ? 0 : retries;
     let headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     const limit = opts.timeoutMs ?? timeoutMs;
     const deadline = AbortSignal.timeout(limit);
@@ -159,7 +162,7 @@ export function createHttpClient(options: HttpClientOptions = {}): CoreHttpClien
         if (deadline.aborted) {
           throw new OutboundHttpError(`${describe(method, url)}: no answer within ${limit} ms (${attempt} attempt(s))`, 'timeout', attempt);
         }
-        const decision = retryDecision(outcome, { method, safeToRetry: opts.safeToRetry, attempt, retries, maxRetryAfterMs, backoffBaseMs, remainingMs: limit - (Date.now() - started) });
+        const decision = retryDecision(outcome, { method, safeToRetry: opts.safeToRetry, attempt, retries: tries, maxRetryAfterMs, backoffBaseMs, remainingMs: limit - (Date.now() - started) });
         if (decision.retry) {
           logger?.warn({ plugin, host, method, path: url.pathname, attempt, code, waitMs: decision.waitMs }, 'outbound HTTP call failed; retrying');
           metrics.retries.inc({ plugin, host, reason: code });
@@ -185,7 +188,7 @@ export function createHttpClient(options: HttpClientOptions = {}): CoreHttpClien
         continue;
       }
 
-      const decision = retryDecision(outcome, { method, safeToRetry: opts.safeToRetry, attempt, retries, maxRetryAfterMs, backoffBaseMs, remainingMs: limit - (Date.now() - started) });
+      const decision = retryDecision(outcome, { method, safeToRetry: opts.safeToRetry, attempt, retries: tries, maxRetryAfterMs, backoffBaseMs, remainingMs: limit - (Date.now() - started) });
       if (decision.retry) {
         await response.body.dump().catch(() => undefined);
         logger?.warn({ plugin, host, method, path: url.pathname, attempt, status, waitMs: decision.waitMs }, 'outbound HTTP call answered with a retryable status; retrying');

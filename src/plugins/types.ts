@@ -228,6 +228,11 @@ export interface CasesApi {
   refusal(who: CaseCaller, action: import('../cases/access.js').CaseAction, subject: { team?: string; caseId?: string; number?: number }): Promise<string | null>;
   /** The link shown with a case (its backend copy, else config `cases.caseUrl`). */
   link(c: Pick<StoredCase, '_id' | 'number' | 'backend'>): string | undefined;
+  /**
+   * The whole case exported to a temporary file (`json`, or `csv`: a zip of one file per table); the caller
+   * uploads it and calls `remove()`. Anyone who may read the case may export it.
+   */
+  exportFile(ref: CaseRef, format: import('../cases/export/index.js').ExportFormat): Promise<{ case: StoredCase } & import('../cases/export/index.js').ExportFile>;
   /** The enabled backend's name; undefined when cases live in taser alone. */
   readonly backend: string | undefined;
   /** Action ids of the alert card's Create case / Add to case buttons, when the `cases` plugin handles them. */
@@ -332,7 +337,8 @@ export interface HttpRequestOptions {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Never logged. */
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /** A stream (e.g. a file upload) is sent once and never retried. */
+  body?: string | Uint8Array | import('node:stream').Readable;
   /** The caller's deadline (e.g. Positron's): aborting it stops the call and its retries. */
   signal?: AbortSignal;
   /** A POST or PATCH the vendor de-duplicates (an idempotency or dedup key): retried like a GET. */

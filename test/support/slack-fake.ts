@@ -182,10 +182,10 @@ export class SlackFake {
   }
 }
 
-async function readText(req: IncomingMessage): Promise<string> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function parseArgs(req: IncomingMessage, text: string, url: URL): Record<string, unknown> {
@@ -218,11 +218,20 @@ export async function startSlackFake(options: { token?: string; botUserId?: stri
   const server = createServer();
   const fake = new SlackFake(server, options.token ?? 'xoxb-test-token', options.botUserId ?? 'UBOT0001', options.botId ?? 'BBOT0001', options.teamId ?? 'T0TEST01');
   const { methods } = await import('./slack-fake-methods.js');
+  const { receiveUpload } = await import('./slack-fake-files.js');
 
   server.on('request', (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', fake.baseUrl);
-      const text = await readText(req);
+      const bytes = await readBytes(req);
+      const text = bytes.toString('utf8');
+      // The upload URLs files.getUploadURLExternal hands out (slack-fake-files.ts): raw bytes, not a form.
+      const upload = /^\/upload\/([^/]+)$/.exec(url.pathname);
+      if (upload && req.method === 'POST') {
+        const answer = receiveUpload(fake, upload[1]!, bytes);
+        res.writeHead(answer.status, { 'content-type': 'text/plain' });
+        return res.end(answer.text);
+      }
       const response = /^\/response\/([^/]+)$/.exec(url.pathname);
       if (response && req.method === 'POST') {
         let body: Record<string, unknown>;
