@@ -4,6 +4,7 @@
 //   GET  /api/v1/cases/{idOrNumber}     with alerts, observables and sync state
 //   POST /api/v1/cases/{id}/alerts      {alertId}
 //   POST /api/v1/cases/{id}/close       {resolution, summary?}
+//   POST /api/v1/cases/{id}/channels    {private?, name?} -> 201 (src/cases/channels/http-routes.ts)
 // Field errors answer 400 naming each field; 403 the ACL; 404 no such case or alert; 409 a state conflict.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import type { Principal } from './access.js';
 import { CASE_STATUSES, CaseForbiddenError, CaseInputError, CaseNotFoundError, CaseStateError, alertIdSchema, type StoredCase } from './model.js';
 import { caseJson, caseSummaryJson } from './present.js';
 import type { Cases } from './wire.js';
+import { mountCaseChannelRoutes } from './channels/http-routes.js';
 
 const BODY_LIMIT = 256 * 1024;
 
@@ -106,4 +108,6 @@ export function mountCaseRoutes(http: HttpServer, deps: { cases: Cases; keys: Ap
     if (!body.ok) return;
     sendJson(res, 200, full(await service.close(apiPrincipal(key), params.ref!, body.body as never)));
   })));
+
+  mountCaseChannelRoutes(http, { channels: cases.channels, authed, caught, jsonBody, principal: apiPrincipal });
 }

@@ -228,6 +228,10 @@ export interface CasesApi {
   refusal(who: CaseCaller, action: import('../cases/access.js').CaseAction, subject: { team?: string; caseId?: string; number?: number }): Promise<string | null>;
   /** The link shown with a case (its backend copy, else config `cases.caseUrl`). */
   link(c: Pick<StoredCase, '_id' | 'number' | 'backend'>): string | undefined;
+  /** Opens another Slack channel for the case (src/cases/channels/open.ts): invites, topic, pinned summary. */
+  openChannel(who: CaseCaller, ref: CaseRef, options?: import('../cases/channels/open.js').OpenChannelOptions): Promise<import('../cases/channels/open.js').OpenedChannel>;
+  /** A Slack message event: logged on its case when it is a case channel's. Returns the entries newly logged. */
+  logChannelEvent(event: unknown): Promise<number>;
   /** The enabled backend's name; undefined when cases live in taser alone. */
   readonly backend: string | undefined;
   /** Action ids of the alert card's Create case / Add to case buttons, when the `cases` plugin handles them. */
