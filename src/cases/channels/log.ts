@@ -41,19 +41,22 @@ export class ChannelLog {
   constructor(private readonly deps: ChannelLogDeps) {}
 
   /** A Slack message event: logged when its channel is a case channel. Returns how many entries were new. */
-  async onEvent(event: unknown): Promise<number> {
+  onEvent(event: unknown): Promise<number> {
     const channel = (event as { channel?: unknown } | null)?.channel;
-    if (typeof channel !== 'string') return 0;
-    const doc = await this.channel(channel);
-    if (!doc) return 0;
-    const parsed = entriesOfEvent(event);
-    if ('invalid' in parsed) {
-      this.deps.logger.warn({ channel, problem: parsed.invalid }, 'a message event of a case channel is not one Slack sends; not logged (the backfill reads the channel again)');
-      return 0;
-    }
-    let added = 0;
-    for (const raw of parsed.entries) if (await this.log(doc, raw)) added++;
-    return added;
+    if (typeof channel !== 'string') return Promise.resolve(0);
+    // Queued before the first await, so events of one channel are logged in the order they reached the handler.
+    return this.inOrder(channel, async () => {
+      const doc = await this.channel(channel);
+      if (!doc) return 0;
+      const parsed = entriesOfEvent(event);
+      if ('invalid' in parsed) {
+        this.deps.logger.warn({ channel, problem: parsed.invalid }, 'a message event of a case channel is not one Slack sends; not logged (the backfill reads the channel again)');
+        return 0;
+      }
+      let added = 0;
+      for (const raw of parsed.entries) if (await this.logNow(doc, raw)) added++;
+      return added;
+    });
   }
 
   /** The channel's case channel doc, cached (a channel never changes case). */
@@ -73,11 +76,15 @@ export class ChannelLog {
 
   /** Logs one entry unless it is logged already; in order per channel within this process. */
   log(doc: CaseChannelDoc, raw: RawEntry): Promise<boolean> {
-    const previous = this.queues.get(doc._id) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.logNow(doc, raw));
-    this.queues.set(doc._id, run);
+    return this.inOrder(doc._id, () => this.logNow(doc, raw));
+  }
+
+  private inOrder<T>(channel: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(channel) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(work);
+    this.queues.set(channel, run);
     void run.finally(() => {
-      if (this.queues.get(doc._id) === run) this.queues.delete(doc._id);
+      if (this.queues.get(channel) === run) this.queues.delete(channel);
     }).catch(() => {});
     return run;
   }
