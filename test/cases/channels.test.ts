@@ -17,7 +17,7 @@ const KEY_ENV = 'THEHIVE_TEST_KEY';
 const API_KEY = 'case-api-key-0123456789abcdef';
 type Entry = CaseEventData['channel_message'];
 
-describe('case channels', { timeout: 120_000 }, () => {
+describe.each([5, 4] as const)('case channels with TheHive %i', { timeout: 120_000 }, (version) => {
   let fake: TheHiveFake;
   let t: TestApp;
   let caseId: string;
@@ -28,7 +28,7 @@ describe('case channels', { timeout: 120_000 }, () => {
       ...extra,
       keepDatabase: true,
       file: {
-        plugins: { ...casesFileConfig.plugins, thehive: { enabled: true, version: 5, url: fake.url, organisation: 'SOC', apiKeyEnv: KEY_ENV, timeoutMs: 2_000 } },
+        plugins: { ...casesFileConfig.plugins, thehive: { enabled: true, version, url: fake.url, organisation: 'SOC', apiKeyEnv: KEY_ENV, timeoutMs: 2_000 } },
         // U0GONE01 is no Slack user: its invitation fails, and is reported.
         groups: { ...casesFileConfig.groups, appsec: { users: ['U0APPSEC1', 'U0GONE01'] } },
         cases: { ...casesFileConfig.cases, retryBaseSeconds: 0.5 },
@@ -53,7 +53,7 @@ describe('case channels', { timeout: 120_000 }, () => {
   };
 
   beforeAll(async () => {
-    fake = await startTheHiveFake({ version: 5 });
+    fake = await startTheHiveFake({ version });
     t = await start();
     const created = await api('/api/v1/cases', { title: 'Phishing: CEO wire-transfer request!', severity: 'high', team: 'appsec', assignee: 'U0SOC001' });
     expect(created.status).toBe(201);
@@ -73,16 +73,16 @@ describe('case channels', { timeout: 120_000 }, () => {
 
     const res = await api(`/api/v1/cases/1/channels`, {});
     expect(res.status).toBe(201);
+    opened.push(res.body.channel);
     expect(res.body).toMatchObject({ channel: { id: expect.stringMatching(/^C/), name: 'case-1-phishing-ceo-wire-transfer-request', private: false }, problems: [] });
     expect(res.body.invited.sort()).toEqual(['U0APPSEC1', 'U0LEAD01', 'U0SOC001']);
     expect(res.body.failedInvites).toEqual([{ user: 'U0GONE01', error: 'user_not_found' }]);
     const ch = t.slack.channels.get(res.body.channel.id)!;
     expect(ch.members.sort()).toEqual(['U0APPSEC1', 'U0LEAD01', 'U0SOC001', t.slack.botUserId].sort());
-    expect(ch).toMatchObject({ topic: 'Case #1: Phishing: CEO wire-transfer request! (high)', purpose: expect.stringContaining('https://soc.example.com/cases/1') });
+    expect(ch).toMatchObject({ topic: 'Case #1: Phishing: CEO wire-transfer request! (high)', purpose: expect.stringMatching(/^Work on case #1: https?:\/\/\S+\. Every message here is logged on the case\.$/) });
     expect(ch.messages.find((m) => m.pinned)?.text).toContain('Case #1');
     const event = await t.taser.cases.store.events.findOne({ caseId, kind: 'channel_opened' });
     expect(event).toMatchObject({ actor: 'api:soc', data: { channel: res.body.channel.id, name: res.body.channel.name, private: false, requestedBy: 'api:soc' } });
-    opened.push(res.body.channel);
   });
 
   it('opens another channel with each press of Open channel (a taken name gets the next suffix), and a private one from /case channel', async () => {
@@ -168,6 +168,28 @@ describe('case channels', { timeout: 120_000 }, () => {
     expect(log.filter((e) => e.text === 'said once')).toHaveLength(1);
     expect(await t.taser.database.db.collection('case_channel_ledger').countDocuments({ channel: 'C0RANDOM1' })).toBe(0);
     expect(await t.taser.cases.store.events.countDocuments({ 'data.channel': 'C0RANDOM1' })).toBe(0);
+  });
+
+  it('repairs a claim whose claimer died: appended once when its event is missing, only marked when it exists', async () => {
+    const [a] = opened as [{ id: string; name: string }];
+    const ledger = t.taser.database.db.collection<Record<string, unknown>>('case_channel_ledger');
+    const entry = (ts: string, text: string): Entry => ({ key: `${a.id}:${ts}:message`, channel: a.id, channelName: a.name, kind: 'message', ts, user: 'U0LEAD01', userName: 'u0lead01', text, source: 'event' });
+    const long = new Date(Date.now() - 10 * 60_000);
+    // Died after the claim, before the case event.
+    const lost = entry('1700000001.000001', 'claimed, never appended');
+    await ledger.insertOne({ _id: lost.key as never, caseId, channel: a.id, state: 'claimed', claimedAt: long, entry: lost });
+    // Died after the case event, before marking the claim.
+    const done = entry('1700000001.000002', 'appended, never marked');
+    const event = await t.taser.cases.service.appendLog(caseId, 'U0LEAD01', 'channel_message', done);
+    await ledger.insertOne({ _id: done.key as never, caseId, channel: a.id, state: 'claimed', claimedAt: long, entry: done });
+
+    expect(await t.taser.cases.channels!.log.repair()).toBe(2);
+    const texts = (await logOf(a.id)).map((e) => e.text);
+    expect(texts.filter((x) => x === 'claimed, never appended')).toHaveLength(1);
+    expect(texts.filter((x) => x === 'appended, never marked')).toHaveLength(1);
+    expect(await ledger.findOne({ _id: done.key as never })).toMatchObject({ state: 'logged', seq: event.seq });
+    expect(await ledger.countDocuments({ channel: a.id, state: 'claimed' })).toBe(0);
+    expect(await t.taser.cases.channels!.log.repair()).toBe(0);
   });
 
   it('backfills what was said while taser was down, without logging anything twice', async () => {
