@@ -5,6 +5,7 @@ import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
+import { benchCaseChannels } from './case-channels.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
 
@@ -36,6 +37,9 @@ results.db = e2e.db;
 step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
 const cases = await benchCases();
 results.cases = cases;
+step('case channel messages through the Slack receiver into the case log');
+const caseChannels = await benchCaseChannels();
+results.caseChannels = caseChannels;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -66,6 +70,8 @@ if (json) {
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
+    ['caseChannels.loggedPerSec', String(caseChannels.loggedPerSec), `${caseChannels.messages} signed message events offered at ${caseChannels.rate}/s into one case channel, first POST to all in case_events${caseChannels.complete ? '' : ' (INCOMPLETE in the time limit)'}; target >= 50`],
+    ['caseChannels.p99Ms', String(caseChannels.p99Ms), `POST to case event, p50 ${caseChannels.p50Ms} ms; ${caseChannels.failedPosts} POSTs not acked`],
     ...storeRows(store),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -222,7 +222,7 @@ export class CaseService {
    */
   async appendLog<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K]): Promise<CaseEvent<K>> {
     const event = await this.deps.store.appendEvent(caseId, actor, kind, data);
-    if (SYNCED_KINDS.has(kind)) {
+    if (SYNCED_KINDS.has(kind) && this.deps.backendName()) {
       await this.deps.store.cases.updateOne({ _id: caseId, 'backend.sync': 'synced', 'backend.name': { $ne: LOCAL_BACKEND } }, { $set: { 'backend.sync': 'pending', 'backend.nextAttemptAt': new Date() } });
       this.deps.changed(caseId);
     }

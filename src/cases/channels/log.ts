@@ -10,6 +10,8 @@
 // takes claims older than REPAIR_AFTER_MS, looks for a case event carrying the key (a crash after 2: mark it
 // logged) and otherwise appends it from the copy in the claim. An entry is thus never doubled (one claim, and
 // the repair checks before it appends) and never lost (a claim either becomes an event or is released).
+// Claims of many events run at once; only the appends wait their turn in the channel's queue (the log keeps
+// the order events reached this process), and step 3 runs after the queue has moved on.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../app/logger.js';
 import { SYSTEM_ACTOR } from '../model.js';
@@ -44,19 +46,17 @@ export class ChannelLog {
   onEvent(event: unknown): Promise<number> {
     const channel = (event as { channel?: unknown } | null)?.channel;
     if (typeof channel !== 'string') return Promise.resolve(0);
-    // Queued before the first await, so events of one channel are logged in the order they reached the handler.
-    return this.inOrder(channel, async () => {
-      const doc = await this.channel(channel);
-      if (!doc) return 0;
+    const claimed = this.channel(channel).then(async (doc) => {
+      if (!doc) return { doc, entries: [] };
       const parsed = entriesOfEvent(event);
       if ('invalid' in parsed) {
         this.deps.logger.warn({ channel, problem: parsed.invalid }, 'a message event of a case channel is not one Slack sends; not logged (the backfill reads the channel again)');
-        return 0;
+        return { doc, entries: [] };
       }
-      let added = 0;
-      for (const raw of parsed.entries) if (await this.logNow(doc, raw)) added++;
-      return added;
+      return { doc, entries: await this.claim(doc, parsed.entries) };
     });
+    // Its place in the channel's queue is taken before the first await: appends keep the order events arrived in.
+    return this.appendInOrder(channel, claimed);
   }
 
   /** The channel's case channel doc, cached (a channel never changes case). */
@@ -75,8 +75,34 @@ export class ChannelLog {
   }
 
   /** Logs one entry unless it is logged already; in order per channel within this process. */
-  log(doc: CaseChannelDoc, raw: RawEntry): Promise<boolean> {
-    return this.inOrder(doc._id, () => this.logNow(doc, raw));
+  async log(doc: CaseChannelDoc, raw: RawEntry): Promise<boolean> {
+    return (await this.appendInOrder(doc._id, this.claim(doc, [raw]).then((entries) => ({ doc, entries })))) > 0;
+  }
+
+  /**
+   * Claims run at once for every event; only the appends wait for the channel's queue (that is what keeps the
+   * order), and the bookkeeping after an append (ledger mark, channel marks) no longer holds the queue.
+   */
+  private async appendInOrder(channel: string, claimed: Promise<{ doc: CaseChannelDoc | null; entries: ChannelLogEntry[] }>): Promise<number> {
+    claimed.catch(() => {}); // awaited in the queue below
+    const after: Promise<unknown>[] = [];
+    const n = await this.inOrder(channel, async () => {
+      const { doc, entries } = await claimed;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        let seq: number;
+        try {
+          seq = (await this.deps.service.appendLog(doc!.caseId, entry.user ?? SYSTEM_ACTOR, 'channel_message', entry)).seq;
+        } catch (err) {
+          await this.release(entries.slice(i));
+          throw err;
+        }
+        after.push(this.deps.channels.logged(entry.key, seq), this.deps.channels.noteLogged(doc!._id, entry.ts, entry.threadTs));
+      }
+      return entries.length;
+    });
+    await Promise.all(after);
+    return n;
   }
 
   private inOrder<T>(channel: string, work: () => Promise<T>): Promise<T> {
@@ -89,20 +115,27 @@ export class ChannelLog {
     return run;
   }
 
-  private async logNow(doc: CaseChannelDoc, raw: RawEntry): Promise<boolean> {
-    const entry = await this.complete(doc, raw);
-    if (!(await this.deps.channels.claim(doc.caseId, entry))) return false;
-    let seq: number;
+  /** The entries this caller now owns (the others were claimed before: logged, or being logged). */
+  private async claim(doc: CaseChannelDoc, raws: RawEntry[]): Promise<ChannelLogEntry[]> {
+    const owned: ChannelLogEntry[] = [];
     try {
-      seq = (await this.deps.service.appendLog(doc.caseId, entry.user ?? SYSTEM_ACTOR, 'channel_message', entry)).seq;
+      for (const raw of raws) {
+        const entry = await this.complete(doc, raw);
+        if (await this.deps.channels.claim(doc.caseId, entry)) owned.push(entry);
+      }
     } catch (err) {
-      await this.deps.channels.release(entry.key).catch((releaseErr: unknown) =>
-        this.deps.logger.error({ err: releaseErr, key: entry.key }, 'could not release a ledger claim; the repair pass will log the entry'));
+      await this.release(owned);
       throw err;
     }
-    await this.deps.channels.logged(entry.key, seq);
-    await this.deps.channels.noteLogged(doc._id, entry.ts, entry.threadTs);
-    return true;
+    return owned;
+  }
+
+  /** Gives back claims whose case events were not written, so the next delivery or backfill logs them. */
+  private async release(entries: ChannelLogEntry[]): Promise<void> {
+    for (const entry of entries) {
+      await this.deps.channels.release(entry.key).catch((err: unknown) =>
+        this.deps.logger.error({ err, key: entry.key }, 'could not release a ledger claim; the repair pass will log the entry'));
+    }
   }
 
   /** Claims a dead claimer left behind: mark them logged when their event exists, else append them now. */
