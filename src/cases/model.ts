@@ -22,7 +22,8 @@ export const MAX_TAGS = 50;
 
 /**
  * Who did something: a Slack user id (U…/W…), `api:<key name>`, `cli:<os user>`, or `taser` for what taser
- * does on its own (e.g. observables of signals appended to a linked alert).
+ * does on its own (e.g. observables of signals appended to a linked alert); a Slack bot id (B…) for a bot's
+ * message in a case channel.
  */
 export type Actor = string;
 export const SYSTEM_ACTOR = 'taser';

@@ -92,7 +92,7 @@ export class ChannelLog {
         const entry = entries[i]!;
         let seq: number;
         try {
-          seq = (await this.deps.service.appendLog(doc!.caseId, entry.user ?? SYSTEM_ACTOR, 'channel_message', entry)).seq;
+          seq = (await this.deps.service.appendLog(doc!.caseId, entry.user ?? entry.botId ?? SYSTEM_ACTOR, 'channel_message', entry)).seq;
         } catch (err) {
           await this.release(entries.slice(i));
           throw err;
@@ -143,7 +143,7 @@ export class ChannelLog {
     let repaired = 0;
     for (const claim of await this.deps.channels.staleClaims(new Date(now - REPAIR_AFTER_MS))) {
       const existing = await this.deps.store.events.findOne({ caseId: claim.caseId, kind: 'channel_message', 'data.key': claim._id }, { projection: { seq: 1 } });
-      const seq = existing?.seq ?? (await this.deps.service.appendLog(claim.caseId, claim.entry.user ?? SYSTEM_ACTOR, 'channel_message', claim.entry)).seq;
+      const seq = existing?.seq ?? (await this.deps.service.appendLog(claim.caseId, claim.entry.user ?? claim.entry.botId ?? SYSTEM_ACTOR, 'channel_message', claim.entry)).seq;
       await this.deps.channels.logged(claim._id, seq);
       repaired++;
       this.deps.logger.warn({ key: claim._id, case: claim.caseId, seq, found: Boolean(existing) }, 'repaired a channel log entry whose claimer stopped before marking it');
