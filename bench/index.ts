@@ -6,6 +6,7 @@ import { benchSimulate } from './simulate-memory.js';
 import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
 import { benchCaseExport } from './case-export.js';
+import { benchCaseChannels } from './case-channels.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
 
@@ -40,6 +41,9 @@ results.cases = cases;
 step('exporting a case with 100,000 signals (JSON and CSV), each export in a fresh process');
 const caseExport = await benchCaseExport();
 results.caseExport = caseExport;
+step('case channel messages through the Slack receiver into the case log');
+const caseChannels = await benchCaseChannels();
+results.caseChannels = caseChannels;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -71,6 +75,8 @@ if (json) {
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
     ...caseExport.runs.map((r): [string, string, string] => [`caseExport.${r.format}.rssGrowthMb`, String(r.rssGrowthMb), `${caseExport.signals} signals in ${r.seconds} s (${r.signalsPerSec}/s), ${r.fileMb} MB file, peak RSS ${r.peakRssMb} MB from ${r.rssBeforeMb}; target: flat memory, growth < 100 MiB`]),
+    ['caseChannels.loggedPerSec', String(caseChannels.loggedPerSec), `${caseChannels.messages} signed message events offered at ${caseChannels.rate}/s into one case channel, first POST to all in case_events${caseChannels.complete ? '' : ' (INCOMPLETE in the time limit)'}; target >= 50`],
+    ['caseChannels.p99Ms', String(caseChannels.p99Ms), `POST to case event, p50 ${caseChannels.p50Ms} ms; ${caseChannels.failedPosts} POSTs not acked`],
     ...storeRows(store),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -1,7 +1,7 @@
 // The /case subcommands. Each checks its arguments, then calls ctx.cases, which checks the ACL, records the
 // change as a case event and starts the backend sync; the reply names the case with its number and link.
 import { z } from 'zod';
-import type { CommandInput, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
+import type { CommandInput, PluginContext, PluginRegistrar, Reply, SlackBlock } from '../../src/plugins/types.js';
 import { UserError } from '../../src/app/errors.js';
 import { CASE_RESOLUTIONS, parseCaseRef, type CaseStatus } from '../../src/cases/model.js';
 import type { CaseQuery } from '../../src/cases/store.js';
@@ -11,6 +11,7 @@ import { caseDetail, caseList, changed, mention } from './replies.js';
 import { modalOrigin, newCaseModal } from './modals.js';
 import type { ViewRef } from '../../src/plugins/types.js';
 import { exportToAsker } from './export.js';
+import { openChannelButton, type OpenChannelAction } from './channels.js';
 
 type Ctx = PluginContext<CasesPluginConfig>;
 type Origin = z.infer<typeof modalOrigin>;
@@ -54,7 +55,7 @@ function userArg(raw: string | undefined, self: string): string | null {
   throw new UserError(`\`${escapeMrkdwn(raw)}\` is not a Slack user: pick someone with @ (Slack sends their id), or say \`me\`. Usage: \`${USAGE.assign}\``);
 }
 
-export function registerCommands(plugin: PluginRegistrar<CasesPluginConfig>, deps: { newCaseView: ViewRef<Origin> }): void {
+export function registerCommands(plugin: PluginRegistrar<CasesPluginConfig>, deps: { newCaseView: ViewRef<Origin>; openChannel: OpenChannelAction }): void {
   const cmd = (subcommand: string, usage: string, description: string, handler: (input: CommandInput, ctx: Ctx) => Promise<void>) =>
     // Mentions arrive as ids (`/case assign 12 @ana` -> <@U123>), so a user is named without a lookup.
     plugin.command({ command: '/case', subcommand, usage, description, escapesMentions: true, handler });
@@ -91,14 +92,16 @@ export function registerCommands(plugin: PluginRegistrar<CasesPluginConfig>, dep
       return;
     }
     const created = await ctx.cases.create(caller(input), { title: input.text, severity: ctx.config.quickSeverity, ...(team ? { team } : {}) });
-    await input.respond(changed(ctx, created, 'Opened', 'in_channel'));
+    const reply = changed(ctx, created, 'Opened', 'in_channel') as Reply & object;
+    await input.respond({ ...reply, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply.text } }, openChannelButton(deps.openChannel, created._id)] });
   });
 
   cmd('show', USAGE.show, 'Show a case: alerts, observables, assignee, backend sync', async (input, ctx) => {
     const ref = caseArg(input.args, USAGE.show);
     const c = await ctx.cases.get(ref);
     if (!c) throw new UserError(`There is no case ${escapeMrkdwn(ref)}.`);
-    await input.respond(caseDetail(ctx, c));
+    const detail = caseDetail(ctx, c) as { text: string; blocks: SlackBlock[] };
+    await input.respond({ ...detail, blocks: [...detail.blocks, openChannelButton(deps.openChannel, c._id)] });
   });
 
   cmd('list', USAGE.list, 'List cases, newest first, a page at a time', async (input, ctx) => {

@@ -36,6 +36,7 @@ import type { Correlation } from '../correlation/service.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
 import { mountCaseExportRoutes } from '../cases/export-routes.js';
+import { mountCaseChannelRoutes } from '../cases/channels/http-routes.js';
 import type { Cases } from '../cases/wire.js';
 
 export interface StartOptions {
@@ -157,6 +158,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCorrelationRoutes(api, { correlation, logger });
     mountCaseRoutes(api, { cases });
     mountCaseExportRoutes(api, { cases, logger });
+    mountCaseChannelRoutes(api, { channels: cases.channels });
     mountApiDocs(http, api, taserVersion());
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);

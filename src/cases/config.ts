@@ -23,8 +23,16 @@ export const casesConfigSchema = z
     maxAttempts: z.number().int().min(1).max(100).default(12),
     /** First retry delay; doubled each attempt up to 10 minutes (a Retry-After from the backend wins). */
     retryBaseSeconds: z.number().positive().max(600).default(5),
+    /** Case channels (Open channel, `/case channel N`): private by default or not, and how often to backfill. */
+    channels: z
+      .strictObject({
+        private: z.boolean().default(false),
+        /** How often every case channel is read back from Slack history to log what events missed. */
+        backfillEvery: z.string().regex(/^\d+ (seconds?|minutes?|hours?)$/, 'e.g. "5 minutes"').default('5 minutes'),
+      })
+      .default({ private: false, backfillEvery: '5 minutes' }),
   })
-  .default({ soc: [], admins: [], teams: {}, maxAttempts: 12, retryBaseSeconds: 5 });
+  .default({ soc: [], admins: [], teams: {}, maxAttempts: 12, retryBaseSeconds: 5, channels: { private: false, backfillEvery: '5 minutes' } });
 
 export type CasesConfig = z.output<typeof casesConfigSchema>;
 

@@ -14,7 +14,7 @@ export function apiPrincipal(key: ApiKey): Principal {
 }
 
 /** Case errors as HTTP answers; anything else is the server's fault (500 with an error id, by the router). */
-async function answering(run: () => Promise<ApiReply>): Promise<ApiReply> {
+export async function answering(run: () => Promise<ApiReply>): Promise<ApiReply> {
   try {
     return await run();
   } catch (err) {
@@ -99,4 +99,5 @@ export function mountCaseRoutes(api: ApiRouter, deps: { cases: Cases }): void {
     },
     ({ params, body, key }) => answering(async () => full(await service.close(apiPrincipal(key), params.ref, body))),
   );
+
 }

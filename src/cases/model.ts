@@ -22,7 +22,8 @@ export const MAX_TAGS = 50;
 
 /**
  * Who did something: a Slack user id (U…/W…), `api:<key name>`, `cli:<os user>`, or `taser` for what taser
- * does on its own (e.g. observables of signals appended to a linked alert).
+ * does on its own (e.g. observables of signals appended to a linked alert); a Slack bot id (B…) for a bot's
+ * message in a case channel.
  */
 export type Actor = string;
 export const SYSTEM_ACTOR = 'taser';
@@ -94,7 +95,9 @@ export type CaseEventKind =
   | 'reopened'
   | 'backend_linked'
   | 'sync_failed'
-  | 'sync_retried';
+  | 'sync_retried'
+  | 'channel_opened'
+  | 'channel_message';
 
 export interface CaseEventData {
   created: { title: string; description: string; severity: CaseSeverity; team?: string; assignee?: string; tags: string[] };
@@ -106,6 +109,10 @@ export interface CaseEventData {
   backend_linked: { name: string; id: string; url?: string };
   sync_failed: { error: string; seq: number };
   sync_retried: Record<string, never>;
+  /** A Slack channel made for the case (src/cases/channels/): each press of Open channel makes another. */
+  channel_opened: { channel: string; name: string; private: boolean; requestedBy: Actor };
+  /** One message (or edit, deletion, join, leave) of a case channel, logged once (unique on channel, ts, kind). */
+  channel_message: import('./channels/entry.js').ChannelLogEntry;
 }
 
 export interface CaseEvent<K extends CaseEventKind = CaseEventKind> {
@@ -124,7 +131,7 @@ export interface CaseEvent<K extends CaseEventKind = CaseEventKind> {
 }
 
 /** Case events the backend mirrors; the others are taser's own bookkeeping. */
-export const SYNCED_KINDS: ReadonlySet<CaseEventKind> = new Set(['created', 'updated', 'alerts_added', 'observables_added', 'closed', 'reopened']);
+export const SYNCED_KINDS: ReadonlySet<CaseEventKind> = new Set(['created', 'updated', 'alerts_added', 'observables_added', 'closed', 'reopened', 'channel_opened', 'channel_message']);
 
 // ---------------------------------------------------------------- input schemas (Slack, API, CLI)
 

@@ -216,6 +216,19 @@ export class CaseService {
     if (after) this.events.emit('updated', after, event);
   }
 
+  /**
+   * Appends an entry of the case log that changes nothing on the case (a channel opened, a channel message):
+   * recorded and mirrored to the backend in order like any change, but not announced (no card redraws).
+   */
+  async appendLog<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K]): Promise<CaseEvent<K>> {
+    const event = await this.deps.store.appendEvent(caseId, actor, kind, data);
+    if (SYNCED_KINDS.has(kind) && this.deps.backendName()) {
+      await this.deps.store.cases.updateOne({ _id: caseId, 'backend.sync': 'synced', 'backend.name': { $ne: LOCAL_BACKEND } }, { $set: { 'backend.sync': 'pending', 'backend.nextAttemptAt': new Date() } });
+      this.deps.changed(caseId);
+    }
+    return event;
+  }
+
   // ------------------------------------------------------------ internals
 
   private async allow(who: Principal, action: CaseAction, subject: { team?: string; _id?: string; number?: number }): Promise<void> {

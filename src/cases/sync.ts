@@ -18,6 +18,8 @@ import type { CasesConfig } from './config.js';
 import { LOCAL_BACKEND, SYNCED_KINDS, type CaseEvent, type CaseEventData, type StoredCase } from './model.js';
 import { CASE_COLLECTIONS, type CaseStore } from './store.js';
 import type { CaseService } from './service.js';
+import type { CaseChannelStore } from './channels/store.js';
+import { mirrorChannelEvent } from './channels/mirror.js';
 
 export const CASE_SYNC_JOB = 'core.case-sync';
 const LEASE_MS = 2 * 60_000;
@@ -41,6 +43,8 @@ export interface CaseSyncDeps {
   logger: Logger;
   leases: Collection<LeaseDoc>;
   registry?: Registry;
+  /** Case channels: where each channel's backend task is remembered (src/cases/channels/mirror.ts). */
+  channels?: CaseChannelStore;
 }
 
 export class CaseSync {
@@ -207,6 +211,10 @@ export class CaseSync {
       }
       case 'reopened':
         return backend.reopenCase(ref, signal());
+      case 'channel_opened':
+      case 'channel_message':
+        if (this.deps.channels) await mirrorChannelEvent(this.deps.channels, backend, ref, event, signal);
+        return;
       default:
         return;
     }

@@ -2,6 +2,8 @@
 // interface plugins get as `ctx.cases`. The backend (at most one plugin provides it) is bound once plugin
 // contexts exist; until then, and when there is none, cases live in taser alone.
 import type { Db } from 'mongodb';
+import type { WebClient } from '@slack/web-api';
+import type { GroupConfig } from '../app/config.js';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
@@ -17,6 +19,8 @@ import { CASE_COLLECTIONS, CaseStore } from './store.js';
 import { CaseSync, leasesCollection } from './sync.js';
 import { ALERT_CASE_ACTIONS } from './alert-buttons.js';
 import { CaseExports } from './export/index.js';
+import { CaseChannels } from './channels/index.js';
+import { CaseInputError } from './model.js';
 
 export interface Cases {
   service: CaseService;
@@ -25,6 +29,8 @@ export interface Cases {
   store: CaseStore;
   /** Whole-case exports (JSON, CSV) and the cross-case artifact report. */
   exports: CaseExports;
+  /** Case channels (src/cases/channels/): present when taser has a Slack client. */
+  channels?: CaseChannels;
   /** What plugins get as ctx.cases. */
   api: CasesApi;
   /** Binds the backend plugin's adapter (routes.caseBackends) and notes whether the card buttons have a handler. */
@@ -39,7 +45,11 @@ export function slackPrincipal(access: AccessControl, userId: string): Principal
   return { actor: userId, isMember: (groups) => access.isMember(userId, groups) };
 }
 
-export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessControl; config: CasesConfig; logger: Logger; registry?: Registry }): Cases {
+export function buildCases(deps: {
+  db: Db; alerts: AlertStore; access: AccessControl; config: CasesConfig; logger: Logger; registry?: Registry;
+  /** The bot's Web API client and the ACL groups (whom a case channel invites); without them, no case channels. */
+  slack?: WebClient; groups?: Record<string, GroupConfig>;
+}): Cases {
   const logger = deps.logger.child({ component: 'cases' });
   const store = new CaseStore(deps.db);
   const access = new CaseAccess(deps.config, deps.db.collection<CaseAuditDoc>(CASE_COLLECTIONS.audit), logger);
@@ -55,7 +65,17 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
     backendName: () => backend?.name,
     changed: (caseId) => sync?.kick(caseId),
   });
-  sync = new CaseSync({ store, service, alerts: deps.alerts, backend: () => backend, config: deps.config, logger, leases: leasesCollection(deps.db), ...(deps.registry ? { registry: deps.registry } : {}) });
+  const channels = deps.slack
+    ? new CaseChannels({ db: deps.db, store, service, access, slack: deps.slack, config: deps.config, groups: deps.groups ?? {}, logger: logger.child({ component: 'case-channels' }) })
+    : undefined;
+  sync = new CaseSync({
+    store, service, alerts: deps.alerts, backend: () => backend, config: deps.config, logger, leases: leasesCollection(deps.db),
+    ...(deps.registry ? { registry: deps.registry } : {}), ...(channels ? { channels: channels.store } : {}),
+  });
+  const requireChannels = (): CaseChannels => {
+    if (!channels) throw new CaseInputError([{ field: 'channel', message: 'case channels need Slack, which this process has not' }]);
+    return channels;
+  };
 
   const exports = new CaseExports(deps.db, store, (c) => service.link(c));
 
@@ -79,6 +99,8 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
       const c = await service.require(ref);
       return { case: c, ...(await exports.toTempFile(c, format)) };
     },
+    openChannel: (caller, ref, options) => requireChannels().open(who(caller), ref, options),
+    logChannelEvent: async (event) => (channels ? channels.onMessageEvent(event) : 0),
     get backend() {
       return backend?.name;
     },
@@ -93,6 +115,7 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
     access,
     store,
     exports,
+    ...(channels ? { channels } : {}),
     api,
     bindPlugins(routes, contexts) {
       alertActions = routes.actions.has(ALERT_CASE_ACTIONS.create) && routes.actions.has(ALERT_CASE_ACTIONS.add) ? ALERT_CASE_ACTIONS : undefined;
@@ -105,12 +128,16 @@ export function buildCases(deps: { db: Db; alerts: AlertStore; access: AccessCon
       }
       logger.info({ backend: backend.name, plugin: provider.namespace }, 'case backend enabled');
     },
-    ensureIndexes: () => store.ensureIndexes(),
+    async ensureIndexes() {
+      await store.ensureIndexes();
+      await channels?.ensureIndexes();
+    },
     async start(jobs, alertEvents) {
       alertEvents.on('updated', (alert) => {
         service.alertUpdated(alert).catch((err: unknown) => logger.error({ err, alert: alert._id }, 'could not add the observables of an updated alert to its cases'));
       });
       await sync!.register(jobs);
+      await channels?.register(jobs);
     },
   };
 }

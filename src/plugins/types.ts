@@ -233,6 +233,10 @@ export interface CasesApi {
    * uploads it and calls `remove()`. Anyone who may read the case may export it.
    */
   exportFile(ref: CaseRef, format: import('../cases/export/index.js').ExportFormat): Promise<{ case: StoredCase } & import('../cases/export/index.js').ExportFile>;
+  /** Opens another Slack channel for the case (src/cases/channels/open.ts): invites, topic, pinned summary. */
+  openChannel(who: CaseCaller, ref: CaseRef, options?: import('../cases/channels/open.js').OpenChannelOptions): Promise<import('../cases/channels/open.js').OpenedChannel>;
+  /** A Slack message event: logged on its case when it is a case channel's. Returns the entries newly logged. */
+  logChannelEvent(event: unknown): Promise<number>;
   /** The enabled backend's name; undefined when cases live in taser alone. */
   readonly backend: string | undefined;
   /** Action ids of the alert card's Create case / Add to case buttons, when the `cases` plugin handles them. */

@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from 'mongodb';
+import type { WebClient } from '@slack/web-api';
 import { CaseBackendError, type BackendCase, type BackendCaseRef, type BackendObservable, type CaseBackend } from '../../src/cases/backend.js';
 import { casesConfigSchema, type CasesConfig } from '../../src/cases/config.js';
 import { buildCases, type Cases } from '../../src/cases/wire.js';
@@ -17,9 +18,9 @@ export const groupAccess = (members: Record<string, string[]>) => ({
   isMember: async (userId: string, groups: readonly string[]) => groups.some((g) => members[g]?.includes(userId)),
 });
 
-export function casesOn(db: Db, options: { config?: Partial<CasesConfig>; backend?: CaseBackend; members?: Record<string, string[]>; registry?: Registry } = {}): Cases {
+export function casesOn(db: Db, options: { config?: Partial<CasesConfig>; backend?: CaseBackend; members?: Record<string, string[]>; registry?: Registry; slack?: WebClient } = {}): Cases {
   const config = casesConfigSchema.parse({ soc: ['soc'], admins: ['admins'], teams: { appsec: { members: ['appsec'], leads: ['leads'] } }, ...options.config });
-  const cases = buildCases({ db, alerts: new AlertStore(db), access: groupAccess(options.members ?? { soc: ['USOC1'], admins: ['UADMIN1'], appsec: ['UAPPSEC1'], leads: ['ULEAD1'] }), config, logger: quietLogger(), ...(options.registry ? { registry: options.registry } : {}) });
+  const cases = buildCases({ db, alerts: new AlertStore(db), access: groupAccess(options.members ?? { soc: ['USOC1'], admins: ['UADMIN1'], appsec: ['UAPPSEC1'], leads: ['ULEAD1'] }), config, logger: quietLogger(), ...(options.registry ? { registry: options.registry } : {}), ...(options.slack ? { slack: options.slack } : {}) });
   const routes = emptyRouteTable();
   if (options.backend) {
     const backend = options.backend;
@@ -97,13 +98,28 @@ export class MemoryBackend implements CaseBackend {
     const c = this.get(ref);
     for (const o of observables) c.observables.set(`${o.field}=${o.value}`, o);
   }
-  async addTask(): Promise<{ id: string }> {
+  /** Tasks by id, with their logs; both idempotent like the real adapter (title and group; message and date). */
+  readonly tasks = new Map<string, { caseRef: string; title: string; group: string; logs: { id: string; message: string; date?: number }[] }>();
+  async addTask(ref: BackendCaseRef, task: { title: string; group?: string }): Promise<{ id: string }> {
     this.maybeFail('addTask');
-    return { id: 'task' };
+    this.get(ref);
+    const group = task.group ?? 'default';
+    const found = [...this.tasks].find(([, t]) => t.caseRef === ref.id && t.title === task.title && t.group === group);
+    if (found) return { id: found[0] };
+    const id = `task-${this.tasks.size + 1}`;
+    this.tasks.set(id, { caseRef: ref.id, title: task.title, group, logs: [] });
+    return { id };
   }
-  async addTaskLog(): Promise<{ id: string }> {
+  async addTaskLog(_ref: BackendCaseRef, taskId: string, log: { message: string; date?: Date }): Promise<{ id: string }> {
     this.maybeFail('addTaskLog');
-    return { id: 'log' };
+    const task = this.tasks.get(taskId);
+    if (!task) throw new CaseBackendError(`no task ${taskId}`, false, { status: 404 });
+    const date = log.date?.getTime();
+    const same = date === undefined ? undefined : task.logs.find((l) => l.message === log.message && l.date === date);
+    if (same) return { id: same.id };
+    const id = `${taskId}-log-${task.logs.length + 1}`;
+    task.logs.push({ id, message: log.message, ...(date !== undefined ? { date } : {}) });
+    return { id };
   }
   async linkAlert(ref: BackendCaseRef, alert: { alertId: string }): Promise<void> {
     this.maybeFail('linkAlert');

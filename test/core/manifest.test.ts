@@ -30,10 +30,11 @@ describe('Slack app manifests', () => {
     // /case names people (`/case assign 12 @ana`): Slack must send mentions as ids.
     expect(m.features.slash_commands!.map((c) => c.should_escape)).toEqual([true, false, false]);
     expect(m.features.slash_commands!.every((c) => c.url === 'https://bot.corp.example/slack/events')).toBe(true);
-    expect(m.settings.event_subscriptions).toEqual({ request_url: 'https://bot.corp.example/slack/events', bot_events: ['app_home_opened', 'app_mention'] });
+    expect(m.settings.event_subscriptions).toEqual({ request_url: 'https://bot.corp.example/slack/events', bot_events: ['app_home_opened', 'app_mention', 'message.channels', 'message.groups'] });
     expect(m.features.app_home.home_tab_enabled).toBe(true);
     // History scopes only for the card outbox's look for a card it may have posted before a crash.
-    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+    // History scopes for the card outbox's look for a card it may have posted before a crash, and case channels.
+    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'channels:manage', 'chat:write', 'commands', 'files:write', 'groups:history', 'groups:write', 'im:write', 'pins:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
   });
 
   it('follows a deployment config: disabled plugins and unused ACL lookups bring nothing', async () => {
@@ -43,15 +44,15 @@ describe('Slack app manifests', () => {
       writeFileSync(config, 'plugins:\n  home:\n    enabled: false\n  positron:\n    enabled: false\ngroups:\n  soc:\n    users: [U0SOC0001]\n');
       const m = parse(await renderManifest({ mode: 'socket', config })) as Manifest;
       expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/case', '/taser']);
-      expect(m.settings.event_subscriptions).toBeUndefined();
+      expect(m.settings.event_subscriptions).toEqual({ bot_events: ['message.channels', 'message.groups'] });
       expect(m.settings.socket_mode_enabled).toBe(true);
       // files:write and im:write: /case export uploads to the asker's DM.
-      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:write']);
+      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'channels:manage', 'chat:write', 'commands', 'files:write', 'groups:history', 'groups:write', 'im:write', 'pins:write', 'users:read']);
       expect(m.features.app_home.home_tab_enabled).toBe(false);
 
       writeFileSync(config, 'plugins:\n  slack-profiles:\n    enabled: true\ngroups:\n  soc:\n    usergroups: [S0SOC0001]\n');
       const m2 = parse(await renderManifest({ mode: 'socket', config })) as Manifest;
-      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'channels:manage', 'chat:write', 'commands', 'files:write', 'groups:history', 'groups:write', 'im:write', 'pins:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@
 // (shared/contracts/EXTERNAL_APIS.md 2.6). Each returns the body without `ok`, or `{ error }`.
 import type { SlackFake } from './slack-fake.js';
 import { fileMethods } from './slack-fake-files.js';
+import { channelMethods } from './slack-fake-channels.js';
 
 type Args = Record<string, unknown>;
 type Result = Record<string, unknown> | { error: string };
@@ -65,6 +66,7 @@ function viewObject(fake: SlackFake, view: Record<string, unknown>, id: string) 
 }
 
 export const methods: Record<string, Method> = {
+  ...channelMethods,
   'auth.test': (fake) => ({ url: 'https://taser-test.slack.com/', team: 'taser test', user: 'taser', team_id: fake.teamId, user_id: fake.botUserId, bot_id: fake.botId }),
 
   'chat.postMessage': (fake, args) => {
@@ -155,7 +157,9 @@ export const methods: Record<string, Method> = {
     const latest = args.latest !== undefined ? Number(args.latest) : Infinity;
     const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
     const offset = Number(str(args.cursor)?.replace(/^off:/, '') ?? 0);
-    const newestFirst = channel.messages.filter((m) => Number(m.ts) >= oldest && Number(m.ts) <= latest).reverse();
+    // As Slack: thread replies are not in history (conversations.replies has them), unless broadcast.
+    const topLevel = (m: { ts: string; thread_ts?: string; subtype?: unknown }) => !m.thread_ts || m.thread_ts === m.ts || m.subtype === 'thread_broadcast';
+    const newestFirst = channel.messages.filter((m) => topLevel(m) && Number(m.ts) >= oldest && Number(m.ts) <= latest).reverse();
     const page = newestFirst.slice(offset, offset + limit);
     const more = offset + limit < newestFirst.length;
     return { messages: page, has_more: more, response_metadata: { next_cursor: more ? `off:${offset + limit}` : '' } };

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
 import { startSlackFake, type SlackFake } from './slack-fake.js';
 import { signSlackRequest } from './slack-requests.js';
+import { talk } from './slack-fake-channels.js';
 
 describe('Slack Web API fake', () => {
   let fake: SlackFake;
@@ -57,6 +58,39 @@ describe('Slack Web API fake', () => {
     expect(second.messages!.map((m) => m.text)).toEqual(['m2', 'm1']);
     await expect(client.conversations.invite({ channel, users: 'U0ALICE1' })).resolves.toMatchObject({ ok: true });
     await expect(client.conversations.invite({ channel, users: 'U0ALICE1' })).rejects.toMatchObject({ data: { error: 'already_in_channel' } });
+  });
+
+  it('keeps thread replies out of history and pages them with conversations.replies; topic, purpose and pins', async () => {
+    const channel = (await client.conversations.create({ name: 'case-43' })).channel!.id!;
+    const root = talk.message(fake, channel, 'U0ALICE1', 'root');
+    for (let i = 0; i < 3; i++) talk.message(fake, channel, 'U0ALICE1', `reply ${i}`, { threadTs: String(root.ts) });
+    const history = await client.conversations.history({ channel });
+    expect(history.messages!.map((m) => [m.text, m.reply_count])).toEqual([['root', 3]]);
+    const first = await client.conversations.replies({ channel, ts: String(root.ts), limit: 2 });
+    expect(first.messages!.map((m) => m.text)).toEqual(['root', 'reply 0']);
+    const rest = await client.conversations.replies({ channel, ts: String(root.ts), limit: 2, cursor: first.response_metadata!.next_cursor });
+    expect(rest.messages!.map((m) => m.text)).toEqual(['reply 1', 'reply 2']);
+    await expect(client.conversations.replies({ channel, ts: '1.000001' })).rejects.toMatchObject({ data: { error: 'thread_not_found' } });
+
+    await client.conversations.setTopic({ channel, topic: 'Case #43' });
+    await client.conversations.setPurpose({ channel, purpose: 'Work on case #43' });
+    expect(fake.channels.get(channel)).toMatchObject({ topic: 'Case #43', purpose: 'Work on case #43' });
+    await expect(client.conversations.setTopic({ channel, topic: 'x'.repeat(251) })).rejects.toMatchObject({ data: { error: 'too_long' } });
+    await client.pins.add({ channel, timestamp: String(root.ts) });
+    await expect(client.pins.add({ channel, timestamp: String(root.ts) })).rejects.toMatchObject({ data: { error: 'already_pinned' } });
+    await expect(client.pins.add({ channel: 'C0NOTIN01', timestamp: String(root.ts) })).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
+  });
+
+  it('edits and deletions change what history shows, and return the events Slack sends', () => {
+    const channel = 'C0ALERTS1';
+    const m = talk.message(fake, channel, 'U0ALICE1', 'before');
+    const edit = talk.edit(fake, channel, String(m.ts), 'after');
+    expect(edit).toMatchObject({ subtype: 'message_changed', message: { ts: m.ts, text: 'after', edited: { user: 'U0ALICE1' } }, previous_message: { text: 'before' } });
+    const gone = talk.delete(fake, channel, String(m.ts));
+    expect(gone).toMatchObject({ subtype: 'message_deleted', deleted_ts: m.ts, previous_message: { text: 'after' } });
+    expect(fake.messagesIn(channel).some((x) => x.ts === m.ts)).toBe(false);
+    expect(talk.file(fake, channel, 'U0ALICE1', 'a.txt')).toMatchObject({ subtype: 'file_share', files: [{ name: 'a.txt', permalink: expect.stringContaining('a.txt') }] });
+    expect(talk.join(fake, channel, 'U0ALICE1')).toMatchObject({ subtype: 'channel_join', user: 'U0ALICE1' });
   });
 
   it('signs requests the way Slack documents', () => {
