@@ -34,6 +34,8 @@ import type { Correlation } from '../correlation/service.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
 import type { Cases } from '../cases/wire.js';
+import type { Confirmations } from '../confirmations/wire.js';
+import { mountConfirmationRoutes } from '../confirmations/http-routes.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -62,6 +64,7 @@ export interface Taser {
   positron: Positron;
   correlation: Correlation;
   cases: Cases;
+  confirmations: Confirmations;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -115,11 +118,12 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
-    const { contexts, access, jobs, positron, correlation, cases } = core;
+    const { contexts, access, jobs, positron, correlation, cases, confirmations } = core;
     cleanup.push(async () => core.http.close());
     await positron.ensureIndexes();
     await correlation.ensureIndexes();
     await cases.ensureIndexes();
+    await confirmations.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
@@ -149,9 +153,11 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
+    mountConfirmationRoutes(http, { confirmations, cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
+    await confirmations.start(jobs, correlation.events);
     // Live correlation: takes partition leases and steps its partitions until stop (which writes them out).
     correlation.live.start();
     cleanup.push(async () => correlation.live.stop());
@@ -187,6 +193,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       positron,
       correlation,
       cases,
+      confirmations,
       stop: runCleanup,
     };
   } catch (err) {

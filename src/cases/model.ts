@@ -92,7 +92,14 @@ export type CaseEventKind =
   | 'reopened'
   | 'backend_linked'
   | 'sync_failed'
-  | 'sync_retried';
+  | 'sync_retried'
+  // Confirmation flows (src/confirmations/): who was asked, what they answered, where the flow went, the pages.
+  | 'confirmation_started'
+  | 'confirmation_answered'
+  | 'confirmation_transition'
+  | 'confirmation_refused'
+  | 'page_sent'
+  | 'page_failed';
 
 export interface CaseEventData {
   created: { title: string; description: string; severity: CaseSeverity; team?: string; assignee?: string; tags: string[] };
@@ -104,6 +111,12 @@ export interface CaseEventData {
   backend_linked: { name: string; id: string; url?: string };
   sync_failed: { error: string; seq: number };
   sync_retried: Record<string, never>;
+  confirmation_started: { flowId: string; user: string; unresolved?: string };
+  confirmation_answered: { flowId: string; step: 'user' | 'manager'; answer: string; text: string };
+  confirmation_transition: { flowId: string; from: string; to: string; cause: string; note?: string };
+  confirmation_refused: { flowId: string; by: string; reason: string };
+  page_sent: { flowId: string; action: 'trigger' | 'resolve'; dedupKey: string; attempts: number };
+  page_failed: { flowId: string; action: 'trigger' | 'resolve'; error: string; attempts: number };
 }
 
 export interface CaseEvent<K extends CaseEventKind = CaseEventKind> {
