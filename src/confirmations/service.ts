@@ -106,6 +106,7 @@ export class ConfirmationService {
   }
 
   async start(input: StartFlow): Promise<StoredFlow> {
+    const messenger = this.messenger();
     const alert = input.alertId ? await this.deps.alerts.get(input.alertId) : null;
     if (input.alertId && !alert) throw new FlowNotFoundError(`No alert ${input.alertId}.`);
     let theCase = input.caseId ? await this.deps.cases.service.get(input.caseId) : null;
@@ -126,7 +127,6 @@ export class ConfirmationService {
     const signals = alert ? await this.signalsOf(alert.signals) : [];
     const now = new Date();
     const severity = alert?.severity ?? theCase.severity;
-    const messenger = this.messenger();
     const found = await resolveUser(this.deps.positron, input.user, (email) => messenger.slackUserByEmail(email));
     const flow: StoredFlow = {
       _id: newFlowId(),

@@ -17,6 +17,7 @@ import { PageOutbox } from './pages.js';
 import type { FlowMessenger, Pager } from './ports.js';
 import { ConfirmationService } from './service.js';
 import { FlowStore } from './store.js';
+import { ALERT_ASK_ACTION } from './alert-button.js';
 
 export interface Confirmations {
   service: ConfirmationService;
@@ -33,6 +34,7 @@ export function buildConfirmations(deps: { db: Db; cases: Cases; correlation: Co
   const store = new FlowStore(deps.db);
   let pager: Pager | undefined;
   let messenger: FlowMessenger | undefined;
+  let askAction: string | undefined;
   // The outbox reports to the service, which is built after it.
   let service: ConfirmationService | undefined;
   const pages = new PageOutbox(deps.db, {
@@ -69,6 +71,9 @@ export function buildConfirmations(deps: { db: Db; cases: Cases; correlation: Co
       if (messenger && messenger !== m) throw new Error('a confirmations messenger is already bound');
       messenger = m;
     },
+    get askAction() {
+      return askAction;
+    },
   };
 
   return {
@@ -77,6 +82,7 @@ export function buildConfirmations(deps: { db: Db; cases: Cases; correlation: Co
     pages,
     api,
     bindPlugins(routes, contexts) {
+      askAction = routes.actions.has(ALERT_ASK_ACTION) ? ALERT_ASK_ACTION : undefined;
       const provider = routes.pagers[0];
       if (!provider) return;
       try {

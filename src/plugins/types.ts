@@ -222,6 +222,8 @@ export interface ConfirmationsApi {
   answer(flowId: string, answer: import('../confirmations/model.js').Answer, by: string): Promise<import('../confirmations/service.js').AnswerResult>;
   /** The Slack side: DMs, message updates, users by e-mail. Bound once, by the plugin that provides it. */
   useMessenger(messenger: import('../confirmations/ports.js').FlowMessenger): void;
+  /** Action id of the alert card's Ask user button, when the `confirmations` plugin handles it. */
+  readonly askAction: string | undefined;
 }
 
 // ---------------------------------------------------------------- cases

@@ -1,6 +1,7 @@
 // The Web API methods the Slack fake implements, with Slack's success shapes and error codes
 // (shared/contracts/EXTERNAL_APIS.md 2.6). Each returns the body without `ok`, or `{ error }`.
 import type { SlackFake } from './slack-fake.js';
+import { confirmMethods } from './slack-fake-confirm.js';
 
 type Args = Record<string, unknown>;
 type Result = Record<string, unknown> | { error: string };
@@ -210,4 +211,5 @@ export const methods: Record<string, Method> = {
     if (!view || !validBlocks(view.blocks, VIEW_BLOCKS)) return { error: 'invalid_blocks' };
     return { view: viewObject(fake, view, fake.nextId('V')) };
   },
+  ...confirmMethods,
 };
