@@ -207,8 +207,11 @@ export class ConfirmationService {
   }
 
   private async applyUserAnswer(flow: StoredFlow, answer: UserAnswer, by: string): Promise<void> {
-    // The deadline may have moved the flow meanwhile: the answer acts on the state it finds.
-    for (let current = flow; !TERMINAL.has(current.state); current = await this.require(flow._id)) {
+    // The deadline may have moved the flow meanwhile: the answer acts on the state it finds (a few tries: the
+    // winner of a transition writes the flow's new state just after its claim).
+    let current = flow;
+    for (let attempt = 0; attempt < 5 && !TERMINAL.has(current.state); attempt++, current = await this.require(flow._id)) {
+      if (attempt) await new Promise((r) => setTimeout(r, 200 * attempt));
       const t = { cause: 'answer' as const, by, answer };
       let moved: boolean;
       if (answer === 'no') moved = await this.move(current, 'escalated', t);

@@ -2,7 +2,7 @@
 // as signed requests through the real Bolt receiver; people are found through Positron (slack-profiles over
 // the Slack fake, pagerduty over the PagerDuty fake); pages go to the PagerDuty fake over real HTTP. Timeouts
 // are two seconds.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import type { SlackFake } from '../support/slack-fake.js';
 import type { PagerDutyFake } from '../../plugins/pagerduty/pagerduty-fake.js';
@@ -25,6 +25,10 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
     await t?.stop();
     await slack?.stop();
     await pd?.stop();
+  });
+  afterEach((context) => {
+    // On a failure, what the app logged at warn and above says why.
+    if (context.task.result?.state === 'fail') for (const l of t.logs.filter((x) => Number(x.level) >= 40).slice(-15)) console.error(JSON.stringify(l).slice(0, 600));
   });
   beforeEach(() => {
     pd.events.length = 0;
@@ -202,7 +206,7 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
     const ask = buttonsOf(message).find((b) => b.action_id === 'confirmations:ask-user');
     expect(ask?.text?.text).toBe('Ask user');
     const reply = await click(t, PEOPLE.soc.id, { ts: card.ts, blocks: message!.blocks }, 'ask-user', card.channel);
-    expect(reply.text).toMatch(/asked dave@example.com/);
+    expect(reply.text).toMatch(/asked dave/);
     const flow = await flowOf(t, alert._id);
     expect(flow.createdBy).toBe(PEOPLE.soc.id);
     await dmOf(t, PEOPLE.dave.id, flow._id);

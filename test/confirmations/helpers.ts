@@ -123,7 +123,9 @@ export const buttonsOf = (message: { blocks?: unknown } | undefined): Button[] =
 
 /** The DM to a user that holds a flow's buttons. */
 export async function dmOf(t: TestApp, userId: string, flowId: string) {
-  return waitUntil(() => t.slack.messagesIn(`D${userId.slice(1)}`).find((m) => buttonsOf(m).some((b) => b.value?.includes(flowId))), `the DM to ${userId} for ${flowId}`, 30_000);
+  const dm = await waitUntil(() => t.slack.messagesIn(`D${userId.slice(1)}`).find((m) => buttonsOf(m).some((b) => b.value?.includes(flowId))), `the DM to ${userId} for ${flowId}`, 30_000);
+  // A snapshot: the fake updates its stored message in place when taser replaces the buttons.
+  return structuredClone(dm);
 }
 
 let clicks = 0;
