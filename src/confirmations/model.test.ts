@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRule, RuleError } from '../correlation/rule.js';
 
-const base = { id: 'r1', severity: 'high', expr: '[ 1 okta_new_country ] IN [ 1 hour ] WITH [ username ] IN COMMON' };
+const base = { id: 'r1', severity: 'high', expr: '[ ( 1 okta_new_country ) ] IN [ 1 hour ] WITH [ username ] IN COMMON' };
 
 describe('the rule option confirm', () => {
   it('is parsed beside the compact form, with defaults', () => {
