@@ -23,11 +23,13 @@ export class FlowStore {
   readonly flows: Collection<StoredFlow>;
   readonly transitions: Collection<FlowTransition>;
   private readonly claims: Collection<{ _id: string; flowId: string; by: string; at: Date }>;
+  private readonly pages: Collection;
 
   constructor(db: Db) {
     this.flows = db.collection<StoredFlow>(FLOW_COLLECTIONS.flows);
     this.transitions = db.collection<FlowTransition>(FLOW_COLLECTIONS.transitions);
     this.claims = db.collection(`${FLOW_COLLECTIONS.transitions}_claims`);
+    this.pages = db.collection(FLOW_COLLECTIONS.pages);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -36,6 +38,9 @@ export class FlowStore {
       { key: { alertId: 1 }, name: 'alert' },
     ]);
     await ensureCollectionIndexes(this.transitions, [{ key: { flowId: 1, at: 1 }, name: 'flow' }]);
+    // Created here, not by a first insert in the middle of other writes: the embedded database is fragile then.
+    await ensureCollectionIndexes(this.claims, [{ key: { flowId: 1 }, name: 'flow' }]);
+    await ensureCollectionIndexes(this.pages, [{ key: { flowId: 1 }, name: 'flow' }, { key: { status: 1 }, name: 'status' }]);
   }
 
   get(id: string): Promise<StoredFlow | null> {

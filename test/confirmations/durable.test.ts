@@ -37,8 +37,9 @@ describe('confirmation flows across restarts and outages', { timeout: 120_000 },
     await first.stop();
 
     t = await startFlowApp({ slack, pd, mongodbUri: dbUri, keepDatabase: true });
-    const moved = await flowIn(t, flow._id, 'pending_manager', 60_000);
-    expect(moved.manager?.slackUserId).toBe(PEOPLE.bob.id);
+    await flowIn(t, flow._id, 'pending_manager', 60_000);
+    const moved = await waitUntil(async () => (await t!.taser.confirmations.store.get(flow._id))?.manager, 'the manager found', 30_000);
+    expect(moved.slackUserId).toBe(PEOPLE.bob.id);
     await dmOf(t, PEOPLE.bob.id, flow._id);
     // Give a duplicate run every chance to happen: one transition, one manager DM.
     await new Promise((r) => setTimeout(r, 2000));

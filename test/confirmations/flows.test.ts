@@ -28,7 +28,7 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
   });
   afterEach((context) => {
     // On a failure, what the app logged at warn and above says why.
-    if (context.task.result?.state === 'fail') for (const l of t.logs.filter((x) => Number(x.level) >= 40).slice(-15)) console.error(JSON.stringify(l).slice(0, 600));
+    if (context.task.result?.state === 'fail') for (const l of t.logs.filter((x) => Number(x.level) >= 40).slice(0, 10)) console.error(JSON.stringify({ msg: l.msg, component: l.component, plugin: l.plugin, route: l.route, err: (l.err as { message?: string } | undefined)?.message }));
   });
   beforeEach(() => {
     pd.events.length = 0;
