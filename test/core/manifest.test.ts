@@ -33,7 +33,7 @@ describe('Slack app manifests', () => {
     expect(m.settings.event_subscriptions).toEqual({ request_url: 'https://bot.corp.example/slack/events', bot_events: ['app_home_opened', 'app_mention'] });
     expect(m.features.app_home.home_tab_enabled).toBe(true);
     // History scopes only for the card outbox's look for a card it may have posted before a crash.
-    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+    expect(m.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'im:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
   });
 
   it('follows a deployment config: disabled plugins and unused ACL lookups bring nothing', async () => {
@@ -45,12 +45,13 @@ describe('Slack app manifests', () => {
       expect(m.features.slash_commands!.map((c) => c.command)).toEqual(['/case', '/taser']);
       expect(m.settings.event_subscriptions).toBeUndefined();
       expect(m.settings.socket_mode_enabled).toBe(true);
-      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history']);
+      // confirmations (on by default) DMs people it finds by e-mail: im:write, users:read, users:read.email.
+      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'chat:write', 'commands', 'groups:history', 'im:write', 'users:read', 'users:read.email']);
       expect(m.features.app_home.home_tab_enabled).toBe(false);
 
       writeFileSync(config, 'plugins:\n  slack-profiles:\n    enabled: true\ngroups:\n  soc:\n    usergroups: [S0SOC0001]\n');
       const m2 = parse(await renderManifest({ mode: 'socket', config })) as Manifest;
-      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
+      expect(m2.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'im:write', 'usergroups:read', 'users.profile:read', 'users:read', 'users:read.email']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
