@@ -51,8 +51,18 @@ describe('confirmation flows across restarts and outages', { timeout: 120_000 },
     expect((await t.taser.confirmations.store.history(flow._id)).filter((x) => x.from === 'pending_user')).toHaveLength(1);
   });
 
+  // Each pager test has its own app and database (see flows.test.ts on long-lived apps on a loaded machine).
+  const fresh = async () => {
+    if (t) {
+      await t.taser.database.db.dropDatabase().catch(() => {});
+      await t.stop();
+    }
+    t = await startFlowApp({ slack, pd });
+    return t;
+  };
+
   it('PagerDuty down, then a 429 with Retry-After and a 500, then back: exactly one trigger', async () => {
-    const app = t!;
+    const app = await fresh();
     pd.setDown(true);
     const alert = await signal(app, 'silent_critical', { email: 'alice@example.com', src_ip: '203.0.113.60' });
     const flow = await flowOf(app, alert._id);
@@ -76,7 +86,7 @@ describe('confirmation flows across restarts and outages', { timeout: 120_000 },
   });
 
   it('a page PagerDuty refuses (400) is failed, visibly: on the page, the flow, the case, the log', async () => {
-    const app = t!;
+    const app = await fresh();
     pd.failNext('/v2/enqueue', { status: 400, message: 'Event object is invalid', errors: ['payload.summary is invalid'] });
     const alert = await signal(app, 'silent_critical', { email: 'alice@example.com', src_ip: '203.0.113.61' });
     const flow = await flowOf(app, alert._id);
