@@ -15,6 +15,7 @@ import { lookupsFor } from './lookups.js';
 import { snooze } from './snoozes.js';
 import { deliveries } from './deliveries.js';
 import { alertCaseButtonValue } from '../../src/cases/alert-buttons.js';
+import { alertAskButtonValue } from '../../src/confirmations/alert-button.js';
 
 type Ctx = PluginContext<AlertsConfig>;
 
@@ -34,7 +35,7 @@ const MAX_REASON = 500;
 
 export interface CardActions {
   /** caseActions: the ids of the core's case buttons (ctx.cases.alertActions), when a plugin handles them. */
-  buttons(alert: ActedAlert, caseActions?: { create: string; add: string }): CardButton[];
+  buttons(alert: ActedAlert, caseActions?: { create: string; add: string }, askAction?: string): CardButton[];
 }
 
 async function loadAlert(ctx: Ctx, id: string): Promise<StoredAlert> {
@@ -148,7 +149,7 @@ export function registerCardActions(
   });
 
   return {
-    buttons(alert, caseActions) {
+    buttons(alert, caseActions, askAction) {
       const out: CardButton[] = [];
       if (alert.link) out.push({ ...button(details, 'View details', alert), url: alert.link });
       if (lookupsFor(alert).length) out.push(button(lookup, 'Lookup', alert));
@@ -161,6 +162,8 @@ export function registerCardActions(
         out.push({ text: 'Create case', actionId: caseActions.create, value: alertCaseButtonValue(alert._id) });
         out.push({ text: 'Add to case', actionId: caseActions.add, value: alertCaseButtonValue(alert._id) });
       }
+      // Ask user: the confirmations plugin's button (a core-named id), asks the alert's user whether it was them.
+      if (askAction) out.push({ text: 'Ask user', actionId: askAction, value: alertAskButtonValue(alert._id) });
       return out;
     },
   };

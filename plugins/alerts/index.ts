@@ -34,7 +34,7 @@ export default definePlugin({
     const actions = registerCardActions(plugin, {
       updateCard: (ctx, alert) => outbox.request(ctx, alert, { urgent: true }),
     });
-    const outbox = registerOutbox(plugin, { buttons: (alert, ctx) => actions.buttons(alert, ctx.cases.alertActions) });
+    const outbox = registerOutbox(plugin, { buttons: (alert, ctx) => actions.buttons(alert, ctx.cases.alertActions, ctx.confirmations.askAction) });
     registerCommands(plugin);
 
     const sweep = plugin.job({

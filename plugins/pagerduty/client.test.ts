@@ -147,4 +147,22 @@ describe('PagerDuty client', () => {
     expect(fake.requests).toHaveLength(2);
     expect(fake.events).toHaveLength(1);
   });
+
+  it('resolve: an Events API v2 resolve with the dedup_key; a 429 says when to retry; down is retryable', async () => {
+    const noRetry = createHttpClient({ env: {}, retries: 0 });
+    const client = new PagerDutyClient({ http: noRetry, eventsUrl: fake.url });
+    await client.resolve(ROUTING_KEY, 'case-1');
+    expect(fake.events).toEqual([{ routing_key: ROUTING_KEY, dedup_key: 'case-1', event_action: 'resolve' }]);
+    fake.failNext('/v2/enqueue', { status: 429, retryAfter: 7, message: 'slow down' });
+    const limited = await failure(client.resolve(ROUTING_KEY, 'case-1'));
+    expect(limited).toMatchObject({ status: 429, retryable: true, retryAfterMs: 7000 });
+    fake.setDown(true);
+    try {
+      const down = await failure(client.resolve(ROUTING_KEY, 'case-1'));
+      expect(down).toMatchObject({ status: undefined, retryable: true });
+    } finally {
+      fake.setDown(false);
+    }
+    await noRetry.close();
+  });
 });

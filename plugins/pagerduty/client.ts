@@ -24,6 +24,8 @@ export class PagerDutyError extends Error {
     readonly code?: number,
     /** The detailed errors PagerDuty listed. */
     readonly errors: readonly string[] = [],
+    /** A 429's Retry-After, in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -96,6 +98,11 @@ export const triggerEventSchema = z.strictObject({
 });
 /** An Events API v2 trigger in PagerDuty's own field names; `event_action` is added by `trigger`. */
 export type TriggerEvent = z.input<typeof triggerEventSchema>;
+
+const resolveEventSchema = z.strictObject({
+  routing_key: z.string().length(32, 'must be the 32-character integration key'),
+  dedup_key: z.string().min(1).max(255),
+});
 
 const eventAccepted = z.looseObject({ status: z.string(), message: z.string().nullish(), dedup_key: z.string() });
 const eventRejected = z.looseObject({ status: z.string().nullish(), message: z.string().nullish(), errors: z.array(z.string()).nullish() });
@@ -181,32 +188,45 @@ export class PagerDutyClient {
   async trigger(event: TriggerEvent, signal?: AbortSignal): Promise<TriggerResult> {
     const parsed = triggerEventSchema.safeParse(event);
     if (!parsed.success) throw new PagerDutyError(`PagerDuty event is invalid before sending: ${issues(parsed.error)}`, undefined, false);
+    // PagerDuty folds a repeated trigger with the same dedup_key into one alert: safe to send twice.
+    return this.enqueue({ ...parsed.data, event_action: 'trigger' }, parsed.data.dedup_key !== undefined, signal);
+  }
+
+  /** POST /v2/enqueue with event_action "resolve": closes the alert of that dedup_key (a second resolve is dropped). */
+  async resolve(routingKey: string, dedupKey: string, signal?: AbortSignal): Promise<TriggerResult> {
+    const parsed = resolveEventSchema.safeParse({ routing_key: routingKey, dedup_key: dedupKey });
+    if (!parsed.success) throw new PagerDutyError(`PagerDuty event is invalid before sending: ${issues(parsed.error)}`, undefined, false);
+    return this.enqueue({ ...parsed.data, event_action: 'resolve' }, true, signal);
+  }
+
+  private async enqueue(body: Record<string, unknown>, safeToRetry: boolean, signal?: AbortSignal): Promise<TriggerResult> {
     const where = 'PagerDuty POST /v2/enqueue';
     const response = await this.send(where, `${this.eventsUrl}/v2/enqueue`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ ...parsed.data, event_action: 'trigger' }),
-      // PagerDuty folds a repeated trigger with the same dedup_key into one alert: safe to send twice.
-      safeToRetry: parsed.data.dedup_key !== undefined,
+      body: JSON.stringify(body),
+      safeToRetry,
       signal,
     });
-    const body = await readJson(response);
+    const answer = await readJson(response);
     if (response.status === 202) {
-      const ok = eventAccepted.safeParse(body);
+      const ok = eventAccepted.safeParse(answer);
       if (!ok.success) throw new PagerDutyError(`${where}: unexpected response: ${issues(ok.error)}`, 202, false);
       return { dedupKey: ok.data.dedup_key, ...(ok.data.message ? { message: ok.data.message } : {}) };
     }
-    const rejected = eventRejected.safeParse(body);
+    const rejected = eventRejected.safeParse(answer);
     const errors = rejected.success ? (rejected.data.errors ?? []) : [];
     const said = rejected.success ? (rejected.data.message ?? rejected.data.status) : undefined;
     const status = response.status;
     const what = status === 400 ? 'invalid event' : describeStatus(status);
+    const retryAfter = Number(response.headers.get('retry-after'));
     throw new PagerDutyError(
       `${where}: ${status} ${what}${said ? `: ${said}` : ''}${errors.length ? ` (${errors.join('; ')})` : ''}`,
       status,
       status === 429 || status >= 500,
       undefined,
       errors,
+      status === 429 && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined,
     );
   }
 

@@ -20,8 +20,13 @@ const team = z.union([
 export const pagerDutyConfig = z.strictObject({
   /** REST API base URL (EU accounts and tests change it). */
   apiUrl: z.url().default(DEFAULT_API_URL),
-  /** Events API base URL, for the pager (not wired yet). */
+  /** Events API base URL, for the pager. */
   eventsUrl: z.url().default(DEFAULT_EVENTS_URL),
+  /**
+   * The env variable holding the Events API v2 integration (routing) key. Set: this plugin is the pager of
+   * confirmation flows (on-call pages for critical alerts, resolved when the case closes).
+   */
+  routingKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
   /** The env variable holding the REST API key. */
   tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').default('PAGERDUTY_TOKEN'),
   /** Team name (as asked, case-insensitive) -> where its on-calls are. */

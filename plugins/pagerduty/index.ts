@@ -1,8 +1,9 @@
-// PagerDuty: answers ONCALL_FOR_TEAM from the REST API's GET /oncalls. client.ts also has the Events API v2
-// trigger for a later pager; nothing calls it yet.
+// PagerDuty: answers ONCALL_FOR_TEAM from the REST API's GET /oncalls, and, with a routing key, is the pager
+// of confirmation flows (src/confirmations/ports.ts): Events API v2 trigger and resolve, dedup_key = case id.
 import { definePlugin } from '../../src/plugins/define.js';
 import { ONCALL_FOR_TEAM } from '../../src/positron/query-types.js';
-import { PagerDutyClient, type Oncall } from './client.js';
+import { PagerDutyClient, PagerDutyError, type Oncall } from './client.js';
+import { PagerError } from '../../src/confirmations/ports.js';
 import { findTeam, pagerDutyConfig } from './config.js';
 import { oncallAnswers } from './oncall-answers.js';
 
@@ -40,5 +41,36 @@ export default definePlugin({
         return oncallAnswers(oncalls);
       },
     });
+
+    if (plugin.config.routingKeyEnv) {
+      const keyEnv = plugin.config.routingKeyEnv;
+      plugin.pager({
+        create(ctx) {
+          const routingKey = ctx.secret(keyEnv);
+          if (!routingKey) throw new Error(`PagerDuty routing key missing: set the environment variable ${keyEnv}`);
+          const client = new PagerDutyClient({ http: ctx.http, eventsUrl: ctx.config.eventsUrl });
+          return {
+            name: 'pagerduty',
+            async send(event, signal) {
+              try {
+                if (event.action === 'resolve') await client.resolve(routingKey, event.dedupKey, signal);
+                else {
+                  await client.trigger({
+                    routing_key: routingKey,
+                    dedup_key: event.dedupKey,
+                    payload: { summary: event.summary, source: event.source, severity: event.severity, ...(event.details ? { custom_details: event.details } : {}) },
+                    client: 'taser',
+                    ...(event.link ? { client_url: event.link, links: [{ href: event.link, text: event.source }] } : {}),
+                  }, signal);
+                }
+              } catch (err) {
+                if (err instanceof PagerDutyError) throw new PagerError(err.message, err.retryable || err.status === undefined, { ...(err.status ? { status: err.status } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) });
+                throw err;
+              }
+            },
+          };
+        },
+      });
+    }
   },
 });

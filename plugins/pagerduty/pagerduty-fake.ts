@@ -29,7 +29,7 @@ export interface FakeRequest {
   body?: unknown;
 }
 
-export type FakeFailure = { status: number; code?: number; message?: string; errors?: string[] };
+export type FakeFailure = { status: number; code?: number; message?: string; errors?: string[]; /** seconds, sent as Retry-After */ retryAfter?: number };
 
 const ACCEPT = 'application/vnd.pagerduty+json;version=2';
 
@@ -42,13 +42,17 @@ export interface PagerDutyFake {
   events: Record<string, unknown>[];
   /** The next request to `path` fails with this status and PagerDuty's error body. */
   failNext(path: string, failure: FakeFailure): void;
+  /** Down: every request's connection is dropped without an answer, until set back to false. */
+  setDown(down: boolean): void;
+  /** Events API requests that reached the fake (accepted or not). */
+  enqueueAttempts(): number;
   /** The next request to `path` gets no answer until released; `closed` resolves when the client hangs up. */
   holdNext(path: string): { closed: Promise<void>; release(): void };
   stop(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -63,6 +67,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startPagerDutyFake(options: { token: string }): Promise<PagerDutyFake> {
   const failures = new Map<string, FakeFailure[]>();
+  let down = false;
   const holds = new Map<string, { onRequest(req: IncomingMessage, res: ServerResponse): void }[]>();
 
   const fake = {
@@ -147,12 +152,13 @@ export async function startPagerDutyFake(options: { token: string }): Promise<Pa
       body = raw;
     }
     fake.requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, ...(raw ? { body } : {}) });
+    if (down) return void req.socket.destroy();
 
     const hold = holds.get(url.pathname)?.shift();
     if (hold) return hold.onRequest(req, res);
     const failure = failures.get(url.pathname)?.shift();
     if (failure) {
-      if (url.pathname === '/v2/enqueue') return send(res, failure.status, { status: 'error', message: failure.message ?? 'failure', errors: failure.errors ?? [] });
+      if (url.pathname === '/v2/enqueue') return send(res, failure.status, { status: 'error', message: failure.message ?? 'failure', errors: failure.errors ?? [] }, failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
       return restError(res, failure.status, failure.message ?? 'Failure', failure.code ?? 0, failure.errors ?? []);
     }
 
@@ -169,6 +175,12 @@ export async function startPagerDutyFake(options: { token: string }): Promise<Pa
   return Object.assign(fake, {
     failNext(path: string, failure: FakeFailure) {
       failures.set(path, [...(failures.get(path) ?? []), failure]);
+    },
+    setDown(value: boolean) {
+      down = value;
+    },
+    enqueueAttempts() {
+      return fake.requests.filter((r) => r.path === '/v2/enqueue').length;
     },
     holdNext(path: string) {
       let release = () => {};

@@ -13,6 +13,7 @@ import { apiKeysSchema } from './api-keys.js';
 import { enrichmentSchema } from '../signals/enrich.js';
 import { httpConfigSchema } from '../http/config.js';
 import { casesConfigSchema } from '../cases/config.js';
+import { confirmationsConfigSchema } from '../confirmations/config.js';
 import { retentionConfigSchema } from '../store/retention.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
@@ -67,6 +68,8 @@ export const fileConfigSchema = z.strictObject({
   http: httpConfigSchema.default(httpConfigSchema.parse({})),
   /** Cases: ACL groups (soc, admins, per-team members and leads), the case link, backend sync retries. */
   cases: casesConfigSchema,
+  /** Confirmation flows: defaults of flows started by hand, page outbox retries (docs/confirmations.md). */
+  confirmations: confirmationsConfigSchema,
   /** How long stored data is kept (src/store/retention.ts). */
   retention: retentionConfigSchema,
 });

@@ -19,6 +19,7 @@ import type { Positron } from '../positron/service.js';
 import { buildCorrelation, type Correlation } from '../correlation/service.js';
 import { createHttpClient, type CoreHttpClient } from '../http/client.js';
 import { buildCases, type Cases } from '../cases/wire.js';
+import { buildConfirmations, type Confirmations } from '../confirmations/wire.js';
 
 export interface Core {
   contexts: Map<string, PluginContext<unknown>>;
@@ -30,6 +31,7 @@ export interface Core {
   /** Outbound HTTP for every plugin (ctx.http); close it at stop. */
   http: CoreHttpClient;
   cases: Cases;
+  confirmations: Confirmations;
 }
 
 export function buildCore(deps: {
@@ -62,6 +64,7 @@ export function buildCore(deps: {
   };
   const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables, live: { maxBacklog: config.file.correlation.maxBacklog } });
   const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry, slack, groups: config.file.groups });
+  const confirmations = buildConfirmations({ db, cases, correlation, positron: positronApi, config: config.file.confirmations, logger, registry: metrics.registry });
   const contexts = new Map<string, PluginContext<unknown>>();
   for (const plugin of plugins.plugins) {
     contexts.set(
@@ -78,6 +81,7 @@ export function buildCore(deps: {
         positron: positronApi,
         correlation,
         cases: cases.api,
+        confirmations: confirmations.api,
         channels: config.file.channels,
         metrics: metrics.registry,
         http,
@@ -85,6 +89,7 @@ export function buildCore(deps: {
     );
   }
   cases.bindPlugins(plugins.routes, contexts);
+  confirmations.bindPlugins(plugins.routes, contexts);
   positron = buildPositron({ routes: plugins.routes, contexts, config: config.file.positron, access, db, logger });
 
   for (const [name, { namespace, def }] of plugins.routes.jobs) {
@@ -104,5 +109,5 @@ export function buildCore(deps: {
       { lockLifetimeMs: def.lockLifetimeMs, concurrency: def.concurrency },
     );
   }
-  return { contexts, access, templates, jobs, positron, correlation, http, cases };
+  return { contexts, access, templates, jobs, positron, correlation, http, cases, confirmations };
 }

@@ -38,6 +38,8 @@ import { mountCaseRoutes } from '../cases/http-routes.js';
 import { mountCaseExportRoutes } from '../cases/export-routes.js';
 import { mountCaseChannelRoutes } from '../cases/channels/http-routes.js';
 import type { Cases } from '../cases/wire.js';
+import type { Confirmations } from '../confirmations/wire.js';
+import { mountConfirmationRoutes } from '../confirmations/http-routes.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -68,6 +70,7 @@ export interface Taser {
   positron: Positron;
   correlation: Correlation;
   cases: Cases;
+  confirmations: Confirmations;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -121,11 +124,12 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
 
     const metrics = new Metrics();
     const core = buildCore({ config, plugins, db: database.db, slack: slack.app.client, logger, metrics, processEveryMs: options.processEveryMs });
-    const { contexts, access, jobs, positron, correlation, cases } = core;
+    const { contexts, access, jobs, positron, correlation, cases, confirmations } = core;
     cleanup.push(async () => core.http.close());
     await positron.ensureIndexes();
     await correlation.ensureIndexes();
     await cases.ensureIndexes();
+    await confirmations.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
@@ -159,10 +163,12 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCaseRoutes(api, { cases });
     mountCaseExportRoutes(api, { cases, logger });
     mountCaseChannelRoutes(api, { channels: cases.channels });
+    mountConfirmationRoutes(http, { confirmations, cases, keys: apiKeys, logger });
     mountApiDocs(http, api, taserVersion());
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
+    await confirmations.start(jobs, correlation.events);
     // Live correlation: takes partition leases and steps its partitions until stop (which writes them out).
     correlation.live.start();
     cleanup.push(async () => correlation.live.stop());
@@ -204,6 +210,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       positron,
       correlation,
       cases,
+      confirmations,
       stop: runCleanup,
     };
   } catch (err) {

@@ -97,7 +97,14 @@ export type CaseEventKind =
   | 'sync_failed'
   | 'sync_retried'
   | 'channel_opened'
-  | 'channel_message';
+  | 'channel_message'
+  // Confirmation flows (src/confirmations/): who was asked, what they answered, where the flow went, the pages.
+  | 'confirmation_started'
+  | 'confirmation_answered'
+  | 'confirmation_transition'
+  | 'confirmation_refused'
+  | 'page_sent'
+  | 'page_failed';
 
 export interface CaseEventData {
   created: { title: string; description: string; severity: CaseSeverity; team?: string; assignee?: string; tags: string[] };
@@ -113,6 +120,12 @@ export interface CaseEventData {
   channel_opened: { channel: string; name: string; private: boolean; requestedBy: Actor };
   /** One message (or edit, deletion, join, leave) of a case channel, logged once (unique on channel, ts, kind). */
   channel_message: import('./channels/entry.js').ChannelLogEntry;
+  confirmation_started: { flowId: string; user: string; unresolved?: string };
+  confirmation_answered: { flowId: string; step: 'user' | 'manager'; answer: string; text: string };
+  confirmation_transition: { flowId: string; from: string; to: string; cause: string; note?: string };
+  confirmation_refused: { flowId: string; by: string; reason: string };
+  page_sent: { flowId: string; action: 'trigger' | 'resolve'; dedupKey: string; attempts: number };
+  page_failed: { flowId: string; action: 'trigger' | 'resolve'; error: string; attempts: number };
 }
 
 export interface CaseEvent<K extends CaseEventKind = CaseEventKind> {

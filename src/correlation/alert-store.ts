@@ -14,7 +14,7 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export interface AlertHistoryEntry {
   at: Date;
-  kind: 'created' | 'appended' | 'acknowledged' | 'snoozed' | 'closed' | 'reopened' | 'ended';
+  kind: 'created' | 'appended' | 'acknowledged' | 'snoozed' | 'closed' | 'reopened' | 'ended' | 'confirmation';
   /** Slack user id (or "api:<key>") of a person's action. */
   by?: string;
   /** Signal keys appended. */

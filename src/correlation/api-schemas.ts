@@ -82,7 +82,7 @@ export const alertJsonSchema = z.strictObject({
   history: z.array(
     z.strictObject({
       at: isoTime,
-      kind: z.enum(['created', 'appended', 'acknowledged', 'snoozed', 'closed', 'reopened', 'ended']),
+      kind: z.enum(['created', 'appended', 'acknowledged', 'snoozed', 'closed', 'reopened', 'ended', 'confirmation']),
       by: z.string().optional(),
       signals: z.array(z.string()).optional(),
       note: z.string().optional(),

@@ -9,6 +9,7 @@ import { severitySchema, type Severity } from '../signals/signal.js';
 import { normalizeTypeName, normalizeValue } from '../signals/normalize.js';
 import { parseDuration } from './duration.js';
 import { CompactParseError, parseCompact } from './compact.js';
+import { confirmOptionSchema, type ConfirmOption } from '../confirmations/model.js';
 
 /**
  * Bounds on every number in a rule: the engine keeps counts in 32-bit integers and times in microseconds,
@@ -62,6 +63,8 @@ const ruleSchema = z
     ordered: z.boolean().optional(),
     keepAlive: duration.optional(),
     maxDuration: duration.optional(),
+    /** Ask the user named by an artifact whether it was them (src/confirmations/, docs/confirmations.md). */
+    confirm: confirmOptionSchema.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.expr !== undefined) {
@@ -92,6 +95,7 @@ export interface Rule {
   ordered: boolean;
   keepAliveMs: number;
   maxDurationMs?: number;
+  confirm?: ConfirmOption;
 }
 
 export class RuleError extends Error {
@@ -178,6 +182,7 @@ export function parseRule(input: unknown, label: string): Rule {
     ordered,
     keepAliveMs: keepAliveMs!,
     maxDurationMs,
+    ...(r.confirm ? { confirm: r.confirm } : {}),
   };
 }
 

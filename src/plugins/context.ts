@@ -4,7 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/logger.js';
 import { readSecret, type Env } from '../app/secrets.js';
 import { pluginCollectionName } from '../store/collections.js';
-import type { AccessControl, CasesApi, CommandInfo, HttpClient, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
+import type { AccessControl, CasesApi, ConfirmationsApi, CommandInfo, HttpClient, PluginContext, PositronApi, Renderer, Scheduler } from './types.js';
 import { defaultHttpClient, type CoreHttpClient } from '../http/client.js';
 import type { RouteTable } from './routes.js';
 import type { Correlation } from '../correlation/service.js';
@@ -21,6 +21,7 @@ export interface CoreServices {
   positron: PositronApi;
   correlation: Correlation;
   cases: CasesApi;
+  confirmations: ConfirmationsApi;
   channels: PluginContext<unknown>['channels'];
   /** The app's Prometheus registry, when there is one. */
   metrics?: import('prom-client').Registry;
@@ -55,6 +56,7 @@ export function createPluginContext<C>(namespace: string, config: C, core: CoreS
     positron: core.positron,
     correlation: core.correlation,
     cases: core.cases,
+    confirmations: core.confirmations,
     channels: core.channels,
     http: (core.http ?? defaultHttpClient()).forPlugin(namespace) satisfies HttpClient,
     ...(core.metrics ? { metrics: core.metrics } : {}),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type {
   ActionDefinition, ActionRef, CommandDefinition, EventDefinition, JobDefinition, JobRef, PluginContext, PluginRegistrar,
-  QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef, CaseBackendDefinition,
+  QueryProviderDefinition, SourceDefinition, ViewDefinition, ViewRef, CaseBackendDefinition, PagerDefinition,
 } from './types.js';
 
 export const ACTION_VALUE_LIMIT = 2000; // Block Kit button value
@@ -32,12 +32,14 @@ export interface RouteTable {
   templateDirs: Owned<string>[];
   /** Case backends (at most one may be enabled; the cases service refuses two at start). */
   caseBackends: Owned<CaseBackendDefinition<unknown>>[];
+  /** Pagers for confirmation flows (at most one). */
+  pagers: Owned<PagerDefinition<unknown>>[];
   /** Run once the process is up (contexts, jobs and HTTP ready): subscriptions to core events. */
   starters: Owned<(ctx: PluginContext<unknown>) => Promise<void> | void>[];
 }
 
 export function emptyRouteTable(): RouteTable {
-  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [], caseBackends: [], starters: [] };
+  return { commands: [], actions: new Map(), views: new Map(), events: [], jobs: new Map(), sources: new Map(), providers: new Map(), templateDirs: [], caseBackends: [], pagers: [], starters: [] };
 }
 
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -148,6 +150,11 @@ export function createRegistrar<C>(table: RouteTable, namespace: string, folder:
       const clash = table.caseBackends[0];
       if (clash) throw new PluginLoadError(`a case backend is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}; enable only one`);
       table.caseBackends.push(own(def as CaseBackendDefinition<unknown>));
+    },
+    pager(def) {
+      const clash = table.pagers[0];
+      if (clash) throw new PluginLoadError(`a pager is registered twice: by ${owner(clash)} and by ${owner({ namespace, folder })}; enable only one`);
+      table.pagers.push(own(def as PagerDefinition<unknown>));
     },
     onStart(handler) {
       table.starters.push(own(handler as (ctx: PluginContext<unknown>) => Promise<void> | void));

@@ -50,6 +50,7 @@ export async function loadPluginForUnitTest(
     positron: unavailable('Positron') as never,
     correlation: unavailable('correlation') as never,
     cases: unavailable('cases (ctx.cases)') as never,
+    confirmations: unavailable('confirmation flows (ctx.confirmations)') as never,
     channels: { teams: {} },
   });
   const ctx = { ...base, ...options.context };

@@ -201,6 +201,31 @@ export interface CaseBackendDefinition<C> {
   create(ctx: PluginContext<C>): import('../cases/backend.js').CaseBackend;
 }
 
+// ---------------------------------------------------------------- pager (confirmation flows' paging)
+
+export interface PagerDefinition<C> {
+  create(ctx: PluginContext<C>): import('../confirmations/ports.js').Pager;
+}
+
+// ---------------------------------------------------------------- confirmation flows
+
+type StoredFlow = import('../confirmations/model.js').StoredFlow;
+
+/** Confirmation flows (src/confirmations/) as plugins see them; the `confirmations` plugin is their Slack side. */
+export interface ConfirmationsApi {
+  start(input: { alertId?: string; caseId?: string; user: string; question?: string }, by: string): Promise<StoredFlow>;
+  get(id: string): Promise<StoredFlow | null>;
+  /** Flows of a case (newest first), by case id or number. */
+  forCase(ref: string | number): Promise<StoredFlow[]>;
+  history(id: string): Promise<import('../confirmations/model.js').FlowTransition[]>;
+  /** A person's click: recorded, refused (not the person asked), late or a duplicate; never throws for those. */
+  answer(flowId: string, answer: import('../confirmations/model.js').Answer, by: string): Promise<import('../confirmations/service.js').AnswerResult>;
+  /** The Slack side: DMs, message updates, users by e-mail. Bound once, by the plugin that provides it. */
+  useMessenger(messenger: import('../confirmations/ports.js').FlowMessenger): void;
+  /** Action id of the alert card's Ask user button, when the `confirmations` plugin handles it. */
+  readonly askAction: string | undefined;
+}
+
 // ---------------------------------------------------------------- cases
 
 /** Who acts on a case from a plugin: a Slack user (checked against the `cases` ACL), or taser itself. */
@@ -262,6 +287,8 @@ export interface PluginRegistrar<C> {
    * plugin provides one; `create` runs once the process is up, with the plugin's context.
    */
   caseBackend(def: CaseBackendDefinition<C>): void;
+  /** A pager (src/confirmations/ports.ts) for confirmation flows' pages; at most one enabled plugin provides one. */
+  pager(def: PagerDefinition<C>): void;
   /** A folder of *.hbs Block Kit templates (relative to the plugin folder), registered as `namespace:name`. */
   templates(dir: string): void;
   /**
@@ -410,6 +437,8 @@ export interface PluginContext<C> {
   correlation: CorrelationApi;
   /** taser's cases: create, change and read them; subscribe to `cases.events`. */
   cases: CasesApi;
+  /** Confirmation flows: start one, read one, record an answer. */
+  confirmations: ConfirmationsApi;
   /** A secret from the environment (NAME, or a file named by NAME_FILE); config names the variable. */
   secret(name: string): string | undefined;
   /** Outbound HTTP to vendors: use this, not the global fetch, so proxies, CAs, retries and metrics apply. */

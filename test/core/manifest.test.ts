@@ -47,7 +47,8 @@ describe('Slack app manifests', () => {
       expect(m.settings.event_subscriptions).toEqual({ bot_events: ['message.channels', 'message.groups'] });
       expect(m.settings.socket_mode_enabled).toBe(true);
       // files:write and im:write: /case export uploads to the asker's DM.
-      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'channels:manage', 'chat:write', 'commands', 'files:write', 'groups:history', 'groups:write', 'im:write', 'pins:write', 'users:read']);
+      // confirmations (on by default) DMs people it finds by e-mail: im:write, users:read, users:read.email.
+      expect(m.oauth_config.scopes.bot).toEqual(['channels:history', 'channels:manage', 'chat:write', 'commands', 'files:write', 'groups:history', 'groups:write', 'im:write', 'pins:write', 'users:read', 'users:read.email']);
       expect(m.features.app_home.home_tab_enabled).toBe(false);
 
       writeFileSync(config, 'plugins:\n  slack-profiles:\n    enabled: true\ngroups:\n  soc:\n    usergroups: [S0SOC0001]\n');

@@ -68,6 +68,7 @@ export async function loadPluginForTest(
     positron,
     correlation,
     cases,
+    confirmations: new Proxy({}, { get: (_t, key) => { if (key === 'askAction') return undefined; throw new Error('the plugin harness has no confirmation flows'); } }) as never,
     channels: options.channels ?? { teams: {} },
   });
   return { namespace: def.namespace, routes: loaded.routes, ctx };

@@ -1,6 +1,6 @@
 // Slack's external file upload in the fake: files.getUploadURLExternal hands out an upload URL the fake
 // itself serves (`/upload/<file id>`), the bytes POSTed there are kept, and files.completeUploadExternal
-// shares the file in a channel (a DM too, from conversations.open). Errors as Slack names them.
+// shares the file in a channel (a DM too, from conversations.open in slack-fake-confirm.ts). Errors as Slack names them.
 import type { SlackFake } from './slack-fake.js';
 
 type Args = Record<string, unknown>;
@@ -69,13 +69,5 @@ export const fileMethods: Record<string, Method> = {
       done.push({ id: file.id, name: file.filename, title: file.title ?? file.filename, size: file.length });
     }
     return { files: done };
-  },
-
-  'conversations.open': (fake, args) => {
-    const users = typeof args.users === 'string' ? args.users.split(',') : [];
-    if (users.length !== 1 || !fake.users.has(users[0]!)) return { error: 'user_not_found' };
-    const id = `D${users[0]!.slice(1)}`;
-    if (!fake.channels.has(id)) fake.addChannel({ id, name: id, members: [users[0]!] });
-    return { channel: { id } };
   },
 };

@@ -3,6 +3,7 @@
 import type { SlackFake } from './slack-fake.js';
 import { fileMethods } from './slack-fake-files.js';
 import { channelMethods } from './slack-fake-channels.js';
+import { confirmMethods } from './slack-fake-confirm.js';
 
 type Args = Record<string, unknown>;
 type Result = Record<string, unknown> | { error: string };
@@ -216,4 +217,5 @@ export const methods: Record<string, Method> = {
     return { view: viewObject(fake, view, fake.nextId('V')) };
   },
   ...fileMethods,
+  ...confirmMethods,
 };
