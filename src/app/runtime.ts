@@ -34,6 +34,8 @@ import type { Correlation } from '../correlation/service.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
 import type { Cases } from '../cases/wire.js';
+import { resolveConsoleSettings } from '../console/config.js';
+import { mountConsole } from '../console/mount.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -93,6 +95,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
   const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
   await collect(() => parseRules(config.file.rules));
+  const consoleSettings = await collect(() => resolveConsoleSettings(config.file.console, config.env));
   if (problems.length || !plugins || !apiKeys || !sourceAuth) throw new ConfigError(problems);
 
   // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
@@ -149,6 +152,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
