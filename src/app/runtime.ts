@@ -152,7 +152,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
-    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
