@@ -7,6 +7,7 @@ import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
+import { benchConsoleSearch, consoleSearchRows } from './console-search.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -36,6 +37,10 @@ results.db = e2e.db;
 step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
 const cases = await benchCases();
 results.cases = cases;
+const consoleFull = process.argv.includes('--console-full');
+step(`web console search (${consoleFull ? '125k alerts, 1M signals: long on the embedded database' : '5k alerts, 40k signals; -- --console-full for 125k/1M'})`);
+const consoleSearch = await benchConsoleSearch({ full: consoleFull });
+results.consoleSearch = consoleSearch;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -67,6 +72,7 @@ if (json) {
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
     ...storeRows(store),
+    ...consoleSearchRows(consoleSearch),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

@@ -28,7 +28,7 @@ export const COLUMNS: Record<SearchKind, string[]> = {
 
 const pairs = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`).join(' ');
 
-export async function runSearch(deps: { correlation: Correlation; cases: Cases }, s: ResolvedSearch, options: { histogram: boolean }): Promise<SearchResult> {
+export async function runSearch(deps: { correlation: Pick<Correlation, 'signals' | 'alerts'>; cases: Pick<Cases, 'store'> }, s: ResolvedSearch, options: { histogram: boolean }): Promise<SearchResult> {
   const q = s.query;
   const common = { since: s.since, until: s.until, artifact: s.artifact };
   const cap = options.histogram ? HISTOGRAM_CAP : 0;
