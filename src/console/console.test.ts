@@ -119,3 +119,16 @@ describe('CSV and links', () => {
     for (const bad of ['//evil.example/ui', 'https://evil.example', '/ui\\@evil', '/uix', undefined]) expect(safeNext(bad)).toBe('/ui');
   });
 });
+
+describe('Slack app manifest with the console', () => {
+  it('asks for the OpenID Connect user scopes and the callback, and e-mail lookups for the proxy mode', async () => {
+    const { buildManifest } = await import('../app/manifests.js');
+    const manifest = buildManifest({ plugins: [], routes: { commands: [] }, mode: 'http', groups: {}, console: { redirectUrl: 'https://soc.example.com/ui/auth/callback', trustedProxy: true } });
+    expect(manifest.oauth_config).toEqual({
+      redirect_urls: ['https://soc.example.com/ui/auth/callback'],
+      scopes: { bot: ['chat:write', 'users:read', 'users:read.email'], user: ['email', 'openid', 'profile'] },
+    });
+    const without = buildManifest({ plugins: [], routes: { commands: [] }, mode: 'http', groups: {} });
+    expect(without.oauth_config).toEqual({ scopes: { bot: ['chat:write'] } });
+  });
+});
