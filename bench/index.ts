@@ -38,7 +38,7 @@ step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the
 const cases = await benchCases();
 results.cases = cases;
 const consoleFull = process.argv.includes('--console-full');
-step(`web console search (${consoleFull ? '125k alerts, 1M signals: long on the embedded database' : '5k alerts, 40k signals; -- --console-full for 125k/1M'})`);
+step(`web console search (${consoleFull ? '125k alerts, 1M signals: long on the embedded database' : '2k alerts, 10k signals; -- --console-full for 125k/1M'})`);
 const consoleSearch = await benchConsoleSearch({ full: consoleFull });
 results.consoleSearch = consoleSearch;
 
