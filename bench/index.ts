@@ -9,6 +9,7 @@ import { benchCaseExport } from './case-export.js';
 import { benchCaseChannels } from './case-channels.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
+import { benchConsoleSearch, consoleSearchRows } from './console-search.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -44,6 +45,10 @@ results.caseExport = caseExport;
 step('case channel messages through the Slack receiver into the case log');
 const caseChannels = await benchCaseChannels();
 results.caseChannels = caseChannels;
+const consoleFull = process.argv.includes('--console-full');
+step(`web console search (${consoleFull ? '125k alerts, 1M signals: long on the embedded database' : '2k alerts, 10k signals; -- --console-full for 125k/1M'})`);
+const consoleSearch = await benchConsoleSearch({ full: consoleFull });
+results.consoleSearch = consoleSearch;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -78,6 +83,7 @@ if (json) {
     ['caseChannels.loggedPerSec', String(caseChannels.loggedPerSec), `${caseChannels.messages} signed message events offered at ${caseChannels.rate}/s into one case channel, first POST to all in case_events${caseChannels.complete ? '' : ' (INCOMPLETE in the time limit)'}; target >= 50`],
     ['caseChannels.p99Ms', String(caseChannels.p99Ms), `POST to case event, p50 ${caseChannels.p50Ms} ms; ${caseChannels.failedPosts} POSTs not acked`],
     ...storeRows(store),
+    ...consoleSearchRows(consoleSearch),
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

@@ -15,6 +15,7 @@ import { httpConfigSchema } from '../http/config.js';
 import { casesConfigSchema } from '../cases/config.js';
 import { confirmationsConfigSchema } from '../confirmations/config.js';
 import { retentionConfigSchema } from '../store/retention.js';
+import { consoleConfigSchema } from '../console/config.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -72,6 +73,8 @@ export const fileConfigSchema = z.strictObject({
   confirmations: confirmationsConfigSchema,
   /** How long stored data is kept (src/store/retention.ts). */
   retention: retentionConfigSchema,
+  /** The web console under /ui: sign-in with Slack or a trusted SSO proxy header (src/console/config.ts). */
+  console: consoleConfigSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

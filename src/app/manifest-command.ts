@@ -40,5 +40,7 @@ export async function renderManifest(options: ManifestOptions): Promise<string> 
   const origin = ['taser manifest', `--mode ${options.mode}`, options.allPlugins ? '--all-plugins' : '', options.config ? `--config ${options.config}` : '']
     .filter(Boolean)
     .join(' ');
-  return manifestYaml({ plugins, routes, mode: options.mode, publicUrl: options.url, groups: file?.groups ?? (options.allPlugins ? undefined : {}) }, origin);
+  const ui = file?.console.enabled ? file.console : undefined;
+  const consoleNeeds = ui && { trustedProxy: Boolean(ui.trustedProxy), ...(ui.oidc ? { redirectUrl: `${(ui.baseUrl ?? options.url ?? 'https://taser.example.com').replace(/\/+$/, '')}/ui/auth/callback` } : {}) };
+  return manifestYaml({ plugins, routes, mode: options.mode, publicUrl: options.url, groups: file?.groups ?? (options.allPlugins ? undefined : {}), ...(consoleNeeds ? { console: consoleNeeds } : {}) }, origin);
 }

@@ -65,6 +65,8 @@ export interface ManifestInput {
   publicUrl?: string;
   /** The config's ACL groups; absent: assume every kind of group (e-mail and user group members) is used. */
   groups?: Record<string, GroupConfig>;
+  /** The web console when enabled: Sign in with Slack's redirect URL, and whether a trusted proxy names users by e-mail. */
+  console?: { redirectUrl?: string; trustedProxy: boolean };
 }
 
 interface Needs {
@@ -97,6 +99,8 @@ function collectNeeds(input: ManifestInput): Needs {
     if (definition.slack?.homeTab) needs.homeTab = true;
   }
   if (input.routes.commands.length) needs.scopes.add('commands');
+  // The console's trusted-header mode maps an e-mail to a Slack user (users.lookupByEmail).
+  if (input.console?.trustedProxy) needs.scopes.add('users:read').add('users:read.email');
   return needs;
 }
 
@@ -148,7 +152,11 @@ export function buildManifest(input: ManifestInput): Record<string, unknown> {
       bot_user: { display_name: 'taser', always_online: true },
       ...(input.routes.commands.length ? { slash_commands: slashCommands(input.routes, url) } : {}),
     },
-    oauth_config: { scopes: { bot: [...needs.scopes].sort() } },
+    oauth_config: {
+      // Sign in with Slack (the web console): OpenID Connect's user scopes and the console's callback.
+      ...(input.console?.redirectUrl ? { redirect_urls: [input.console.redirectUrl] } : {}),
+      scopes: { bot: [...needs.scopes].sort(), ...(input.console?.redirectUrl ? { user: ['email', 'openid', 'profile'] } : {}) },
+    },
     settings: {
       ...(events.length ? { event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: events } } : {}),
       interactivity: { is_enabled: true, ...(url ? { request_url: url } : {}) },

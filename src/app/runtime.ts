@@ -40,6 +40,8 @@ import { mountCaseChannelRoutes } from '../cases/channels/http-routes.js';
 import type { Cases } from '../cases/wire.js';
 import type { Confirmations } from '../confirmations/wire.js';
 import { mountConfirmationRoutes } from '../confirmations/http-routes.js';
+import { resolveConsoleSettings } from '../console/config.js';
+import { mountConsole } from '../console/mount.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -102,6 +104,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
   const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
   await collect(() => parseRules(config.file.rules));
+  const consoleSettings = await collect(() => resolveConsoleSettings(config.file.console, config.env));
   if (problems.length || !plugins || !apiKeys || !sourceAuth) throw new ConfigError(problems);
 
   // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
@@ -165,6 +168,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCaseChannelRoutes(api, { channels: cases.channels });
     mountConfirmationRoutes(http, { confirmations, cases, keys: apiKeys, logger });
     mountApiDocs(http, api, taserVersion());
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);

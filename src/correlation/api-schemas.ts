@@ -1,6 +1,7 @@
 // What the /api/v1 signal, alert and rule routes read and answer, as zod schemas: the routes validate requests
 // with them and the OpenAPI document is made from them. The answer schemas are checked by the tests, not at run time.
 import { z } from 'zod';
+import { cursorSchema } from '../store/keyset.js';
 import { parseEventTime, severitySchema, signalSchema } from '../signals/signal.js';
 import { normalizeValue } from '../signals/normalize.js';
 import { ALERT_STATUSES, type StoredAlert } from './alert-store.js';
@@ -32,8 +33,8 @@ export const artifact = z
 
 export const page = {
   limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'results per page (1-500)' }),
-  // Bounded: a 400-digit cursor is Infinity to Number() and made the database query fail (500).
-  cursor: z.string().regex(/^\d{1,9}$/, 'the `next` value of the previous page (at most 9 digits)').optional().meta({ description: 'the `next` value of the previous page' }),
+  // Keyset paging (store/keyset.ts): an opaque, bounded token, checked before any query.
+  cursor: cursorSchema.optional().meta({ description: 'the `next` value of the previous page' }),
 };
 
 const teamFilter = z.string().min(1).transform((t) => t.toLowerCase());

@@ -4,6 +4,7 @@ import type { SlackFake } from './slack-fake.js';
 import { fileMethods } from './slack-fake-files.js';
 import { channelMethods } from './slack-fake-channels.js';
 import { confirmMethods } from './slack-fake-confirm.js';
+import { oidcMethods } from './slack-fake-oidc.js';
 
 type Args = Record<string, unknown>;
 type Result = Record<string, unknown> | { error: string };
@@ -68,6 +69,7 @@ function viewObject(fake: SlackFake, view: Record<string, unknown>, id: string) 
 
 export const methods: Record<string, Method> = {
   ...channelMethods,
+  ...oidcMethods,
   'auth.test': (fake) => ({ url: 'https://taser-test.slack.com/', team: 'taser test', user: 'taser', team_id: fake.teamId, user_id: fake.botUserId, bot_id: fake.botId }),
 
   'chat.postMessage': (fake, args) => {
