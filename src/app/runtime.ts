@@ -34,6 +34,8 @@ import type { Correlation } from '../correlation/service.js';
 import { undefinedGroups } from './config-check.js';
 import { mountCaseRoutes } from '../cases/http-routes.js';
 import type { Cases } from '../cases/wire.js';
+import { RulesConsole } from '../rules-console/service.js';
+import { mountRulesConsoleRoutes } from '../rules-console/routes.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -62,6 +64,8 @@ export interface Taser {
   positron: Positron;
   correlation: Correlation;
   cases: Cases;
+  /** The rules console: field pickers, rule and enrichment saves, simulations (src/rules-console). */
+  rulesConsole: RulesConsole;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -122,6 +126,9 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     await cases.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
+    const rulesConsole = new RulesConsole(database.db, { correlation, renderer: core.templates, logger, knownQueries: () => positron.queryTypes().map((q) => q.name) });
+    await rulesConsole.start(config.file.enrichment);
+    cleanup.push(async () => rulesConsole.stop());
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
 
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
@@ -148,6 +155,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     const bodyGate = new UnauthenticatedBodyGate(MAX_UNAUTHENTICATED_BODIES);
     mountSignalRoutes(http, { routes: plugins.routes, auth: sourceAuth, ingestor: correlation.ingestor, logger, gate: bodyGate, backPressure: () => correlation.live.retryAfter() });
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
+    mountRulesConsoleRoutes(http, { console: rulesConsole, correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
@@ -187,6 +195,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       positron,
       correlation,
       cases,
+      rulesConsole,
       stop: runCleanup,
     };
   } catch (err) {

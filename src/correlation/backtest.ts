@@ -26,7 +26,19 @@ export interface BacktestReport {
 const EVICT_EVERY = 50_000;
 const TOP_GROUPS = 20;
 
-export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date): Promise<BacktestReport> {
+/** For a caller that runs the backtest inside a server (the console's simulator): progress, samples, cancel. */
+export interface BacktestHooks {
+  /** Each alert as it closes: the group's values and the alert's signal keys (`source/id`). */
+  onAlert?(alert: { group: Record<string, string>; firstSeen: Date; lastSeen: Date; ids: readonly string[] }): void;
+  /**
+   * Awaited every `progressEvery` signals with the number read so far, after a turn of the event loop (so a
+   * server stays responsive); throwing stops the backtest with that error (cancel).
+   */
+  onProgress?(read: number): Promise<void> | void;
+  progressEvery?: number;
+}
+
+export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date, hooks: BacktestHooks = {}): Promise<BacktestReport> {
   const compiled = compileRule(rule);
   const perDay: Record<string, number> = {};
   const perGroup = new Map<string, number>();
@@ -38,7 +50,9 @@ export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date)
     const key = JSON.stringify(event.group);
     perGroup.set(key, (perGroup.get(key) ?? 0) + 1);
     sizes.push(event.alert.ids.length);
+    hooks.onAlert?.({ group: Object.fromEntries(rule.groupBy.map((field, i) => [field, event.group[i]!])), firstSeen: new Date(Math.floor(event.alert.firstSeen / 1000)), lastSeen: new Date(Math.floor(event.alert.lastSeen / 1000)), ids: event.alert.ids });
   });
+  const every = hooks.onProgress ? (hooks.progressEvery ?? 1_000) : Infinity;
 
   let count = 0;
   const cursor = db
@@ -49,6 +63,10 @@ export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date)
     const s = prepareSignal({ ...decodeSignal(doc), id: signalKey(doc.signal) }, count++);
     engine.process(s);
     if (count % EVICT_EVERY === 0) engine.evictIdle(s.t);
+    if (count % every === 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await hooks.onProgress!(count);
+    }
   }
   engine.closeAll();
 

@@ -135,6 +135,7 @@ export function mountCorrelationRoutes(
     http.route('POST', `/api/v1/rules/:id/${action}`, authed(async (_req, res, params, key) => {
       if (!key.groups.some((g) => correlation.admins.includes(g))) {
         logger.warn({ audit: 'rule_switch_denied', key: key.name, rule: params.id, action }, 'rule switch refused');
+        await correlation.rules.audit.record({ actor: `api:${key.name}`, action: `${action}d`, subject: params.id!, outcome: 'denied' });
         return sendJson(res, 403, { error: 'forbidden', message: `only keys in a correlation.admins group may ${action} rules` });
       }
       const found = await correlation.rules.setEnabled(params.id!, action === 'enable', `api:${key.name}`);
