@@ -11,7 +11,8 @@ COPY src ./src
 COPY plugins ./plugins
 # Plugin assets (templates, examples, READMEs) sit beside the compiled plugins.
 RUN npm run build \
-  && find plugins -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
+  && find plugins -type f ! -name '*.ts' -exec cp --parents {} dist/ \; \
+  && find src/console -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000

@@ -14,6 +14,7 @@ import { enrichmentSchema } from '../signals/enrich.js';
 import { httpConfigSchema } from '../http/config.js';
 import { casesConfigSchema } from '../cases/config.js';
 import { retentionConfigSchema } from '../store/retention.js';
+import { consoleConfigSchema } from '../console/config.js';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U012AB3CD');
 
@@ -69,6 +70,8 @@ export const fileConfigSchema = z.strictObject({
   cases: casesConfigSchema,
   /** How long stored data is kept (src/store/retention.ts). */
   retention: retentionConfigSchema,
+  /** The web console under /ui: sign-in with Slack or a trusted SSO proxy header (src/console/config.ts). */
+  console: consoleConfigSchema,
 });
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 

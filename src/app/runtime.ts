@@ -36,6 +36,8 @@ import { mountCaseRoutes } from '../cases/http-routes.js';
 import type { Cases } from '../cases/wire.js';
 import { RulesConsole } from '../rules-console/service.js';
 import { mountRulesConsoleRoutes } from '../rules-console/routes.js';
+import { resolveConsoleSettings } from '../console/config.js';
+import { mountConsole } from '../console/mount.js';
 
 export interface StartOptions {
   config: AppConfig;
@@ -97,6 +99,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
   const apiKeys = await collect(() => resolveApiKeys(config.file.apiKeys, config.env));
   const sourceAuth = plugins ? await collect(() => resolveSourceAuth(plugins.routes, config.file.sources, config.env, logger)) : undefined;
   await collect(() => parseRules(config.file.rules));
+  const consoleSettings = await collect(() => resolveConsoleSettings(config.file.console, config.env));
   if (problems.length || !plugins || !apiKeys || !sourceAuth) throw new ConfigError(problems);
 
   // 2. Slack: check the token (and that Slack can be reached) before the database, which may take minutes to build.
@@ -157,6 +160,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountRulesConsoleRoutes(http, { console: rulesConsole, correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);

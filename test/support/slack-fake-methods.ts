@@ -1,6 +1,7 @@
 // The Web API methods the Slack fake implements, with Slack's success shapes and error codes
 // (shared/contracts/EXTERNAL_APIS.md 2.6). Each returns the body without `ok`, or `{ error }`.
 import type { SlackFake } from './slack-fake.js';
+import { oidcMethods } from './slack-fake-oidc.js';
 
 type Args = Record<string, unknown>;
 type Result = Record<string, unknown> | { error: string };
@@ -64,6 +65,7 @@ function viewObject(fake: SlackFake, view: Record<string, unknown>, id: string) 
 }
 
 export const methods: Record<string, Method> = {
+  ...oidcMethods,
   'auth.test': (fake) => ({ url: 'https://taser-test.slack.com/', team: 'taser test', user: 'taser', team_id: fake.teamId, user_id: fake.botUserId, bot_id: fake.botId }),
 
   'chat.postMessage': (fake, args) => {

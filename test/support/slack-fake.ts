@@ -218,11 +218,13 @@ export async function startSlackFake(options: { token?: string; botUserId?: stri
   const server = createServer();
   const fake = new SlackFake(server, options.token ?? 'xoxb-test-token', options.botUserId ?? 'UBOT0001', options.botId ?? 'BBOT0001', options.teamId ?? 'T0TEST01');
   const { methods } = await import('./slack-fake-methods.js');
+  const oidc = await import('./slack-fake-oidc.js');
 
   server.on('request', (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', fake.baseUrl);
       const text = await readText(req);
+      if (oidc.serveOidcPage(fake, req, res, url)) return;
       const response = /^\/response\/([^/]+)$/.exec(url.pathname);
       if (response && req.method === 'POST') {
         let body: Record<string, unknown>;
@@ -252,8 +254,8 @@ export async function startSlackFake(options: { token?: string; botUserId?: stri
       if (failure?.kind === 'http') return send(res, failure.status, { ok: false, error: 'internal_error' });
       if (failure?.kind === 'error') return send(res, 200, { ok: false, error: failure.error });
 
-      if (!token) return send(res, 200, { ok: false, error: 'not_authed' });
-      if (token !== fake.token) return send(res, 200, { ok: false, error: 'invalid_auth' });
+      if (!token && !oidc.OIDC_UNAUTHENTICATED_METHODS.has(method)) return send(res, 200, { ok: false, error: 'not_authed' });
+      if (token && token !== fake.token) return send(res, 200, { ok: false, error: 'invalid_auth' });
       const handler = methods[method];
       if (!handler) return send(res, 200, { ok: false, error: 'unknown_method' });
       const result = handler(fake, args);
