@@ -13,6 +13,10 @@ import { SignInError, SlackOidc } from './oidc.js';
 import { Views } from './render.js';
 import { ConsoleRouter, redirect, safeNext, sendHtml } from './router.js';
 import { registerHomePage } from './pages/home.js';
+import { registerRulePages } from './pages/rules.js';
+import { registerSimulatorPages } from './pages/simulate.js';
+import { registerEnrichmentPages } from './pages/enrichment.js';
+import type { RulesConsole } from '../rules-console/service.js';
 
 export interface ConsoleDeps {
   settings: ConsoleSettings;
@@ -24,6 +28,9 @@ export interface ConsoleDeps {
   /** SLACK_API_URL: where openid.connect.token is called. */
   slackApiUrl?: string;
   logger: Logger;
+  /** The rules editor, enrichment and simulator (src/rules-console), with Positron's query names. */
+  rulesConsole?: RulesConsole;
+  knownQueries?: () => string[];
 }
 
 export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter {
@@ -66,5 +73,11 @@ export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter
   });
 
   registerHomePage(router, deps);
+  if (deps.rulesConsole) {
+    const rules = { ...deps, rulesConsole: deps.rulesConsole, knownQueries: deps.knownQueries ?? (() => []) };
+    registerRulePages(router, rules);
+    registerSimulatorPages(router, rules);
+    registerEnrichmentPages(router, rules);
+  }
   return router;
 }
