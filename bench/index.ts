@@ -7,6 +7,7 @@ import { benchE2e } from './e2e.js';
 import { benchCases } from './cases.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
+import { benchSimulator } from './simulator.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -36,6 +37,10 @@ results.db = e2e.db;
 step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
 const cases = await benchCases();
 results.cases = cases;
+const fullSimulator = process.argv.includes('--simulator-1m');
+step(`console simulator over ${fullSimulator ? '1,000,000' : '20,000'} stored signals`);
+const simulator = await benchSimulator({ full: fullSimulator });
+results.simulator = simulator;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -67,6 +72,8 @@ if (json) {
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
     ...storeRows(store),
+    ['simulator.signalsPerSec', String(simulator.signalsPerSec), `console simulator job over ${simulator.signals} stored signals (${fullSimulator ? '' : 'default size; 1M with -- --simulator-1m; '}seeded at ${simulator.seedPerSec}/s): ${simulator.seconds} s, ${simulator.alerts} alerts, peak RSS ${simulator.rssMb} MB; target 1M in <= 60 s (>= 16700/s)`],
+    ['simulator.maxLoopLagMs', String(simulator.maxLoopLagMs), `event loop lag while it ran, p99 ${simulator.p99LoopLagMs} ms; target max < 100`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);
