@@ -11,7 +11,7 @@ type Element = { type?: string; text?: Text | string; url?: string; style?: stri
 const EMOJI: Record<string, string> = {
   red_circle: '🔴', large_orange_circle: '🟠', large_yellow_circle: '🟡', large_blue_circle: '🔵', information_source: 'ℹ️',
   large_green_circle: '🟢', white_circle: '⚪', warning: '⚠️', rotating_light: '🚨', mag: '🔍', link: '🔗', bust_in_silhouette: '👤',
-  computer: '💻', globe_with_meridians: '🌐', clock3: '🕒', white_check_mark: '✅', zzz: '💤', lock: '🔒', x: '❌',
+  computer: '💻', globe_with_meridians: '🌐', clock3: '🕒', white_check_mark: '✅', zzz: '💤', lock: '🔒', x: '❌', white_small_square: '▫️',
 };
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
