@@ -175,7 +175,8 @@ export class RuleStore {
       updatedAt: now,
       updatedBy: by,
       ...(stored?.configDefinition ? { configDefinition: stored.configDefinition } : {}),
-      ...(!stored || (stored as { createdIn?: string }).createdIn === 'console' ? { createdIn: 'console' } : {}),
+      // Created here (or again after the file dropped it): the file never removes it.
+      ...(!live || (stored as { createdIn?: string }).createdIn === 'console' ? { createdIn: 'console' } : {}),
     };
     await this.rules.replaceOne({ _id: rule.id }, doc, { upsert: true });
     this.cache = undefined;

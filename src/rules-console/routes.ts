@@ -41,7 +41,7 @@ export function simulationJson(doc: SimulationDoc) {
     until: doc.until.toISOString(),
     startedAt: doc.startedAt.toISOString(),
     finishedAt: doc.finishedAt?.toISOString(),
-    progress: { read: doc.read, total: doc.total ?? null },
+    progress: { phase: doc.phase ?? 'read', read: doc.read, total: doc.total ?? null },
     report: doc.report,
     samples: doc.samples,
     error: doc.error,

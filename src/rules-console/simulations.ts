@@ -46,8 +46,9 @@ export interface SimulationDoc {
   startedAt: Date;
   heartbeatAt: Date;
   finishedAt?: Date;
-  /** Signals read so far, and the period's total once counted. */
+  /** Signals read so far (then replayed, in phase `replay`), and the period's total once counted. */
   read: number;
+  phase?: 'read' | 'replay';
   total?: number;
   cancelRequested?: boolean;
   report?: BacktestReport;
@@ -132,12 +133,12 @@ export class SimulationJobs {
           const slot = closed <= SAMPLES ? closed - 1 : Math.floor(Math.random() * closed);
           if (slot < SAMPLES) samples[slot] = { group: alert.group, firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, count: alert.ids.length, ids: alert.ids.slice(-CARD_SIGNALS) };
         },
-        onProgress: async (read) => {
+        onProgress: async (read, phase) => {
           if (job.cancel) throw new Cancelled();
           const now = this.now();
           if (now.getTime() - lastSync < SYNC_MS) return;
           lastSync = now.getTime();
-          await this.collection.updateOne({ _id: id }, { $set: { read, heartbeatAt: now } });
+          await this.collection.updateOne({ _id: id }, { $set: { read, phase, heartbeatAt: now } });
           const doc = await this.collection.findOne({ _id: id }, { projection: { cancelRequested: 1 } });
           if (doc?.cancelRequested || job.cancel) throw new Cancelled();
         },

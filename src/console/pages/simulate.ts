@@ -25,6 +25,7 @@ function statusData(doc: SimulationDoc) {
     since: doc.since,
     until: doc.until,
     read: doc.read,
+    replaying: doc.phase === 'replay',
     total: doc.total,
     error: doc.error,
     definition: JSON.stringify(doc.definition),
