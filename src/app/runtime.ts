@@ -160,7 +160,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCorrelationRoutes(http, { correlation, keys: apiKeys, logger });
     mountRulesConsoleRoutes(http, { console: rulesConsole, correlation, keys: apiKeys, logger });
     mountCaseRoutes(http, { cases, keys: apiKeys, logger });
-    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger, rulesConsole, knownQueries: () => positron.queryTypes().map((q) => q.name) });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger, rulesConsole, knownQueries: () => positron.queryTypes().map((q) => q.name) });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
+import { decodeCursor, keysetPage } from '../store/keyset.js';
 import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseStatus, StoredCase } from './model.js';
+import type { CaseSeverity } from './backend.js';
 
 export const CASE_COLLECTIONS = {
   cases: 'cases',
@@ -27,7 +29,9 @@ export interface CaseQuery {
   artifact?: string;
   since?: Date;
   until?: Date;
+  severity?: CaseSeverity;
   limit: number;
+  /** The `next` of the previous page (keyset on the case number: store/keyset.ts). */
   cursor?: string;
 }
 
@@ -129,12 +133,15 @@ export class CaseStore {
     if (query.team) filter.team = query.team;
     if (query.assignee) filter.assignee = query.assignee;
     if (query.artifact) filter.artifacts = query.artifact;
+    if (query.severity) filter.severity = query.severity;
     const created: Record<string, Date> = {};
     if (query.since) created.$gte = query.since;
     if (query.until) created.$lte = query.until;
     if (Object.keys(created).length) filter.createdAt = created;
-    const skip = query.cursor ? Number(query.cursor) : 0;
-    const docs = await this.cases.find(filter).sort({ number: -1 }).skip(skip).limit(query.limit + 1).toArray();
-    return { cases: docs.slice(0, query.limit), next: docs.length > query.limit ? String(skip + query.limit) : undefined };
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !after) throw new Error('invalid cursor');
+    const docs = await this.cases.find(after ? { $and: [filter, { number: { $lt: after[0] } }] } : filter).sort({ number: -1 }).limit(query.limit + 1).toArray();
+    const { page, next } = keysetPage(docs, query.limit, (c) => c.number);
+    return { cases: page, next };
   }
 }

@@ -3,7 +3,7 @@
 import type { WebClient } from '@slack/web-api';
 import { sendJson, type HttpServer } from '../app/http-server.js';
 import type { Logger } from '../app/logger.js';
-import type { AccessControl } from '../plugins/types.js';
+import type { AccessControl, Renderer } from '../plugins/types.js';
 import type { Correlation } from '../correlation/service.js';
 import type { Cases } from '../cases/wire.js';
 import { Assets } from './assets.js';
@@ -13,6 +13,8 @@ import { SignInError, SlackOidc } from './oidc.js';
 import { Views } from './render.js';
 import { ConsoleRouter, redirect, safeNext, sendHtml } from './router.js';
 import { registerHomePage } from './pages/home.js';
+import { registerSearchPages } from './pages/search.js';
+import { registerRecordPages } from './pages/records.js';
 import { registerRulePages } from './pages/rules.js';
 import { registerSimulatorPages } from './pages/simulate.js';
 import { registerEnrichmentPages } from './pages/enrichment.js';
@@ -23,6 +25,8 @@ export interface ConsoleDeps {
   access: AccessControl;
   correlation: Correlation;
   cases: Cases;
+  /** Block Kit templates (the alert card preview). */
+  templates: Renderer;
   /** The bot's Web API client (users.lookupByEmail for the trusted-header mode). */
   slack: WebClient;
   /** SLACK_API_URL: where openid.connect.token is called. */
@@ -73,6 +77,8 @@ export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter
   });
 
   registerHomePage(router, deps);
+  registerSearchPages(router, deps);
+  registerRecordPages(router, deps);
   if (deps.rulesConsole) {
     const rules = { ...deps, rulesConsole: deps.rulesConsole, knownQueries: deps.knownQueries ?? (() => []) };
     registerRulePages(router, rules);

@@ -61,7 +61,7 @@ function registerHelpers(hbs: typeof Handlebars): void {
     const d = v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : undefined;
     return d && !Number.isNaN(d.getTime()) ? d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '';
   });
-  hbs.registerHelper('json', (v: unknown) => JSON.stringify(v, null, 2));
+  hbs.registerHelper('asJson', (v: unknown) => JSON.stringify(v, null, 2));
   hbs.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
   hbs.registerHelper('uri', (v: unknown) => encodeURIComponent(String(v ?? '')));
 }

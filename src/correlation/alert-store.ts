@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Collection, Db, Filter } from 'mongodb';
 import { SEVERITIES, type Severity } from '../signals/signal.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
+import { afterCursor, keysetPage } from '../store/keyset.js';
 
 export const ALERTS_COLLECTION = 'alerts';
 export const ALERT_STATUSES = ['open', 'acknowledged', 'snoozed', 'closed'] as const;
@@ -68,7 +69,11 @@ export interface AlertQuery {
   until?: Date;
   /** `field=value` or a bare value, normalized like grouping values. */
   artifact?: string;
+  severity?: Severity;
+  /** Alerts holding this signal (`source/id`). */
+  signal?: string;
   limit: number;
+  /** The `next` of the previous page (keyset: store/keyset.ts). */
   cursor?: string;
 }
 
@@ -95,6 +100,9 @@ export class AlertStore {
       { key: { status: 1, firstSeen: -1 }, name: 'status' },
       { key: { team: 1, firstSeen: -1 }, name: 'team' },
       { key: { artifacts: 1, firstSeen: -1 }, name: 'artifacts' },
+      { key: { severity: 1, firstSeen: -1 }, name: 'severity' },
+      // A signal's alerts (the console's links from a signal).
+      { key: { signals: 1 }, name: 'signals' },
     ]);
   }
 
@@ -102,21 +110,34 @@ export class AlertStore {
     return this.collection.findOne({ _id: id });
   }
 
-  async search(query: AlertQuery): Promise<{ alerts: StoredAlert[]; next?: string }> {
+  /** The query's filter without paging. */
+  filterOf(query: Omit<AlertQuery, 'limit' | 'cursor'>): Filter<StoredAlert> {
     const filter: Filter<StoredAlert> = {};
     if (query.rule) filter.ruleId = query.rule;
     if (query.status) filter.status = query.status;
     if (query.team) filter.team = query.team;
     if (query.artifact) filter.artifacts = query.artifact;
-    const time: Record<string, Date> = {};
-    if (query.since) time.$gte = query.since;
-    if (query.until) time.$lte = query.until;
+    if (query.severity) filter.severity = query.severity;
+    if (query.signal) filter.signals = query.signal;
     // An alert is in a time range when it overlaps it.
-    if (time.$gte) filter.lastSeen = { $gte: time.$gte };
-    if (time.$lte) filter.firstSeen = { $lte: time.$lte };
-    const skip = query.cursor ? Number(query.cursor) : 0;
-    const docs = await this.collection.find(filter).sort({ firstSeen: -1, _id: 1 }).skip(skip).limit(query.limit + 1).toArray();
-    return { alerts: docs.slice(0, query.limit), next: docs.length > query.limit ? String(skip + query.limit) : undefined };
+    if (query.since) filter.lastSeen = { $gte: query.since };
+    if (query.until) filter.firstSeen = { $lte: query.until };
+    return filter;
+  }
+
+  /** Newest first (firstSeen, then _id), one keyset page at a time. */
+  async search(query: AlertQuery): Promise<{ alerts: StoredAlert[]; next?: string }> {
+    const filter = this.filterOf(query);
+    const after = afterCursor<StoredAlert>('firstSeen', query.cursor, true);
+    const docs = await this.collection.find(after ? { $and: [filter, after] } : filter).sort({ firstSeen: -1, _id: 1 }).limit(query.limit + 1).toArray();
+    const { page, next } = keysetPage(docs, query.limit, (a) => a.firstSeen);
+    return { alerts: page, next };
+  }
+
+  /** The first-seen times of the newest `cap` matches (the console's histogram). */
+  async times(query: Omit<AlertQuery, 'limit' | 'cursor'>, cap: number): Promise<Date[]> {
+    const docs = await this.collection.find(this.filterOf(query), { projection: { _id: 0, firstSeen: 1 } }).sort({ firstSeen: -1 }).limit(cap).toArray();
+    return docs.map((d) => d.firstSeen);
   }
 
   /** A person's status change, recorded in the history; returns the alert after the change. */

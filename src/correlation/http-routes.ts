@@ -12,6 +12,7 @@ import type { Logger } from '../app/logger.js';
 import { withApiKey, type ApiHandler, type ApiKey } from '../app/api-keys.js';
 import { parseEventTime } from '../signals/signal.js';
 import { normalizeValue } from '../signals/normalize.js';
+import { cursorSchema } from '../store/keyset.js';
 import { ALERT_STATUSES, type StoredAlert } from './alert-store.js';
 import type { Correlation } from './service.js';
 import type { StoredRule } from './rule-store.js';
@@ -39,8 +40,8 @@ export const artifact = z
 
 export const page = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  // Bounded: a 400-digit cursor is Infinity to Number() and made the database query fail (500).
-  cursor: z.string().regex(/^\d{1,9}$/, 'the `next` value of the previous page (at most 9 digits)').optional(),
+  // Keyset paging (store/keyset.ts): an opaque, bounded token, checked before any query.
+  cursor: cursorSchema.optional(),
 };
 
 const alertQuery = z.strictObject({

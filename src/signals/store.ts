@@ -7,6 +7,8 @@ import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { decodeSignal, encodeSignal } from './stored-form.js';
 import { insertManyReportingDuplicates } from '../store/mongo.js';
+import { afterCursor, keysetPage } from '../store/keyset.js';
+import type { Severity } from './signal.js';
 
 export const SIGNALS_COLLECTION = 'signals';
 
@@ -53,6 +55,7 @@ export class SignalStore {
       { key: { occurredAt: 1 }, name: 'occurredAt' },
       { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
       { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },
+      { key: { 'signal.source': 1, occurredAt: -1 }, name: 'source' },
     ]);
   }
 
@@ -89,21 +92,38 @@ export class SignalStore {
     return { inserted, duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))] };
   }
 
-  async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
+  /** The query's filter without paging. */
+  filterOf(query: Omit<SignalQuery, 'limit' | 'cursor'>): Filter<StoredSignal> {
     const filter: Filter<StoredSignal> = {};
     if (query.artifact) filter.artifactValues = query.artifact;
     if (query.type) filter['signal.type'] = query.type;
     if (query.source) filter['signal.source'] = query.source;
+    if (query.severity) filter['signal.severity'] = query.severity;
     const time: Record<string, Date> = {};
     if (query.since) time.$gte = query.since;
     if (query.until) time.$lte = query.until;
     if (Object.keys(time).length) filter.occurredAt = time;
-    const skip = query.cursor ? Number(query.cursor) : 0;
-    const docs = await this.collection.find(filter).sort({ occurredAt: -1, _id: 1 }).skip(skip).limit(query.limit + 1).toArray();
-    return {
-      signals: docs.slice(0, query.limit).map(decodeSignal),
-      next: docs.length > query.limit ? String(skip + query.limit) : undefined,
-    };
+    return filter;
+  }
+
+  /** Newest first (occurredAt, then _id), one keyset page at a time. */
+  async searchStored(query: SignalQuery): Promise<{ docs: StoredSignal[]; next?: string }> {
+    const filter = this.filterOf(query);
+    const after = afterCursor<StoredSignal>('occurredAt', query.cursor, true);
+    const docs = await this.collection.find(after ? { $and: [filter, after] } : filter).sort({ occurredAt: -1, _id: 1 }).limit(query.limit + 1).toArray();
+    const { page, next } = keysetPage(docs, query.limit, (d) => d.occurredAt);
+    return { docs: page, next };
+  }
+
+  async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
+    const { docs, next } = await this.searchStored(query);
+    return { signals: docs.map(decodeSignal), next };
+  }
+
+  /** The event times of the newest `cap` matches (the console's histogram). */
+  async times(query: Omit<SignalQuery, 'limit' | 'cursor'>, cap: number): Promise<Date[]> {
+    const docs = await this.collection.find(this.filterOf(query), { projection: { _id: 0, occurredAt: 1 } }).sort({ occurredAt: -1 }).limit(cap).toArray();
+    return docs.map((d) => d.occurredAt);
   }
 }
 
@@ -112,8 +132,10 @@ export interface SignalQuery {
   artifact?: string;
   type?: string;
   source?: string;
+  severity?: Severity;
   since?: Date;
   until?: Date;
   limit: number;
+  /** The `next` of the previous page (keyset: store/keyset.ts). */
   cursor?: string;
 }

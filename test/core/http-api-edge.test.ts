@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { encodeCursor } from '../../src/store/keyset.js';
 
 const API_KEY = 'reader-key-0123456789abcdef0123456789';
 
@@ -31,7 +32,7 @@ describe('HTTP API edge', () => {
   });
 
   it('still pages with a valid cursor', async () => {
-    const res = await fetch(`${t.taser.url}/api/v1/signals?cursor=0&limit=1`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const res = await fetch(`${t.taser.url}/api/v1/signals?cursor=${encodeCursor(Date.now(), 'webhook/1')}&limit=1`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(res.status).toBe(200);
   });
 });

@@ -29,6 +29,7 @@ export interface ConsoleAppOptions {
   console?: Record<string, unknown>;
   env?: Record<string, string>;
   users?: FakeUser[];
+  pluginDirs?: string[];
 }
 
 export async function startConsoleApp(options: ConsoleAppOptions = {}): Promise<ConsoleApp> {
@@ -37,6 +38,7 @@ export async function startConsoleApp(options: ConsoleAppOptions = {}): Promise<
   const oidc = enableOidc(slack, { clientId: CONSOLE_CLIENT_ID, clientSecret: CONSOLE_ENV.SLACK_CLIENT_SECRET });
   const app = await startTestApp({
     slack,
+    ...(options.pluginDirs ? { pluginDirs: options.pluginDirs } : {}),
     env: { ...CONSOLE_ENV, ...options.env },
     file: {
       groups: { admins: { users: [ADMIN.id] }, soc: { users: [ADMIN.id, ANALYST.id] } },
