@@ -58,7 +58,8 @@ export class RulesConsole {
     this.fields = new FieldSummary(db, deps.logger);
     deps.correlation.signals.observers.push((stored) => this.fields.observe(stored));
     this.enrichment = new EnrichmentStore(db, { audit: deps.correlation.rules.audit, logger: deps.logger, knownQueries: deps.knownQueries });
-    this.simulations = new SimulationJobs(db, { renderer: deps.renderer, logger: deps.logger });
+    // The progress total from the field summary's day documents (read by _id): whole days, so about.
+    this.simulations = new SimulationJobs(db, { renderer: deps.renderer, logger: deps.logger, estimate: async (since, until) => (await this.fields.report(since, until, 1)).signals });
   }
 
   /** At start, after the rules: the config's enrichment, then follow the stored set and count ingested fields. */
