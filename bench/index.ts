@@ -10,6 +10,7 @@ import { benchCaseChannels } from './case-channels.js';
 import { benchSlackEdge } from './slack-edge.js';
 import { benchStore, storeRows } from './store.js';
 import { benchConsoleSearch, consoleSearchRows } from './console-search.js';
+import { benchSimulator } from './simulator.js';
 
 const json = process.argv.includes('--json');
 const results: Record<string, unknown> = {};
@@ -49,6 +50,10 @@ const consoleFull = process.argv.includes('--console-full');
 step(`web console search (${consoleFull ? '125k alerts, 1M signals: long on the embedded database' : '2k alerts, 10k signals; -- --console-full for 125k/1M'})`);
 const consoleSearch = await benchConsoleSearch({ full: consoleFull });
 results.consoleSearch = consoleSearch;
+const fullSimulator = process.argv.includes('--simulator-1m');
+step(`console simulator over ${fullSimulator ? '1,000,000' : '20,000'} stored signals`);
+const simulator = await benchSimulator({ full: fullSimulator });
+results.simulator = simulator;
 
 if (json) {
   console.log(JSON.stringify(results));
@@ -84,6 +89,8 @@ if (json) {
     ['caseChannels.p99Ms', String(caseChannels.p99Ms), `POST to case event, p50 ${caseChannels.p50Ms} ms; ${caseChannels.failedPosts} POSTs not acked`],
     ...storeRows(store),
     ...consoleSearchRows(consoleSearch),
+    ['simulator.signalsPerSec', String(simulator.signalsPerSec), `console simulator job over ${simulator.signals} stored signals (${fullSimulator ? '' : 'default size; 1M with -- --simulator-1m; '}seeded at ${simulator.seedPerSec}/s): ${simulator.seconds} s, ${simulator.alerts} alerts, peak RSS ${simulator.rssMb} MB; target 1M in <= 60 s (>= 16700/s)`],
+    ['simulator.maxLoopLagMs', String(simulator.maxLoopLagMs), `event loop lag while it ran, p99 ${simulator.p99LoopLagMs} ms; target max < 100`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);

@@ -51,6 +51,7 @@ export default definePlugin({
         const enable = verb === 'enable';
         if (!ctx.correlation.admins.length || !(await ctx.access.isMember(user.id, ctx.correlation.admins))) {
           ctx.logger.warn({ audit: 'rule_switch_denied', user: user.id, rule: id, enable }, 'rule switch refused');
+          await rules.audit.record({ actor: user.id, action: enable ? 'enabled' : 'disabled', subject: id, outcome: 'denied' });
           throw new UserError(
             ctx.correlation.admins.length
               ? `Only members of ${ctx.correlation.admins.map((g) => `\`${g}\``).join(', ')} may ${verb} rules.`

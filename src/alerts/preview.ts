@@ -54,7 +54,7 @@ function pickSignal(candidates: Signal[] | undefined, alert: SimulatedAlert): Si
 }
 
 /** The alert's severity: the rule's, raised to the highest severity among its signals. */
-function alertSeverity(rule: Rule, signals: Signal[]): Severity {
+export function alertSeverity(rule: Rule, signals: Signal[]): Severity {
   return signals.reduce<Severity>((max, s) => (s.severity && severityRank(s.severity) > severityRank(max) ? s.severity : max), rule.severity);
 }
 

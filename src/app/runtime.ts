@@ -40,6 +40,8 @@ import { mountCaseChannelRoutes } from '../cases/channels/http-routes.js';
 import type { Cases } from '../cases/wire.js';
 import type { Confirmations } from '../confirmations/wire.js';
 import { mountConfirmationRoutes } from '../confirmations/http-routes.js';
+import { RulesConsole } from '../rules-console/service.js';
+import { mountRulesConsoleRoutes } from '../rules-console/routes.js';
 import { resolveConsoleSettings } from '../console/config.js';
 import { mountConsole } from '../console/mount.js';
 
@@ -73,6 +75,8 @@ export interface Taser {
   correlation: Correlation;
   cases: Cases;
   confirmations: Confirmations;
+  /** The rules console: field pickers, rule and enrichment saves, simulations (src/rules-console). */
+  rulesConsole: RulesConsole;
   /** Stops receiving, drains jobs, closes MongoDB (and the embedded database). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -135,6 +139,9 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     await confirmations.ensureIndexes();
     const synced = await correlation.rules.syncFromConfig(config.file.rules);
     if (synced.added.length || synced.changed.length || synced.removed.length) logger.info(synced, 'correlation rules updated from the config file');
+    const rulesConsole = new RulesConsole(database.db, { correlation, renderer: core.templates, logger, knownQueries: () => positron.queryTypes().map((q) => q.name) });
+    await rulesConsole.start(config.file.enrichment);
+    cleanup.push(async () => rulesConsole.stop());
     registerSlackRoutes(slack.app, { routes: plugins.routes, contexts, access, db: database.db, logger, metrics });
 
     // 4. HTTP: health, readiness, metrics, and Slack's endpoint in HTTP mode.
@@ -166,9 +173,10 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountCaseRoutes(api, { cases });
     mountCaseExportRoutes(api, { cases, logger });
     mountCaseChannelRoutes(api, { channels: cases.channels });
-    mountConfirmationRoutes(http, { confirmations, cases, keys: apiKeys, logger });
+    mountConfirmationRoutes(api, { confirmations, cases });
+    mountRulesConsoleRoutes(api, { console: rulesConsole, correlation });
     mountApiDocs(http, api, taserVersion());
-    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger, rulesConsole, knownQueries: () => positron.queryTypes().map((q) => q.name) });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);
@@ -215,6 +223,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
       correlation,
       cases,
       confirmations,
+      rulesConsole,
       stop: runCleanup,
     };
   } catch (err) {

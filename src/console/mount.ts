@@ -15,6 +15,10 @@ import { ConsoleRouter, redirect, safeNext, sendHtml } from './router.js';
 import { registerHomePage } from './pages/home.js';
 import { registerSearchPages } from './pages/search.js';
 import { registerRecordPages } from './pages/records.js';
+import { registerRulePages } from './pages/rules.js';
+import { registerSimulatorPages } from './pages/simulate.js';
+import { registerEnrichmentPages } from './pages/enrichment.js';
+import type { RulesConsole } from '../rules-console/service.js';
 
 export interface ConsoleDeps {
   settings: ConsoleSettings;
@@ -28,6 +32,9 @@ export interface ConsoleDeps {
   /** SLACK_API_URL: where openid.connect.token is called. */
   slackApiUrl?: string;
   logger: Logger;
+  /** The rules editor, enrichment and simulator (src/rules-console), with Positron's query names. */
+  rulesConsole?: RulesConsole;
+  knownQueries?: () => string[];
 }
 
 export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter {
@@ -72,5 +79,11 @@ export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter
   registerHomePage(router, deps);
   registerSearchPages(router, deps);
   registerRecordPages(router, deps);
+  if (deps.rulesConsole) {
+    const rules = { ...deps, rulesConsole: deps.rulesConsole, knownQueries: deps.knownQueries ?? (() => []) };
+    registerRulePages(router, rules);
+    registerSimulatorPages(router, rules);
+    registerEnrichmentPages(router, rules);
+  }
   return router;
 }

@@ -85,6 +85,7 @@ export function mountCorrelationRoutes(api: ApiRouter, deps: { correlation: Corr
       async ({ params, key }) => {
         if (!key.groups.some((g) => correlation.admins.includes(g))) {
           logger.warn({ audit: 'rule_switch_denied', key: key.name, rule: params.id, action }, 'rule switch refused');
+          await correlation.rules.audit.record({ actor: `api:${key.name}`, action: `${action}d`, subject: params.id, outcome: 'denied' });
           return { status: 403, body: { error: 'forbidden', message: `only keys in a correlation.admins group may ${action} rules` } };
         }
         const found = await correlation.rules.setEnabled(params.id, action === 'enable', `api:${key.name}`);

@@ -413,7 +413,7 @@ export interface CorrelationApi {
   alerts: Pick<import('../correlation/alert-store.js').AlertStore, 'get' | 'search' | 'setStatus' | 'collection'>;
   /** `created` and `updated`, for the alert cards. */
   events: Pick<import('../correlation/alert-store.js').AlertEvents, 'on' | 'off' | 'once'>;
-  rules: Pick<import('../correlation/rule-store.js').RuleStore, 'list' | 'get' | 'setEnabled'>;
+  rules: Pick<import('../correlation/rule-store.js').RuleStore, 'list' | 'get' | 'setEnabled' | 'audit'>;
   signals: Pick<import('../signals/store.js').SignalStore, 'collection'>;
 }
 

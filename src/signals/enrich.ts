@@ -35,12 +35,17 @@ const MAX_VALUES = 5;
 const asSet = (v: string | string[] | undefined, f: (s: string) => string) => (v === undefined ? undefined : new Set((Array.isArray(v) ? v : [v]).map(f)));
 
 export class Enricher {
-  private readonly rules: { rule: EnrichmentRule; sources?: Set<string>; types?: Set<string> }[];
+  private rules: { rule: EnrichmentRule; sources?: Set<string>; types?: Set<string> }[] = [];
 
   constructor(
     rules: EnrichmentRule[],
     private readonly deps: { positron: PositronApi; logger: Logger },
   ) {
+    this.setRules(rules);
+  }
+
+  /** Replaces the rules (the console's edits, read from the database); signals in flight keep the old set. */
+  setRules(rules: EnrichmentRule[]): void {
     this.rules = rules.map((rule) => ({ rule, sources: asSet(rule.source, (s) => s.toLowerCase()), types: asSet(rule.type, normalizeTypeName) }));
   }
 
@@ -56,7 +61,7 @@ export class Enricher {
 
   private async enrichOne(signal: Signal): Promise<void> {
     const added: Record<string, string | string[]> = {};
-    for (const { rule, sources, types } of this.rules) {
+    for (const { rule, sources, types } of [...this.rules]) {
       if (sources && !sources.has(signal.source.toLowerCase())) continue;
       if (types && !types.has(normalizeTypeName(signal.type))) continue;
       if (signal.artifacts[rule.to] !== undefined || added[rule.to] !== undefined) continue;

@@ -43,6 +43,8 @@ export function artifactValuesOf(signal: Pick<Signal, 'artifacts'>): string[] {
 
 export class SignalStore {
   readonly collection: Collection<StoredSignal>;
+  /** Told what each insert stored (the console's field summary counts it); must not throw or block. */
+  readonly observers: ((stored: readonly Signal[]) => void)[] = [];
 
   constructor(db: Db) {
     this.collection = db.collection<StoredSignal>(SIGNALS_COLLECTION);
@@ -85,10 +87,9 @@ export class SignalStore {
       ...(batch ? { batch } : {}),
     }));
     const failed = await insertManyReportingDuplicates(this.collection, docs);
-    return {
-      inserted: unique.filter((_, i) => !failed.has(i)),
-      duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))],
-    };
+    const inserted = unique.filter((_, i) => !failed.has(i));
+    for (const observe of this.observers) observe(inserted);
+    return { inserted, duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))] };
   }
 
   /** The query's filter without paging. */

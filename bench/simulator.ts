@@ -1,0 +1,85 @@
+// The console's simulator over stored signals: seeds N signals into a fresh database (the seeding rate is
+// reported), then runs one simulation job (the same backtest as `taser simulate --rule --since`) and reports
+// its time, its rate, the event loop's worst lag while it ran (responsiveness) and the process's peak RSS.
+// Default 20,000 signals, a size the embedded database seeds in a minute or two; `-- --simulator-1m` seeds
+// 1,000,000 (at the embedded database's 1,000-3,000 inserts/s that is 6-15 minutes of seeding alone).
+// Target: 1,000,000 stored signals simulated in <= 60 s (>= 16,700 signals/s) with the event loop never held
+// for more than 100 ms.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { connectDatabase } from '../src/store/mongo.js';
+import { SignalStore } from '../src/signals/store.js';
+import { SimulationJobs } from '../src/rules-console/simulations.js';
+import { parseRule } from '../src/correlation/rule.js';
+import { TemplateRenderer } from '../src/blocks/renderer.js';
+import { BLOCKS_DIR } from '../src/app/paths.js';
+import { benchDatabase, generateSignals, isMain, peakRssMb, round, runChild } from './support.js';
+
+export interface SimulatorBench {
+  signals: number;
+  seedPerSec: number;
+  seconds: number;
+  signalsPerSec: number;
+  alerts: number;
+  maxLoopLagMs: number;
+  p99LoopLagMs: number;
+  rssMb: number;
+}
+
+const BATCH = 1_000;
+
+async function run(size: number): Promise<SimulatorBench> {
+  const database = await benchDatabase('benchsim');
+  const db = await connectDatabase(database.uri, {});
+  try {
+    const store = new SignalStore(db.db);
+    await store.ensureIndexes();
+    const start = Date.UTC(2026, 0, 5);
+    const seedStart = performance.now();
+    let batch = [];
+    for (const s of generateSignals(size, { groupKeys: 2_000, stepMs: 2_000, start })) {
+      batch.push(s);
+      if (batch.length === BATCH) {
+        await store.insert(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await store.insert(batch);
+    const seedPerSec = Math.round(size / ((performance.now() - seedStart) / 1000));
+
+    const renderer = new TemplateRenderer();
+    renderer.loadDirectory(BLOCKS_DIR);
+    const jobs = new SimulationJobs(db.db, { renderer, logger: pino({ level: 'silent' }) });
+    const rule = parseRule({ id: 'bench-sim', parts: [{ match: { type: 'duo_push_denied' }, count: 3 }], window: '1h', groupBy: ['username'] }, 'bench');
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const t0 = performance.now();
+    const id = await jobs.start(rule, {}, new Date(start), new Date(start + size * 2_000 + 1), 'bench');
+    await jobs.settled(id);
+    const seconds = (performance.now() - t0) / 1000;
+    lag.disable();
+    const doc = await jobs.get(id);
+    if (doc?.status !== 'done') throw new Error(`the simulation ended ${doc?.status}: ${doc?.error ?? ''}`);
+    return {
+      signals: doc.report!.signals,
+      seedPerSec,
+      seconds: round(seconds, 1),
+      signalsPerSec: Math.round(doc.report!.signals / seconds),
+      alerts: doc.report!.alerts,
+      maxLoopLagMs: round(lag.max / 1e6, 1),
+      p99LoopLagMs: round(lag.percentile(99) / 1e6, 1),
+      rssMb: peakRssMb(),
+    };
+  } finally {
+    await db.close();
+    await database.stop();
+  }
+}
+
+export function benchSimulator(options: { full?: boolean } = {}): Promise<SimulatorBench> {
+  return runChild<SimulatorBench>('./simulator.ts', [String(options.full ? 1_000_000 : 20_000)]);
+}
+
+if (isMain(import.meta.url)) {
+  console.log(JSON.stringify(await run(Number(process.argv[2] ?? 20_000))));
+}
