@@ -100,6 +100,11 @@ describe.each([5, 4] as const)('case channels with TheHive %i', { timeout: 120_0
     expect(second).toMatchObject({ name: 'case-1-phishing-ceo-wire-transfer-request-3', createdBy: 'U0APPSEC1', private: false });
     opened.push({ id: second._id, name: second.name });
 
+    // Someone outside the case's team and the SOC is refused, and no channel is made.
+    await sendSlackRequest(t.slackUrl, slackCommandBody({ command: '/case', text: 'channel 1', userId: 'U0OUTSIDE', responseUrl: t.slack.responseUrl('refused'), triggerId: 'refused-1' }), { secret: TEST_SIGNING_SECRET });
+    expect(String((await t.slack.waitForResponse((r) => r.id === 'refused', 15_000)).body.text)).toMatch(/^You may not .*case #1/);
+    expect(await t.taser.cases.channels!.forCase(caseId)).toHaveLength(2);
+
     await sendSlackRequest(t.slackUrl, slackCommandBody({ command: '/case', text: 'channel 1 private', userId: 'U0SOC001', responseUrl: t.slack.responseUrl('cmd'), triggerId: 'cmd-1' }), { secret: TEST_SIGNING_SECRET });
     const cmd = await t.slack.waitForResponse((r) => r.id === 'cmd', 15_000);
     expect(String(cmd.body.text)).toMatch(/^Opened <#G\w+\|case-1-phishing-ceo-wire-transfer-request-4> \(private\)/);
