@@ -160,7 +160,10 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
     const escalated = await flowIn(t, flow._id, 'escalated', 30_000);
     const causes = (await t.taser.confirmations.store.history(flow._id)).map((x) => `${x.from}->${x.to}:${x.cause}`);
     expect(causes).toEqual(['new->pending_user:started', 'pending_user->pending_manager:timeout', 'pending_manager->escalated:timeout']);
-    expect(escalated.oncall?.slackUserId).toBe(PEOPLE.carol.id);
+    expect(escalated.state).toBe('escalated');
+    // The state is written when the transition is claimed; the on-call lookup follows.
+    const oncall = await waitUntil(async () => (await t.taser.confirmations.store.get(flow._id))?.oncall, 'on-call found');
+    expect(oncall.slackUserId).toBe(PEOPLE.carol.id);
     await waitUntil(() => pd.events.find((e) => e.dedup_key === flow.caseId && e.event_action === 'trigger'), 'the page');
     await new Promise((r) => setTimeout(r, 1000));
     expect(pd.events.filter((e) => e.dedup_key === flow.caseId)).toHaveLength(1);
