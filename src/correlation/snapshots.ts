@@ -7,7 +7,7 @@ import { BSON, type Collection, type Db } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { GroupState } from './engine.js';
-import { entryId, LOG_COLLECTION, type LogEntry } from './partition-log.js';
+import { entryId, floorId, LOG_COLLECTION, type LogEntry, type LogFloor } from './partition-log.js';
 
 export const SNAPSHOTS_COLLECTION = 'correlation_snapshots';
 
@@ -57,6 +57,9 @@ export class SnapshotWriter {
 
   async load(p: number): Promise<{ cursor: number; groups: Map<string, GroupEntry> }> {
     const doc = await this.collection.findOne({ _id: String(p) });
+    const floor = await this.collection.db.collection<LogFloor>(LOG_COLLECTION).findOne({ _id: floorId(p) });
+    // Pruning assumes a previous owner's late snapshot lands within a term; if one did not, say so loudly.
+    if (floor && floor.floor > (doc?.cursor ?? 0)) this.logger.error({ partition: p, cursor: doc?.cursor ?? 0, floor: floor.floor }, 'correlation snapshot is older than the pruned log: its replay cannot go on; the partition needs repair');
     return { cursor: doc?.cursor ?? 0, groups: new Map((doc?.groups ?? []).map(({ id, ...g }) => [id, g])) };
   }
 

@@ -80,4 +80,19 @@ describe('correlation log pruning and snapshot size', () => {
     expect(await registry.getSingleMetricAsString('taser_correlation_snapshot_too_large_total')).toContain('taser_correlation_snapshot_too_large_total{partition="10"} 1');
     expect(logged).toEqual([expect.objectContaining({ partition: 10, limit: 20_000, groups: 400, msg: expect.stringContaining('too large') })]);
   });
+
+  it('says loudly when a loaded snapshot is older than the pruned log (a late snapshot beyond the assumed bound)', async () => {
+    const logged: { msg: string; partition: number }[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const writer = new SnapshotWriter(database.db, 'owner-b', logger);
+    writer.capture(1, 7, new Map());
+    await writer.flush();
+    expect((await writer.load(1)).cursor).toBe(7);
+    expect(logged).toEqual([]);
+    // Partition 1's log is pruned below 5 (first test); a snapshot at 2 lands late.
+    writer.capture(1, 2, new Map());
+    await writer.flush();
+    await writer.load(1);
+    expect(logged).toEqual([expect.objectContaining({ partition: 1, msg: expect.stringContaining('older than the pruned log') })]);
+  });
 });
