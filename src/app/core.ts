@@ -62,7 +62,7 @@ export function buildCore(deps: {
     allowedQueries: (caller) => positron!.allowedQueries(caller),
     describeQueries: (caller) => positron!.describeQueries(caller),
   };
-  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables, live: { maxBacklog: config.file.correlation.maxBacklog } });
+  const correlation = buildCorrelation({ db, logger, positron: positronApi, enrichment: config.file.enrichment, admins: config.file.correlation.admins, foldConfusables: config.file.correlation.foldConfusables, live: { maxBacklog: config.file.correlation.maxBacklog }, registry: metrics.registry });
   const cases = buildCases({ db, alerts: correlation.alerts, access, config: config.file.cases, logger, registry: metrics.registry, slack, groups: config.file.groups });
   const confirmations = buildConfirmations({ db, cases, correlation, positron: positronApi, config: config.file.confirmations, logger, registry: metrics.registry });
   const contexts = new Map<string, PluginContext<unknown>>();

@@ -9,6 +9,7 @@
 // same episodes, and re-applied alert writes change nothing. Nothing stored is lost, no episode alerts twice.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
 import { signalKey, type SignalStore } from '../signals/store.js';
@@ -19,7 +20,7 @@ import type { ActiveRule, RuleStore } from './rule-store.js';
 import { alertOps, applyOps, coalesce, type AlertOp } from './alert-writes.js';
 import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
 import { routeSignals, stepEntry } from './partition-step.js';
-import { entryId, LOG_COLLECTION, PartitionLog, type LogEntry } from './partition-log.js';
+import { entryId, LOG_COLLECTION, PartitionLog, pruneCovered, type LogEntry } from './partition-log.js';
 import { SNAPSHOTS_COLLECTION, SnapshotWriter, type GroupEntry } from './snapshots.js';
 
 export interface LiveOptions {
@@ -45,6 +46,7 @@ interface Partition {
   cursor: number;
   dirty: boolean;
   snapshotAt: number;
+  loadedAt: number;
 }
 
 /** An entry this replica wrote: its signals stay in memory until stepped (here) or seen stepped (elsewhere). */
@@ -83,13 +85,13 @@ export class LiveCorrelator {
 
   constructor(
     private readonly db: Db,
-    private readonly deps: { rules: RuleStore; alerts: AlertStore; signals: SignalStore; events: AlertEvents; logger: Logger },
-    options: Partial<LiveOptions> = {},
+    private readonly deps: { rules: RuleStore; alerts: AlertStore; signals: SignalStore; events: AlertEvents; logger: Logger; registry?: Registry },
+    options: Partial<LiveOptions> & { maxSnapshotBytes?: number } = {},
   ) {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.log = new PartitionLog(db);
     this.leases = new PartitionLeases(db, { partitions: this.options.partitions, termMs: this.options.termMs, owner: this.owner });
-    this.snapshots = new SnapshotWriter(db, this.owner, deps.logger);
+    this.snapshots = new SnapshotWriter(db, this.owner, deps.logger, { registry: deps.registry, maxBytes: options.maxSnapshotBytes });
   }
 
   /**
@@ -162,6 +164,7 @@ export class LiveCorrelator {
         if (k !== this.prunedTerm) {
           this.prunedTerm = k;
           await this.leases.prune(now);
+          await pruneCovered(this.log, this.snapshots.written, this.owned, this.options.termMs, now);
         }
       } catch (err) {
         this.deps.logger.warn({ err }, 'correlation lease round failed; retrying');
@@ -314,7 +317,7 @@ export class LiveCorrelator {
 
   private async load(p: number): Promise<void> {
     const { cursor, groups } = await this.snapshots.load(p);
-    this.owned.set(p, { groups, cursor, dirty: false, snapshotAt: Date.now() });
+    this.owned.set(p, { groups, cursor, dirty: false, snapshotAt: Date.now(), loadedAt: Date.now() });
     this.log.advance(p, cursor);
     this.deps.logger.info({ partition: p, cursor, groups: groups.size }, 'correlation partition taken');
   }

@@ -198,8 +198,16 @@ export class CorrelationEngine {
     }
   }
 
+  /** One event object, refilled for each event (valid during the callback only, as its alert): none allocated per signal. */
+  private readonly event: EngineEvent = { kind: 'opened', rule: undefined as unknown as CompiledRule, group: [], alert: undefined as unknown as EngineAlert };
+
   private emit(kind: StepEvent['kind'], rule: CompiledRule, g: Group, alert: EngineAlert): void {
-    this.onEvent({ kind, rule, group: g.values, alert });
+    const e = this.event;
+    e.kind = kind;
+    e.rule = rule;
+    e.group = g.values;
+    e.alert = alert;
+    this.onEvent(e);
   }
 
   /** SEMANTICS.md "Evaluation" for one signal of one group: stepGroup's steps, in event-time order. */

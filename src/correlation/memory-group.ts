@@ -14,6 +14,7 @@ export interface EngineAlert {
   readonly ids: readonly string[];
 }
 
+/** An engine event: the engine refills one object for every event, so it is valid during the callback only. */
 export interface EngineEvent {
   kind: StepEvent['kind'];
   rule: CompiledRule;
@@ -51,12 +52,12 @@ export class Group implements EngineAlert {
   /** `tuple` with several groupBy fields; with one, the key is the value (no array held per group). */
   constructor(
     private readonly key: string,
-    private readonly tuple: readonly string[] | undefined,
+    private tuple: readonly string[] | undefined,
   ) {}
 
-  /** The normalized groupBy values. */
+  /** The normalized groupBy values (with one field, made on the group's first event and kept). */
   get values(): readonly string[] {
-    return this.tuple ?? [this.key];
+    return (this.tuple ??= [this.key]);
   }
 
   get size(): number {

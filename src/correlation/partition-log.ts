@@ -4,12 +4,26 @@
 // in some partition's log, whatever crashes after. A writer takes the next free sequence number by inserting it:
 // the unique _id is the arbiter, a duplicate means another writer has that number, and the writer moves on to
 // the next. Since a writer only moves past numbers it has seen taken, the log has no holes, and its owner reads
-// it by `_id` alone, number after number (no scan, on any server).
+// it by `_id` alone, number after number (no scan, on any server). Entries below a partition's durable snapshot
+// are pruned by its owner (`prune`), behind a floor document that writers check after each append.
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { duplicateIndexes } from './leases.js';
 
 export const LOG_COLLECTION = 'correlation_log';
+
+/**
+ * A partition's pruned prefix (`_id` `floor:<p>`, in the log's collection): entries below `floor` may be deleted,
+ * those below `pruned` are. Written before anything is deleted, so a writer that lands below it can tell.
+ */
+export interface LogFloor {
+  _id: string;
+  floor: number;
+  pruned: number;
+}
+
+export const floorId = (p: number) => `floor:${p}`;
+const DELETE_BATCH = 500;
 
 export interface LogEntry {
   _id: string;
@@ -28,8 +42,11 @@ export class PartitionLog {
   /** Next sequence number to try per partition. */
   private readonly next = new Map<number, number>();
 
+  private readonly floors: Collection<LogFloor>;
+
   constructor(db: Db) {
     this.collection = db.collection<LogEntry>(LOG_COLLECTION);
+    this.floors = db.collection<LogFloor>(LOG_COLLECTION);
   }
 
   /** Moves the next number to try forward (never back): the owner's position, or a hint from its lease. */
@@ -60,8 +77,46 @@ export class PartitionLog {
         else written.push(doc);
       });
       todo = retry;
+      // A writer whose next number was stale can win a number of a pruned prefix, where its owner never reads:
+      // such entries are written again above the floor (their signals are not stored yet, so none was stepped).
+      if (!todo.length) todo = await this.belowFloor(written);
     }
     return written;
+  }
+
+  /** Takes out of `written` the entries below their partition's floor; returns their partitions to append again. */
+  private async belowFloor(written: LogEntry[]): Promise<number[]> {
+    const ids = [...new Set(written.map((e) => e.p))].map(floorId);
+    const floors = new Map((await this.floors.find({ _id: { $in: ids } }).toArray()).map((f) => [f._id, f.floor]));
+    const again: number[] = [];
+    for (let i = written.length - 1; i >= 0; i--) {
+      const e = written[i]!;
+      const floor = floors.get(floorId(e.p)) ?? 0;
+      if (e.seq >= floor) continue;
+      written.splice(i, 1);
+      this.advance(e.p, floor);
+      again.push(e.p);
+    }
+    return again;
+  }
+
+  /**
+   * Deletes partition p's entries below `below` (the position of its durable snapshot). The floor is raised
+   * first (see `append`), then the entries are deleted by _id in batches, from where the last prune stopped.
+   */
+  async prune(p: number, below: number): Promise<number> {
+    const current = await this.floors.findOne({ _id: floorId(p) });
+    const from = current?.pruned ?? 0;
+    const floor = Math.max(below, current?.floor ?? 0);
+    if (floor <= from) return 0;
+    if (floor !== current?.floor) await this.floors.replaceOne({ _id: floorId(p) }, { floor, pruned: from }, { upsert: true });
+    let deleted = 0;
+    for (let seq = from; seq < floor; seq += DELETE_BATCH) {
+      const ids = Array.from({ length: Math.min(DELETE_BATCH, floor - seq) }, (_, i) => entryId(p, seq + i));
+      deleted += (await this.collection.deleteMany({ _id: { $in: ids } })).deletedCount;
+    }
+    await this.floors.replaceOne({ _id: floorId(p) }, { floor, pruned: floor }, { upsert: true });
+    return deleted;
   }
 
   /**
@@ -73,5 +128,17 @@ export class PartitionLog {
     const ids = [...positions].flatMap(([p, seq]) => Array.from({ length: limit }, (_, i) => entryId(p, seq + i)));
     const docs = await this.collection.find({ _id: { $in: ids } }).toArray();
     return new Map(docs.map((d) => [d._id, d]));
+  }
+}
+
+/**
+ * Prunes each owned partition's log below the last snapshot its owner wrote, once it has owned the partition for
+ * a term: a snapshot of the previous owner that lands late could otherwise move the stored position back below
+ * what was deleted (the same bound on pauses and clocks as the leases).
+ */
+export async function pruneCovered(log: PartitionLog, written: ReadonlyMap<number, { cursor: number; at: number }>, owned: ReadonlyMap<number, { loadedAt: number }>, termMs: number, now: number): Promise<void> {
+  for (const [p, part] of owned) {
+    const w = written.get(p);
+    if (w && w.at >= part.loadedAt && now - part.loadedAt >= termMs) await log.prune(p, w.cursor);
   }
 }

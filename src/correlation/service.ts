@@ -1,6 +1,7 @@
 // The signal pipeline as one service: (enrich) -> hand to correlation -> store -> alerts. Built once per process
 // by the core, so the bot, the HTTP API, plugins (through their context) and CLI commands share it.
 import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { PositronApi } from '../plugins/types.js';
 import { Enricher, type EnrichmentRule } from '../signals/enrich.js';
@@ -32,13 +33,15 @@ export function buildCorrelation(deps: {
   admins?: readonly string[];
   foldConfusables?: boolean;
   live?: Partial<LiveOptions>;
+  /** Where the correlation metrics register (the app's /metrics). */
+  registry?: Registry;
 }): Correlation {
   const { db, logger } = deps;
   const signals = new SignalStore(db);
   const rules = new RuleStore(db);
   const alerts = new AlertStore(db);
   const events = new AlertEvents();
-  const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger }, deps.live);
+  const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger, registry: deps.registry }, deps.live);
   const enricher = new Enricher(deps.enrichment, { positron: deps.positron, logger });
   // Enriched before they are routed and stored: a rule may group on what enrichment adds.
   const ingestor = new Ingestor(signals, logger, async (batch) => {

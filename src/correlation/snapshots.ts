@@ -3,10 +3,11 @@
 // write before that position is applied, then written in the background, one document at a time, so stepping
 // never waits on the store. A snapshot that lands late (or an old owner's) only means a longer replay: any
 // (state, position) pair written here is consistent, and replaying the log from it is deterministic.
-import type { Collection, Db } from 'mongodb';
+import { BSON, type Collection, type Db } from 'mongodb';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { GroupState } from './engine.js';
-import { entryId, LOG_COLLECTION, type LogEntry } from './partition-log.js';
+import { entryId, floorId, LOG_COLLECTION, type LogEntry, type LogFloor } from './partition-log.js';
 
 export const SNAPSHOTS_COLLECTION = 'correlation_snapshots';
 
@@ -24,22 +25,41 @@ export interface SnapshotDoc {
   at: Date;
 }
 
+/** MongoDB's BSON document limit (16 MiB), less room for the update command around the document. */
+export const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024 - 64 * 1024;
+
 export class SnapshotWriter {
   readonly collection: Collection<SnapshotDoc>;
   /** Latest copy per partition not yet written (a newer copy replaces an older one waiting). */
   private readonly queue = new Map<number, SnapshotDoc>();
   private writing?: Promise<void>;
+  /** Per partition, the position of the last snapshot this writer wrote and when: what the log may be pruned below. */
+  readonly written = new Map<number, { cursor: number; at: number }>();
+  readonly tooLarge: Counter<'partition'>;
 
   constructor(
     db: Db,
     private readonly owner: string,
     private readonly logger: Logger,
+    options: { registry?: Registry; maxBytes?: number } = {},
   ) {
     this.collection = db.collection<SnapshotDoc>(SNAPSHOTS_COLLECTION);
+    this.maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
+    this.tooLarge = new Counter({
+      name: 'taser_correlation_snapshot_too_large_total',
+      help: 'Partition snapshots not written because they exceed the document size limit (the log is kept: a takeover replays it from the last snapshot written)',
+      labelNames: ['partition'] as const,
+      registers: options.registry ? [options.registry] : [],
+    });
   }
+
+  private readonly maxBytes: number;
 
   async load(p: number): Promise<{ cursor: number; groups: Map<string, GroupEntry> }> {
     const doc = await this.collection.findOne({ _id: String(p) });
+    const floor = await this.collection.db.collection<LogFloor>(LOG_COLLECTION).findOne({ _id: floorId(p) });
+    // Pruning assumes a previous owner's late snapshot lands within a term; if one did not, say so loudly.
+    if (floor && floor.floor > (doc?.cursor ?? 0)) this.logger.error({ partition: p, cursor: doc?.cursor ?? 0, floor: floor.floor }, 'correlation snapshot is older than the pruned log: its replay cannot go on; the partition needs repair');
     return { cursor: doc?.cursor ?? 0, groups: new Map((doc?.groups ?? []).map(({ id, ...g }) => [id, g])) };
   }
 
@@ -56,11 +76,22 @@ export class SnapshotWriter {
   }
 
   private async drain(): Promise<void> {
+    // Never finish synchronously (a refused snapshot awaits nothing): `writing` is set only after this returns.
+    await null;
     try {
       for (const [p, doc] of this.queue) {
         this.queue.delete(p);
         try {
+          // Over the limit the server refuses it, and the driver may throw before sending: never crash, never
+          // prune. Said loudly: the partition's log grows, and a takeover replays it all, until its state shrinks.
+          const bytes = BSON.calculateObjectSize(doc);
+          if (bytes > this.maxBytes) {
+            this.tooLarge.inc({ partition: String(p) });
+            this.logger.error({ partition: p, bytes, limit: this.maxBytes, groups: doc.groups.length }, 'correlation snapshot too large to write; its log is kept and a takeover replays it from the last snapshot written');
+            continue;
+          }
           await this.collection.replaceOne({ _id: doc._id }, doc, { upsert: true });
+          this.written.set(p, { cursor: doc.cursor, at: Date.now() });
         } catch (err) {
           this.logger.warn({ err, partition: p }, 'correlation snapshot not written; a takeover replays more of the log');
         }
