@@ -60,6 +60,9 @@ export const caseJsonSchema = caseSummaryJsonSchema.extend({
   summary: z.string().optional(),
   closedAt: isoTime.optional(),
   closedBy: z.string().optional(),
+  log: z
+    .strictObject({ entries: z.number().int(), head: z.string().nullable() })
+    .meta({ description: 'the case log: its length and hash-chain head as of the last change (GET .../verify recomputes them; docs/case-log.md)' }),
 });
 
 export const caseListSchema = z.strictObject({ cases: z.array(caseSummaryJsonSchema), next: z.string().optional() });

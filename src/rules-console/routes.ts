@@ -75,7 +75,7 @@ const simulationJsonSchema = z.object({
 const auditListSchema = z.object({ records: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), subject: z.string(), outcome: z.enum(['done', 'denied']) })) });
 const versionsSchema = z.strictObject({ versions: z.array(z.strictObject({ version: z.number().int(), definition: z.unknown(), createdAt: z.string() })) });
 const adminsOnly = refused('only keys in a `correlation.admins` group change rules');
-const exampleRule = { id: 'openapi-example', name: 'Example', parts: [{ types: ['login'], count: 3 }], window: '1h', groupBy: ['username'] };
+const exampleRule = { id: 'example-failed-logins', name: 'Failed logins', parts: [{ match: { type: 'login_failure' }, count: 3 }], window: '1h', groupBy: ['username'] };
 
 function reply<T>(outcome: Outcome<T>, status: number, json: (value: T) => unknown): ApiReply {
   if (outcome.ok) return { status, body: json(outcome.value) };
@@ -113,6 +113,7 @@ export function mountRulesConsoleRoutes(api: ApiRouter, deps: { console: RulesCo
       method: 'POST', path: '/api/v1/rules', tags, auth: 'apiKey', body: ruleBodySchema,
       summary: 'Create a rule (version 1)',
       responses: { 201: { description: 'the rule', schema: ruleJsonSchema }, 400: refused('the problems, by field path'), 403: adminsOnly, 409: refused('a rule with this id exists') },
+      example: { body: { definition: exampleRule } },
     },
     async ({ body, key }) => reply(await rc.saveRule(apiEditor(key), body.definition, { mode: 'create' }), 201, ruleJson),
   );
@@ -165,6 +166,7 @@ export function mountRulesConsoleRoutes(api: ApiRouter, deps: { console: RulesCo
       method: 'PUT', path: '/api/v1/enrichment', tags, auth: 'apiKey', body: enrichmentBodySchema,
       summary: 'Replace the enrichment rules (a new version)',
       responses: { 200: { description: 'the new set', schema: enrichmentJsonSchema }, 400: refused('the problems, by field path'), 403: adminsOnly, 409: refused('someone saved another version since `baseVersion`') },
+      example: { body: { rules: [{ type: 'ids_alert', query: 'IP_TO_HOSTNAME', from: 'src_ip', to: 'src_hostname' }] } },
     },
     async ({ body, key }) => reply(await rc.saveEnrichment(apiEditor(key), body.rules, body.baseVersion), 200, enrichmentJson),
   );

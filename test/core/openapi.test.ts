@@ -56,6 +56,16 @@ describe('OpenAPI document of /api/v1', { timeout: 120_000 }, () => {
     expect(created.status).toBe(201);
     Object.assign(pathValues, { 'alerts/:id': alert._id, 'rules/:id': 'appsec-finding', 'cases/:ref': String((created.body as { number: number }).number) });
     bodies['POST /api/v1/cases/{ref}/alerts'] = { alertId: second.alert._id };
+    // A confirmation flow and a simulation job to read (and cancel), and a rule edit of a stored rule.
+    bodies['POST /api/v1/confirmations'] = { alertId: alert._id, user: 'alice' };
+    const flow = await call('POST', '/api/v1/confirmations', bodies['POST /api/v1/confirmations']);
+    expect(flow.status, JSON.stringify(flow.body)).toBe(201);
+    pathValues['confirmations/:id'] = (flow.body as { id: string }).id;
+    const sim = await call('POST', '/api/v1/simulations', { ruleId: 'appsec-finding', since: '1d' });
+    expect(sim.status, JSON.stringify(sim.body)).toBe(202);
+    pathValues['simulations/:id'] = (sim.body as { id: string }).id;
+    const stored = await t.taser.correlation.rules.get('appsec-finding');
+    bodies['PUT /api/v1/rules/{id}'] = { definition: { ...stored!.definition, name: 'AppSec finding (edited)' } };
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
