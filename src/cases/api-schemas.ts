@@ -15,7 +15,10 @@ export const caseQuery = z.strictObject({
 });
 
 export const caseRefParams = z.strictObject({
-  ref: z.string().min(1).meta({ description: 'the case id (24 hex characters) or its number (`12` or `#12`)' }),
+  ref: z
+    .string()
+    .regex(/^(#?\d{1,9}|[0-9a-f]{24})$/, 'a case number (12 or #12) or id (24 hex characters)')
+    .meta({ description: 'the case id (24 hex characters) or its number (`12` or `#12`)' }),
 });
 
 export const addAlertBody = z.strictObject({ alertId: alertIdSchema });

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
+import { isDuplicateKeyError } from '../store/mongo.js';
 import type { Renderer, SlackBlock } from '../plugins/types.js';
 import { backtestRule, type BacktestReport } from '../correlation/backtest.js';
 import type { Rule } from '../correlation/rule.js';
@@ -17,6 +18,9 @@ import { decodeSignal } from '../signals/stored-form.js';
 import { SIGNALS_COLLECTION, type StoredSignal } from '../signals/store.js';
 
 export const SIMULATIONS_COLLECTION = 'rule_simulations';
+/** Cancel requests, one insert each: an update of the job document could be overwritten by the runner's next
+ * write, since the embedded database's updates rewrite whole documents (STACK_NOTES). */
+export const SIMULATION_CANCELS_COLLECTION = 'rule_simulation_cancels';
 const SAMPLES = 5;
 const CARD_SIGNALS = 20;
 /** Progress and the cancel flag go to / come from the database at most this often. */
@@ -50,7 +54,6 @@ export interface SimulationDoc {
   read: number;
   phase?: 'read' | 'replay';
   total?: number;
-  cancelRequested?: boolean;
   report?: BacktestReport;
   samples?: SampleCard[];
   error?: string;
@@ -65,6 +68,7 @@ export class TooManySimulationsError extends Error {
 export class SimulationJobs {
   readonly collection: Collection<SimulationDoc>;
   private readonly signals: Collection<StoredSignal>;
+  private readonly cancels: Collection<{ _id: string; at: Date }>;
   /** Jobs this process runs: their cancel flags (a local cancel needs no database round trip). */
   private readonly running = new Map<string, { cancel: boolean; done: Promise<void> }>();
 
@@ -80,6 +84,7 @@ export class SimulationJobs {
   ) {
     this.collection = db.collection<SimulationDoc>(SIMULATIONS_COLLECTION);
     this.signals = db.collection<StoredSignal>(SIGNALS_COLLECTION);
+    this.cancels = db.collection<{ _id: string; at: Date }>(SIMULATION_CANCELS_COLLECTION);
   }
 
   private now = () => new Date((this.deps.clock ?? Date.now)());
@@ -107,8 +112,11 @@ export class SimulationJobs {
   async cancel(id: string): Promise<boolean> {
     const local = this.running.get(id);
     if (local) local.cancel = true;
-    const result = await this.collection.updateOne({ _id: id }, { $set: { cancelRequested: true } });
-    return result.matchedCount === 1;
+    if (!(await this.collection.findOne({ _id: id }, { projection: { _id: 1 } }))) return false;
+    await this.cancels.insertOne({ _id: id, at: this.now() }).catch((err: unknown) => {
+      if (!isDuplicateKeyError(err)) throw err;
+    });
+    return true;
   }
 
   /** Waits for a job this process runs (tests, shutdown). */
@@ -124,7 +132,8 @@ export class SimulationJobs {
   private async run(id: string, rule: Rule, since: Date, until: Date, job: { cancel: boolean }): Promise<void> {
     const log = this.deps.logger.child({ simulation: id, rule: rule.id });
     // Estimated beside the run. Counting would be a second scan of the signals on the embedded database.
-    void (this.deps.estimate?.(since, until) ?? this.signals.countDocuments({ occurredAt: { $gte: since, $lte: until } }))
+    // Awaited before the last write: two writes in flight on one document may undo each other on the embedded database.
+    const estimated = (this.deps.estimate?.(since, until) ?? this.signals.countDocuments({ occurredAt: { $gte: since, $lte: until } }))
       .then((total) => this.collection.updateOne({ _id: id }, { $set: { total } }))
       .catch((err: unknown) => log.warn({ err }, 'could not count the period\'s signals'));
     const samples: { group: Record<string, string>; firstSeen: Date; lastSeen: Date; count: number; ids: string[] }[] = [];
@@ -144,16 +153,17 @@ export class SimulationJobs {
           if (now.getTime() - lastSync < SYNC_MS) return;
           lastSync = now.getTime();
           await this.collection.updateOne({ _id: id }, { $set: { read, phase, heartbeatAt: now } });
-          const doc = await this.collection.findOne({ _id: id }, { projection: { cancelRequested: 1 } });
-          if (doc?.cancelRequested || job.cancel) throw new Cancelled();
+          if (job.cancel || (await this.cancels.findOne({ _id: id }))) throw new Cancelled();
         },
       });
       const cards = await this.renderSamples(rule, samples);
+      await estimated;
       await this.collection.updateOne({ _id: id }, { $set: { status: 'done', read: report.signals, report, samples: cards, finishedAt: this.now(), heartbeatAt: this.now() } });
       log.info({ signals: report.signals, alerts: report.alerts }, 'simulation done');
     } catch (err) {
       const cancelled = err instanceof Cancelled;
       if (!cancelled) log.error({ err }, 'simulation failed');
+      await estimated;
       await this.collection
         .updateOne({ _id: id }, { $set: { status: cancelled ? 'cancelled' : 'failed', finishedAt: this.now(), ...(cancelled ? {} : { error: (err as Error).message }) } })
         .catch((e: unknown) => log.error({ err: e }, 'could not record the end of a simulation'));
