@@ -89,8 +89,11 @@ describe('case service', () => {
   it('lists and searches: status, team, assignee, artifact, paged', async () => {
     const open = await cases.service.list({ status: 'open', limit: 2 });
     expect(open.cases).toHaveLength(2);
-    expect(open.next).toBe('2');
     expect(open.cases[0]!.number).toBeGreaterThan(open.cases[1]!.number);
+    // Keyset paging: the next page starts after the last case shown.
+    const rest = await cases.service.list({ status: 'open', limit: 10, cursor: open.next! });
+    expect(rest.cases.length).toBeGreaterThan(0);
+    expect(rest.cases[0]!.number).toBeLessThan(open.cases[1]!.number);
     expect((await cases.service.list({ assignee: 'UAPPSEC1', limit: 10 })).cases.map((c) => c.title)).toEqual(['Phish']);
     expect((await cases.service.list({ artifact: 'src_ip=10.1.2.3', limit: 10 })).cases.map((c) => c.number)).toEqual([1]);
   });
