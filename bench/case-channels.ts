@@ -6,15 +6,13 @@
 // the log itself, not the TheHive mirror (which the outbox delivers behind it).
 // Target: >= 50 messages/s per channel on the embedded FerretDB (a busy incident channel sees a few a second).
 import { pino } from 'pino';
-import type { AppConfig } from '../src/app/config.js';
-import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import { SYSTEM } from '../src/cases/service.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
 import { talk } from '../test/support/slack-fake-channels.js';
 import { eventBody, sendSlackRequest } from '../test/support/slack-requests.js';
-import { benchDatabase, isMain, percentile, round, runChild } from './support.js';
+import { benchDatabase, isMain, percentile, round, runChild, benchConfig, BENCH_TOKEN, BENCH_SIGNING_SECRET } from './support.js';
 
 export interface CaseChannelsOptions {
   messages: number;
@@ -32,8 +30,8 @@ export interface CaseChannelsBench extends CaseChannelsOptions {
 }
 
 export const CASE_CHANNEL_SIZES: CaseChannelsOptions = { messages: 500, rate: 100 };
-const TOKEN = 'xoxb-bench-token';
-const SECRET = 'bench-signing-secret';
+const TOKEN = BENCH_TOKEN;
+const SECRET = BENCH_SIGNING_SECRET;
 const LIMIT_MS = 120_000;
 
 export function benchCaseChannels(options: Partial<CaseChannelsOptions> = {}): Promise<CaseChannelsBench> {
@@ -44,18 +42,8 @@ async function measure(o: CaseChannelsOptions): Promise<CaseChannelsBench> {
   const database = await benchDatabase('bench_channels');
   const slack = await startSlackFake({ token: TOKEN });
   for (let i = 0; i < 20; i++) slack.addUser({ id: `U0BENCH${String(i).padStart(2, '0')}`, name: `analyst${i}` });
-  const config: AppConfig = {
-    slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: database.uri,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'warn',
-    dataDir: '/nonexistent',
-    configDir: process.cwd(),
     // The groups are only there so the case ACL has one: taser itself (SYSTEM) opens the case and its channel.
-    file: fileConfigSchema.parse({ groups: { soc: { users: ['U0BENCH00'] } }, cases: { soc: ['soc'] } }),
-    env: {},
-  };
+const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: { groups: { soc: { users: ['U0BENCH00'] } }, cases: { soc: ['soc'] } }, env: {} });
   let taser: Taser | undefined;
   try {
     taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'error' }), pluginDirs: [BUILTIN_PLUGINS_DIR] });

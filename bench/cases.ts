@@ -7,15 +7,13 @@
 // bench's subject, not this one's. Runs in a child process; MONGODB_URI when set, else the embedded FerretDB.
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import type { AppConfig } from '../src/app/config.js';
-import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import type { StoredAlert } from '../src/correlation/alert-store.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
 import { blockActionsBody, sendSlackRequest, viewSubmissionBody } from '../test/support/slack-requests.js';
 import { startTheHiveFake } from '../plugins/thehive/thehive-fake.js';
-import { benchDatabase, isMain, runChild } from './support.js';
+import { benchDatabase, isMain, runChild, benchConfig, BENCH_TOKEN, BENCH_SIGNING_SECRET } from './support.js';
 
 export interface CasesBench {
   db: 'mongodb' | 'ferretdb-embedded';
@@ -30,8 +28,8 @@ export function benchCases(): Promise<CasesBench> {
   return runChild<CasesBench>('./cases.ts');
 }
 
-const TOKEN = 'xoxb-bench-token';
-const SECRET = 'bench-signing-secret';
+const TOKEN = BENCH_TOKEN;
+const SECRET = BENCH_SIGNING_SECRET;
 const CHANNEL = 'C0BENCH01';
 const SIGNALS = 1_000;
 const ARTIFACTS = 200;
@@ -52,22 +50,12 @@ async function measure(): Promise<CasesBench> {
   slack.addChannel({ id: CHANNEL, name: 'bench-alerts' });
   slack.addUser({ id: 'U0BENCH01', name: 'analyst' });
   const thehive = await startTheHiveFake({ version: 5 });
-  const config: AppConfig = {
-    slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: database.uri,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'warn',
-    dataDir: '/nonexistent',
-    configDir: process.cwd(),
-    file: fileConfigSchema.parse({
-      plugins: { alerts: { defaultGroup: 'soc' }, thehive: { enabled: true, version: 5, url: thehive.url, organisation: 'SOC', apiKeyEnv: 'BENCH_THEHIVE_KEY' } },
-      channels: { default: CHANNEL },
-      groups: { soc: { users: ['U0BENCH01'] } },
-      cases: { soc: ['soc'] },
-    }),
-    env: { BENCH_THEHIVE_KEY: thehive.apiKey },
-  };
+  const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: {
+    plugins: { alerts: { defaultGroup: 'soc' }, thehive: { enabled: true, version: 5, url: thehive.url, organisation: 'SOC', apiKeyEnv: 'BENCH_THEHIVE_KEY' } },
+    channels: { default: CHANNEL },
+    groups: { soc: { users: ['U0BENCH01'] } },
+    cases: { soc: ['soc'] },
+  }, env: { BENCH_THEHIVE_KEY: thehive.apiKey } });
   let taser: Taser | undefined;
   try {
     taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'warn' }), pluginDirs: [BUILTIN_PLUGINS_DIR], processEveryMs: 100 });

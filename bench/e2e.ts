@@ -10,14 +10,12 @@ import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { AppConfig } from '../src/app/config.js';
-import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import { parseEventTime, type Signal } from '../src/signals/signal.js';
 import { artifactValuesOf, signalKey, type StoredSignal } from '../src/signals/store.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
-import { benchDatabase, benchRules, generateSignals, isMain, percentile, round, runChild } from './support.js';
+import { benchDatabase, benchRules, generateSignals, isMain, percentile, round, runChild, benchConfig, BENCH_TOKEN } from './support.js';
 
 export interface E2eOptions {
   batches: number;
@@ -81,7 +79,7 @@ export function benchE2e(options: Partial<E2eOptions> = {}): Promise<E2eBench> {
 
 const SOURCE = 'test';
 const HMAC_SECRET = 'bench-hmac-secret-0123456789abcdef';
-const TOKEN = 'xoxb-bench-token';
+const TOKEN = BENCH_TOKEN;
 const TRIGGER_TYPE = 'bench_trigger';
 const SOURCES_DIR = fileURLToPath(new URL('../test/fixtures/plugins/sources', import.meta.url));
 
@@ -142,22 +140,12 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     { id: 'bench-trigger', severity: 'high', parts: [{ match: { type: TRIGGER_TYPE }, count: 1 }], window: '1m', groupBy: ['trigger'] },
     ...benchRules(4),
   ];
-  const config: AppConfig = {
-    slack: { botToken: TOKEN, signingSecret: 'bench-signing-secret', apiUrl: slack.apiUrl },
-    mongodbUri: database.uri,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'warn',
-    dataDir: '/nonexistent',
-    configDir: process.cwd(),
-    file: fileConfigSchema.parse({
-      plugins: { passthrough: { enabled: true } },
-      channels: { default: ALERT_CHANNEL },
-      sources: { [SOURCE]: { auth: { type: 'hmac', secretEnv: 'BENCH_SOURCE_SECRET' } } },
-      rules,
-    }),
-    env: { BENCH_SOURCE_SECRET: HMAC_SECRET },
-  };
+  const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: {
+    plugins: { passthrough: { enabled: true } },
+    channels: { default: ALERT_CHANNEL },
+    sources: { [SOURCE]: { auth: { type: 'hmac', secretEnv: 'BENCH_SOURCE_SECRET' } } },
+    rules,
+  }, env: { BENCH_SOURCE_SECRET: HMAC_SECRET } });
   let taser: Taser | undefined;
   try {
     taser = await startTaser({ config, mode: 'http', logger, pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES_DIR] });

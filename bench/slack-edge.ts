@@ -8,13 +8,11 @@
 // set, else the embedded FerretDB.
 import { Agent, request } from 'node:http';
 import { pino } from 'pino';
-import type { AppConfig } from '../src/app/config.js';
-import { fileConfigSchema } from '../src/app/config.js';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
 import { blockActionsBody, signSlackRequest, slackCommandBody, type SlackBody } from '../test/support/slack-requests.js';
-import { benchDatabase, isMain, percentile, round, runChild } from './support.js';
+import { benchDatabase, isMain, percentile, round, runChild, benchConfig, BENCH_TOKEN, BENCH_SIGNING_SECRET } from './support.js';
 
 export interface SlackEdgeOptions {
   /** Slash commands sent at once. */
@@ -45,8 +43,8 @@ export function benchSlackEdge(options: Partial<SlackEdgeOptions> = {}): Promise
   return runChild<SlackEdgeBench>('./slack-edge.ts', [JSON.stringify({ ...SLACK_EDGE_SIZES, ...options })]);
 }
 
-const TOKEN = 'xoxb-bench-token';
-const SECRET = 'bench-signing-secret';
+const TOKEN = BENCH_TOKEN;
+const SECRET = BENCH_SIGNING_SECRET;
 
 /** One signed POST; resolves with its latency (ms) and status, -1 on a socket error. */
 function post(url: URL, body: SlackBody, agent: Agent): Promise<{ ms: number; status: number }> {
@@ -65,17 +63,7 @@ function post(url: URL, body: SlackBody, agent: Agent): Promise<{ ms: number; st
 async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
   const database = await benchDatabase('bench');
   const slack = await startSlackFake({ token: TOKEN });
-  const config: AppConfig = {
-    slack: { botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.apiUrl },
-    mongodbUri: database.uri,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'warn',
-    dataDir: '/nonexistent',
-    configDir: process.cwd(),
-    file: fileConfigSchema.parse({}),
-    env: {},
-  };
+  const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: {}, env: {} });
   let taser: Taser | undefined;
   try {
     taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'error' }), pluginDirs: [BUILTIN_PLUGINS_DIR] });

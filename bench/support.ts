@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileConfigSchema, type AppConfig } from '../src/app/config.js';
 import type { RuleInput } from '../src/correlation/rule.js';
 import type { Severity, Signal } from '../src/signals/signal.js';
 import { prng } from '../test/support/prng.js';
@@ -152,5 +153,23 @@ export async function benchDatabase(prefix: string): Promise<{ uri: string; stop
       await embedded?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+export const BENCH_TOKEN = 'xoxb-bench-token';
+export const BENCH_SIGNING_SECRET = 'bench-signing-secret';
+
+/** The app config every bench starts taser with: HTTP mode on a free 127.0.0.1 port, the Slack fake, quiet logs. */
+export function benchConfig(o: { databaseUri: string; slackApiUrl: string; file?: unknown; env?: Record<string, string> }): AppConfig {
+  return {
+    slack: { botToken: BENCH_TOKEN, signingSecret: BENCH_SIGNING_SECRET, apiUrl: o.slackApiUrl },
+    mongodbUri: o.databaseUri,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    dataDir: '/nonexistent',
+    configDir: process.cwd(),
+    file: fileConfigSchema.parse(o.file ?? {}),
+    env: o.env ?? {},
   };
 }
