@@ -85,6 +85,9 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
 
     const first = await click(t, PEOPLE.alice.id, dm, 'yes', dmChannel(PEOPLE.alice.id));
     expect(first.text).toContain('Thanks');
+    // The identical click again (a double click): it runs once, and the clicker is told so.
+    const double = await click(t, PEOPLE.alice.id, dm, 'yes', dmChannel(PEOPLE.alice.id));
+    expect(double).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^You already answered this at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>; nothing changed\.$/) });
     const again = await click(t, PEOPLE.alice.id, dm, 'no', dmChannel(PEOPLE.alice.id));
     expect(again.text).toMatch(/already answered \*Yes, it was me\*.*changed nothing/);
     const done = await flowIn(t, flow._id, 'resolved');
