@@ -92,6 +92,14 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
     expect(again.text).toMatch(/already answered \*Yes, it was me\*.*changed nothing/);
     const done = await flowIn(t, flow._id, 'resolved');
     expect(done.userAnswer?.answer).toBe('yes');
+    // The answer is on the alert card too: redrawn at once (chat.update), saying who answered what. (No case
+    // event redraws it here: the case stays open.)
+    const card = await waitUntil(async () => {
+      const d = await t.taser.database.db.collection<{ _id: string; status: string; ts?: string }>('plugin_alerts_deliveries').findOne({ _id: alert._id });
+      return d?.ts ? d : null;
+    }, 'the card');
+    const update = await waitUntil(() => slack.callsTo('chat.update').find((c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('User answered: Yes, it was me')), 'the card updated with the answer');
+    expect(JSON.stringify(update.args.blocks)).toContain(`(<@${PEOPLE.alice.id}>, <!date^`);
     // onYes: keep -> the case stays open for an analyst.
     expect((await t.taser.cases.store.get(flow.caseId))!.status).toBe('open');
     expect((await caseEvents(t, flow.caseId)).filter((e) => e.kind === 'confirmation_answered')).toHaveLength(1);
