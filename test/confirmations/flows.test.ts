@@ -16,8 +16,8 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
   let slack: SlackFake;
   let pd: PagerDutyFake;
 
-  // One app (and database) per test: each path starts from nothing. (In one long-lived app, on a loaded shared
-  // machine, a later test's flow sometimes did not start within its wait; see the report of this branch.)
+  // One app (and database) per test: each path starts from nothing. (The stalls once seen in one long-lived app
+  // were Agenda's overlapping scans exhausting the pool, fixed in src/jobs/scheduler.ts; many.test.ts covers it.)
   beforeAll(async () => {
     slack = await startPeople();
     pd = await startPd();
