@@ -163,7 +163,8 @@ export function registerCardActions(
         out.push({ text: 'Add to case', actionId: caseActions.add, value: alertCaseButtonValue(alert._id) });
       }
       // Ask user: the confirmations plugin's button (a core-named id), asks the alert's user whether it was them.
-      if (askAction) out.push({ text: 'Ask user', actionId: askAction, value: alertAskButtonValue(alert._id) });
+      // Only on an alert that names someone (the same artifacts the confirmations plugin asks about).
+      if (askAction && alert.artifacts.some((a) => /^(username|email|user)=/.test(a))) out.push({ text: 'Ask user', actionId: askAction, value: alertAskButtonValue(alert._id) });
       return out;
     },
   };

@@ -37,6 +37,12 @@ export async function heldSignals(ctx: PluginContext<AlertsConfig>, alert: Store
   return keys.map((k) => byKey.get(k)).filter((s): s is Signal => s !== undefined);
 }
 
+/** The alert's latest confirmation history lines (src/confirmations/ writes them), for the card. */
+function confirmationLines(alert: StoredAlert): Pick<AlertCardInput['alert'], 'confirmations'> {
+  const lines = (alert.history ?? []).filter((h) => h.kind === 'confirmation' && h.note).slice(-3);
+  return lines.length ? { confirmations: lines.map((h) => ({ note: h.note!, ...(h.by ? { by: h.by } : {}), at: h.at.toISOString() })) } : {};
+}
+
 export function cardAlert(alert: ActedAlert, options: { deliveryFailed?: boolean } = {}): AlertCardInput['alert'] {
   return {
     id: alert._id,
@@ -55,6 +61,7 @@ export function cardAlert(alert: ActedAlert, options: { deliveryFailed?: boolean
     ...(alert.closed ? { closed: { by: alert.closed.by, at: alert.closed.at.toISOString(), reason: alert.closed.reason } } : {}),
     ...(options.deliveryFailed ? { deliveryFailed: true } : {}),
     ...(alert.linkedCases?.length ? { cases: alert.linkedCases } : {}),
+    ...confirmationLines(alert),
   };
 }
 

@@ -59,6 +59,10 @@ export default definePlugin({
         outbox.request(ctx, alert).catch((err: unknown) => ctx.logger.error({ err, alert: alert._id }, `could not queue the card of ${what} alert`));
       ctx.correlation.events.on('created', (alert) => void handle('a new', alert));
       ctx.correlation.events.on('updated', (alert) => void handle('an updated', alert));
+      // A confirmation's answer or step noted on the alert is shown at once, not at the next coalesced update.
+      ctx.correlation.events.on('noted', (alert) =>
+        void outbox.request(ctx, alert, { urgent: true }).catch((err: unknown) => ctx.logger.error({ err, alert: alert._id }, 'could not queue the card of a noted alert')),
+      );
       // A case opened from (or gaining, or losing) an alert, or getting its backend link: redraw its cards now.
       const CARD_KINDS = new Set(['created', 'alerts_added', 'backend_linked', 'closed', 'reopened']);
       const redraw = (c: StoredCase, kind: string) => {

@@ -33,6 +33,7 @@ export default definePlugin({
         const result = await ctx.confirmations.answer(input.value.f, input.value.a, input.user.id);
         await input.respond({ text: result.message, response_type: 'ephemeral' });
       },
+      repeated: (when) => `You already answered this at ${when}; nothing changed.`,
     });
     // The on-call DM's Open the case button is a link; Slack still reports the click.
     plugin.action({ name: 'open-case', async handler() {} });

@@ -313,3 +313,21 @@ describe('alertCardData', () => {
     expect(data.group).toEqual([{ field: 'username', value: 'alice' }]);
   });
 });
+
+describe('confirmation lines', () => {
+  it.each(KINDS)('%s card shows the latest three, naming people (not taser), with hostile notes escaped', (template) => {
+    const confirmations = [
+      { note: 'Confirmation asked of alice', by: 'taser', at: '2024-05-01T10:06:00Z' },
+      { note: 'User answered: Not sure', by: 'U0ALICE01', at: '2024-05-01T10:07:00Z' },
+      { note: 'Asking the manager', by: 'U0ALICE01', at: '2024-05-01T10:07:01Z' },
+      { note: 'Manager answered: Not legit <!channel>', by: 'U0BOB0001', at: '2024-05-01T10:42:00Z' },
+    ];
+    const { strings } = renderChecked(card({ template, confirmations }), ['<@U0ALICE01>', '<@U0BOB0001>']);
+    const lines = strings.filter((s) => s.startsWith(':speech_balloon:'));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^:speech_balloon: \*User answered: Not sure\* \(<@U0ALICE01>, <!date\^\d+\^/);
+    expect(lines[2]).toContain('Not legit &lt;!channel&gt;');
+    expect(lines[2]).toContain('(<@U0BOB0001>, <!date^');
+    expect(renderChecked(card({ template, confirmations: confirmations.slice(0, 1) })).strings.find((s) => s.startsWith(':speech_balloon:'))).toMatch(/^:speech_balloon: \*Confirmation asked of alice\* \(<!date\^/);
+  });
+});

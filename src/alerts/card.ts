@@ -39,6 +39,8 @@ export interface AlertCardInput {
     deliveryFailed?: boolean;
     /** Cases holding the alert (newest first), each named by number with its link. */
     cases?: { number: number; title: string; link?: string }[];
+    /** The latest confirmation lines of the alert's history (oldest first): who was asked, what they answered. */
+    confirmations?: { note: string; by?: string; at: string }[];
   };
   /** The held signals (at most ~20 from the caller, newest last). */
   signals: Signal[];
@@ -62,6 +64,7 @@ const MAX_ARTIFACT_FIELDS = 8;
 const MAX_VALUES_PER_FIELD = 5;
 const MAX_VALUE_CHARS = 200;
 const MAX_LINKS = 3;
+const MAX_CONFIRMATIONS = 3;
 /** Longer links are not worth a third of a section's 3000 characters. */
 const MAX_LINK_CHARS = 1000;
 
@@ -272,6 +275,12 @@ export function alertCardData(input: AlertCardInput) {
     status: statusOf(alert),
     deliveryFailed: alert.deliveryFailed === true,
     cases: (alert.cases ?? []).slice(0, 3).map((c) => ({ label: oneLine(`Case #${c.number}: ${c.title}`, 150), link: httpLink(c.link) })),
+    // "by taser" says nothing: only people (and API keys) are named.
+    confirmations: (alert.confirmations ?? []).slice(-MAX_CONFIRMATIONS).map((c) => ({
+      note: oneLine(c.note, 300),
+      by: c.by && c.by !== 'taser' ? oneLine(c.by, 100) : null,
+      at: c.at,
+    })),
     artifacts,
     artifactsMore: Math.max(0, useful.length - MAX_ARTIFACT_FIELDS),
     related,

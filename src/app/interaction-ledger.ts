@@ -43,6 +43,11 @@ export class InteractionLedger {
     });
   }
 
+  /** When a key was first claimed: asked only for a repeat (the first click never pays for it). */
+  async claimedAt(key: string): Promise<Date | undefined> {
+    return (await this.collection.findOne({ _id: key }, { projection: { receivedAt: 1 } }))?.receivedAt;
+  }
+
   private async flush(): Promise<void> {
     this.scheduled = false;
     const batch = this.pending.splice(0);

@@ -46,6 +46,11 @@ function modalOpener(client: WebClient, triggerId: string) {
   };
 }
 
+/** A time as Slack's date token (the reader's time zone), HH:MM UTC as the fallback text. */
+function slackTime(at: Date): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${at.toISOString().slice(11, 16)} UTC>`;
+}
+
 /** How long a repeated interaction counts as the same one: Slack's signature replay window. */
 export const SLACK_REPLAY_WINDOW_SEC = 300;
 
@@ -75,8 +80,8 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   // fresh (5 minutes) and a button can be clicked twice: each runs once. The unique _id is the arbiter, so it
   // holds across replicas and on a store whose conditional updates are not atomic. Called after ack().
   const ledger = new InteractionLedger(deps.db);
-  async function firstTime(kind: string, parts: unknown[]): Promise<boolean> {
-    const key = InteractionLedger.key(kind, parts);
+  async function firstTime(kind: string, parts: unknown[] | string): Promise<boolean> {
+    const key = typeof parts === 'string' ? parts : InteractionLedger.key(kind, parts);
     if (await ledger.claim(key)) return true;
     metrics.slackRequests.inc();
     logger.info({ kind, interaction: key }, 'repeated Slack interaction skipped (replay or double click)');
@@ -172,7 +177,13 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
       const clickedSec = Number(action.action_ts);
       const window = Math.floor((Number.isFinite(clickedSec) ? clickedSec : Date.now() / 1000) / SLACK_REPLAY_WINDOW_SEC);
       const message = payload.message?.ts ?? payload.container?.message_ts ?? payload.view?.id;
-      if (!(await firstTime('action', [payload.user.id, actionId, message, raw ?? null, window]))) return;
+      const key = InteractionLedger.key('action', [payload.user.id, actionId, message, raw ?? null, window]);
+      if (!(await firstTime('action', key))) {
+        // A double click changes nothing and says so; only this (rare) path reads when the first one ran.
+        const when = slackTime((await ledger.claimedAt(key)) ?? new Date());
+        await reply(route.def.repeated?.(when) ?? `This was already done at ${when}; nothing changed.`);
+        return;
+      }
       const value = decodeActionValue(route.def, raw);
       await route.def.handler(
         {

@@ -4,7 +4,7 @@
 // flow moved on finds its transition taken and does nothing.
 import { UserError } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
-import type { AlertStore } from '../correlation/alert-store.js';
+import type { AlertEvents, AlertHistoryEntry, AlertStore } from '../correlation/alert-store.js';
 import type { RuleStore } from '../correlation/rule-store.js';
 import type { SignalStore } from '../signals/store.js';
 import type { JobRunner } from '../jobs/scheduler.js';
@@ -26,6 +26,15 @@ import type { PageOutbox } from './pages.js';
 import { Escalation } from './escalation.js';
 
 export const DEADLINE_JOB = 'core.confirmation-deadline';
+
+/** The alert's history line (and card line) for a flow entering a state. */
+const STEP_NOTE: Record<FlowState, string> = {
+  pending_user: 'Asking the user',
+  pending_manager: 'Asking the manager',
+  escalated: 'Escalated to on-call',
+  resolved: 'Resolved',
+  cancelled: 'Cancelled',
+};
 
 export interface StartFlow {
   alertId?: string;
@@ -54,6 +63,8 @@ export interface FlowDeps {
   pages: PageOutbox;
   cases: { service: CaseService; store: CaseStore };
   alerts: Pick<AlertStore, 'get' | 'collection'>;
+  /** Told of each history line added to an alert, so its card is redrawn. */
+  alertEvents?: AlertEvents;
   rules: Pick<RuleStore, 'get'>;
   signals: Pick<SignalStore, 'collection'>;
   positron: PositronApi;
@@ -255,6 +266,7 @@ export class ConfirmationService {
     if (!won) return false;
     await this.caseEvent(flow, t.by, 'confirmation_transition', { flowId: flow._id, from: flow.state, to, cause: t.cause, ...(t.note ? { note: t.note } : {}) });
     this.deps.logger.info({ flow: flow._id, from: flow.state, to, cause: t.cause, by: t.by }, 'confirmation flow moved');
+    await this.alertNote(flow, t.by, `${STEP_NOTE[to]}${t.cause === 'timeout' ? ' (no answer in time)' : ''}`);
     const entered = await this.require(flow._id);
     if (to === 'pending_manager') await this.escalation.askManager(entered);
     else if (to === 'escalated') await this.escalation.onCall(entered);
@@ -290,7 +302,9 @@ export class ConfirmationService {
   /** A line in the alert's history (its card and API show it). */
   async alertNote(flow: StoredFlow, by: string, note: string): Promise<void> {
     if (!flow.alertId) return;
-    await this.deps.alerts.collection.updateOne({ _id: flow.alertId }, { $push: { history: { at: new Date(), kind: 'confirmation', by, note } }, $set: { updatedAt: new Date() } });
+    const entry: AlertHistoryEntry = { at: new Date(), kind: 'confirmation', by, note };
+    const after = await this.deps.alerts.collection.findOneAndUpdate({ _id: flow.alertId }, { $push: { history: entry }, $set: { updatedAt: entry.at } }, { returnDocument: 'after' });
+    if (after) this.deps.alertEvents?.emit('noted', after, entry);
   }
 
   private async signalsOf(keys: string[]): Promise<Signal[]> {

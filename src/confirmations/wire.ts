@@ -49,6 +49,7 @@ export function buildConfirmations(deps: { db: Db; cases: Cases; correlation: Co
     pages,
     cases: { service: deps.cases.service, store: deps.cases.store },
     alerts: deps.correlation.alerts,
+    alertEvents: deps.correlation.events,
     rules: deps.correlation.rules,
     signals: deps.correlation.signals,
     positron: deps.positron,

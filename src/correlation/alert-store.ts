@@ -81,6 +81,8 @@ export interface AlertEventMap {
   created: [StoredAlert];
   /** The alert after new signals were appended (or its episode ended). */
   updated: [StoredAlert, { appended: string[] }];
+  /** A line another part added to the alert's history (a confirmation's answer or step): its card shows it now. */
+  noted: [StoredAlert, AlertHistoryEntry];
 }
 
 /** In-process alert events; the alert-card layer subscribes. Listener errors are the listener's to handle. */

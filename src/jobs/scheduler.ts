@@ -61,6 +61,7 @@ export class JobRunner {
 
   async start(): Promise<void> {
     await this.agenda.start();
+    this.singleFlightScans();
     this.started = true;
     // One-off jobs (`now`, `schedule`: outbox wake-ups) that finished would pile up: purge them a little after
     // they finish. Not Agenda's removeOnComplete: it races Agenda's own save after the run and hangs drain().
@@ -70,6 +71,34 @@ export class JobRunner {
   }
 
   private purgeTimer?: NodeJS.Timeout;
+
+  /**
+   * Agenda 6 scans for due jobs on a setInterval, one findOneAndUpdate per job name, without waiting for the
+   * previous scan: when the database answers slower than processEvery (load, many jobs), scans pile up until
+   * the connection pool runs dry (MongoWaitQueueTimeoutError) and nothing else gets a connection. A tick that
+   * finds the previous scan still running is skipped; the running scan already locks every due job it finds.
+   */
+  private singleFlightScans(): void {
+    const processor = (this.agenda as unknown as { jobProcessor?: { process?: () => Promise<void> } }).jobProcessor;
+    const scan = processor?.process?.bind(processor);
+    if (!processor || !scan) {
+      this.logger.warn('job scheduler internals changed: overlapping scans are not prevented');
+      return;
+    }
+    let running: Promise<void> | undefined;
+    this.skippedScans = 0;
+    processor.process = () => {
+      if (running) {
+        this.skippedScans++;
+        return running;
+      }
+      running = scan().finally(() => (running = undefined));
+      return running;
+    };
+  }
+
+  /** Scans skipped because the previous one was still running (tests read it). */
+  skippedScans = 0;
 
   /** Deletes one-off jobs that succeeded more than `olderThanMs` ago (failed ones stay for inspection). */
   async purgeFinished(olderThanMs: number): Promise<number> {

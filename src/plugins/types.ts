@@ -72,6 +72,11 @@ export interface ActionDefinition<C, V> {
   /** Schema of the value carried in the button (JSON). Absent: the raw string value. */
   value?: z.ZodType<V>;
   handler(input: ActionInput<V>, ctx: PluginContext<C>): Promise<void>;
+  /**
+   * What a repeated click (double click, replay) is told instead of running again; `when` is the first
+   * click's time as a Slack date token. Default: "This was already done at <when>; nothing changed."
+   */
+  repeated?(when: string): string;
 }
 
 export interface ActionRef<V> {

@@ -16,8 +16,8 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
   let slack: SlackFake;
   let pd: PagerDutyFake;
 
-  // One app (and database) per test: each path starts from nothing. (In one long-lived app, on a loaded shared
-  // machine, a later test's flow sometimes did not start within its wait; see the report of this branch.)
+  // One app (and database) per test: each path starts from nothing. (The stalls once seen in one long-lived app
+  // were Agenda's overlapping scans exhausting the pool, fixed in src/jobs/scheduler.ts; many.test.ts covers it.)
   beforeAll(async () => {
     slack = await startPeople();
     pd = await startPd();
@@ -85,10 +85,21 @@ describe('confirmation flows', { timeout: 90_000 }, () => {
 
     const first = await click(t, PEOPLE.alice.id, dm, 'yes', dmChannel(PEOPLE.alice.id));
     expect(first.text).toContain('Thanks');
+    // The identical click again (a double click): it runs once, and the clicker is told so.
+    const double = await click(t, PEOPLE.alice.id, dm, 'yes', dmChannel(PEOPLE.alice.id));
+    expect(double).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^You already answered this at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>; nothing changed\.$/) });
     const again = await click(t, PEOPLE.alice.id, dm, 'no', dmChannel(PEOPLE.alice.id));
     expect(again.text).toMatch(/already answered \*Yes, it was me\*.*changed nothing/);
     const done = await flowIn(t, flow._id, 'resolved');
     expect(done.userAnswer?.answer).toBe('yes');
+    // The answer is on the alert card too: redrawn at once (chat.update), saying who answered what. (No case
+    // event redraws it here: the case stays open.)
+    const card = await waitUntil(async () => {
+      const d = await t.taser.database.db.collection<{ _id: string; status: string; ts?: string }>('plugin_alerts_deliveries').findOne({ _id: alert._id });
+      return d?.ts ? d : null;
+    }, 'the card');
+    const update = await waitUntil(() => slack.callsTo('chat.update').find((c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('User answered: Yes, it was me')), 'the card updated with the answer');
+    expect(JSON.stringify(update.args.blocks)).toContain(`(<@${PEOPLE.alice.id}>, <!date^`);
     // onYes: keep -> the case stays open for an analyst.
     expect((await t.taser.cases.store.get(flow.caseId))!.status).toBe('open');
     expect((await caseEvents(t, flow.caseId)).filter((e) => e.kind === 'confirmation_answered')).toHaveLength(1);

@@ -66,6 +66,10 @@ describe('Slack edge: replays, clocks and auth.test', () => {
     await expect.poll(seen, { timeout: 3000 }).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(await seen()).toEqual([{ kind: 'action', value: { n: 1 }, user: 'U0ALICE1' }]);
+    // The handler answers nothing; the repeat is told, once, when the first click ran (Slack date token).
+    const told = await t.slack.waitForResponse((r) => r.id === 'replayed', 3000);
+    expect(told.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^This was already done at <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>; nothing changed\.$/) });
+    expect(t.slack.responses.filter((r) => r.id === 'replayed')).toHaveLength(1);
   });
 
   it('runs one click of a button per user, value and message within the window, but a different value or user again', async () => {
