@@ -115,9 +115,9 @@ describe('alert cards', () => {
     expect(blockKitProblems(call.args)).toEqual([]);
     expect(call.args.ts ?? d.ts).toBeTruthy();
     expect(String(messageOf(d).text)).toMatch(/AppSec finding.*host=web01.*1 signal/);
-    // Only buttons that do something: details (a link), lookup, acknowledge, snooze, close, the case buttons, Ask user.
+    // Only buttons that do something: details (a link), lookup, acknowledge, snooze, close, and the case buttons (no Ask user: a host alert names no user).
     const buttons = buttonsOf(messageOf(d));
-    expect(buttons.map((b) => b.action_id)).toEqual(['alerts:details', 'alerts:lookup', 'alerts:ack', 'alerts:snooze', 'alerts:close', 'cases:create-from-alert', 'cases:add-to-case', 'confirmations:ask-user']);
+    expect(buttons.map((b) => b.action_id)).toEqual(['alerts:details', 'alerts:lookup', 'alerts:ack', 'alerts:snooze', 'alerts:close', 'cases:create-from-alert', 'cases:add-to-case']);
     expect(buttons[0]!.url).toBe('https://siem.example.com/e/1');
     expect(JSON.parse(buttons[2]!.value!)).toEqual({ a: alert._id });
   });
