@@ -3,7 +3,7 @@
 // shown as written, never as HTML).
 import { renderAlertCard, type AlertCardInput } from '../alerts/card.js';
 import { blockKitBuilderUrl } from '../alerts/preview.js';
-import type { StoredAlert } from '../correlation/alert-store.js';
+import { cardAlert, type ActedAlert, type CardCase } from '../alerts/card-data.js';
 import type { Renderer, SlackBlock } from '../plugins/types.js';
 import type { Signal } from '../signals/signal.js';
 
@@ -19,30 +19,8 @@ export interface PreviewBlock {
   isDivider?: boolean;
 }
 
-/** Action fields the alerts plugin stores on the alert (acknowledged, snoozed, closed). */
-type Acted = StoredAlert & { acknowledged?: { by: string; at: Date }; snoozedUntil?: Date; closed?: { by: string; at: Date; reason: string } };
-
-export function cardInputOf(alert: Acted, signals: Signal[], cases: { number: number; title: string; link?: string }[]): AlertCardInput {
-  return {
-    alert: {
-      id: alert._id,
-      ruleId: alert.ruleId,
-      ...(alert.ruleName ? { ruleName: alert.ruleName } : {}),
-      ...(alert.template ? { template: alert.template } : {}),
-      group: alert.group,
-      severity: alert.severity,
-      status: alert.status,
-      ...(alert.team ? { team: alert.team } : {}),
-      firstSeen: alert.firstSeen.toISOString(),
-      lastSeen: alert.lastSeen.toISOString(),
-      signalCount: alert.signalCount,
-      ...(alert.acknowledged ? { acknowledged: { by: alert.acknowledged.by, at: new Date(alert.acknowledged.at).toISOString() } } : {}),
-      ...(alert.status === 'snoozed' && alert.snoozedUntil ? { snoozedUntil: new Date(alert.snoozedUntil).toISOString() } : {}),
-      ...(alert.closed ? { closed: { by: alert.closed.by, at: new Date(alert.closed.at).toISOString(), reason: alert.closed.reason } } : {}),
-      ...(cases.length ? { cases } : {}),
-    },
-    signals,
-  };
+export function cardInputOf(alert: ActedAlert, signals: Signal[], cases: CardCase[]): AlertCardInput {
+  return { alert: cardAlert({ ...alert, linkedCases: cases }), signals };
 }
 
 const textOf = (t: unknown): string | undefined => (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? (t as { text: string }).text : undefined);
