@@ -1,5 +1,5 @@
 // The embedded database, side by side: FerretDB 1.24.2 on SQLite as released ("upstream") and with taser's
-// patch (src/store/embedded/ferretdb-sqlite-index.patch), on the same data directory at each size. One
+// patch (src/store/embedded/10-sqlite-id-index.patch), on the same data directory at each size. One
 // collection of signal-shaped documents (string _id, an index on artifacts.username), loaded through the wire
 // protocol, grown from one size to the next. Per size and variant, each operation's median wall time in ms:
 // - findOneById: findOne({_id}) of a random existing document (FIND_ONE_REPS times);

@@ -1,5 +1,5 @@
 // The embedded default database: FerretDB (MongoDB wire protocol over SQLite) built from the small Go program
-// in ./embedded, with ./embedded/ferretdb-sqlite-index.patch applied to FerretDB. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
+// in ./embedded, with the patches in ./embedded (*.patch, in name order) applied to FerretDB. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
 // real MongoDB replica set (compose.yaml).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,22 +21,27 @@ function cacheDir(): string {
 }
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
-/** Our fix to FerretDB's SQLite backend: `_id` filters use the `_id` index (see README, "Performance"). */
-const PATCH_FILE = 'ferretdb-sqlite-index.patch';
+/**
+ * Our fixes to FerretDB's SQLite backend (see README, "Storage and performance"): every `*.patch` file in
+ * ./embedded, applied in name order (`10-…`, `20-…`), so each fix stays one reviewable file.
+ */
+function patchFiles(): string[] {
+  return readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.patch')).sort();
+}
 
 export interface EmbeddedBuildOptions {
   /** false builds FerretDB as released, without taser's patch: only the storage benchmark compares the two. */
   patched?: boolean;
 }
 
-/** The binary's path for the current sources: rebuilt only when main.go, go.mod, go.sum or the patch change. */
+/** The binary's path for the current sources: rebuilt only when main.go, go.mod, go.sum or a patch changes. */
 export function embeddedBinaryPath(options: EmbeddedBuildOptions = {}): string {
   if (!existsSync(join(SOURCE_DIR, 'main.go'))) {
     throw new EmbeddedDbError('MONGODB_URI is not set, and this installation (e.g. the container image) has no embedded database: set MONGODB_URI to your MongoDB server.');
   }
   const patched = options.patched ?? true;
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum', ...(patched ? [PATCH_FILE] : [])]) hash.update(readFileSync(join(SOURCE_DIR, file)));
+  for (const file of ['main.go', 'go.mod', 'go.sum', ...(patched ? patchFiles() : [])]) hash.update(file).update(readFileSync(join(SOURCE_DIR, file)));
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);
 }
 
@@ -80,18 +85,18 @@ function makeWritable(path: string): void {
   }
 }
 
-function applyPatch(moduleDir: string): void {
-  const patch = join(SOURCE_DIR, PATCH_FILE);
-  if (spawnSync('patch', ['--version'], { stdio: 'ignore' }).status === 0) {
-    run('patch', ['-p1', '--batch', '--forward', '--silent', '-i', patch], moduleDir, `applying ${PATCH_FILE}`);
-  } else {
-    run('git', ['apply', '--unsafe-paths', patch], moduleDir, `applying ${PATCH_FILE}`);
+function applyPatches(moduleDir: string): void {
+  const hasPatch = spawnSync('patch', ['--version'], { stdio: 'ignore' }).status === 0;
+  for (const file of patchFiles()) {
+    const patch = join(SOURCE_DIR, file);
+    if (hasPatch) run('patch', ['-p1', '--batch', '--forward', '--silent', '-i', patch], moduleDir, `applying ${file}`);
+    else run('git', ['apply', '--unsafe-paths', patch], moduleDir, `applying ${file}`);
   }
 }
 
 /**
  * Builds the patched FerretDB: copies the pinned module out of the Go module cache into a scratch directory,
- * applies PATCH_FILE, points our main module at the copy (go mod edit -replace) and builds there. The sources in
+ * applies our patches, points our main module at the copy (go mod edit -replace) and builds there. The sources in
  * the repository are never modified.
  */
 function buildPatched(output: string, log: (line: string) => void): void {
@@ -105,8 +110,8 @@ function buildPatched(output: string, log: (line: string) => void): void {
     const moduleDir = join(scratch, 'ferretdb');
     cpSync(info.Dir, moduleDir, { recursive: true });
     makeWritable(moduleDir);
-    log(`embedded database build 2/3: applying ${PATCH_FILE}`);
-    applyPatch(moduleDir);
+    log(`embedded database build 2/3: applying ${patchFiles().join(', ')}`);
+    applyPatches(moduleDir);
     const mainDir = join(scratch, 'main');
     mkdirSync(mainDir);
     for (const file of ['main.go', 'go.mod', 'go.sum']) cpSync(join(SOURCE_DIR, file), join(mainDir, file));

@@ -32,7 +32,7 @@ describe('embedded database', () => {
   });
 });
 
-// The embedded FerretDB is built with src/store/embedded/ferretdb-sqlite-index.patch: filters on _id use the
+// The embedded FerretDB is built with src/store/embedded/10-sqlite-id-index.patch: filters on _id use the
 // _id index (explain shows SQLite's plan), beside other keys too, and $in over ids is one IN (...) lookup; the
 // rest of the filter is still applied, so results are exactly MongoDB's.
 describe('embedded database patch (_id filters use the index)', () => {
