@@ -13,7 +13,7 @@ import { AlertStore, type StoredAlert } from '../src/correlation/alert-store.js'
 import { artifactValuesOf } from '../src/signals/store.js';
 import { buildCases } from '../src/cases/wire.js';
 import { casesConfigSchema } from '../src/cases/config.js';
-import type { ExportFormat } from '../src/cases/export/index.js';
+import type { ExportFormat } from '../src/cases/model.js';
 import { benchDatabase, generateSignals, isMain, round, runChild } from './support.js';
 
 const SIGNALS = 100_000;

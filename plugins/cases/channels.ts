@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ActionRef, PluginContext, PluginRegistrar, Reply, SlackBlock } from '../../src/plugins/types.js';
 import { UserError } from '../../src/app/errors.js';
 import { parseCaseRef } from '../../src/cases/model.js';
-import type { OpenedChannel } from '../../src/cases/channels/open.js';
+import type { OpenedChannel } from '../../src/cases/model.js';
 import { escapeMrkdwn } from '../../src/blocks/escape.js';
 import type { CasesPluginConfig } from './config.js';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CommandInput, PluginContext, PluginRegistrar, Reply, SlackBlock } from '../../src/plugins/types.js';
 import { UserError } from '../../src/app/errors.js';
 import { CASE_RESOLUTIONS, parseCaseRef, type CaseStatus } from '../../src/cases/model.js';
-import type { CaseQuery } from '../../src/cases/store.js';
+import type { CaseQuery } from '../../src/cases/model.js';
 import { escapeMrkdwn } from '../../src/blocks/escape.js';
 import type { CasesPluginConfig } from './config.js';
 import { caseDetail, caseList, changed, mention } from './replies.js';

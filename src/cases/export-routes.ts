@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ApiRouter } from '../app/api/route.js';
 import type { Logger } from '../app/logger.js';
 import { caseRefParams } from './api-schemas.js';
-import { EXPORT_FORMATS } from './export/index.js';
+import { EXPORT_FORMATS } from './model.js';
 import { artifactReportCsv, artifactReportJson, artifactReportQuery } from './export/artifact-report.js';
 import type { Cases } from './wire.js';
 

@@ -220,3 +220,42 @@ export class CaseStateError extends UserError {
 /** The ACL refused (already logged and audited); the message says which groups may. */
 export class CaseForbiddenError extends UserError {
 }
+
+/** A page of the case list (plugins: `/case list`; API: GET /api/v1/cases). */
+export interface CaseQuery {
+  status?: CaseStatus;
+  team?: string;
+  assignee?: string;
+  /** `field=value` or a bare value, normalized like alert artifacts. */
+  artifact?: string;
+  since?: Date;
+  until?: Date;
+  severity?: CaseSeverity;
+  limit: number;
+  /** The `next` of the previous page (keyset on the case number: store/keyset.ts). */
+  cursor?: string;
+}
+
+export interface OpenChannelOptions {
+  private?: boolean;
+  name?: string;
+}
+
+export interface OpenedChannel {
+  channel: { id: string; name: string; private: boolean };
+  invited: string[];
+  failedInvites: { user: string; error: string }[];
+  /** Steps after the channel was made that failed (topic, purpose, summary, pin), in words. */
+  problems: string[];
+}
+
+export const EXPORT_FORMATS = ['json', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A case exported to a temporary file; the caller removes it. */
+export interface ExportFile {
+  path: string;
+  filename: string;
+  bytes: number;
+  remove(): Promise<void>;
+}

@@ -2,27 +2,20 @@
 // a case event (who, when, what) and announced in-process (`created`, `updated`), then handed to the backend
 // sync (src/cases/sync.ts), which mirrors the events in order. Slack, the HTTP API, the CLI and plugins (as
 // `ctx.cases`) all call this one service.
-import { EventEmitter } from 'node:events';
 import type { Logger } from '../app/logger.js';
 import type { AlertStore, StoredAlert } from '../correlation/alert-store.js';
 import type { CaseAccess, CaseAction, Principal } from './access.js';
 import type { CasesConfig } from './config.js';
 import {
   CaseForbiddenError, CaseInputError, CaseNotFoundError, CaseStateError, LOCAL_BACKEND, SYSTEM_ACTOR, casePatchSchema, closeSchema, newCaseSchema, parseCaseRef,
-  type Actor, type CaseClose, type CaseEvent, type CaseEventData, type CaseEventKind, type CaseObservable, type CasePatch, type NewCase, type StoredCase,
+  type Actor, type CaseClose, type CaseEvent, type CaseEventData, type CaseEventKind, type CaseObservable, type CasePatch, type CaseQuery, type NewCase, type StoredCase,
   SYNCED_KINDS,
 } from './model.js';
 import { MAX_OBSERVABLES, artifactKeys, newObservables, normalizeObservable, observablesOfAlert, type ObservableInput } from './observables.js';
-import { newCaseId, type CaseQuery, type CaseStore } from './store.js';
+import { newCaseId, type CaseStore } from './store.js';
+import { CaseEvents } from './events.js';
 
-export interface CaseEventMap {
-  created: [StoredCase, CaseEvent];
-  /** Any later change, including the backend's progress (linked, failed): the case after it, and the event. */
-  updated: [StoredCase, CaseEvent];
-}
 
-/** In-process case events; plugins subscribe through `ctx.cases.events`. Listener errors are the listener's. */
-export class CaseEvents extends EventEmitter<CaseEventMap> {}
 
 /** taser itself, for changes nobody asked for (observables of signals appended to a linked alert). */
 export const SYSTEM: Principal = { actor: SYSTEM_ACTOR, isMember: async () => true };

@@ -8,7 +8,7 @@ import { ensureCollectionIndexes } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
 import { GENESIS_HASH, canonicalPayload, entryHash, verifyChain, type VerifyResult } from './chain.js';
 import { decodeCursor, keysetPage } from '../store/keyset.js';
-import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseStatus, StoredCase } from './model.js';
+import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseQuery, CaseStatus, StoredCase } from './model.js';
 import type { CaseSeverity } from './backend.js';
 
 export const CASE_COLLECTIONS = {
@@ -22,19 +22,6 @@ export const CASE_COLLECTIONS = {
 /** More attempts than replicas could ever race for one number. */
 const MAX_CLAIMS = 1000;
 
-export interface CaseQuery {
-  status?: CaseStatus;
-  team?: string;
-  assignee?: string;
-  /** `field=value` or a bare value, normalized like alert artifacts. */
-  artifact?: string;
-  since?: Date;
-  until?: Date;
-  severity?: CaseSeverity;
-  limit: number;
-  /** The `next` of the previous page (keyset on the case number: store/keyset.ts). */
-  cursor?: string;
-}
 
 export function newCaseId(): string {
   return randomBytes(12).toString('hex');

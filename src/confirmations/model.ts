@@ -144,3 +144,11 @@ export type ButtonValue = z.infer<typeof buttonValueSchema>;
 export function isUserAnswer(a: Answer): a is UserAnswer {
   return (USER_ANSWERS as readonly string[]).includes(a);
 }
+
+/** What a person's click on a confirmation did (the flow after it). */
+export interface AnswerResult {
+  outcome: 'recorded' | 'refused' | 'late' | 'duplicate';
+  /** What to tell the person who clicked. */
+  message: string;
+  flow: StoredFlow;
+}

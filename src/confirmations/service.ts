@@ -17,7 +17,7 @@ import { caseSeverityOf, type CaseEventData, type CaseEventKind, type StoredCase
 import { deadlineAfter } from './business-hours.js';
 import {
   ANSWER_TEXT, TERMINAL, confirmOptionSchema, isUserAnswer, type Answer, type ConfirmOption, type ConfirmOptionInput, type FlowState, type ManagerAnswer,
-  type StoredFlow, type TransitionCause, type UserAnswer,
+  type AnswerResult, type StoredFlow, type TransitionCause, type UserAnswer,
 } from './model.js';
 import { FlowStore, newFlowId } from './store.js';
 import { factsOf, personName, resolveManager, resolveOncall, resolveUser } from './people.js';
@@ -48,12 +48,6 @@ export interface StartFlow {
   options?: ConfirmOption;
 }
 
-export interface AnswerResult {
-  outcome: 'recorded' | 'refused' | 'late' | 'duplicate';
-  /** What to tell the person who clicked. */
-  message: string;
-  flow: StoredFlow;
-}
 
 export class FlowNotFoundError extends UserError {}
 export class FlowInputError extends UserError {}

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { formatIssues } from '../app/config.js';
 import type { PluginDefinition } from './types.js';
-import { slackNeedsProblems } from '../app/manifests.js';
+import { slackNeedsProblems } from './slack-needs.js';
 import { createRegistrar, emptyRouteTable, PluginLoadError, type RouteTable } from './routes.js';
 
 export interface LoadedPlugin {

@@ -224,7 +224,7 @@ export interface ConfirmationsApi {
   forCase(ref: string | number): Promise<StoredFlow[]>;
   history(id: string): Promise<import('../confirmations/model.js').FlowTransition[]>;
   /** A person's click: recorded, refused (not the person asked), late or a duplicate; never throws for those. */
-  answer(flowId: string, answer: import('../confirmations/model.js').Answer, by: string): Promise<import('../confirmations/service.js').AnswerResult>;
+  answer(flowId: string, answer: import('../confirmations/model.js').Answer, by: string): Promise<import('../confirmations/model.js').AnswerResult>;
   /** The Slack side: DMs, message updates, users by e-mail. Bound once, by the plugin that provides it. */
   useMessenger(messenger: import('../confirmations/ports.js').FlowMessenger): void;
   /** Action id of the alert card's Ask user button, when the `confirmations` plugin handles it. */
@@ -242,10 +242,10 @@ type StoredCase = import('../cases/model.js').StoredCase;
 /** taser's cases (src/cases/service.ts) as plugins see them: every change is checked, recorded and announced. */
 export interface CasesApi {
   /** `created` and `updated` (the case after the change, and the case event that says who, when, what). */
-  events: Pick<import('../cases/service.js').CaseEvents, 'on' | 'off' | 'once'>;
+  events: Pick<import('../cases/events.js').CaseEvents, 'on' | 'off' | 'once'>;
   /** By id, number, or "#12". */
   get(ref: CaseRef): Promise<StoredCase | null>;
-  list(query: import('../cases/store.js').CaseQuery): Promise<{ cases: StoredCase[]; next?: string }>;
+  list(query: import('../cases/model.js').CaseQuery): Promise<{ cases: StoredCase[]; next?: string }>;
   forAlert(alertId: string): Promise<StoredCase[]>;
   create(who: CaseCaller, input: import('../cases/model.js').NewCase): Promise<StoredCase>;
   update(who: CaseCaller, ref: CaseRef, patch: import('../cases/model.js').CasePatch): Promise<StoredCase>;
@@ -262,9 +262,9 @@ export interface CasesApi {
    * The whole case exported to a temporary file (`json`, or `csv`: a zip of one file per table); the caller
    * uploads it and calls `remove()`. Anyone who may read the case may export it.
    */
-  exportFile(ref: CaseRef, format: import('../cases/export/index.js').ExportFormat): Promise<{ case: StoredCase } & import('../cases/export/index.js').ExportFile>;
-  /** Opens another Slack channel for the case (src/cases/channels/open.ts): invites, topic, pinned summary. */
-  openChannel(who: CaseCaller, ref: CaseRef, options?: import('../cases/channels/open.js').OpenChannelOptions): Promise<import('../cases/channels/open.js').OpenedChannel>;
+  exportFile(ref: CaseRef, format: import('../cases/model.js').ExportFormat): Promise<{ case: StoredCase } & import('../cases/model.js').ExportFile>;
+  /** Opens another Slack channel for the case (src/cases/channels/): invites, topic, pinned summary. */
+  openChannel(who: CaseCaller, ref: CaseRef, options?: import('../cases/model.js').OpenChannelOptions): Promise<import('../cases/model.js').OpenedChannel>;
   /** A Slack message event: logged on its case when it is a case channel's. Returns the entries newly logged. */
   logChannelEvent(event: unknown): Promise<number>;
   /** The enabled backend's name; undefined when cases live in taser alone. */

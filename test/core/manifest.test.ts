@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { renderManifest } from '../../src/app/manifest-command.js';
-import { buildManifest, slackNeedsProblems } from '../../src/app/manifests.js';
+import { buildManifest } from '../../src/app/manifests.js';
+import { slackNeedsProblems } from '../../src/plugins/slack-needs.js';
 import { MANIFESTS_DIR } from '../../src/app/paths.js';
 import { runTaser } from '../support/cli.js';
 

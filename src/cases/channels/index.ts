@@ -12,7 +12,8 @@ import type { CaseService } from '../service.js';
 import type { CaseStore } from '../store.js';
 import { backfillAll, backfillChannel, type BackfillResult } from './backfill.js';
 import { ChannelLog } from './log.js';
-import { openCaseChannel, type OpenChannelOptions, type OpenedChannel } from './open.js';
+import type { OpenChannelOptions, OpenedChannel } from '../model.js';
+import { openCaseChannel } from './open.js';
 import { CaseChannelStore, type CaseChannelDoc } from './store.js';
 
 export const CASE_CHANNEL_BACKFILL_JOB = 'core.case-channel-backfill';

@@ -9,7 +9,7 @@ import { escapeMrkdwn } from '../../blocks/escape.js';
 import { truncateText } from '../../blocks/truncate.js';
 import type { CaseAccess, Principal } from '../access.js';
 import type { CasesConfig } from '../config.js';
-import { CaseForbiddenError, CaseInputError, type StoredCase } from '../model.js';
+import { CaseForbiddenError, CaseInputError, type OpenChannelOptions, type OpenedChannel, type StoredCase } from '../model.js';
 import { caseName } from '../present.js';
 import type { CaseService } from '../service.js';
 import { caseChannelName } from './names.js';
@@ -22,18 +22,7 @@ const MAX_TOPIC = 250;
 /** Invite errors that concern one user: the batch is retried user by user to find who. */
 const USER_ERRORS = new Set(['user_not_found', 'cant_invite_self', 'already_in_channel', 'cant_invite', 'user_is_restricted', 'user_is_ultra_restricted', 'user_disabled', 'not_allowed_token_type', 'ura_max_channels', 'no_permission', 'user_team_not_in_channel', 'invalid_users']);
 
-export interface OpenChannelOptions {
-  private?: boolean;
-  name?: string;
-}
 
-export interface OpenedChannel {
-  channel: { id: string; name: string; private: boolean };
-  invited: string[];
-  failedInvites: { user: string; error: string }[];
-  /** Steps after the channel was made that failed (topic, purpose, summary, pin), in words. */
-  problems: string[];
-}
 
 export interface OpenChannelDeps {
   service: CaseService;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from 'mongodb';
-import type { StoredCase } from '../model.js';
+import type { ExportFile, ExportFormat, StoredCase } from '../model.js';
 import type { CaseStore } from '../store.js';
 import { countArtifacts, type ArtifactCount, type ArtifactReportQuery } from './artifact-report.js';
 import { caseJsonExport } from './json.js';
@@ -16,8 +16,6 @@ import { CaseExportReader } from './read.js';
 import { caseCsvTables } from './tables.js';
 import { ZipWriter } from './zip.js';
 
-export const EXPORT_FORMATS = ['json', 'csv'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportBody {
   filename: string;
@@ -32,12 +30,6 @@ async function* zipOf(reader: CaseExportReader, link: string | undefined, prefix
 }
 
 /** An export written to a temporary file (its size known, e.g. for an upload); `remove()` deletes it. */
-export interface ExportFile {
-  path: string;
-  filename: string;
-  bytes: number;
-  remove(): Promise<void>;
-}
 
 export class CaseExports {
   constructor(
