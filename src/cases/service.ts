@@ -12,7 +12,7 @@ import {
   SYNCED_KINDS,
 } from './model.js';
 import { MAX_OBSERVABLES, artifactKeys, newObservables, normalizeObservable, observablesOfAlert, type ObservableInput } from './observables.js';
-import { newCaseId, type CaseStore } from './store.js';
+import { newCaseId, type CaseStore, type NewCaseEvent } from './store.js';
 import { CaseEvents } from './events.js';
 
 
@@ -214,12 +214,17 @@ export class CaseService {
    * recorded and mirrored to the backend in order like any change, but not announced (no card redraws).
    */
   async appendLog<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K]): Promise<CaseEvent<K>> {
-    const event = await this.deps.store.appendEvent(caseId, actor, kind, data);
-    if (SYNCED_KINDS.has(kind) && this.deps.backendName()) {
+    return (await this.appendLogs(caseId, [{ actor, kind, data }]))[0] as CaseEvent<K>;
+  }
+
+  /** Several entries in one write (appendEvents); the backend is told once. */
+  async appendLogs(caseId: string, items: NewCaseEvent[]): Promise<CaseEvent[]> {
+    const events = await this.deps.store.appendEvents(caseId, items);
+    if (items.some((item) => SYNCED_KINDS.has(item.kind)) && this.deps.backendName()) {
       await this.deps.store.cases.updateOne({ _id: caseId, 'backend.sync': 'synced', 'backend.name': { $ne: LOCAL_BACKEND } }, { $set: { 'backend.sync': 'pending', 'backend.nextAttemptAt': new Date() } });
       this.deps.changed(caseId);
     }
-    return event;
+    return events;
   }
 
   // ------------------------------------------------------------ internals

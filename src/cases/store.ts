@@ -9,6 +9,24 @@ import { isDuplicateKeyError } from '../store/mongo.js';
 import { GENESIS_HASH, canonicalPayload, entryHash, verifyChain, type VerifyResult } from './chain.js';
 import { decodeCursor, keysetPage } from '../store/keyset.js';
 import type { Actor, CaseEvent, CaseEventData, CaseEventKind, CaseQuery, CaseStatus, StoredCase } from './model.js';
+
+type WriteErrorLike = { index?: number; code?: number };
+
+/** appendEvents failed after the first events were written: those are in the log, the rest are not. */
+export class PartialAppendError extends Error {
+  override readonly name = 'PartialAppendError';
+  constructor(readonly appended: CaseEvent[], override readonly cause: unknown) {
+    super(`only ${appended.length} case events were appended: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** One event to append (appendEvents); `at` defaults to now. */
+export interface NewCaseEvent<K extends CaseEventKind = CaseEventKind> {
+  actor: Actor;
+  kind: K;
+  data: CaseEventData[K];
+  at?: Date;
+}
 import type { CaseSeverity } from './backend.js';
 
 export const CASE_COLLECTIONS = {
@@ -79,27 +97,64 @@ export class CaseStore {
    * only a hint of where to start; the previous hash is always read from the log itself. Never updates.
    */
   async appendEvent<K extends CaseEventKind>(caseId: string, actor: Actor, kind: K, data: CaseEventData[K], at = new Date()): Promise<CaseEvent<K>> {
-    const payload = canonicalPayload(data) as CaseEventData[K];
+    return (await this.appendEvents(caseId, [{ actor, kind, data, at }]))[0] as CaseEvent<K>;
+  }
+
+  /**
+   * Appends several events in this order, chained in memory and written with one ordered insertMany (a busy
+   * case channel's messages: a round trip per batch instead of several per message). A lost sequence number
+   * ends the batch there; the rest chain onto the entry that won it, as appendEvent does.
+   */
+  async appendEvents(caseId: string, items: NewCaseEvent[]): Promise<CaseEvent[]> {
+    if (items.length === 0) return [];
+    let rest = items.map((item) => ({ ...item, data: canonicalPayload(item.data), at: item.at ?? new Date() }));
     const hint = (await this.cases.findOne({ _id: caseId }, { projection: { lastSeq: 1 } }))?.lastSeq ?? 0;
     let prev = await this.entryAtOrLast(caseId, hint);
-    for (let attempt = 0; attempt < MAX_CLAIMS; attempt++) {
-      const seq = (prev?.seq ?? 0) + 1;
-      const prevHash = prev ? (prev.hash ?? GENESIS_HASH) : GENESIS_HASH;
-      const content = { caseId, seq, at, actor, kind, data: payload, prevHash };
-      const event = { _id: eventId(caseId, seq), ...content, hash: entryHash(content) } as CaseEvent<K>;
-      try {
-        await this.events.insertOne(event as CaseEvent);
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        // Another writer took this sequence number: its entry is the one to chain onto.
-        prev = (await this.events.findOne({ _id: eventId(caseId, seq) })) ?? (await this.lastEntry(caseId)) ?? undefined;
-        continue;
+    const appended: CaseEvent[] = [];
+    for (let attempt = 0; attempt < MAX_CLAIMS && rest.length > 0; attempt++) {
+      const batch: CaseEvent[] = [];
+      for (const { actor, kind, data, at } of rest) {
+        const last = batch.at(-1) ?? prev;
+        const seq = (last?.seq ?? 0) + 1;
+        const content = { caseId, seq, at, actor, kind, data, prevHash: last ? (last.hash ?? GENESIS_HASH) : GENESIS_HASH };
+        batch.push({ _id: eventId(caseId, seq), ...content, hash: entryHash(content) } as CaseEvent);
       }
-      // A hint for the next append and the head shown on the case; set together so they always belong together.
-      await this.cases.updateOne({ _id: caseId, lastSeq: { $lt: seq } }, { $set: { lastSeq: seq, headHash: event.hash } });
-      return event;
+      let written: number;
+      try {
+        written = await this.insertUntilTaken(batch);
+      } catch (err) {
+        if (appended.length > 0) throw new PartialAppendError(appended, err);
+        throw err;
+      }
+      appended.push(...batch.slice(0, written));
+      if (written === batch.length) break;
+      // Another writer took batch[written]'s sequence number: its entry is the one to chain onto.
+      rest = rest.slice(written);
+      const taken = batch[written]!;
+      prev = (await this.events.findOne({ _id: taken._id })) ?? (await this.lastEntry(caseId)) ?? undefined;
     }
-    throw new Error(`case ${caseId}: could not append an event after ${MAX_CLAIMS} attempts`);
+    if (appended.length < items.length) throw new Error(`case ${caseId}: could not append an event after ${MAX_CLAIMS} attempts`);
+    const head = appended.at(-1)!;
+    // A hint for the next append and the head shown on the case; set together so they always belong together.
+    await this.cases.updateOne({ _id: caseId, lastSeq: { $lt: head.seq } }, { $set: { lastSeq: head.seq, headHash: head.hash } });
+    return appended;
+  }
+
+  /** Inserts in order until a sequence number is found taken; how many were written. Other errors throw. */
+  private async insertUntilTaken(batch: CaseEvent[]): Promise<number> {
+    try {
+      if (batch.length === 1) await this.events.insertOne(batch[0]!);
+      else await this.events.insertMany(batch, { ordered: true });
+      return batch.length;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      if (batch.length === 1) return 0;
+      // An ordered insertMany stops at its first error and says where (the driver gives one error or a list).
+      const errors = (err as { writeErrors?: WriteErrorLike[] | WriteErrorLike }).writeErrors;
+      const first = Array.isArray(errors) ? errors[0] : errors;
+      if (typeof first?.index !== 'number' || first.code !== 11000) throw err;
+      return first.index;
+    }
   }
 
   /** The entry at `seq` (read by _id), or the last one when that is missing; undefined for an empty log. */

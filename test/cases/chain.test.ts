@@ -89,6 +89,44 @@ describe('case log hash chain', { timeout: 600_000 }, () => {
     expect(actors).toEqual(Array.from({ length: 40 }, (_, i) => `U${i}`).sort());
   });
 
+  it('batches racing single appends and each other keep one chain, each entry once and in batch order', async () => {
+    const c = await newCase('Batched');
+    const a = new CaseStore(db.db);
+    const b = new CaseStore(second.db);
+    const batch = (who: string, n: number) => Array.from({ length: n }, (_, i) => ({ actor: `${who}${i}`, kind: 'alerts_added' as const, data: { alertIds: [`${who}${i}`] } }));
+    const written = await Promise.all([
+      a.appendEvents(c._id, batch('A', 15)),
+      b.appendEvents(c._id, batch('B', 15)),
+      ...Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).appendEvent(c._id, `S${i}`, 'alerts_added', { alertIds: [`S${i}`] })),
+    ]);
+    expect(written[0]).toHaveLength(15);
+    expect(written[1]).toHaveLength(15);
+    const result = await store.verify((await store.get(c._id))!);
+    expect(result).toMatchObject({ ok: true, entries: 41 });
+    const log = await store.eventsAfter(c._id, 1, 100);
+    expect(log.map((e) => e.actor).sort()).toEqual([...batch('A', 15), ...batch('B', 15)].map((x) => x.actor).concat(Array.from({ length: 10 }, (_, i) => `S${i}`)).sort());
+    // A batch may be interleaved with other writers, never reordered.
+    for (const who of ['A', 'B']) {
+      const mine = log.filter((e) => e.actor.startsWith(who)).map((e) => e.actor);
+      expect(mine).toEqual(batch(who, 15).map((x) => x.actor));
+    }
+    expect((await store.get(c._id))!.lastSeq).toBe(41);
+  });
+
+  it('a batch that meets a taken sequence number mid-way keeps what it wrote and chains the rest onto the taker', async () => {
+    const c = await newCase('Taken mid-batch');
+    const head = (await store.get(c._id))!.lastSeq;
+    // Another writer's entry two places ahead (its content does not matter here, only that its _id is taken).
+    const foreign = { _id: eventId(c._id, head + 3), caseId: c._id, seq: head + 3, at: new Date(), actor: 'OTHER', kind: 'alerts_added', data: { alertIds: ['o'] }, prevHash: 'x', hash: 'f'.repeat(64) };
+    await store.events.insertOne(foreign as never);
+    const items = Array.from({ length: 5 }, (_, i) => ({ actor: `M${i}`, kind: 'alerts_added' as const, data: { alertIds: [`m${i}`] } }));
+    const written = await store.appendEvents(c._id, items);
+    expect(written.map((e) => e.seq)).toEqual([head + 1, head + 2, head + 4, head + 5, head + 6]);
+    expect(written[2]!.prevHash).toBe(foreign.hash);
+    expect(written[1]!.prevHash).toBe(written[0]!.hash);
+    expect((await store.get(c._id))!).toMatchObject({ lastSeq: head + 6, headHash: written[4]!.hash });
+  });
+
   it('serializes canonically: sorted keys, ISO dates, no undefined, refuses NaN', () => {
     expect(canonicalJson({ b: 1, a: [undefined, new Date(Date.UTC(2026, 0, 2))], c: undefined, d: -0, e: 'é"' })).toBe('{"a":[null,"2026-01-02T00:00:00.000Z"],"b":1,"d":0,"e":"é\\""}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/canonical/);

@@ -14,9 +14,9 @@
 // the order events reached this process), and step 3 runs after the queue has moved on.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../app/logger.js';
-import { SYSTEM_ACTOR } from '../model.js';
+import { SYSTEM_ACTOR, type CaseEvent } from '../model.js';
 import type { CaseService } from '../service.js';
-import type { CaseStore } from '../store.js';
+import { PartialAppendError, type CaseStore } from '../store.js';
 import { entriesOfEvent, type ChannelLogEntry, type RawEntry } from './entry.js';
 import type { CaseChannelDoc, CaseChannelStore } from './store.js';
 
@@ -25,6 +25,9 @@ const NAME_CACHE_MS = 60 * 60_000;
 /** A channel found not to be a case channel is asked again after this (a new channel's doc may be on its way). */
 const NOT_CASE_MS = 5_000;
 const MAX_CACHED = 10_000;
+
+type Claimed = { doc: CaseChannelDoc | null; entries: ChannelLogEntry[] };
+type Slot = { claimed: Promise<Claimed>; resolve(n: number): void; reject(err: unknown): void };
 
 export interface ChannelLogDeps {
   channels: CaseChannelStore;
@@ -37,8 +40,8 @@ export interface ChannelLogDeps {
 export class ChannelLog {
   private readonly known = new Map<string, { doc: CaseChannelDoc | null; until: number }>();
   private readonly names = new Map<string, { name: string; until: number }>();
-  /** Per channel, the entries being logged by this process, one after the other (the log keeps Slack's order). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Per channel, the events waiting to be appended, in the order they arrived (the log keeps Slack's order). */
+  private readonly queues = new Map<string, Slot[]>();
 
   constructor(private readonly deps: ChannelLogDeps) {}
 
@@ -80,39 +83,71 @@ export class ChannelLog {
   }
 
   /**
-   * Claims run at once for every event; only the appends wait for the channel's queue (that is what keeps the
-   * order), and the bookkeeping after an append (ledger mark, channel marks) no longer holds the queue.
+   * Claims run at once for every event; only the appends wait their turn in the channel's queue (that is what
+   * keeps the order). What queued up while an append ran is appended next as one batch (one ordered write for
+   * a busy channel, not several round trips per message), and the bookkeeping after it (ledger marks, channel
+   * marks) no longer holds the queue.
    */
-  private async appendInOrder(channel: string, claimed: Promise<{ doc: CaseChannelDoc | null; entries: ChannelLogEntry[] }>): Promise<number> {
-    claimed.catch(() => {}); // awaited in the queue below
-    const after: Promise<unknown>[] = [];
-    const n = await this.inOrder(channel, async () => {
-      const { doc, entries } = await claimed;
-      for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i]!;
-        let seq: number;
-        try {
-          seq = (await this.deps.service.appendLog(doc!.caseId, entry.user ?? entry.botId ?? SYSTEM_ACTOR, 'channel_message', entry)).seq;
-        } catch (err) {
-          await this.release(entries.slice(i));
-          throw err;
-        }
-        after.push(this.deps.channels.logged(entry.key, seq), this.deps.channels.noteLogged(doc!._id, entry.ts, entry.threadTs));
+  private appendInOrder(channel: string, claimed: Promise<Claimed>): Promise<number> {
+    claimed.catch(() => {}); // settled in appendSlots
+    return new Promise<number>((resolve, reject) => {
+      const queue = this.queues.get(channel);
+      const slot = { claimed, resolve, reject };
+      if (queue) {
+        queue.push(slot);
+        return;
       }
-      return entries.length;
+      this.queues.set(channel, [slot]);
+      void this.drain(channel);
     });
-    await Promise.all(after);
-    return n;
   }
 
-  private inOrder<T>(channel: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(channel) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(work);
-    this.queues.set(channel, run);
-    void run.finally(() => {
-      if (this.queues.get(channel) === run) this.queues.delete(channel);
-    }).catch(() => {});
-    return run;
+  /** Appends the channel's queued slots, batch after batch, until none are left. */
+  private async drain(channel: string): Promise<void> {
+    for (;;) {
+      const slots = this.queues.get(channel)!;
+      if (slots.length === 0) {
+        this.queues.delete(channel);
+        return;
+      }
+      this.queues.set(channel, []); // arrivals from now on wait for the next batch
+      await this.appendSlots(slots);
+    }
+  }
+
+  private async appendSlots(slots: Slot[]): Promise<void> {
+    const settled = await Promise.allSettled(slots.map((s) => s.claimed));
+    const items: { slot: number; doc: CaseChannelDoc; entry: ChannelLogEntry }[] = [];
+    settled.forEach((r, slot) => {
+      if (r.status === 'rejected') slots[slot]!.reject(r.reason);
+      else for (const entry of r.value.entries) items.push({ slot, doc: r.value.doc!, entry });
+    });
+    const counts = slots.map(() => 0);
+    const after: Promise<unknown>[] = [];
+    let failed: unknown;
+    if (items.length > 0) {
+      const toAppend = items.map(({ entry }) => ({ actor: entry.user ?? entry.botId ?? SYSTEM_ACTOR, kind: 'channel_message' as const, data: entry }));
+      let events: CaseEvent[];
+      try {
+        events = await this.deps.service.appendLogs(items[0]!.doc.caseId, toAppend);
+      } catch (err) {
+        events = err instanceof PartialAppendError ? err.appended : [];
+        failed = err;
+        await this.release(items.slice(events.length).map((i) => i.entry));
+      }
+      events.forEach((event, k) => {
+        const { slot, doc, entry } = items[k]!;
+        counts[slot]!++;
+        after.push(this.deps.channels.logged(entry.key, event.seq), this.deps.channels.noteLogged(doc._id, entry.ts, entry.threadTs));
+      });
+    }
+    // The marks are awaited by the callers, not by the queue.
+    const marked = Promise.all(after);
+    settled.forEach((r, slot) => {
+      if (r.status === 'rejected') return;
+      const hasUnlogged = failed !== undefined && items.some((i) => i.slot === slot) && counts[slot]! < items.filter((i) => i.slot === slot).length;
+      marked.then(() => (hasUnlogged ? slots[slot]!.reject(failed) : slots[slot]!.resolve(counts[slot]!)), (err: unknown) => slots[slot]!.reject(err));
+    });
   }
 
   /** The entries this caller now owns (the others were claimed before: logged, or being logged). */
