@@ -135,11 +135,20 @@ export class ChannelLog {
         failed = err;
         await this.release(items.slice(events.length).map((i) => i.entry));
       }
+      // The channel's marks move once per batch: its newest ts ($max, one width: string order is time order), and
+      // each thread once.
+      let newest = '';
+      const threads = new Set<string>();
       events.forEach((event, k) => {
-        const { slot, doc, entry } = items[k]!;
+        const { slot, entry } = items[k]!;
         counts[slot]!++;
-        after.push(this.deps.channels.logged(entry.key, event.seq), this.deps.channels.noteLogged(doc._id, entry.ts, entry.threadTs));
+        after.push(this.deps.channels.logged(entry.key, event.seq));
+        if (entry.ts > newest) newest = entry.ts;
+        if (entry.threadTs) threads.add(entry.threadTs);
       });
+      const channel = items[0]!.doc._id;
+      if (newest) after.push(this.deps.channels.noteLogged(channel, newest));
+      for (const thread of threads) after.push(this.deps.channels.noteThread(channel, thread));
     }
     // The marks are awaited by the callers, not by the queue.
     const marked = Promise.all(after);
