@@ -75,17 +75,22 @@ describe('rules editor and simulator', () => {
     const stored = await app.taser.correlation.rules.get('pushes');
     expect(stored).toMatchObject({ version: 1, enabled: true, updatedBy: `console:${ADMIN.id}` });
 
-    // Edit as expr: a new version; then disable and enable with the buttons (CSRF forms).
+    // Edit as expr: a new version; then disable and enable with the buttons, which call /api/v1 with the session.
     await page.getByRole('link', { name: 'Edit as expr' }).click();
     await page.locator('textarea[name=expr]').fill('[(3 duo push denied)] IN [2 hours] WITH [username] IN COMMON');
     await screenshot(page, 'rule-editor-expr');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     await page.waitForURL((u) => u.pathname === '/ui/rules/pushes');
     expect((await app.taser.correlation.rules.get('pushes'))!.version).toBe(2);
-    await page.getByRole('button', { name: 'Disable' }).click();
+    const switched = (state: string) => page.waitForResponse((r) => r.url().endsWith(`/api/v1/rules/pushes/${state}`) && r.request().method() === 'POST');
+    const [disabled] = await Promise.all([switched('disable'), page.getByRole('button', { name: 'Disable' }).click()]);
+    expect(disabled.status()).toBe(200);
+    await page.waitForURL((u) => u.searchParams.get('notice') === 'Rule disabled');
     await expect(page.getByTestId('state').textContent()).resolves.toBe('disabled');
     await page.getByRole('button', { name: 'Enable' }).click();
+    await page.waitForURL((u) => u.searchParams.get('notice') === 'Rule enabled');
     await expect(page.getByTestId('state').textContent()).resolves.toBe('enabled');
+    expect((await app.taser.correlation.rules.audit.list('pushes'))[0]).toMatchObject({ actor: `console:${ADMIN.id}`, action: 'enabled', outcome: 'done' });
     await page.goto(`${app.url}/ui/rules`);
     await expect(page.locator('tr[data-rule=pushes]').textContent()).resolves.toContain('enabled');
     await screenshot(page, 'rules-list');
@@ -120,8 +125,10 @@ describe('rules editor and simulator', () => {
     await expect(page.getByRole('button', { name: 'Disable' }).count()).resolves.toBe(0);
     await screenshot(page, 'rule-view-analyst');
     const csrf = await page.locator('input[name=_csrf]').first().inputValue();
-    const refused = await page.request.post(`${app.url}/ui/rules/pushes/disable`, { form: { _csrf: csrf }, maxRedirects: 0 });
+    // The API route behind the switch refuses the analyst's session (the CSRF token is right: it is the ACL).
+    const refused = await page.request.post(`${app.url}/api/v1/rules/pushes/disable`, { headers: { 'x-csrf-token': csrf } });
     expect(refused.status()).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'forbidden' });
     const save = await page.request.post(`${app.url}/ui/rules/save`, { form: { _csrf: csrf, definition: JSON.stringify({ id: 'mine', expr: '[(1 x)] IN [1h]' }) }, maxRedirects: 0 });
     expect(save.status()).toBe(403);
     expect((await app.taser.correlation.rules.get('pushes'))!.enabled).toBe(true);
