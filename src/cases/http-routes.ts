@@ -1,4 +1,4 @@
-// The case HTTP API (/api/v1/cases...), with the app's API keys; a key acts as its ACL groups (`cases` config).
+// The case HTTP API (/api/v1/cases...), with the app's API keys or the console's session; the caller acts as its ACL groups (`cases` config).
 // Field errors answer 400 naming each field; 403 the ACL; 404 no such case or alert; 409 a state conflict.
 // Schemas: ./api-schemas.ts and ./model.ts; the document: /api/v1/openapi.json.
 import type { ApiCaller, ApiReply, ApiRouter } from '../app/api/route.js';

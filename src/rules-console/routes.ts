@@ -1,4 +1,4 @@
-// The rules console's HTTP API, with the app's API keys (a key acts as its ACL groups):
+// The rules console's HTTP API, with the app's API keys (a key acts as its ACL groups) or the console's session (its user's groups):
 //   GET    /api/v1/fields?since=30d&until=&top=10      types, sources, artifact fields and frequent values
 //   POST   /api/v1/rules/validate   {definition}        200 {rule} | 400 {issues: [{path, message}]}
 //   POST   /api/v1/rules            {definition}        201: version 1 (correlation.admins only)
