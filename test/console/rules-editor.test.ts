@@ -119,6 +119,26 @@ describe('rules editor and simulator', () => {
     await context.close();
   }, 120_000);
 
+  it("Cancel on a running simulation is the API's DELETE, sent by htmx with the session and its CSRF header", async () => {
+    // A job another replica runs (its heartbeat is fresh, no runner here): the page polls it and offers Cancel.
+    const id = '00000000-0000-4000-8000-000000000001';
+    const started = new Date();
+    await app.taser.rulesConsole.simulations.collection.insertOne({ _id: id, status: 'running', ruleId: 'elsewhere', definition: {}, since: new Date(started.getTime() - DAY), until: started, by: 'console:U0', startedAt: started, heartbeatAt: started, read: 10 });
+    const { page, context, problems } = await openPage(browser);
+    await app.signIn(page, ANALYST, `/ui/simulations/${id}`);
+    const [cancel] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/simulations/${id}`) && r.request().method() === 'DELETE'),
+      page.getByTestId('sim-cancel').click(),
+    ]);
+    expect(cancel.status()).toBe(202);
+    expect(await cancel.request().headerValue('x-csrf-token')).toBeTruthy();
+    // The cancel request is stored for the replica that runs the job.
+    expect(await app.taser.database.db.collection('rule_simulation_cancels').findOne({ _id: id as never })).toBeTruthy();
+    await expect(page.getByTestId('api-error').isHidden()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('refuses an analyst any change (403, audited), while letting them read and simulate', async () => {
     const { page, context } = await openPage(browser);
     await app.signIn(page, ANALYST, '/ui/rules/pushes');
