@@ -144,7 +144,7 @@ export class ApiRouter {
       const session = await this.sessions(req, res);
       if (session) return session;
     }
-    this.deps.logger.warn({ remote: req.socket.remoteAddress, path: loggablePath(req.url) }, 'HTTP API refused: missing or unknown API key, and no console session');
+    this.deps.logger.warn({ remote: req.socket.remoteAddress, path: loggablePath(req.url) }, 'HTTP API refused: missing or unknown API key');
     return { status: 401, body: { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>, or sign in to the console' }, headers: { 'www-authenticate': 'Bearer' } };
   }
 
