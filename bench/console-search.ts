@@ -2,7 +2,8 @@
 // histogram's times) for alerts by artifact value, alerts by rule + a 7-day range, and signals by artifact
 // value. The issue's size is 125,000 alerts and 1,000,000 signals (`-- --console-full`); seeding that on the
 // embedded FerretDB takes long (the seeding rate is reported) and every search there scans, so the default is
-// 2,000 alerts and 10,000 signals. Progress goes to stderr.
+// 2,000 alerts and 10,000 signals. Progress goes to stderr. `onSeeded` runs on the seeded store before it is
+// dropped (index.ts runs the simulator bench over the same 1,000,000 signals with --console-full).
 import { randomBytes } from 'node:crypto';
 import { benchDatabase, generateSignals, isMain, percentile, round } from './support.js';
 import { connectDatabase } from '../src/store/mongo.js';
@@ -12,6 +13,7 @@ import { CaseStore } from '../src/cases/store.js';
 import { SEVERITIES } from '../src/signals/signal.js';
 import { parseSearch } from '../src/console/search-query.js';
 import { runSearch } from '../src/console/search-run.js';
+import type { StoredSignals } from './simulator.js';
 
 export interface ConsoleSearchBench {
   db: string;
@@ -27,7 +29,7 @@ const RULES = 20;
 const BATCH = 1000;
 const progress = (what: string) => process.stderr.write(`console-search: ${what}\n`);
 
-export async function benchConsoleSearch(options: { full?: boolean } = {}): Promise<ConsoleSearchBench> {
+export async function benchConsoleSearch(options: { full?: boolean; onSeeded?: (stored: StoredSignals) => Promise<void> } = {}): Promise<ConsoleSearchBench> {
   const alertsWanted = options.full ? 125_000 : 2_000;
   const signalsWanted = options.full ? 1_000_000 : 10_000;
   const RUNS = options.full ? 15 : 5;
@@ -114,6 +116,7 @@ export async function benchConsoleSearch(options: { full?: boolean } = {}): Prom
       alertsByRuleAnd7d: await measure((i) => `kind=alerts&rule=rule-${i % RULES}&since=${day(10 + i)}&until=${day(17 + i)}`),
       signalsByValue: await measure((i) => `kind=signals&artifact=user${(i * 53) % GROUP_KEYS}`),
     };
+    await options.onSeeded?.({ uri: bench.uri, since: start, until: start + 30 * 86_400_000, what: `the console search bench's ${signalsWanted} signals beside ${alertsWanted} alerts` });
     return { db: process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB (SQLite)', alerts: alertsWanted, signals: signalsWanted, seedAlertsPerSec, seedSignalsPerSec, queries };
   } finally {
     await database.close();

@@ -2,7 +2,9 @@
 // reported), then runs one simulation job (the same backtest as `taser simulate --rule --since`) and reports
 // its time, its rate, the event loop's worst lag while it ran (responsiveness) and the process's peak RSS.
 // Default 20,000 signals, a size the embedded database seeds in a minute or two; `-- --simulator-1m` seeds
-// 1,000,000 (at the embedded database's 1,000-3,000 inserts/s that is 6-15 minutes of seeding alone).
+// 1,000,000 (at the embedded database's 1,000-3,000 inserts/s that is 6-15 minutes of seeding alone). With
+// `-- --console-full` it runs instead over the console search bench's store (1,000,000 signals beside 125,000
+// alerts, the issue's test environment), seeded once for both.
 // Target: 1,000,000 stored signals simulated in <= 60 s (>= 16,700 signals/s) with the event loop never held
 // for more than 100 ms.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,7 +19,10 @@ import { benchDatabase, generateSignals, isMain, peakRssMb, round, runChild } fr
 
 export interface SimulatorBench {
   signals: number;
+  /** 0 when the store was seeded by another bench (`stored`). */
   seedPerSec: number;
+  /** Where the signals came from. */
+  store: string;
   seconds: number;
   signalsPerSec: number;
   alerts: number;
@@ -28,24 +33,41 @@ export interface SimulatorBench {
 
 const BATCH = 1_000;
 
-async function run(size: number): Promise<SimulatorBench> {
-  const database = await benchDatabase('benchsim');
-  const db = await connectDatabase(database.uri, {});
+/** A store another bench seeded: its URI and the period its signals span. */
+export interface StoredSignals {
+  uri: string;
+  since: number;
+  until: number;
+  what: string;
+}
+
+async function run(size: number, stored?: StoredSignals): Promise<SimulatorBench> {
+  const database = stored ? { uri: stored.uri, stop: async () => {} } : await benchDatabase('benchsim');
+  const uri = new URL(database.uri);
+  uri.searchParams.set('socketTimeoutMS', '600000');
+  const db = await connectDatabase(uri.toString(), {});
   try {
-    const store = new SignalStore(db.db);
-    await store.ensureIndexes();
-    const start = Date.UTC(2026, 0, 5);
-    const seedStart = performance.now();
-    let batch = [];
-    for (const s of generateSignals(size, { groupKeys: 2_000, stepMs: 2_000, start })) {
-      batch.push(s);
-      if (batch.length === BATCH) {
-        await store.insert(batch);
-        batch = [];
+    let start = Date.UTC(2026, 0, 5);
+    let until = start + size * 2_000 + 1;
+    let seedPerSec = 0;
+    if (stored) {
+      start = stored.since;
+      until = stored.until;
+    } else {
+      const store = new SignalStore(db.db);
+      await store.ensureIndexes();
+      const seedStart = performance.now();
+      let batch = [];
+      for (const s of generateSignals(size, { groupKeys: 2_000, stepMs: 2_000, start })) {
+        batch.push(s);
+        if (batch.length === BATCH) {
+          await store.insert(batch);
+          batch = [];
+        }
       }
+      if (batch.length) await store.insert(batch);
+      seedPerSec = Math.round(size / ((performance.now() - seedStart) / 1000));
     }
-    if (batch.length) await store.insert(batch);
-    const seedPerSec = Math.round(size / ((performance.now() - seedStart) / 1000));
 
     const renderer = new TemplateRenderer();
     renderer.loadDirectory(BLOCKS_DIR);
@@ -54,7 +76,7 @@ async function run(size: number): Promise<SimulatorBench> {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const t0 = performance.now();
-    const id = await jobs.start(rule, {}, new Date(start), new Date(start + size * 2_000 + 1), 'bench');
+    const id = await jobs.start(rule, {}, new Date(start), new Date(until), 'bench');
     await jobs.settled(id);
     const seconds = (performance.now() - t0) / 1000;
     lag.disable();
@@ -63,6 +85,7 @@ async function run(size: number): Promise<SimulatorBench> {
     return {
       signals: doc.report!.signals,
       seedPerSec,
+      store: stored?.what ?? `its own ${size} signals`,
       seconds: round(seconds, 1),
       signalsPerSec: Math.round(doc.report!.signals / seconds),
       alerts: doc.report!.alerts,
@@ -76,10 +99,13 @@ async function run(size: number): Promise<SimulatorBench> {
   }
 }
 
-export function benchSimulator(options: { full?: boolean } = {}): Promise<SimulatorBench> {
-  return runChild<SimulatorBench>('./simulator.ts', [String(options.full ? 1_000_000 : 20_000)]);
+/** In a child process (its peak RSS is the job's own); over `stored` signals, or over as many as it seeds. */
+export function benchSimulator(options: { full?: boolean; stored?: StoredSignals } = {}): Promise<SimulatorBench> {
+  const size = String(options.full ? 1_000_000 : 20_000);
+  return runChild<SimulatorBench>('./simulator.ts', options.stored ? [size, JSON.stringify(options.stored)] : [size]);
 }
 
 if (isMain(import.meta.url)) {
-  console.log(JSON.stringify(await run(Number(process.argv[2] ?? 20_000))));
+  const stored = process.argv[3] ? (JSON.parse(process.argv[3]) as StoredSignals) : undefined;
+  console.log(JSON.stringify(await run(Number(process.argv[2] ?? 20_000), stored)));
 }

@@ -1,12 +1,10 @@
 // API keys for the HTTP API (/api/v1/...): named in the config file with the ACL groups they act as; the
 // keys themselves come from the environment. Compared as SHA-256 digests in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { readSecret, type Env } from './secrets.js';
-import { loggablePath, sendJson } from './http-server.js';
-import type { Logger } from './logger.js';
 
 export const apiKeysSchema = z
   .record(
@@ -46,21 +44,4 @@ export function authenticateApiKey(keys: readonly ApiKey[], req: IncomingMessage
   if (!match) return undefined;
   const presented = digest(match[1]!);
   return keys.find((k) => timingSafeEqual(k.digest, presented));
-}
-
-export type ApiHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, key: ApiKey) => Promise<void>;
-
-/**
- * Wraps an HTTP API route: a request without a known key gets 401 (and a log line) and never reaches the
- * handler; the handler gets the key, whose groups the ACLs check.
- */
-export function withApiKey(keys: readonly ApiKey[], logger: Logger, handler: ApiHandler) {
-  return async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> => {
-    const key = authenticateApiKey(keys, req);
-    if (!key) {
-      logger.warn({ remote: req.socket.remoteAddress, path: loggablePath(req.url) }, 'HTTP API refused: missing or unknown API key');
-      return sendJson(res, 401, { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>' }, { 'www-authenticate': 'Bearer' });
-    }
-    await handler(req, res, params, key);
-  };
 }

@@ -176,7 +176,7 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     mountConfirmationRoutes(api, { confirmations, cases });
     mountRulesConsoleRoutes(api, { console: rulesConsole, correlation });
     mountApiDocs(http, api, taserVersion());
-    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger, rulesConsole, knownQueries: () => positron.queryTypes().map((q) => q.name) });
+    if (consoleSettings) mountConsole(http, { settings: consoleSettings, access, correlation, cases, templates: core.templates, slack: slack.app.client, slackApiUrl: config.slack.apiUrl, logger, rulesConsole, knownQueries: () => positron.queryTypes().map((q) => q.name), api, groupNames: () => Object.keys(config.file.groups) });
     await new Pollers(database.db, { routes: plugins.routes, contexts, ingestor: correlation.ingestor, logger, metrics }).register(jobs);
     await scheduleRetention(database.db, jobs, config.file.retention, logger);
     await cases.start(jobs, correlation.events);

@@ -1,13 +1,14 @@
 // What the /api/v1/cases routes read and answer, as zod schemas: the request schemas are the case model's own
 // (./model.ts); the answer schemas document ./present.ts and are checked by the tests, not at run time.
 import { z } from 'zod';
-import { artifact, page, time } from '../correlation/api-schemas.js';
+import { artifact, page, prev, time } from '../correlation/api-schemas.js';
 import { alertIdSchema, CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, SYNC_STATES } from './model.js';
 
 export const caseQuery = z.strictObject({
   status: z.enum(CASE_STATUSES).optional(),
   team: z.string().min(1).transform((t) => t.toLowerCase()).optional(),
   assignee: z.string().min(1).optional(),
+  severity: z.enum(CASE_SEVERITIES).optional(),
   artifact: artifact.optional(),
   since: time.optional(),
   until: time.optional(),
@@ -68,4 +69,4 @@ export const caseJsonSchema = caseSummaryJsonSchema.extend({
     .meta({ description: 'the case log: its length and hash-chain head as of the last change (GET .../verify recomputes them; docs/case-log.md)' }),
 });
 
-export const caseListSchema = z.strictObject({ cases: z.array(caseSummaryJsonSchema), next: z.string().optional() });
+export const caseListSchema = z.strictObject({ cases: z.array(caseSummaryJsonSchema), next: z.string().optional(), prev });

@@ -1,16 +1,15 @@
-// The case HTTP API (/api/v1/cases...), with the app's API keys; a key acts as its ACL groups (`cases` config).
+// The case HTTP API (/api/v1/cases...), with the app's API keys or the console's session; the caller acts as its ACL groups (`cases` config).
 // Field errors answer 400 naming each field; 403 the ACL; 404 no such case or alert; 409 a state conflict.
 // Schemas: ./api-schemas.ts and ./model.ts; the document: /api/v1/openapi.json.
-import type { ApiKey } from '../app/api-keys.js';
-import type { ApiReply, ApiRouter } from '../app/api/route.js';
+import type { ApiCaller, ApiReply, ApiRouter } from '../app/api/route.js';
 import type { Principal } from './access.js';
 import { CaseForbiddenError, CaseInputError, CaseNotFoundError, CaseStateError, closeSchema, newCaseSchema, type StoredCase } from './model.js';
 import { caseJson, caseSummaryJson } from './present.js';
 import { addAlertBody, caseJsonSchema, caseListSchema, caseQuery, caseRefParams, caseSummaryJsonSchema } from './api-schemas.js';
 import type { Cases } from './wire.js';
 
-export function apiPrincipal(key: ApiKey): Principal {
-  return { actor: `api:${key.name}`, isMember: async (groups) => groups.some((g) => key.groups.includes(g)) };
+export function apiPrincipal(key: ApiCaller): Principal {
+  return { actor: key.actor, isMember: async (groups) => groups.some((g) => key.groups.includes(g)) };
 }
 
 /** Case errors as HTTP answers; anything else is the server's fault (500 with an error id, by the router). */
@@ -57,8 +56,8 @@ export function mountCaseRoutes(api: ApiRouter, deps: { cases: Cases }): void {
       example: { query: { status: 'open' } },
     },
     async ({ query }) => {
-      const { cases: found, next } = await service.list(query);
-      return { status: 200, body: { cases: found.map((c) => caseSummaryJson(c, service.link(c))), next } };
+      const { cases: found, next, prev } = await service.list(query);
+      return { status: 200, body: { cases: found.map((c) => caseSummaryJson(c, service.link(c))), next, prev } };
     },
   );
 

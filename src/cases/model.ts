@@ -234,6 +234,8 @@ export interface CaseQuery {
   limit: number;
   /** The `next` of the previous page (keyset on the case number: store/keyset.ts). */
   cursor?: string;
+  /** The `prev` of the next page: the page before it. */
+  before?: string;
 }
 
 export interface OpenChannelOptions {

@@ -96,7 +96,7 @@ export class CaseService {
     return found;
   }
 
-  list(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string }> {
+  list(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string; prev?: string }> {
     return this.deps.store.search(query);
   }
 

@@ -202,7 +202,7 @@ export class CaseStore {
     return this.cases.find({ alertIds: alertId }).sort({ createdAt: -1 }).limit(20).toArray();
   }
 
-  async search(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string }> {
+  async search(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string; prev?: string }> {
     const filter: Filter<StoredCase> = {};
     if (query.status) filter.status = query.status;
     if (query.team) filter.team = query.team;
@@ -213,10 +213,13 @@ export class CaseStore {
     if (query.since) created.$gte = query.since;
     if (query.until) created.$lte = query.until;
     if (Object.keys(created).length) filter.createdAt = created;
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (query.cursor && !after) throw new Error('invalid cursor');
-    const docs = await this.cases.find(after ? { $and: [filter, { number: { $lt: after[0] } }] } : filter).sort({ number: -1 }).limit(query.limit + 1).toArray();
-    const { page, next } = keysetPage(docs, query.limit, (c) => c.number);
-    return { cases: page, next };
+    // Numbers are unique: the keyset is the number alone (no _id tie-break), so the {number} index serves the sort.
+    const token = query.before ?? query.cursor;
+    const at = token ? decodeCursor(token) : undefined;
+    if (token && !at) throw new Error('invalid cursor');
+    const boundary = at ? { number: query.before ? { $gt: at[0] } : { $lt: at[0] } } : undefined;
+    const docs = await this.cases.find(boundary ? { $and: [filter, boundary] } : filter).sort({ number: query.before ? 1 : -1 }).limit(query.limit + 1).toArray();
+    const { page, next, prev } = keysetPage(docs, query.limit, (c) => c.number, query);
+    return { cases: page, next, prev };
   }
 }

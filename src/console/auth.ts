@@ -49,12 +49,16 @@ export class ConsoleAuth {
     return session;
   }
 
+  // Path=/ so that the console's browser code can call /api/v1 with the session (api-session.ts); a cookie of
+  // an older release (Path=/ui) is cleared, or it would shadow the new one under /ui.
   signIn(res: ServerResponse, session: Session): void {
-    setCookie(res, SESSION_COOKIE, this.codec.encode(session), { secure: this.secureCookies, maxAge: Math.floor(this.settings.sessionMs / 1000) });
+    setCookie(res, SESSION_COOKIE, '', { secure: this.secureCookies, maxAge: 0, path: '/ui' });
+    setCookie(res, SESSION_COOKIE, this.codec.encode(session), { secure: this.secureCookies, maxAge: Math.floor(this.settings.sessionMs / 1000), path: '/' });
   }
 
   signOut(res: ServerResponse): void {
-    setCookie(res, SESSION_COOKIE, '', { secure: this.secureCookies, maxAge: 0 });
+    setCookie(res, SESSION_COOKIE, '', { secure: this.secureCookies, maxAge: 0, path: '/ui' });
+    setCookie(res, SESSION_COOKIE, '', { secure: this.secureCookies, maxAge: 0, path: '/' });
   }
 
   isAdmin(userId: string): Promise<boolean> {

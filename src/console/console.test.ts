@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SessionCodec } from './session.js';
 import { consoleConfigSchema, isProxyAddress, resolveConsoleSettings } from './config.js';
-import { parseSearch, parseSearchTime, searchHref } from './search-query.js';
+import { apiHref, parseSearch, parseSearchTime, searchHref } from './search-query.js';
 import { histogram, histogramSvg } from './histogram.js';
 import { toCsv } from './search-run.js';
 import { safeNext } from './router.js';
@@ -82,6 +82,18 @@ describe('search query', () => {
   it('makes permalinks without defaults and with every filter', () => {
     expect(searchHref('/ui/search', { kind: 'alerts', limit: 50, rule: 'r 1', cursor: undefined })).toBe('/ui/search?rule=r+1');
     expect(searchHref('/ui/search', { kind: 'signals', limit: 10 }, { cursor: 'abc' })).toBe('/ui/search?kind=signals&limit=10&cursor=abc');
+  });
+
+  it('gives the same page as an HTTP API request (the JSON download): times resolved, the artifact normalized', () => {
+    const now = Date.parse('2026-11-24T12:00:00Z');
+    const cursor = encodeCursor(now, 'x');
+    const alerts = parseSearch(new URLSearchParams({ rule: 'r1', since: '1d', severity: 'high', field: 'username', artifact: 'Alice', before: cursor }), now);
+    expect(alerts.ok && apiHref(alerts.search)).toBe(`/api/v1/alerts?since=2026-11-23T12%3A00%3A00.000Z&artifact=username%3Dalice&severity=high&limit=50&before=${cursor}&rule=r1`);
+    const signals = parseSearch(new URLSearchParams({ kind: 'signals', type: 'port_scan', rule: 'ignored for signals' }), now);
+    expect(signals.ok && apiHref(signals.search)).toBe('/api/v1/signals?limit=50&type=port_scan');
+    const cases = parseSearch(new URLSearchParams({ kind: 'cases', status: 'open', team: 'SOC' }), now);
+    expect(cases.ok && apiHref(cases.search)).toBe('/api/v1/cases?limit=50&team=soc&status=open');
+    expect(parseSearch(new URLSearchParams({ cursor, before: cursor })).ok).toBe(false);
   });
 });
 

@@ -19,6 +19,8 @@ import { registerRulePages } from './pages/rules.js';
 import { registerSimulatorPages } from './pages/simulate.js';
 import { registerEnrichmentPages } from './pages/enrichment.js';
 import type { RulesConsole } from '../rules-console/service.js';
+import type { ApiRouter } from '../app/api/route.js';
+import { consoleApiSessions } from './api-session.js';
 
 export interface ConsoleDeps {
   settings: ConsoleSettings;
@@ -35,6 +37,9 @@ export interface ConsoleDeps {
   /** The rules editor, enrichment and simulator (src/rules-console), with Positron's query names. */
   rulesConsole?: RulesConsole;
   knownQueries?: () => string[];
+  /** /api/v1: its `apiKey` routes also take the console's session (api-session.ts), with the config's group names. */
+  api?: ApiRouter;
+  groupNames?: () => readonly string[];
 }
 
 export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter {
@@ -43,6 +48,7 @@ export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter
   const views = new Views(assets);
   const auth = new ConsoleAuth(deps.settings, { access: deps.access, admins: () => deps.correlation.admins, slack: deps.slack, logger });
   const router = new ConsoleRouter(http, views, auth, logger);
+  deps.api?.acceptSessions(consoleApiSessions(auth, { access: deps.access, groupNames: deps.groupNames ?? (() => []), logger }));
   const oidc = deps.settings.oidc ? new SlackOidc(deps.settings, auth, { slackApiUrl: deps.slackApiUrl, logger }) : undefined;
 
   router.open('GET', '/ui/assets/:name', (_req, res, params) => {

@@ -44,6 +44,8 @@ export const searchQuerySchema = z
     field: opt(z.string().max(100).regex(/^[A-Za-z0-9_.-]+$/, 'an artifact field name such as user or src_ip')),
     limit: opt(z.coerce.number().int().min(10).max(500)).default(50),
     cursor: opt(cursorSchema),
+    /** Paging back: the `prev` of the page shown (store/keyset.ts). */
+    before: opt(cursorSchema),
   })
   .superRefine((q, ctx) => {
     if (q.status && q.kind === 'cases' && !(CASE_STATUSES as readonly string[]).includes(q.status)) {
@@ -54,6 +56,7 @@ export const searchQuerySchema = z
     }
     if (q.kind === 'cases' && q.severity === 'info') ctx.addIssue({ code: 'custom', path: ['severity'], message: 'cases start at low' });
     if (q.field && !q.artifact) ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'give a value to look for in that field' });
+    if (q.cursor && q.before) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'a page is after `cursor` or before `before`, not both' });
   });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
@@ -104,4 +107,27 @@ export function searchHref(path: string, query: Record<string, unknown>, change:
   }
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * The same page from the HTTP API (/api/v1/alerts, /signals or /cases, which the console's session may call):
+ * the JSON download. Times are resolved to ISO-8601 (a "7d" permalink moves with the clock; the download is
+ * what was on screen), the artifact is sent normalized.
+ */
+export function apiHref(s: ResolvedSearch): string {
+  const q = s.query;
+  const params: Record<string, string | number | undefined> = {
+    since: s.since?.toISOString(),
+    until: s.until?.toISOString(),
+    artifact: s.artifact,
+    severity: q.severity,
+    limit: q.limit,
+    cursor: q.cursor,
+    before: q.before,
+  };
+  if (q.kind === 'signals') Object.assign(params, { source: q.source, type: q.type });
+  else Object.assign(params, { team: q.team, status: q.status, ...(q.kind === 'alerts' ? { rule: q.rule } : {}) });
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') out.set(k, String(v));
+  return `/api/v1/${q.kind}?${out.toString()}`;
 }

@@ -16,6 +16,8 @@ export interface SearchResult {
   kind: SearchKind;
   rows: Row[];
   next?: string;
+  /** The `before` of the page before this one (keyset paging back). */
+  prev?: string;
   /** Times of the newest matches (at most HISTOGRAM_CAP), for the histogram. */
   times: Date[];
 }
@@ -34,27 +36,27 @@ export async function runSearch(deps: { correlation: Pick<Correlation, 'signals'
   const cap = options.histogram ? HISTOGRAM_CAP : 0;
   if (q.kind === 'signals') {
     const filter = { ...common, source: q.source, type: q.type, severity: q.severity };
-    const [{ docs, next }, times] = await Promise.all([
-      deps.correlation.signals.searchStored({ ...filter, limit: q.limit, cursor: q.cursor }),
+    const [{ docs, next, prev }, times] = await Promise.all([
+      deps.correlation.signals.searchStored({ ...filter, limit: q.limit, cursor: q.cursor, before: q.before }),
       cap ? deps.correlation.signals.times(filter, cap) : Promise.resolve([]),
     ]);
     const rows = docs.map((d) => {
       const signal = decodeSignal(d);
       return { key: d._id, occurredAt: d.occurredAt.toISOString(), source: signal.source, type: signal.type, severity: signal.severity, title: signal.title, artifacts: pairs(signal.artifacts), link: signal.link && /^https?:\/\//i.test(signal.link) ? signal.link : undefined };
     });
-    return { kind: 'signals', rows, next, times };
+    return { kind: 'signals', rows, next, prev, times };
   }
   if (q.kind === 'cases') {
     const filter = { ...common, team: q.team, status: q.status as CaseStatus | undefined, severity: q.severity === 'info' ? undefined : q.severity };
-    const { cases, next } = await deps.cases.store.search({ ...filter, limit: q.limit, cursor: q.cursor });
+    const { cases, next, prev } = await deps.cases.store.search({ ...filter, limit: q.limit, cursor: q.cursor, before: q.before });
     // Cases are few next to signals: the histogram reads their creation times from a capped search.
     const times = cap ? (await deps.cases.store.search({ ...filter, limit: Math.min(cap, 5000) })).cases.map((c) => c.createdAt) : [];
     const rows = cases.map((c) => ({ number: c.number, createdAt: c.createdAt.toISOString(), title: c.title, status: c.status, severity: c.severity, team: c.team, assignee: c.assignee, alerts: c.alertIds.length }));
-    return { kind: 'cases', rows, next, times };
+    return { kind: 'cases', rows, next, prev, times };
   }
   const filter = { ...common, rule: q.rule, team: q.team, status: q.status as AlertStatus | undefined, severity: q.severity };
-  const [{ alerts, next }, times] = await Promise.all([
-    deps.correlation.alerts.search({ ...filter, limit: q.limit, cursor: q.cursor }),
+  const [{ alerts, next, prev }, times] = await Promise.all([
+    deps.correlation.alerts.search({ ...filter, limit: q.limit, cursor: q.cursor, before: q.before }),
     cap ? deps.correlation.alerts.times(filter, cap) : Promise.resolve([]),
   ]);
   const rows = alerts.map((a) => ({
@@ -68,7 +70,7 @@ export async function runSearch(deps: { correlation: Pick<Correlation, 'signals'
     team: a.team,
     signalCount: a.signalCount,
   }));
-  return { kind: 'alerts', rows, next, times };
+  return { kind: 'alerts', rows, next, prev, times };
 }
 
 /** RFC 4180 CSV; a cell that a spreadsheet would run as a formula (= + - @ at the start) gets a leading '. */

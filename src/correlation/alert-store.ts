@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Collection, Db, Filter } from 'mongodb';
 import { SEVERITIES, type Severity } from '../signals/signal.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
-import { afterCursor, keysetPage } from '../store/keyset.js';
+import { keysetPage, keysetQuery } from '../store/keyset.js';
 
 export const ALERTS_COLLECTION = 'alerts';
 export const ALERT_STATUSES = ['open', 'acknowledged', 'snoozed', 'closed'] as const;
@@ -75,6 +75,8 @@ export interface AlertQuery {
   limit: number;
   /** The `next` of the previous page (keyset: store/keyset.ts). */
   cursor?: string;
+  /** The `prev` of the next page: the page before it. */
+  before?: string;
 }
 
 export interface AlertEventMap {
@@ -127,13 +129,13 @@ export class AlertStore {
     return filter;
   }
 
-  /** Newest first (firstSeen, then _id), one keyset page at a time. */
-  async search(query: AlertQuery): Promise<{ alerts: StoredAlert[]; next?: string }> {
+  /** Newest first (firstSeen, then _id), one keyset page at a time, forward or back. */
+  async search(query: AlertQuery): Promise<{ alerts: StoredAlert[]; next?: string; prev?: string }> {
     const filter = this.filterOf(query);
-    const after = afterCursor<StoredAlert>('firstSeen', query.cursor, true);
-    const docs = await this.collection.find(after ? { $and: [filter, after] } : filter).sort({ firstSeen: -1, _id: 1 }).limit(query.limit + 1).toArray();
-    const { page, next } = keysetPage(docs, query.limit, (a) => a.firstSeen);
-    return { alerts: page, next };
+    const { boundary, sort } = keysetQuery<StoredAlert>('firstSeen', query, true);
+    const docs = await this.collection.find(boundary ? { $and: [filter, boundary] } : filter).sort(sort).limit(query.limit + 1).toArray();
+    const { page, next, prev } = keysetPage(docs, query.limit, (a) => a.firstSeen, query);
+    return { alerts: page, next, prev };
   }
 
   /** The first-seen times of the newest `cap` matches (the console's histogram). */

@@ -35,6 +35,7 @@ export const page = {
   limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'results per page (1-500)' }),
   // Keyset paging (store/keyset.ts): an opaque, bounded token, checked before any query.
   cursor: cursorSchema.optional().meta({ description: 'the `next` value of the previous page' }),
+  before: cursorSchema.optional().meta({ description: 'the `prev` value of the following page: the page before it (wins over `cursor`)' }),
 };
 
 const teamFilter = z.string().min(1).transform((t) => t.toLowerCase());
@@ -43,6 +44,7 @@ export const alertQuery = z.strictObject({
   rule: z.string().min(1).optional().meta({ description: 'a rule id' }),
   status: z.enum(ALERT_STATUSES).optional(),
   team: teamFilter.optional(),
+  severity: severitySchema.optional(),
   since: time.optional(),
   until: time.optional(),
   artifact: artifact.optional(),
@@ -53,6 +55,7 @@ export const signalQuery = z.strictObject({
   artifact: artifact.optional(),
   type: z.string().min(1).optional(),
   source: z.string().min(1).optional(),
+  severity: severitySchema.optional(),
   since: time.optional(),
   until: time.optional(),
   ...page,
@@ -64,6 +67,8 @@ export const idParams = z.strictObject({ id: z.string().min(1) });
 
 const isoTime = z.string().meta({ format: 'date-time' });
 const next = z.string().optional().meta({ description: 'the cursor of the following page; absent on the last one' });
+/** A list's paging links: `next` as `cursor`, `prev` as `before`. */
+export const prev = z.string().optional().meta({ description: 'the `before` of the page before this one; absent on the first one' });
 
 export const alertJsonSchema = z.strictObject({
   id: z.string(),
@@ -92,8 +97,8 @@ export const alertJsonSchema = z.strictObject({
 });
 export type AlertJson = z.output<typeof alertJsonSchema>;
 
-export const alertListSchema = z.strictObject({ alerts: z.array(alertJsonSchema), next });
-export const signalListSchema = z.strictObject({ signals: z.array(signalSchema), next });
+export const alertListSchema = z.strictObject({ alerts: z.array(alertJsonSchema), next, prev });
+export const signalListSchema = z.strictObject({ signals: z.array(signalSchema), next, prev });
 
 export const ruleJsonSchema = z.strictObject({
   id: z.string(),

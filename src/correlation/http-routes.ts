@@ -21,8 +21,8 @@ export function mountCorrelationRoutes(api: ApiRouter, deps: { correlation: Corr
       example: { query: { status: 'open', limit: '10' } },
     },
     async ({ query }) => {
-      const { alerts, next } = await correlation.alerts.search(query);
-      return { status: 200, body: { alerts: alerts.map(alertJson), next } };
+      const { alerts, next, prev } = await correlation.alerts.search(query);
+      return { status: 200, body: { alerts: alerts.map(alertJson), next, prev } };
     },
   );
 
@@ -85,10 +85,10 @@ export function mountCorrelationRoutes(api: ApiRouter, deps: { correlation: Corr
       async ({ params, key }) => {
         if (!key.groups.some((g) => correlation.admins.includes(g))) {
           logger.warn({ audit: 'rule_switch_denied', key: key.name, rule: params.id, action }, 'rule switch refused');
-          await correlation.rules.audit.record({ actor: `api:${key.name}`, action: `${action}d`, subject: params.id, outcome: 'denied' });
+          await correlation.rules.audit.record({ actor: key.actor, action: `${action}d`, subject: params.id, outcome: 'denied' });
           return { status: 403, body: { error: 'forbidden', message: `only keys in a correlation.admins group may ${action} rules` } };
         }
-        const found = await correlation.rules.setEnabled(params.id, action === 'enable', `api:${key.name}`);
+        const found = await correlation.rules.setEnabled(params.id, action === 'enable', key.actor);
         if (!found) return notFound('rule', params.id);
         logger.info({ audit: 'rule_switched', key: key.name, rule: params.id, enabled: action === 'enable' }, `rule ${action}d`);
         return { status: 200, body: ruleJson((await correlation.rules.get(params.id))!) };

@@ -1,4 +1,4 @@
-// The rules console's HTTP API, with the app's API keys (a key acts as its ACL groups):
+// The rules console's HTTP API, with the app's API keys (a key acts as its ACL groups) or the console's session (its user's groups):
 //   GET    /api/v1/fields?since=30d&until=&top=10      types, sources, artifact fields and frequent values
 //   POST   /api/v1/rules/validate   {definition}        200 {rule} | 400 {issues: [{path, message}]}
 //   POST   /api/v1/rules            {definition}        201: version 1 (correlation.admins only)
@@ -11,8 +11,7 @@
 //   DELETE /api/v1/simulations/{id}                     cancel
 // GET /api/v1/rules, /rules/{id} and POST /rules/{id}/enable|disable are in correlation/http-routes.ts.
 import { z } from 'zod';
-import type { ApiKey } from '../app/api-keys.js';
-import { apiErrorSchema, type ApiReply, type ApiRouter } from '../app/api/route.js';
+import { apiErrorSchema, type ApiCaller, type ApiReply, type ApiRouter } from '../app/api/route.js';
 import { ruleJson, ruleJsonSchema } from '../correlation/api-schemas.js';
 import type { Correlation } from '../correlation/service.js';
 import { auditQuerySchema, enrichmentBodySchema, fieldsQuerySchema, issueSchema, ruleBodySchema, ruleIdParamsSchema, simulationBodySchema, simulationParamsSchema } from './schemas.js';
@@ -22,8 +21,8 @@ import type { SimulationDoc } from './simulations.js';
 
 const BODY_LIMIT = 256 * 1024;
 
-export function apiEditor(key: ApiKey): Editor {
-  return { actor: `api:${key.name}`, isMember: async (groups) => groups.some((g) => key.groups.includes(g)) };
+export function apiEditor(key: ApiCaller): Editor {
+  return { actor: key.actor, isMember: async (groups) => groups.some((g) => key.groups.includes(g)) };
 }
 
 export function enrichmentJson(set: EnrichmentSet | null) {

@@ -108,15 +108,6 @@ export class RulesConsole {
     }
   }
 
-  async switchRule(who: Editor, id: string, enabled: boolean): Promise<Outcome<StoredRule & { rule: Rule }>> {
-    const denied = await this.refusal(who, enabled ? 'enabled' : 'disabled', id);
-    if (denied) return denied;
-    const rules = this.deps.correlation.rules;
-    if (!(await rules.setEnabled(id, enabled, who.actor))) return fail(404, 'not_found', `no rule ${id}`);
-    this.deps.logger.info({ audit: 'rule_switched', actor: who.actor, rule: id, enabled }, `rule ${enabled ? 'enabled' : 'disabled'}`);
-    return { ok: true, value: (await rules.get(id))! };
-  }
-
   async saveEnrichment(who: Editor, rules: unknown[], baseVersion?: number) {
     const denied = await this.refusal(who, 'enrichment_edited', 'enrichment');
     if (denied) return denied;

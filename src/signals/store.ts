@@ -7,7 +7,7 @@ import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { decodeSignal, encodeSignal } from './stored-form.js';
 import { insertManyReportingDuplicates } from '../store/mongo.js';
-import { afterCursor, keysetPage } from '../store/keyset.js';
+import { keysetPage, keysetQuery } from '../store/keyset.js';
 import type { Severity } from './signal.js';
 
 export const SIGNALS_COLLECTION = 'signals';
@@ -106,18 +106,18 @@ export class SignalStore {
     return filter;
   }
 
-  /** Newest first (occurredAt, then _id), one keyset page at a time. */
-  async searchStored(query: SignalQuery): Promise<{ docs: StoredSignal[]; next?: string }> {
+  /** Newest first (occurredAt, then _id), one keyset page at a time, forward or back. */
+  async searchStored(query: SignalQuery): Promise<{ docs: StoredSignal[]; next?: string; prev?: string }> {
     const filter = this.filterOf(query);
-    const after = afterCursor<StoredSignal>('occurredAt', query.cursor, true);
-    const docs = await this.collection.find(after ? { $and: [filter, after] } : filter).sort({ occurredAt: -1, _id: 1 }).limit(query.limit + 1).toArray();
-    const { page, next } = keysetPage(docs, query.limit, (d) => d.occurredAt);
-    return { docs: page, next };
+    const { boundary, sort } = keysetQuery<StoredSignal>('occurredAt', query, true);
+    const docs = await this.collection.find(boundary ? { $and: [filter, boundary] } : filter).sort(sort).limit(query.limit + 1).toArray();
+    const { page, next, prev } = keysetPage(docs, query.limit, (d) => d.occurredAt, query);
+    return { docs: page, next, prev };
   }
 
-  async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string }> {
-    const { docs, next } = await this.searchStored(query);
-    return { signals: docs.map(decodeSignal), next };
+  async search(query: SignalQuery): Promise<{ signals: Signal[]; next?: string; prev?: string }> {
+    const { docs, next, prev } = await this.searchStored(query);
+    return { signals: docs.map(decodeSignal), next, prev };
   }
 
   /** The event times of the newest `cap` matches (the console's histogram). */
@@ -138,4 +138,6 @@ export interface SignalQuery {
   limit: number;
   /** The `next` of the previous page (keyset: store/keyset.ts). */
   cursor?: string;
+  /** The `prev` of the next page: the page before it. */
+  before?: string;
 }

@@ -1,5 +1,5 @@
-// Retention: signals (with their raw payloads), processed Slack event ids and interactions, the Positron cache and audit, and
-// closed alerts are deleted once older than their configured period (config `retention:`). Where the server
+// Retention: signals (with their raw payloads), processed Slack event ids and interactions, the Positron cache and audit,
+// closed alerts, and the console's simulator jobs (their reports and cancel requests) are deleted once older than their configured period (config `retention:`). Where the server
 // has TTL indexes (MongoDB) a TTL index does it; where it has not (the embedded FerretDB answers code 238) the
 // retention job deletes in batches by _id, the only filter the embedded database serves from an index.
 import { z } from 'zod';
@@ -28,6 +28,7 @@ export const RETENTION_DEFAULTS = {
   positronCache: 1 * DAY,
   positronAudit: 365 * DAY,
   closedAlerts: 180 * DAY,
+  simulations: 7 * DAY,
   /** How often the retention job runs where the server has no TTL indexes. */
   every: 3_600_000,
 } as const;
@@ -46,6 +47,8 @@ export const retentionConfigSchema = z
     positronAudit: period.default(RETENTION_DEFAULTS.positronAudit),
     /** Alerts closed by a person and no longer active, by their last change. */
     closedAlerts: period.default(RETENTION_DEFAULTS.closedAlerts),
+    /** The console's simulator jobs (report and sample cards inside) and their cancel requests, by their last heartbeat. */
+    simulations: period.default(RETENTION_DEFAULTS.simulations),
     every: z
       .union([z.string(), z.number()])
       .default(RETENTION_DEFAULTS.every)
@@ -80,6 +83,9 @@ export const RETENTION_TARGETS: readonly RetentionTarget[] = [
   { kind: 'positronCache', collection: 'positron_cache', field: 'expiresAt' },
   { kind: 'positronAudit', collection: 'positron_audit', field: 'at' },
   { kind: 'closedAlerts', collection: 'alerts', field: 'updatedAt', only: { status: 'closed', active: false } },
+  // A running job writes its heartbeat every second, so it never expires while it runs; a lost one does.
+  { kind: 'simulations', collection: 'rule_simulations', field: 'heartbeatAt' },
+  { kind: 'simulations', collection: 'rule_simulation_cancels', field: 'at' },
 ];
 
 const TTL_INDEX_PREFIX = 'retention_';
@@ -100,6 +106,8 @@ const ttlIndexName = (t: RetentionTarget) => `${TTL_INDEX_PREFIX}${t.field}`;
 /** Creates, updates or drops each target's TTL index; says which targets the job must handle instead. */
 export async function ensureRetention(db: Db, config: RetentionConfig, logger: Logger): Promise<RetentionPlan> {
   const plan: RetentionPlan = { ttl: [], job: [], kept: [] };
+  // A kind may span several collections (simulations): listed once.
+  const add = (list: RetainedKind[], kind: RetainedKind) => void (list.includes(kind) || list.push(kind));
   let ttlUnsupported = false;
   for (const target of RETENTION_TARGETS) {
     const periodMs = config[target.kind];
@@ -108,12 +116,12 @@ export async function ensureRetention(db: Db, config: RetentionConfig, logger: L
     const ours = existing.find((i) => i.name === ttlIndexName(target));
     if (periodMs === false) {
       if (ours) await coll.dropIndex(ours.name);
-      plan.kept.push(target.kind);
+      add(plan.kept, target.kind);
       continue;
     }
     const seconds = Math.max(1, Math.round(periodMs / 1000));
     if (ttlUnsupported) {
-      plan.job.push(target.kind);
+      add(plan.job, target.kind);
       continue;
     }
     try {
@@ -124,11 +132,11 @@ export async function ensureRetention(db: Db, config: RetentionConfig, logger: L
       } else {
         await createTtlIndex(db, coll, target, seconds);
       }
-      plan.ttl.push(target.kind);
+      add(plan.ttl, target.kind);
     } catch (err) {
       if ((err as { code?: unknown }).code !== NOT_IMPLEMENTED) throw err;
       ttlUnsupported = true;
-      plan.job.push(target.kind);
+      add(plan.job, target.kind);
     }
   }
   logger.info(plan, plan.job.length ? 'retention: the server has no TTL indexes; the retention job deletes expired documents' : 'retention: TTL indexes');
@@ -191,7 +199,7 @@ export async function deleteExpired(
       await options.touch?.();
       if (ids.length < batch) break;
     }
-    if (total) deleted[target.kind] = total;
+    if (total) deleted[target.kind] = (deleted[target.kind] ?? 0) + total;
   }
   return deleted;
 }

@@ -75,17 +75,22 @@ describe('rules editor and simulator', () => {
     const stored = await app.taser.correlation.rules.get('pushes');
     expect(stored).toMatchObject({ version: 1, enabled: true, updatedBy: `console:${ADMIN.id}` });
 
-    // Edit as expr: a new version; then disable and enable with the buttons (CSRF forms).
+    // Edit as expr: a new version; then disable and enable with the buttons, which call /api/v1 with the session.
     await page.getByRole('link', { name: 'Edit as expr' }).click();
     await page.locator('textarea[name=expr]').fill('[(3 duo push denied)] IN [2 hours] WITH [username] IN COMMON');
     await screenshot(page, 'rule-editor-expr');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     await page.waitForURL((u) => u.pathname === '/ui/rules/pushes');
     expect((await app.taser.correlation.rules.get('pushes'))!.version).toBe(2);
-    await page.getByRole('button', { name: 'Disable' }).click();
+    const switched = (state: string) => page.waitForResponse((r) => r.url().endsWith(`/api/v1/rules/pushes/${state}`) && r.request().method() === 'POST');
+    const [disabled] = await Promise.all([switched('disable'), page.getByRole('button', { name: 'Disable' }).click()]);
+    expect(disabled.status()).toBe(200);
+    await page.waitForURL((u) => u.searchParams.get('notice') === 'Rule disabled');
     await expect(page.getByTestId('state').textContent()).resolves.toBe('disabled');
     await page.getByRole('button', { name: 'Enable' }).click();
+    await page.waitForURL((u) => u.searchParams.get('notice') === 'Rule enabled');
     await expect(page.getByTestId('state').textContent()).resolves.toBe('enabled');
+    expect((await app.taser.correlation.rules.audit.list('pushes'))[0]).toMatchObject({ actor: `console:${ADMIN.id}`, action: 'enabled', outcome: 'done' });
     await page.goto(`${app.url}/ui/rules`);
     await expect(page.locator('tr[data-rule=pushes]').textContent()).resolves.toContain('enabled');
     await screenshot(page, 'rules-list');
@@ -114,14 +119,36 @@ describe('rules editor and simulator', () => {
     await context.close();
   }, 120_000);
 
+  it("Cancel on a running simulation is the API's DELETE, sent by htmx with the session and its CSRF header", async () => {
+    // A job another replica runs (its heartbeat is fresh, no runner here): the page polls it and offers Cancel.
+    const id = '00000000-0000-4000-8000-000000000001';
+    const started = new Date();
+    await app.taser.rulesConsole.simulations.collection.insertOne({ _id: id, status: 'running', ruleId: 'elsewhere', definition: {}, since: new Date(started.getTime() - DAY), until: started, by: 'console:U0', startedAt: started, heartbeatAt: started, read: 10 });
+    const { page, context, problems } = await openPage(browser);
+    await app.signIn(page, ANALYST, `/ui/simulations/${id}`);
+    const [cancel] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/simulations/${id}`) && r.request().method() === 'DELETE'),
+      page.getByTestId('sim-cancel').click(),
+    ]);
+    expect(cancel.status()).toBe(202);
+    expect(await cancel.request().headerValue('x-csrf-token')).toBeTruthy();
+    // The cancel request is stored for the replica that runs the job.
+    expect(await app.taser.database.db.collection('rule_simulation_cancels').findOne({ _id: id as never })).toBeTruthy();
+    await expect(page.getByTestId('api-error').isHidden()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('refuses an analyst any change (403, audited), while letting them read and simulate', async () => {
     const { page, context } = await openPage(browser);
     await app.signIn(page, ANALYST, '/ui/rules/pushes');
     await expect(page.getByRole('button', { name: 'Disable' }).count()).resolves.toBe(0);
     await screenshot(page, 'rule-view-analyst');
     const csrf = await page.locator('input[name=_csrf]').first().inputValue();
-    const refused = await page.request.post(`${app.url}/ui/rules/pushes/disable`, { form: { _csrf: csrf }, maxRedirects: 0 });
+    // The API route behind the switch refuses the analyst's session (the CSRF token is right: it is the ACL).
+    const refused = await page.request.post(`${app.url}/api/v1/rules/pushes/disable`, { headers: { 'x-csrf-token': csrf } });
     expect(refused.status()).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'forbidden' });
     const save = await page.request.post(`${app.url}/ui/rules/save`, { form: { _csrf: csrf, definition: JSON.stringify({ id: 'mine', expr: '[(1 x)] IN [1h]' }) }, maxRedirects: 0 });
     expect(save.status()).toBe(403);
     expect((await app.taser.correlation.rules.get('pushes'))!.enabled).toBe(true);

@@ -61,7 +61,8 @@ describe('console sign-in', () => {
 
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === SESSION_COOKIE)!;
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/ui', secure: false });
+    // Path=/: the console's own calls to /api/v1 carry it too (api-session.ts).
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false });
     expect(session.expires).toBeGreaterThan(Date.now() / 1000);
     expect(app.logs.some((l) => l.audit === 'console_sign_in' && l.user === ADMIN.id)).toBe(true);
     // The token exchange went to the Web API method with the client's credentials, not a bot token.
@@ -97,6 +98,47 @@ describe('console sign-in', () => {
     expect(wrong.status).toBe(403);
     expect(app.logs.some((l) => l.audit === 'console_csrf_refused')).toBe(true);
     await context.close();
+  });
+
+  it('lets the session call /api/v1 as the same user: reads, changes only with the CSRF token, rules only for admins', async () => {
+    const rule = { id: 'api-session-rule', name: 'Via the session', parts: [{ match: { type: 'login_failure' }, count: 3 }], window: '1h', groupBy: ['username'] };
+    const asUser = async (user: typeof ADMIN) => {
+      const { page, context } = await openPage(browser);
+      await app.signIn(page, user);
+      const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)!;
+      const csrf = await page.locator('input[name=_csrf]').first().inputValue();
+      await context.close();
+      const send = (method: string, path: string, body?: unknown, token?: string) =>
+        raw(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { cookie: `${SESSION_COOKIE}=${cookie.value}`, 'content-type': 'application/json', ...(token ? { 'x-csrf-token': token } : {}) } });
+      return { csrf, send };
+    };
+    const ann = await asUser(ANALYST);
+    const read = await ann.send('GET', '/api/v1/rules');
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.body)).toHaveProperty('rules');
+    // A POST with the session but without its token is refused, as the console's own forms are.
+    const noToken = await ann.send('POST', '/api/v1/rules/validate', { definition: rule });
+    expect(noToken.status).toBe(403);
+    expect(JSON.parse(noToken.body)).toMatchObject({ error: 'csrf' });
+    expect((await ann.send('POST', '/api/v1/rules/validate', { definition: rule }, 'x'.repeat(32))).status).toBe(403);
+    expect((await ann.send('POST', '/api/v1/rules/validate', { definition: rule }, ann.csrf)).status).toBe(200);
+    // Rules change for correlation admins only: the analyst is refused and audited under the console's name.
+    const refused = await ann.send('POST', '/api/v1/rules', { definition: rule }, ann.csrf);
+    expect(refused.status).toBe(403);
+    expect(await app.taser.correlation.rules.get(rule.id)).toBeUndefined();
+    expect((await app.taser.correlation.rules.audit.list(rule.id))[0]).toMatchObject({ actor: `console:${ANALYST.id}`, outcome: 'denied' });
+
+    const ada = await asUser(ADMIN);
+    const created = await ada.send('POST', '/api/v1/rules', { definition: rule }, ada.csrf);
+    expect(created.status).toBe(201);
+    expect(await app.taser.correlation.rules.get(rule.id)).toMatchObject({ version: 1, updatedBy: `console:${ADMIN.id}` });
+    // Another user's token does not fit this session.
+    expect((await ada.send('POST', `/api/v1/rules/${rule.id}/disable`, undefined, ann.csrf)).status).toBe(403);
+    expect((await ada.send('POST', `/api/v1/rules/${rule.id}/disable`, undefined, ada.csrf)).status).toBe(200);
+    // Without a session (or with a forged one) and without a key: 401.
+    expect((await raw('/api/v1/rules')).status).toBe(401);
+    const forged = Buffer.from(JSON.stringify({ sub: ADMIN.id, name: 'x', via: 'slack', csrf: 'a'.repeat(20), exp: 4_000_000_000 })).toString('base64url');
+    expect((await raw('/api/v1/rules', { headers: { cookie: `${SESSION_COOKIE}=${forged}.AAAA` } })).status).toBe(401);
   });
 
   it('refuses a callback whose state does not match, and a forged session cookie', async () => {

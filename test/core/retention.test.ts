@@ -7,6 +7,7 @@ import { SIGNALS_COLLECTION } from '../../src/signals/store.js';
 import { CORE_COLLECTIONS } from '../../src/store/collections.js';
 import { ALERTS_COLLECTION } from '../../src/correlation/alert-store.js';
 import { AUDIT_COLLECTION, CACHE_COLLECTION } from '../../src/positron/service.js';
+import { SIMULATION_CANCELS_COLLECTION, SIMULATIONS_COLLECTION } from '../../src/rules-console/simulations.js';
 import { deleteExpired, ensureRetention, RETENTION_DEFAULTS, RETENTION_JOB, RETENTION_TARGETS, retentionConfigSchema } from '../../src/store/retention.js';
 import { openTestDatabase, testMongoKind } from '../support/db.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -32,14 +33,16 @@ describe('retention config', () => {
   });
 
   it('targets the collections their stores own', () => {
-    expect(Object.fromEntries(RETENTION_TARGETS.map((t) => [t.kind, t.collection]))).toEqual({
-      signals: SIGNALS_COLLECTION,
-      slackEvents: CORE_COLLECTIONS.slackEvents,
-      slackInteractions: CORE_COLLECTIONS.slackInteractions,
-      positronCache: CACHE_COLLECTION,
-      positronAudit: AUDIT_COLLECTION,
-      closedAlerts: ALERTS_COLLECTION,
-    });
+    expect(RETENTION_TARGETS.map((t) => `${t.kind}:${t.collection}`)).toEqual([
+      `signals:${SIGNALS_COLLECTION}`,
+      `slackEvents:${CORE_COLLECTIONS.slackEvents}`,
+      `slackInteractions:${CORE_COLLECTIONS.slackInteractions}`,
+      `positronCache:${CACHE_COLLECTION}`,
+      `positronAudit:${AUDIT_COLLECTION}`,
+      `closedAlerts:${ALERTS_COLLECTION}`,
+      `simulations:${SIMULATIONS_COLLECTION}`,
+      `simulations:${SIMULATION_CANCELS_COLLECTION}`,
+    ]);
   });
 });
 
@@ -55,7 +58,7 @@ describe('retention in the database', () => {
     const plan = await ensureRetention(db.db, config, silent);
     expect(plan.kept).toEqual(['positronAudit']);
     if (testMongoKind() === 'ferretdb') {
-      expect(plan).toEqual({ ttl: [], job: ['signals', 'slackEvents', 'slackInteractions', 'positronCache', 'closedAlerts'], kept: ['positronAudit'] });
+      expect(plan).toEqual({ ttl: [], job: ['signals', 'slackEvents', 'slackInteractions', 'positronCache', 'closedAlerts', 'simulations'], kept: ['positronAudit'] });
     } else {
       expect(plan.job).toEqual([]);
       const signalIndexes = await db.db.collection(SIGNALS_COLLECTION).listIndexes().toArray();
@@ -106,6 +109,20 @@ describe('retention in the database', () => {
     expect((await db.db.collection(CACHE_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['expired-just-now']);
     expect((await db.db.collection(CORE_COLLECTIONS.slackInteractions).find({}).toArray()).map((d) => d._id)).toEqual(['action:new']);
     expect((await db.db.collection(AUDIT_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['a-new']);
+
+    // The simulator's jobs (report inside) and cancel requests, by their last heartbeat: a running job keeps its own fresh.
+    await db.db.collection<{ _id: string; status: string; heartbeatAt: Date }>(SIMULATIONS_COLLECTION).insertMany([
+      { _id: 'sim-old', status: 'done', heartbeatAt: ago(8) },
+      { _id: 'sim-lost', status: 'running', heartbeatAt: ago(9) },
+      { _id: 'sim-recent', status: 'done', heartbeatAt: ago(6) },
+    ]);
+    await db.db.collection<{ _id: string; at: Date }>(SIMULATION_CANCELS_COLLECTION).insertMany([
+      { _id: 'sim-old', at: ago(8) },
+      { _id: 'sim-recent', at: ago(6) },
+    ]);
+    expect(await deleteExpired(db.db, config, ['simulations'], { now: NOW })).toEqual({ simulations: 3 });
+    expect((await db.db.collection(SIMULATIONS_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['sim-recent']);
+    expect((await db.db.collection(SIMULATION_CANCELS_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['sim-recent']);
 
     // A second run finds nothing more; a kind kept forever is never touched.
     expect(await deleteExpired(db.db, config, ['signals'], { now: NOW })).toEqual({});

@@ -60,7 +60,7 @@ function operationHtml(path: string, method: string, op: Operation): string {
       return `<details${status.startsWith('2') ? ' open' : ''}><summary><span class="status s${status[0]}">${esc(status)}</span> ${prose(r.description)}${media && media !== 'application/json' ? ` <span class="type">${esc(media)}</span>` : ''}</summary>${content?.schema ? schemaHtml(content.schema) : ''}</details>`;
     })
     .join('');
-  const auth = op.security.length ? '<span class="auth">API key</span>' : '<span class="auth open">no key</span>';
+  const auth = op.security.length ? '<span class="auth">API key or console session</span>' : '<span class="auth open">no key</span>';
   return `<section id="${esc(op.operationId)}"><h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code> ${auth}</h3><p>${prose(op.summary)}${op.description ? `. ${prose(op.description)}` : ''}</p>${params}${body}<h4>Responses</h4>${responses}</section>`;
 }
 

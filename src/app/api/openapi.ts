@@ -27,6 +27,8 @@ export interface Operation {
 }
 
 export const API_KEY_SCHEME = 'apiKey';
+/** The web console's session cookie (src/console/api-session.ts): either scheme is enough. */
+export const CONSOLE_SESSION_SCHEME = 'consoleSession';
 
 /** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), inline. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -83,7 +85,7 @@ function operation(route: DefinedRoute): Operation {
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [...route.tags],
-    security: route.auth === 'apiKey' ? [{ [API_KEY_SCHEME]: [] }] : [],
+    security: route.auth === 'apiKey' ? [{ [API_KEY_SCHEME]: [] }, { [CONSOLE_SESSION_SCHEME]: [] }] : [],
     parameters,
     ...(body
       ? { requestBody: { required: Array.isArray(body.required) && body.required.length > 0, content: { 'application/json': { schema: body, ...(route.example?.body !== undefined ? { example: route.example.body } : {}) } } } }
@@ -101,14 +103,20 @@ export function openApiDocument(routes: readonly DefinedRoute[], version: string
       title: 'taser HTTP API',
       version,
       description:
-        'Signals, alerts, rules, cases and Positron queries. Authenticate with `Authorization: Bearer <key>`, a key named in the config file (`apiKeys`) that acts as the ACL groups listed beside it. Errors answer `{error, message?, problems?, errorId?}`.',
+        'Signals, alerts, rules, cases and Positron queries. Authenticate with `Authorization: Bearer <key>`, a key named in the config file (`apiKeys`) that acts as the ACL groups listed beside it, or (the web console\'s own calls) with the console\'s session cookie, which acts as the signed-in Slack user\'s groups and needs the session\'s CSRF token in `X-CSRF-Token` on every request that is not a GET. Errors answer `{error, message?, problems?, errorId?}`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [...new Set(routes.flatMap((r) => r.tags))].sort().map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
-        [API_KEY_SCHEME]: { type: 'http', scheme: 'bearer', description: 'An API key from the environment variable named by the config (`apiKeys.<name>.keyEnv`), at least 16 characters.' },
+        [API_KEY_SCHEME]: { type: 'http', scheme: 'bearer', description: 'An API key from the environment variable named by the config (`apiKeys.<name>.keyEnv`), at least 16 characters. When an `Authorization` header is sent, it alone decides.' },
+        [CONSOLE_SESSION_SCHEME]: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'taser_session',
+          description: 'The web console\'s signed session (Sign in with Slack at /ui/login): the same user and ACL groups as the console. Every request that is not a GET also sends the session\'s CSRF token in the `X-CSRF-Token` header (the console pages carry it), or it is refused with 403 `csrf`.',
+        },
       },
     },
   };

@@ -67,8 +67,8 @@ describe('ApiRouter.define', () => {
     const op = openApiDocument(api.routes, '1.2.3').paths['/api/v1/things/{n}']!.post!;
     expect(op.parameters.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual(['path:n:true', 'query:dry:false']);
     expect(op.requestBody?.content['application/json']?.schema).toMatchObject({ properties: { name: { type: 'string' }, when: { type: 'string', format: 'date-time' } }, required: ['name'], additionalProperties: false });
-    expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '413', '500']);
-    expect(op.security).toEqual([{ apiKey: [] }]);
+    expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '403', '413', '500']);
+    expect(op.security).toEqual([{ apiKey: [] }, { consoleSession: [] }]);
   });
 
   it('refuses at mount a route outside /api/v1, twice, or with params that do not match its path', () => {
@@ -77,5 +77,22 @@ describe('ApiRouter.define', () => {
     expect(() => api.define({ ...spec, path: '/other' }, handler)).toThrow(/must be under \/api\/v1/);
     expect(() => api.define({ ...spec, method: 'POST', path: '/api/v1/things/:n' }, handler)).toThrow(/defined twice/);
     expect(() => api.define({ ...spec, path: '/api/v1/x/:a', params: z.strictObject({ b: z.string() }) }, handler)).toThrow(/params schema has \[b\], the path has \[a\]/);
+  });
+
+  // Last: it changes the router for what follows.
+  it('takes a session when no Authorization header is sent; a key, when sent, alone decides', async () => {
+    api.acceptSessions(async (req) => {
+      const who = req.headers['x-test-session'];
+      if (who === 'refuse') return { status: 403, body: { error: 'csrf', message: 'no token' } };
+      return typeof who === 'string' ? { caller: { name: `console:${who}`, actor: `console:${who}`, groups: [] } } : undefined;
+    });
+    const send = (headers: Record<string, string>) =>
+      fetch(`${url}/api/v1/things/1`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"name":"s"}' }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    expect(await send({ 'x-test-session': 'U1' })).toEqual({ status: 201, body: { n: 1, by: 'console:U1:no:s' } });
+    expect(await send({ 'x-test-session': 'refuse' })).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    expect((await send({})).status).toBe(401);
+    // A wrong key is not rescued by a session.
+    expect((await send({ 'x-test-session': 'U1', authorization: 'Bearer wrong-key-0123456789abcdef' })).status).toBe(401);
+    expect(await send({ 'x-test-session': 'U1', authorization: `Bearer ${KEY}` })).toMatchObject({ status: 201, body: { by: 'tester:no:s' } });
   });
 });

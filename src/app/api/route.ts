@@ -4,8 +4,8 @@
 // is undocumented, and test/core/openapi.test.ts names it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { withApiKey, type ApiKey } from '../api-keys.js';
-import { BodyTooLargeError, readBody, sendJson, type HttpServer } from '../http-server.js';
+import { authenticateApiKey, type ApiKey } from '../api-keys.js';
+import { BodyTooLargeError, loggablePath, readBody, sendJson, type HttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
 
 export const API_PREFIX = '/api/v1';
@@ -24,8 +24,29 @@ export const apiErrorSchema = z
   .meta({ title: 'Error' });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** `apiKey`: `Authorization: Bearer <key>` from the config's apiKeys; `none`: open (documentation only). */
+/**
+ * `apiKey`: `Authorization: Bearer <key>` from the config's apiKeys, or the web console's session cookie (with its
+ * CSRF token on every non-GET); `none`: open (documentation only).
+ */
 export type ApiAuth = 'apiKey' | 'none';
+
+/** Who calls an authenticated route: an API key, or a console user with the ACL groups they are in. */
+export interface ApiCaller {
+  /** For log lines: the key's name, or `console:<Slack user id>`. */
+  name: string;
+  /** For audit records: `api:<key name>`, or `console:<Slack user id>` as the console's own pages write. */
+  actor: string;
+  /** The ACL groups the caller acts as. */
+  groups: readonly string[];
+}
+
+/**
+ * The console's session as a second way in (src/console/api-session.ts): the caller, an answer that refuses the
+ * request (a missing CSRF token), or undefined when the request carries no session.
+ */
+export type SessionAuth = (req: IncomingMessage, res: ServerResponse) => Promise<{ caller: ApiCaller } | ApiReply | undefined>;
+
+export const keyCaller = (key: ApiKey): ApiCaller => ({ name: key.name, actor: `api:${key.name}`, groups: key.groups });
 
 export interface ApiResponseSpec {
   description: string;
@@ -64,7 +85,7 @@ export interface ApiCall<A extends ApiAuth, P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  key: A extends 'apiKey' ? ApiKey : undefined;
+  key: A extends 'apiKey' ? ApiCaller : undefined;
 }
 
 /** A JSON answer; a handler that streams its answer writes `res` itself and returns nothing. */
@@ -87,7 +108,8 @@ export function pathParams(path: string): string[] {
 export function responsesOf(route: ApiRouteSpec): Record<number, ApiResponseSpec> {
   const out: Record<number, ApiResponseSpec> = {};
   if (route.body || route.query || pathParams(route.path).length) out[400] = { description: 'the request is invalid: `problems` names each bad parameter or field', schema: apiErrorSchema };
-  if (route.auth === 'apiKey') out[401] = { description: 'no API key, or an unknown one (`Authorization: Bearer <key>`)', schema: apiErrorSchema };
+  if (route.auth === 'apiKey') out[401] = { description: 'no API key, or an unknown one (`Authorization: Bearer <key>`), and no console session', schema: apiErrorSchema };
+  if (route.auth === 'apiKey' && route.method !== 'GET') out[403] = { description: 'a console session without its CSRF token (`X-CSRF-Token`), or a caller not allowed to do this', schema: apiErrorSchema };
   if (route.body) out[413] = { description: `the body is over ${route.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`, schema: apiErrorSchema };
   out[500] = { description: 'taser failed: `errorId` names the log line', schema: apiErrorSchema };
   for (const [status, r] of Object.entries(route.responses)) {
@@ -101,11 +123,30 @@ const issueLines = (error: z.ZodError, whole: string) => error.issues.map((i) =>
 
 export class ApiRouter {
   private readonly defined: DefinedRoute[] = [];
+  private sessions: SessionAuth | undefined;
 
   constructor(
     private readonly http: HttpServer,
     private readonly deps: { keys: readonly ApiKey[]; logger: Logger },
   ) {}
+
+  /** Lets the console's signed-in users call every `apiKey` route with their session (read at each request). */
+  acceptSessions(sessions: SessionAuth): void {
+    this.sessions = sessions;
+  }
+
+  /** The caller, or the answer that refuses the request: an API key wins when one is presented. */
+  private async authenticate(req: IncomingMessage, res: ServerResponse): Promise<{ caller: ApiCaller } | ApiReply> {
+    if (req.headers.authorization !== undefined || !this.sessions) {
+      const key = authenticateApiKey(this.deps.keys, req);
+      if (key) return { caller: keyCaller(key) };
+    } else {
+      const session = await this.sessions(req, res);
+      if (session) return session;
+    }
+    this.deps.logger.warn({ remote: req.socket.remoteAddress, path: loggablePath(req.url) }, 'HTTP API refused: missing or unknown API key');
+    return { status: 401, body: { error: 'unauthenticated', message: 'send Authorization: Bearer <API key>, or sign in to the console' }, headers: { 'www-authenticate': 'Bearer' } };
+  }
 
   /** The documented routes, in the order they were defined. */
   get routes(): readonly DefinedRoute[] {
@@ -127,7 +168,7 @@ export class ApiRouter {
     this.defined.push({ ...(spec as unknown as ApiRouteSpec), params, ...(query ? { query } : {}) });
 
     const limit = spec.bodyLimit ?? DEFAULT_BODY_LIMIT;
-    const run = async (req: IncomingMessage, res: ServerResponse, raw: Record<string, string>, key: ApiKey | undefined): Promise<void> => {
+    const run = async (req: IncomingMessage, res: ServerResponse, raw: Record<string, string>, key: ApiCaller | undefined): Promise<void> => {
       const p = params.safeParse(raw);
       if (!p.success) return sendJson(res, 400, { error: 'invalid_params', problems: issueLines(p.error, 'path') });
       let q: z.ZodSafeParseResult<unknown> = { success: true, data: {} };
@@ -153,7 +194,11 @@ export class ApiRouter {
       if (reply) sendJson(res, reply.status, reply.body, reply.headers);
       else if (!res.writableEnded) throw new Error(`API route ${spec.method} ${spec.path} returned no answer`);
     };
-    const { keys, logger } = this.deps;
-    this.http.route(spec.method, spec.path, spec.auth === 'apiKey' ? withApiKey(keys, logger, (req, res, raw, key) => run(req, res, raw, key)) : (req, res, raw) => run(req, res, raw, undefined));
+    this.http.route(spec.method, spec.path, async (req, res, raw) => {
+      if (spec.auth !== 'apiKey') return run(req, res, raw, undefined);
+      const who = await this.authenticate(req, res);
+      if ('caller' in who) return run(req, res, raw, who.caller);
+      sendJson(res, who.status, who.body, who.headers);
+    });
   }
 }

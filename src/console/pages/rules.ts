@@ -125,11 +125,5 @@ export function registerRulePages(router: ConsoleRouter, deps: ConsoleDeps & { r
     await editorPage(c, d, { mode: effective, baseVersion, ...placed, status: outcome.status });
   });
 
-  for (const action of ['enable', 'disable'] as const) {
-    router.page('POST', `/ui/rules/:id/${action}`, async (c) => {
-      const outcome = await rc.switchRule(consoleEditor(c, deps), c.params.id!, action === 'enable');
-      if (!outcome.ok) return c.render('forbidden', { message: outcome.message }, { title: 'Not allowed', status: outcome.status, nav: 'rules' });
-      c.redirect(`/ui/rules/${encodeURIComponent(c.params.id!)}?notice=${encodeURIComponent(`Rule ${action}d`)}`);
-    });
-  }
+  // Enable and disable: the buttons call POST /api/v1/rules/{id}/enable|disable with the session (api-session.ts).
 }

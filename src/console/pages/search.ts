@@ -1,9 +1,10 @@
 // /ui/search: signals, alerts and cases by time, source, type, rule, team, status, severity and artifact value,
-// with a histogram, keyset paging, a permalink (the URL holds every filter) and CSV/JSON of the page shown.
+// with a histogram, keyset paging, a permalink (the URL holds every filter) and CSV/JSON of the page shown
+// (the JSON is the HTTP API's own answer: /api/v1 takes the console's session).
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
 import type { ConsoleDeps } from '../mount.js';
 import { histogram, histogramSvg } from '../histogram.js';
-import { parseSearch, SEARCH_KINDS, searchHref, type ResolvedSearch } from '../search-query.js';
+import { apiHref, parseSearch, SEARCH_KINDS, searchHref, type ResolvedSearch } from '../search-query.js';
 import { COLUMNS, HISTOGRAM_CAP, runSearch, toCsv } from '../search-run.js';
 import { ALERT_STATUSES } from '../../correlation/alert-store.js';
 import { CASE_STATUSES } from '../../cases/model.js';
@@ -18,7 +19,7 @@ export function registerSearchPages(router: ConsoleRouter, deps: ConsoleDeps): v
     const s = parsed.search;
     const result = await runSearch(deps, s, { histogram: true });
     const q = s.query;
-    const current = { ...q, cursor: undefined };
+    const current = { ...q, cursor: undefined, before: undefined };
     const h = histogram(result.times, { from: s.since, to: s.until });
     const svg = h ? histogramSvg(h, (from, to) => searchHref(PATH, current, { since: from.toISOString(), until: to.toISOString() })) : undefined;
     c.render(
@@ -31,32 +32,30 @@ export function registerSearchPages(router: ConsoleRouter, deps: ConsoleDeps): v
         matches: result.times.length,
         capped: result.times.length >= HISTOGRAM_CAP,
         cap: HISTOGRAM_CAP.toLocaleString('en'),
-        next: result.next ? searchHref(PATH, q, { cursor: result.next }) : undefined,
-        first: q.cursor ? searchHref(PATH, current) : undefined,
+        next: result.next ? searchHref(PATH, current, { cursor: result.next }) : undefined,
+        prev: result.prev ? searchHref(PATH, current, { before: result.prev }) : undefined,
+        first: result.prev ? searchHref(PATH, current) : undefined,
         permalink: searchHref(PATH, q),
         csvHref: searchHref(`${PATH}/export.csv`, q),
-        jsonHref: searchHref(`${PATH}/export.json`, q),
+        jsonHref: apiHref(s),
         tabs: SEARCH_KINDS.map((kind) => ({ kind, href: searchHref(PATH, current, { kind }), current: kind === q.kind })),
       },
       { title: 'Search', nav: 'search' },
     );
   });
 
-  for (const format of ['csv', 'json'] as const) {
-    router.page('GET', `${PATH}/export.${format}`, async (c) => {
-      const parsed = parseSearch(c.url.searchParams);
-      if (!parsed.ok) return c.send(400, 'application/json; charset=utf-8', JSON.stringify({ error: 'invalid_query', problems: parsed.errors }));
-      await download(c, deps, parsed.search, format);
-    });
-  }
+  // CSV here; the JSON download is the HTTP API's answer for the same page (apiHref), called with the session.
+  router.page('GET', `${PATH}/export.csv`, async (c) => {
+    const parsed = parseSearch(c.url.searchParams);
+    if (!parsed.ok) return c.send(400, 'application/json; charset=utf-8', JSON.stringify({ error: 'invalid_query', problems: parsed.errors }));
+    await downloadCsv(c, deps, parsed.search);
+  });
 }
 
-async function download(c: ConsoleRequest, deps: ConsoleDeps, s: ResolvedSearch, format: 'csv' | 'json'): Promise<void> {
+async function downloadCsv(c: ConsoleRequest, deps: ConsoleDeps, s: ResolvedSearch): Promise<void> {
   const result = await runSearch(deps, s, { histogram: false });
-  const name = `taser-${result.kind}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.${format}`;
-  const headers = { 'content-disposition': `attachment; filename="${name}"` };
-  if (format === 'csv') return c.send(200, 'text/csv; charset=utf-8', toCsv(COLUMNS[result.kind], result.rows), headers);
-  c.send(200, 'application/json; charset=utf-8', JSON.stringify({ kind: result.kind, query: s.query, rows: result.rows, next: result.next }, null, 2), headers);
+  const name = `taser-${result.kind}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.csv`;
+  c.send(200, 'text/csv; charset=utf-8', toCsv(COLUMNS[result.kind], result.rows), { 'content-disposition': `attachment; filename="${name}"` });
 }
 
 function rowHref(kind: string, r: Record<string, unknown>): string {

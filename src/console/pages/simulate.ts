@@ -1,5 +1,5 @@
 // The simulator pages: pick a stored rule or bring a draft from the editor, choose a period, and watch the
-// job (htmx polls its status fragment every second until it ends; Cancel stops it between batches). The
+// job (htmx polls its status fragment every second until it ends; Cancel, the API's DELETE, stops it between batches). The
 // result: alerts per day as an inline SVG, the top groups, signals per alert, and sample alerts rendered as
 // their Slack card would look. The job is the HTTP API's (src/rules-console/simulations.ts).
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
@@ -83,14 +83,5 @@ export function registerSimulatorPages(router: ConsoleRouter, deps: ConsoleDeps 
     const doc = await load(c);
     if (doc) c.fragment('simulation-status', statusData(doc));
   });
-
-  router.page('POST', '/ui/simulations/:id/cancel', async (c) => {
-    const doc = await load(c);
-    if (!doc) return;
-    await rc.simulations.cancel(doc._id);
-    await rc.simulations.settled(doc._id);
-    const after = (await rc.simulations.get(doc._id)) ?? doc;
-    if (c.htmx) c.fragment('simulation-status', statusData(after));
-    else c.redirect(`/ui/simulations/${doc._id}`);
-  });
+  // Cancel: the status fragment's button calls DELETE /api/v1/simulations/{id} with the session (api-session.ts).
 }
