@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { openTestDatabase, testMongoUri } from '../support/db.js';
+import { isDuplicateKeyError } from '../../src/store/mongo.js';
 
 const CLIENTS = 4;
 /** Concurrent writers per round: enough that, unpatched, their read-modify-write windows overlap in most rounds. */
@@ -119,5 +120,16 @@ describe('atomic single-document writes', { timeout: 120_000 }, () => {
       expect(renewed + deleted, `round ${round}: renewed ${renewed}, deleted ${deleted}`).toBe(1);
       expect(await main.countDocuments({ _id: 'lease' })).toBe(renewed);
     }
+  });
+
+  it('an update or upsert that would break a unique index is refused with E11000, and nothing changes', async () => {
+    const coll = database.db.collection<{ _id: string; key: number }>(`c${name++}`);
+    await coll.createIndex({ key: 1 }, { unique: true });
+    await coll.insertMany([{ _id: 'a', key: 1 }, { _id: 'b', key: 2 }]);
+    const refused = await coll.updateOne({ _id: 'b' }, { $set: { key: 1 } }).catch((e: unknown) => e);
+    expect(isDuplicateKeyError(refused)).toBe(true);
+    const upsert = await coll.updateOne({ _id: 'c' }, { $set: { key: 2 } }, { upsert: true }).catch((e: unknown) => e);
+    expect(isDuplicateKeyError(upsert)).toBe(true);
+    expect(await coll.find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 'a', key: 1 }, { _id: 'b', key: 2 }]);
   });
 });
