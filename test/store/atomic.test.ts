@@ -63,7 +63,7 @@ describe('atomic single-document writes', { timeout: 120_000 }, () => {
 
   it('concurrent $set of different fields of one document are all kept', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const { views, main } = await collection<Document>([{ _id: 'case', state: 'open' }]);
+      const { views, main } = await collection<{ _id: string; state: string; [field: string]: unknown }>([{ _id: 'case', state: 'open' }]);
       await Promise.all(views.map((c, i) => c.updateOne({ _id: 'case' }, { $set: { [`f${i}`]: i } })));
       const doc = await main.findOne({ _id: 'case' });
       const missing = views.map((_, i) => `f${i}`).filter((f) => doc?.[f] === undefined);
@@ -86,9 +86,17 @@ describe('atomic single-document writes', { timeout: 120_000 }, () => {
   it('concurrent claims of a queue each get a different document, none left unclaimed', async () => {
     const jobs = Array.from({ length: WRITERS }, (_, i) => ({ _id: `job-${i}`, state: 'waiting', owner: -1 }));
     const { views, main } = await collection(jobs);
-    const claimed = await Promise.all(views.map((c, i) => c.findOneAndUpdate({ state: 'waiting' }, { $set: { state: 'claimed', owner: i } }, { returnDocument: 'after' })));
+    const claimed = await Promise.all(views.map((c, i) => c.findOneAndUpdate({ state: 'waiting' }, { $set: { state: 'claimed', owner: i } }, { sort: { _id: 1 }, returnDocument: 'after' })));
     const ids = claimed.map((d) => d?._id);
     expect(new Set(ids).size).toBe(WRITERS);
+    expect(await main.countDocuments({ state: 'waiting' })).toBe(0);
+  });
+
+  it('concurrent findOneAndDelete each take a different document', async () => {
+    const jobs = Array.from({ length: WRITERS / 3 }, (_, i) => ({ _id: `job-${i}`, state: 'waiting' }));
+    const { views, main } = await collection(jobs);
+    const taken = (await Promise.all(views.map((c) => c.findOneAndDelete({ state: 'waiting' }, { sort: { _id: 1 } })))).filter((d) => d !== null);
+    expect(taken.map((d) => d._id).sort()).toEqual(jobs.map((j) => j._id).sort());
     expect(await main.countDocuments({ state: 'waiting' })).toBe(0);
   });
 
