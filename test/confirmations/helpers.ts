@@ -110,7 +110,7 @@ export async function signal(t: TestApp, type: string, artifacts: Record<string,
   return waitUntil(() => t.taser.correlation.alerts.collection.findOne({ signals: `test/${id}` }), `the alert of ${type}`, 30_000);
 }
 
-export const flowOf = (t: TestApp, alertId: string) => waitUntil(() => t.taser.confirmations.store.flows.findOne({ alertId }), 'the flow of the alert', 30_000);
+export const flowOf = (t: TestApp, alertId: string, timeoutMs = 30_000) => waitUntil(() => t.taser.confirmations.store.flows.findOne({ alertId }), 'the flow of the alert', timeoutMs);
 export const flowIn = (t: TestApp, id: string, state: StoredFlow['state'], timeoutMs = 30_000) =>
   waitUntil(async () => {
     const f = await t.taser.confirmations.store.get(id);
@@ -122,8 +122,8 @@ export const buttonsOf = (message: { blocks?: unknown } | undefined): Button[] =
   ((message?.blocks ?? []) as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 
 /** The DM to a user that holds a flow's buttons. */
-export async function dmOf(t: TestApp, userId: string, flowId: string) {
-  const dm = await waitUntil(() => t.slack.messagesIn(`D${userId.slice(1)}`).find((m) => buttonsOf(m).some((b) => b.value?.includes(flowId))), `the DM to ${userId} for ${flowId}`, 30_000);
+export async function dmOf(t: TestApp, userId: string, flowId: string, timeoutMs = 30_000) {
+  const dm = await waitUntil(() => t.slack.messagesIn(`D${userId.slice(1)}`).find((m) => buttonsOf(m).some((b) => b.value?.includes(flowId))), `the DM to ${userId} for ${flowId}`, timeoutMs);
   // A snapshot: the fake updates its stored message in place when taser replaces the buttons.
   return structuredClone(dm);
 }
