@@ -1,7 +1,7 @@
-// Idle eviction without a scan: each step of a group is queued as (group slot, event time) in arrival order,
-// and eviction pops only the entries old enough that their group may be idle. A group is looked at when its
-// last queued entry leaves (`pending` counts a slot's entries), so with signals in event-time order each
-// group is checked once, when it went quiet, and the work is proportional to the signals, not to the groups.
+// Idle eviction without a scan: a group is queued as (group slot, event time) at its first step, and eviction
+// pops only the entries old enough that their group may be idle; a group still busy goes to the back with the
+// time of its latest signal. One entry per group, and the work is proportional to the groups that went quiet
+// or were looked at, not to all the groups held.
 
 /** A FIFO of (slot, time) pairs in two growable ring buffers. */
 export class EvictQueue {

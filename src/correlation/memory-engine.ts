@@ -227,8 +227,10 @@ export class CorrelationEngine {
     const rule = rt.compiled;
     const table = rt.groups;
     const pool = this.pool;
-    rt.queue.push(g, t);
-    table.pending[g]!++;
+    if (table.pending[g] === 0) {
+      rt.queue.push(g, t);
+      table.pending[g] = 1;
+    }
     const tail = table.freeTail[g]!;
     const open = table.episode[g] !== NO_ALERT;
     if ((tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) || (open && after(table.lastSeen[g]!, pool.seq[table.heldTail[g]!]!, t, seq))) {
@@ -290,20 +292,19 @@ export class CorrelationEngine {
   /**
    * Forgets groups that can no longer change: no free signal inside the window of `nowUs`, and no alert that
    * a signal at or after `nowUs` could extend (such an alert is final and reported closed). Keeps memory to
-   * in-window state when signals arrive in event-time order. Only groups whose last step is older than the
-   * rule's window and keep-alive are looked at (the queue's front), so a call costs what it evicts.
+   * in-window state when signals arrive in event-time order. Each group is queued once, at its first step;
+   * only groups at the queue's front, queued longer ago than the rule's window and keep-alive, are looked at:
+   * an idle one is forgotten, a busy one queued again at its latest signal. A call costs what it looks at.
    */
   evictIdle(nowUs: number): void {
     for (const { compiled: rule, groups: table, queue } of this.runtimes) {
       const span = Math.max(rule.windowUs, rule.keepAliveUs);
       while (queue.size && queue.frontTime() + span < nowUs) {
         const g = queue.shift();
-        if (--table.pending[g]! > 0) continue; // a later step of the group is queued
         if (!this.idle(rule, table, g, nowUs)) {
-          // Only after late signals: look again once its latest signal is old enough.
+          // Stepped since it was queued: queued again at its latest signal, behind the others.
           const tail = table.freeTail[g]!;
-          queue.push(g, Math.max(tail === NONE ? -Infinity : this.pool.t[tail]!, table.episode[g] === NO_ALERT ? -Infinity : table.lastSeen[g]!, nowUs - span));
-          table.pending[g]!++;
+          queue.push(g, Math.max(tail === NONE ? -Infinity : this.pool.t[tail]!, table.episode[g] === NO_ALERT ? -Infinity : table.lastSeen[g]!));
           continue;
         }
         if (table.episode[g] !== NO_ALERT) this.emit('closed', table, g);

@@ -57,7 +57,7 @@ export class GroupTable {
   episodes = new Int32Array(64);
   firstSeen = new Float64Array(64);
   lastSeen = new Float64Array(64);
-  /** Entries of the slot in the eviction queue. */
+  /** 1 while the slot is in the eviction queue (it is, from its first step until it is forgotten). */
   pending = new Int32Array(64);
   /** Unordered rules of several parts: [mask, count, mask, count...] of the free signals, for the Hall check. */
   tally: number[][] = [];
