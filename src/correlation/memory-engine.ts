@@ -13,6 +13,7 @@ import { stepGroup, type PreparedSignal, type StepEvent } from './engine.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
+import { KeyIntern } from './key-intern.js';
 import type { CompiledRule } from './rule.js';
 
 export type { EngineAlert, EngineEvent };
@@ -49,7 +50,9 @@ export class CorrelationEngine {
   private readonly fieldValues: (readonly string[])[] = [];
   private readonly single: string[][] = [];
   private readonly slotStamp: number[] = [];
-  private readonly slotKeys: string[][] = [];
+  /** Per slot: its key intern, and the ids of the signal's keys. */
+  private readonly slotIntern: KeyIntern[] = [];
+  private readonly slotKeyIds: number[][] = [];
   /** With several groupBy fields: the values of each key (one field: the key is the value). */
   private readonly slotValues: string[][][] = [];
   /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
@@ -70,7 +73,8 @@ export class CorrelationEngine {
         slotByGroupBy.set(groupBy, slot);
         this.slotFields.push(compiled.groupBy.map((f) => this.fieldIndex(f)));
         this.slotStamp.push(0);
-        this.slotKeys.push([]);
+        this.slotIntern.push(new KeyIntern());
+        this.slotKeyIds.push([]);
         this.slotValues.push([]);
       }
       let filtered = 0;
@@ -78,7 +82,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.fieldIndex(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.slotIntern[slot]!), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -161,19 +165,20 @@ export class CorrelationEngine {
     return mask;
   }
 
-  /** Group keys of the slot for s (one per combination of array values), and the values of each. */
+  /** Group keys of the slot for s, interned (one per combination of array values), and the values of each. */
   private keys(rt: RuleRuntime, s: PreparedSignal): number {
     const slot = rt.slot;
     if (this.slotStamp[slot] === this.stamp) return slot;
     this.slotStamp[slot] = this.stamp;
     const fields = this.slotFields[slot]!;
-    const keys = this.slotKeys[slot]!;
+    const intern = this.slotIntern[slot]!;
+    const keys = this.slotKeyIds[slot]!;
     const values = this.slotValues[slot]!;
     keys.length = 0;
     values.length = 0;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
-      for (const v of this.values(s, fields[0]!)) keys.push(v);
+      for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
       return slot;
     }
     let combos: string[][] = [[]];
@@ -182,7 +187,7 @@ export class CorrelationEngine {
       combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
     }
     for (const c of combos) {
-      keys.push(JSON.stringify(c));
+      keys.push(intern.id(JSON.stringify(c)));
       values.push(c);
     }
     return slot;
@@ -197,7 +202,7 @@ export class CorrelationEngine {
       if (mask & rt.filtered) mask = this.refine(rt, s, mask);
       if (mask === 0) continue;
       const slot = this.keys(rt, s);
-      const keys = this.slotKeys[slot]!;
+      const keys = this.slotKeyIds[slot]!;
       const tuples = rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]!;
       for (let k = 0; k < keys.length; k++) {
         const g = rt.groups.slotOf(keys[k]!, tuples?.[k]);
@@ -316,8 +321,8 @@ export class CorrelationEngine {
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
     for (const { groups: table } of this.runtimes) {
-      for (const g of table.index.values()) {
-        if (table.episode[g] === NO_ALERT) continue;
+      for (let g = 0; g < table.keyIds.length; g++) {
+        if (table.keyIds[g] === NONE || table.episode[g] === NO_ALERT) continue;
         this.emit('closed', table, g);
         table.closeAlert(g);
       }
@@ -326,7 +331,7 @@ export class CorrelationEngine {
 
   groupCount(): number {
     let n = 0;
-    for (const rt of this.runtimes) n += rt.groups.index.size;
+    for (const rt of this.runtimes) n += rt.groups.size;
     return n;
   }
 

@@ -5,6 +5,7 @@
 import type { GroupState, OpenAlert, StepEvent } from './engine.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';
+import type { KeyIntern } from './key-intern.js';
 
 /** An alert as the engine reports it, `ids` in event-time order: valid during the event's callback only (copy what you keep). */
 export interface EngineAlert {
@@ -41,9 +42,10 @@ const grownFloat = (a: Float64Array, n: number) => {
 
 /** One rule's groups. Slots of evicted groups are reused. */
 export class GroupTable {
-  readonly index = new Map<string, number>();
-  /** Per slot: the key, and the values tuple (with one groupBy field made from the key on first use). */
-  keys: string[] = [];
+  /** The group's slot by key id (NONE: no group), and each slot's key id (NONE: a vacant slot). */
+  private byKey = new Int32Array(64).fill(NONE);
+  keyIds = new Int32Array(64).fill(NONE);
+  /** Per slot: the values tuple (with one groupBy field made from the key on first use). */
   tuples: (readonly string[] | undefined)[] = [];
   /** Free signals (oldest first) and the open alert's signals: list heads, tails and sizes in the pool. */
   freeHead = new Int32Array(64);
@@ -61,11 +63,14 @@ export class GroupTable {
   pending = new Int32Array(64);
   /** Unordered rules of several parts: [mask, count, mask, count...] of the free signals, for the Hall check. */
   tally: number[][] = [];
+  /** Groups held. */
+  size = 0;
   private vacant: number[] = [];
 
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
+    private readonly intern: KeyIntern,
   ) {}
 
   /** Unordered with several parts: the free signals are tallied by mask. */
@@ -73,24 +78,28 @@ export class GroupTable {
     return !this.rule.ordered && this.rule.parts.length > 1;
   }
 
-  /** The slot of a key, made empty if new. */
-  slotOf(key: string, tuple: readonly string[] | undefined): number {
-    let slot = this.index.get(key);
-    if (slot !== undefined) return slot;
-    slot = this.vacant.pop();
-    if (slot === undefined) {
-      slot = this.keys.length;
+  /** The slot of an interned key, made empty if new. */
+  slotOf(keyId: number, tuple: readonly string[] | undefined): number {
+    if (keyId >= this.byKey.length) {
+      const byKey = new Int32Array(Math.max(keyId + 1, this.byKey.length * 2)).fill(NONE);
+      byKey.set(this.byKey);
+      this.byKey = byKey;
+    }
+    let slot = this.byKey[keyId]!;
+    if (slot !== NONE) return slot;
+    slot = this.vacant.pop() ?? NONE;
+    if (slot === NONE) {
+      slot = this.tuples.length;
       if (slot === this.freeHead.length) this.grow();
-      this.keys.push(key);
       this.tuples.push(tuple);
       this.tally.push([]);
-    } else {
-      this.keys[slot] = key;
-      this.tuples[slot] = tuple;
-    }
+    } else this.tuples[slot] = tuple;
     this.freeHead[slot] = this.freeTail[slot] = this.heldHead[slot] = this.heldTail[slot] = NONE;
     this.freeSize[slot] = this.heldSize[slot] = this.episode[slot] = this.episodes[slot] = this.pending[slot] = 0;
-    this.index.set(key, slot);
+    this.byKey[keyId] = slot;
+    this.keyIds[slot] = keyId;
+    this.intern.ref(keyId);
+    this.size++;
     return slot;
   }
 
@@ -98,14 +107,17 @@ export class GroupTable {
   remove(slot: number): void {
     this.clearFree(slot);
     this.closeAlert(slot);
-    this.index.delete(this.keys[slot]!);
-    this.keys[slot] = '';
+    const keyId = this.keyIds[slot]!;
+    this.byKey[keyId] = NONE;
+    this.keyIds[slot] = NONE;
+    this.intern.unref(keyId);
     this.tuples[slot] = undefined;
     this.vacant.push(slot);
+    this.size--;
   }
 
   values(slot: number): readonly string[] {
-    return (this.tuples[slot] ??= [this.keys[slot]!]);
+    return (this.tuples[slot] ??= [this.intern.key(this.keyIds[slot]!)]);
   }
 
   count(slot: number, mask: number, delta: number): void {
@@ -195,6 +207,9 @@ export class GroupTable {
     this.episode = grownInt(this.episode, n);
     this.episodes = grownInt(this.episodes, n);
     this.pending = grownInt(this.pending, n);
+    const keyIds = new Int32Array(n).fill(NONE);
+    keyIds.set(this.keyIds);
+    this.keyIds = keyIds;
     this.firstSeen = grownFloat(this.firstSeen, n);
     this.lastSeen = grownFloat(this.lastSeen, n);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NONE, SignalPool } from './signal-pool.js';
 import { EvictQueue } from './evict-queue.js';
+import { KeyIntern } from './key-intern.js';
 
 describe('SignalPool', () => {
   it('links nodes into lists, reuses freed nodes, and keeps its values across growth', () => {
@@ -48,5 +49,29 @@ describe('EvictQueue', () => {
     expect(q.size).toBe(next - expected);
     while (q.size) expect(q.shift()).toBe(expected++);
     expect(expected).toBe(next);
+  });
+});
+
+describe('KeyIntern', () => {
+  it('gives one id per key, forgets a key when its last reference goes, and reuses the id', () => {
+    const intern = new KeyIntern();
+    const a = intern.id('alice');
+    expect(intern.id('alice')).toBe(a);
+    const b = intern.id('bob');
+    expect(b).not.toBe(a);
+    intern.ref(a);
+    intern.ref(a);
+    intern.ref(b);
+    intern.unref(a);
+    expect(intern.key(a)).toBe('alice'); // one reference left
+    intern.unref(a);
+    expect(intern.size).toBe(1);
+    const c = intern.id('carol');
+    expect(c).toBe(a); // the freed id, now carol's
+    expect(intern.key(c)).toBe('carol');
+    expect(intern.id('bob')).toBe(b);
+    // Many keys: ids stay distinct as the reference counts grow.
+    const ids = new Set(Array.from({ length: 500 }, (_, i) => intern.id(`k${i}`)));
+    expect(ids.size).toBe(500);
   });
 });
