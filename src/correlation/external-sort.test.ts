@@ -45,6 +45,18 @@ describe('ExternalSorter', () => {
     expect([...sorter.sorted()]).toEqual(expected);
   });
 
+  it('reads items that came in order back run after run, and still sorts when order breaks after a spill', () => {
+    const ordered = expected.map((item) => ({ ...item }));
+    // Ordered at first (runs spill unsorted, as they are), then out of order: the runs are merged after all.
+    const broken = [...ordered.slice(0, 600), ...items.slice(600)];
+    for (const input of [ordered, broken]) {
+      const sorter = new ExternalSorter(format, { maxItems: 64 });
+      for (const item of input) sorter.add(item);
+      expect([...sorter.sorted()]).toEqual([...input].sort((a, b) => a.key - b.key));
+      expect((sorter as unknown as { inOrder: boolean }).inOrder).toBe(input === ordered);
+    }
+  });
+
   it('gives nothing for no items', () => {
     const sorter = new ExternalSorter<number>({ compare: (a, b) => a - b, line: String, parse: Number, size: () => 8 }, { maxItems: 2 });
     expect([...sorter.sorted()]).toEqual([]);

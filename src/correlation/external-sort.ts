@@ -1,6 +1,7 @@
 // Sorting more items than memory should hold: a run of items is sorted and spilled to a temporary file, one
 // line of text per item, once it holds about `maxBytes` (or `maxItems` items), and the runs are merged back
-// with a heap. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
+// with a heap; items that arrive already in order (a file exported in event-time order) are neither sorted nor
+// merged: the runs are read back one after the other. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
 // write of a large block costs less than the promises around an async one.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,9 @@ export class ExternalSorter<T> {
   private dir?: string;
   private readonly maxBytes: number;
   private readonly maxItems: number;
+  /** Every item so far compared >= the one before it: runs need no sort, and no merge. */
+  private inOrder = true;
+  private last: T | undefined;
   count = 0;
 
   constructor(
@@ -44,6 +48,8 @@ export class ExternalSorter<T> {
   }
 
   add(item: T): void {
+    if (this.inOrder && this.count > 0 && this.format.compare(this.last!, item) > 0) this.inOrder = false;
+    this.last = item;
     this.items.push(item);
     this.bytes += this.format.size(item);
     this.count++;
@@ -56,7 +62,7 @@ export class ExternalSorter<T> {
     this.items = [];
     this.bytes = 0;
     // Array.prototype.sort is stable.
-    return items.sort(this.format.compare);
+    return this.inOrder ? items : items.sort(this.format.compare);
   }
 
   private spill(): void {
@@ -94,7 +100,17 @@ export class ExternalSorter<T> {
         return;
       }
       if (this.items.length) this.spill();
+      this.last = undefined;
       const { compare, parse } = this.format;
+      if (this.inOrder) {
+        // Each run follows the one before it: read them in turn.
+        for (const path of this.runs) {
+          const reader = new LineReader(path, 1 << 20);
+          readers.push(reader);
+          for (let line = reader.next(); line !== undefined; line = reader.next()) yield parse(line);
+        }
+        return;
+      }
       // Runs are spilled in arrival order, so among equal items the lower run index came first.
       const heap: { item: T; from: number }[] = [];
       const less = (a: { item: T; from: number }, b: { item: T; from: number }) => {

@@ -1,16 +1,19 @@
 // The in-memory correlation engine (the simulator's and the backtest's): every (rule, group) state of a stream
-// held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed
-// (profiled: per-signal objects, Map lookups and re-normalization, and on this shared machine above all the
-// memory latency of every object a step touches): a signal's artifact values are normalized once per signal,
-// already-normal text without a cache lookup; rules are dispatched by signal type with their type-only part mask
-// precomputed; and each group (memory-group.ts) keeps its free signals and open alert in flat arrays.
+// held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed:
+// a signal's artifact values are normalized once per signal, already-normal text without a cache lookup;
+// rules are dispatched by signal type with their type-only part mask precomputed; a group is a slot number
+// interned from its key, its state in typed arrays, its signals in a shared pool (memory-group.ts,
+// signal-pool.ts): no object per signal or per group step; idle groups leave through a queue (evict-queue.ts).
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import type { ArtifactValue } from '../signals/signal.js';
 import { isNormalized, normalizeValues } from '../signals/normalize.js';
 import { stepGroup, type PreparedSignal, type StepEvent } from './engine.js';
-import { admits, after, Group, NO_ALERT, snapshot, STRIDE, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { EvictQueue } from './evict-queue.js';
+import { NONE, SignalPool } from './signal-pool.js';
+import { KeyIntern } from './key-intern.js';
 import type { CompiledRule } from './rule.js';
 
 export type { EngineAlert, EngineEvent };
@@ -19,7 +22,9 @@ interface RuleRuntime {
   compiled: CompiledRule;
   /** Index of the rule's groupBy among the distinct groupBys (rules that share one share its keys). */
   slot: number;
-  groups: Map<string, Group>;
+  groups: GroupTable;
+  /** Steps of its groups in arrival order, for idle eviction. */
+  queue: EvictQueue;
   /** Parts with a source, severity or where condition: their bits need more than the type to be decided. */
   filtered: number;
 }
@@ -31,7 +36,7 @@ interface Dispatch {
 }
 
 const CACHE_LIMIT = 100_000;
-const NONE: readonly string[] = Object.freeze([]);
+const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** All rules' group states in memory. Emits every event to `onEvent`; feed it signals in event-time order. */
 export class CorrelationEngine {
@@ -43,13 +48,17 @@ export class CorrelationEngine {
   private stamp = 0;
   private readonly fieldStamp: number[] = [];
   private readonly fieldValues: (readonly string[])[] = [];
+  private readonly single: string[][] = [];
   private readonly slotStamp: number[] = [];
-  private readonly slotKeys: string[][] = [];
+  /** Per slot: its key intern, and the ids of the signal's keys. */
+  private readonly slotIntern: KeyIntern[] = [];
+  private readonly slotKeyIds: number[][] = [];
   /** With several groupBy fields: the values of each key (one field: the key is the value). */
   private readonly slotValues: string[][][] = [];
   /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
   private readonly normalized = new Map<string | number, readonly string[]>();
   private readonly events: StepEvent[] = [];
+  private readonly pool = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -64,7 +73,8 @@ export class CorrelationEngine {
         slotByGroupBy.set(groupBy, slot);
         this.slotFields.push(compiled.groupBy.map((f) => this.fieldIndex(f)));
         this.slotStamp.push(0);
-        this.slotKeys.push([]);
+        this.slotIntern.push(new KeyIntern());
+        this.slotKeyIds.push([]);
         this.slotValues.push([]);
       }
       let filtered = 0;
@@ -72,7 +82,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.fieldIndex(field);
       });
-      return { compiled, slot, groups: new Map(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.slotIntern[slot]!), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -81,7 +91,8 @@ export class CorrelationEngine {
     if (i < 0) {
       i = this.fields.push(field) - 1;
       this.fieldStamp.push(0);
-      this.fieldValues.push(NONE);
+      this.fieldValues.push(NO_VALUES);
+      this.single.push(['']);
     }
     return i;
   }
@@ -110,8 +121,13 @@ export class CorrelationEngine {
     if (this.fieldStamp[field] === this.stamp) return this.fieldValues[field]!;
     const raw: ArtifactValue | undefined = s.artifacts[this.fields[field]!];
     let v: readonly string[];
-    if (raw === undefined) v = NONE;
-    else if (typeof raw === 'string' && isNormalized(raw)) v = [raw];
+    if (raw === undefined) v = NO_VALUES;
+    else if (typeof raw === 'string' && isNormalized(raw)) {
+      // The field's own one-value array, refilled: its values are read only while this signal is processed.
+      const one = this.single[field]!;
+      one[0] = raw;
+      v = one;
+    }
     else if (Array.isArray(raw)) v = normalizeValues(raw);
     else {
       let cached = this.normalized.get(raw);
@@ -149,19 +165,20 @@ export class CorrelationEngine {
     return mask;
   }
 
-  /** Group keys of the slot for s (one per combination of array values), and the values of each. */
+  /** Group keys of the slot for s, interned (one per combination of array values), and the values of each. */
   private keys(rt: RuleRuntime, s: PreparedSignal): number {
     const slot = rt.slot;
     if (this.slotStamp[slot] === this.stamp) return slot;
     this.slotStamp[slot] = this.stamp;
     const fields = this.slotFields[slot]!;
-    const keys = this.slotKeys[slot]!;
+    const intern = this.slotIntern[slot]!;
+    const keys = this.slotKeyIds[slot]!;
     const values = this.slotValues[slot]!;
     keys.length = 0;
     values.length = 0;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
-      for (const v of this.values(s, fields[0]!)) keys.push(v);
+      for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
       return slot;
     }
     let combos: string[][] = [[]];
@@ -170,7 +187,7 @@ export class CorrelationEngine {
       combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
     }
     for (const c of combos) {
-      keys.push(JSON.stringify(c));
+      keys.push(intern.id(JSON.stringify(c)));
       values.push(c);
     }
     return slot;
@@ -185,122 +202,129 @@ export class CorrelationEngine {
       if (mask & rt.filtered) mask = this.refine(rt, s, mask);
       if (mask === 0) continue;
       const slot = this.keys(rt, s);
-      const keys = this.slotKeys[slot]!;
+      const keys = this.slotKeyIds[slot]!;
+      const tuples = rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]!;
       for (let k = 0; k < keys.length; k++) {
-        const key = keys[k]!;
-        let g = rt.groups.get(key);
-        if (!g) {
-          g = new Group(key, rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]![k]!);
-          rt.groups.set(key, g);
-        }
-        this.step(rt.compiled, g, s.id, s.t, s.seq, mask);
+        const g = rt.groups.slotOf(keys[k]!, tuples?.[k]);
+        this.step(rt, g, s.id, s.t, s.seq, mask);
       }
     }
   }
 
-  /** One event object, refilled for each event (valid during the callback only, as its alert): none allocated per signal. */
-  private readonly event: EngineEvent = { kind: 'opened', rule: undefined as unknown as CompiledRule, group: [], alert: undefined as unknown as EngineAlert };
+  /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
+  private readonly view = new AlertView();
+  private readonly event: EngineEvent = { kind: 'opened', rule: undefined as unknown as CompiledRule, group: [], alert: this.view };
 
-  private emit(kind: StepEvent['kind'], rule: CompiledRule, g: Group, alert: EngineAlert): void {
+  /** Emits an event of the slot's open alert (`alert` given: a snapshot from the general path). */
+  private emit(kind: StepEvent['kind'], table: GroupTable, slot: number, alert?: EngineAlert): void {
     const e = this.event;
     e.kind = kind;
-    e.rule = rule;
-    e.group = g.values;
-    e.alert = alert;
+    e.rule = table.rule;
+    e.group = table.values(slot);
+    this.view.table = table;
+    this.view.slot = slot;
+    e.alert = alert ?? this.view;
     this.onEvent(e);
   }
 
   /** SEMANTICS.md "Evaluation" for one signal of one group: stepGroup's steps, in event-time order. */
-  private step(rule: CompiledRule, g: Group, id: string, t: number, seq: number, mask: number): void {
-    const n = g.freeIds.length;
-    const open = g.episode !== NO_ALERT;
-    if ((n > g.head && after(g.free[(n - 1) * STRIDE]!, g.free[(n - 1) * STRIDE + 1]!, t, seq)) || (open && after(g.lastSeen, g.held[g.held.length - 1]!, t, seq))) {
-      this.stepLate(rule, g, { id, t, seq, mask });
+  private step(rt: RuleRuntime, g: number, id: string, t: number, seq: number, mask: number): void {
+    const rule = rt.compiled;
+    const table = rt.groups;
+    const pool = this.pool;
+    if (table.pending[g] === 0) {
+      rt.queue.push(g, t);
+      table.pending[g] = 1;
+    }
+    const tail = table.freeTail[g]!;
+    const open = table.episode[g] !== NO_ALERT;
+    if ((tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) || (open && after(table.lastSeen[g]!, pool.seq[table.heldTail[g]!]!, t, seq))) {
+      this.stepLate(table, g, { id, t, seq, mask });
       return;
     }
     // 1. An open alert that s keeps alive takes s, and nothing else happens.
     if (open) {
-      if (t <= g.lastSeen + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - g.firstSeen <= rule.maxDurationUs)) {
-        g.ids.push(id);
-        g.held.push(t, seq);
-        g.lastSeen = t;
-        this.emit('appended', rule, g, g);
+      if (t <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - table.firstSeen[g]! <= rule.maxDurationUs)) {
+        table.appendHeld(g, id, t, seq);
+        table.lastSeen[g] = t;
+        this.emit('appended', table, g);
         return;
       }
       // 2. Otherwise the alert is closed...
-      this.emit('closed', rule, g, g);
-      g.closeAlert();
+      this.emit('closed', table, g);
+      table.closeAlert(g);
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
-    const tallied = !rule.ordered && rule.parts.length > 1;
-    if (g.freeIds.length === 0) {
-      // Array literals are allocated at their exact size; a push onto [] reserves room for 17 or more.
-      g.free = [t, seq, mask];
-      g.freeIds = [id];
-    } else {
-      g.free.push(t, seq, mask);
-      g.freeIds.push(id);
-    }
-    if (tallied) g.count(mask, 1);
+    table.appendFree(g, id, t, seq, mask);
+    const tallied = table.tallied;
     const lower = t - rule.windowUs;
-    while (g.free[g.head * STRIDE]! < lower) {
-      if (tallied) g.count(g.free[g.head * STRIDE + 2]!, -1);
-      g.head++;
-    }
-    if (g.head > 32 && g.head * 2 > g.freeIds.length) {
-      g.free = g.free.slice(g.head * STRIDE);
-      g.freeIds = g.freeIds.slice(g.head);
-      g.head = 0;
+    for (let head = table.freeHead[g]!; pool.t[head]! < lower; head = table.freeHead[g]!) {
+      if (tallied) table.count(g, pool.mask[head]!, -1);
+      table.freeHead[g] = pool.next[head]!;
+      table.freeSize[g]!--;
+      pool.free(head);
     }
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
-    if (g.size < rule.totalCount || !admits(rule, g)) return;
-    const held = new Array<number>(2 * g.size); // exact size, as the free arrays
-    for (let i = g.head * STRIDE, j = 0; i < g.free.length; i += STRIDE, j += 2) {
-      held[j] = g.free[i]!;
-      held[j + 1] = g.free[i + 1]!;
-    }
-    g.ids = g.head ? g.freeIds.slice(g.head) : g.freeIds;
-    g.held = held;
-    g.episode = ++g.episodes;
-    g.firstSeen = held[0]!;
-    g.lastSeen = t;
-    g.clearFree();
-    this.emit('opened', rule, g, g);
+    if (table.freeSize[g]! < rule.totalCount || !admits(table, g)) return;
+    table.heldHead[g] = table.freeHead[g]!;
+    table.heldTail[g] = table.freeTail[g]!;
+    table.heldSize[g] = table.freeSize[g]!;
+    table.episode[g] = ++table.episodes[g]!;
+    table.firstSeen[g] = pool.t[table.heldHead[g]!]!;
+    table.lastSeen[g] = t;
+    table.freeHead[g] = table.freeTail[g] = NONE;
+    table.freeSize[g] = 0;
+    table.tally[g]!.length = 0;
+    this.emit('opened', table, g);
   }
 
   /** A signal before a later one of its group: stepGroup's general path on the group's JSON-able state. */
-  private stepLate(rule: CompiledRule, g: Group, s: { id: string; t: number; seq: number; mask: number }): void {
-    const state = g.toState();
-    stepGroup(rule, state, s, this.events);
-    g.load(state, !rule.ordered && rule.parts.length > 1);
-    for (const e of this.events) this.emit(e.kind, rule, g, e.alert === state.open ? g : snapshot(e.alert));
+  private stepLate(table: GroupTable, g: number, s: { id: string; t: number; seq: number; mask: number }): void {
+    const state = table.toState(g);
+    stepGroup(table.rule, state, s, this.events);
+    table.load(g, state);
+    for (const e of this.events) this.emit(e.kind, table, g, e.alert === state.open ? undefined : snapshot(e.alert));
     this.events.length = 0;
+  }
+
+  /** No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend. */
+  private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
+    if (table.episode[g] !== NO_ALERT && nowUs <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - table.firstSeen[g]! <= rule.maxDurationUs)) return false;
+    const tail = table.freeTail[g]!;
+    return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
   }
 
   /**
    * Forgets groups that can no longer change: no free signal inside the window of `nowUs`, and no alert that
    * a signal at or after `nowUs` could extend (such an alert is final and reported closed). Keeps memory to
-   * in-window state when signals arrive in event-time order.
+   * in-window state when signals arrive in event-time order. Each group is queued once, at its first step;
+   * only groups at the queue's front, queued longer ago than the rule's window and keep-alive, are looked at:
+   * an idle one is forgotten, a busy one queued again at its latest signal. A call costs what it looks at.
    */
   evictIdle(nowUs: number): void {
-    for (const { compiled: rule, groups } of this.runtimes) {
-      for (const [key, g] of groups) {
-        const open = g.episode !== NO_ALERT;
-        if (open && nowUs <= g.lastSeen + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - g.firstSeen <= rule.maxDurationUs)) continue;
-        if (g.size && g.free[(g.freeIds.length - 1) * STRIDE]! >= nowUs - rule.windowUs) continue;
-        if (open) this.emit('closed', rule, g, g);
-        groups.delete(key);
+    for (const { compiled: rule, groups: table, queue } of this.runtimes) {
+      const span = Math.max(rule.windowUs, rule.keepAliveUs);
+      while (queue.size && queue.frontTime() + span < nowUs) {
+        const g = queue.shift();
+        if (!this.idle(rule, table, g, nowUs)) {
+          // Stepped since it was queued: queued again at its latest signal, behind the others.
+          const tail = table.freeTail[g]!;
+          queue.push(g, Math.max(tail === NONE ? -Infinity : this.pool.t[tail]!, table.episode[g] === NO_ALERT ? -Infinity : table.lastSeen[g]!));
+          continue;
+        }
+        if (table.episode[g] !== NO_ALERT) this.emit('closed', table, g);
+        table.remove(g);
       }
     }
   }
 
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
-    for (const { compiled: rule, groups } of this.runtimes) {
-      for (const g of groups.values()) {
-        if (g.episode === NO_ALERT) continue;
-        this.emit('closed', rule, g, g);
-        g.closeAlert();
+    for (const { groups: table } of this.runtimes) {
+      for (let g = 0; g < table.keyIds.length; g++) {
+        if (table.keyIds[g] === NONE || table.episode[g] === NO_ALERT) continue;
+        this.emit('closed', table, g);
+        table.closeAlert(g);
       }
     }
   }
@@ -310,5 +334,9 @@ export class CorrelationEngine {
     for (const rt of this.runtimes) n += rt.groups.size;
     return n;
   }
-}
 
+  /** Signals held in memory (free or in open alerts). */
+  heldSignals(): number {
+    return this.pool.live;
+  }
+}

@@ -1,7 +1,11 @@
-// One (rule, group) of the in-memory engine (memory-engine.ts): its free signals and open alert in flat arrays,
-// the Hall check over them, and the conversion to and from stepGroup's JSON-able state for the general path.
+// The groups of one rule in the in-memory engine (memory-engine.ts), as a struct of arrays: a group is a slot
+// number (interned from its key once), its scalars live in typed arrays indexed by slot, and its free signals
+// and open alert's signals are linked lists in the shared SignalPool. Also the Hall check over a slot, and the
+// conversion to and from stepGroup's JSON-able state for the general path.
 import type { GroupState, OpenAlert, StepEvent } from './engine.js';
 import type { CompiledRule } from './rule.js';
+import { NONE, type SignalPool } from './signal-pool.js';
+import type { KeyIntern } from './key-intern.js';
 
 /** An alert as the engine reports it, `ids` in event-time order: valid during the event's callback only (copy what you keep). */
 export interface EngineAlert {
@@ -23,53 +27,101 @@ export interface EngineEvent {
   alert: EngineAlert;
 }
 
-export const STRIDE = 3; // free[] holds t, seq, mask per free signal
 export const NO_ALERT = 0;
-// A group without an open alert shares these (frozen: a push into them would be a bug, and throws).
-const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
-const NO_TIMES: number[] = Object.freeze([]) as unknown as number[];
 
-/**
- * One (rule, group): its free signals and its open alert, in as few objects as possible (the profile showed the
- * engine bound by memory latency: every object a step touches is a cache miss). The group is its own open
- * alert's EngineAlert while the alert is open, so an event's alert is valid only during the callback.
- */
-export class Group implements EngineAlert {
-  /** Free signals from `head` on, in (t, seq) order: free[i*3] t, free[i*3+1] seq, free[i*3+2] mask. */
-  free: number[] = [];
-  freeIds: string[] = [];
-  head = 0;
+const grownInt = (a: Int32Array, n: number) => {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+};
+const grownFloat = (a: Float64Array, n: number) => {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+};
+
+/** One rule's groups. Slots of evicted groups are reused. */
+export class GroupTable {
+  /** The group's slot by key id (NONE: no group), and each slot's key id (NONE: a vacant slot). */
+  private byKey = new Int32Array(64).fill(NONE);
+  keyIds = new Int32Array(64).fill(NONE);
+  /** Per slot: the values tuple (with one groupBy field made from the key on first use). */
+  tuples: (readonly string[] | undefined)[] = [];
+  /** Free signals (oldest first) and the open alert's signals: list heads, tails and sizes in the pool. */
+  freeHead = new Int32Array(64);
+  freeTail = new Int32Array(64);
+  freeSize = new Int32Array(64);
+  heldHead = new Int32Array(64);
+  heldTail = new Int32Array(64);
+  heldSize = new Int32Array(64);
+  /** The open alert's episode (NO_ALERT when none), and the episodes so far. */
+  episode = new Int32Array(64);
+  episodes = new Int32Array(64);
+  firstSeen = new Float64Array(64);
+  lastSeen = new Float64Array(64);
+  /** 1 while the slot is in the eviction queue (it is, from its first step until it is forgotten). */
+  pending = new Int32Array(64);
   /** Unordered rules of several parts: [mask, count, mask, count...] of the free signals, for the Hall check. */
-  tally: number[] | undefined = undefined;
-  /** The open alert: its episode (NO_ALERT when none), times, and held signals ([t, seq] pairs beside the held `ids`). */
-  episode = NO_ALERT;
-  firstSeen = 0;
-  lastSeen = 0;
-  ids: string[] = NO_IDS;
-  held: number[] = NO_TIMES;
-  episodes = 0;
+  tally: number[][] = [];
+  /** Groups held. */
+  size = 0;
+  private vacant: number[] = [];
 
-  /** `tuple` with several groupBy fields; with one, the key is the value (no array held per group). */
   constructor(
-    private readonly key: string,
-    private tuple: readonly string[] | undefined,
+    readonly rule: CompiledRule,
+    readonly pool: SignalPool,
+    private readonly intern: KeyIntern,
   ) {}
 
-  /** The normalized groupBy values (with one field, made on the group's first event and kept). */
-  get values(): readonly string[] {
-    return (this.tuple ??= [this.key]);
+  /** Unordered with several parts: the free signals are tallied by mask. */
+  get tallied(): boolean {
+    return !this.rule.ordered && this.rule.parts.length > 1;
   }
 
-  get size(): number {
-    return this.freeIds.length - this.head;
+  /** The slot of an interned key, made empty if new. */
+  slotOf(keyId: number, tuple: readonly string[] | undefined): number {
+    if (keyId >= this.byKey.length) {
+      const byKey = new Int32Array(Math.max(keyId + 1, this.byKey.length * 2)).fill(NONE);
+      byKey.set(this.byKey);
+      this.byKey = byKey;
+    }
+    let slot = this.byKey[keyId]!;
+    if (slot !== NONE) return slot;
+    slot = this.vacant.pop() ?? NONE;
+    if (slot === NONE) {
+      slot = this.tuples.length;
+      if (slot === this.freeHead.length) this.grow();
+      this.tuples.push(tuple);
+      this.tally.push([]);
+    } else this.tuples[slot] = tuple;
+    this.freeHead[slot] = this.freeTail[slot] = this.heldHead[slot] = this.heldTail[slot] = NONE;
+    this.freeSize[slot] = this.heldSize[slot] = this.episode[slot] = this.episodes[slot] = this.pending[slot] = 0;
+    this.byKey[keyId] = slot;
+    this.keyIds[slot] = keyId;
+    this.intern.ref(keyId);
+    this.size++;
+    return slot;
   }
 
-  get firstSeq(): number {
-    return this.held[1]!;
+  /** Forgets a group; its signals go back to the pool. */
+  remove(slot: number): void {
+    this.clearFree(slot);
+    this.closeAlert(slot);
+    const keyId = this.keyIds[slot]!;
+    this.byKey[keyId] = NONE;
+    this.keyIds[slot] = NONE;
+    this.intern.unref(keyId);
+    this.tuples[slot] = undefined;
+    this.vacant.push(slot);
+    this.size--;
   }
 
-  count(mask: number, delta: number): void {
-    const tally = (this.tally ??= []);
+  values(slot: number): readonly string[] {
+    return (this.tuples[slot] ??= [this.intern.key(this.keyIds[slot]!)]);
+  }
+
+  count(slot: number, mask: number, delta: number): void {
+    const tally = this.tally[slot]!;
     for (let i = 0; i < tally.length; i += 2) {
       if (tally[i] === mask) {
         if ((tally[i + 1]! += delta) === 0) tally.splice(i, 2);
@@ -79,50 +131,108 @@ export class Group implements EngineAlert {
     tally.push(mask, delta);
   }
 
-  clearFree(): void {
-    this.free = [];
-    this.freeIds = [];
-    this.head = 0;
-    if (this.tally) this.tally.length = 0;
+  clearFree(slot: number): void {
+    this.pool.freeList(this.freeHead[slot]!);
+    this.freeHead[slot] = this.freeTail[slot] = NONE;
+    this.freeSize[slot] = 0;
+    this.tally[slot]!.length = 0;
   }
 
-  toState(): GroupState {
+  closeAlert(slot: number): void {
+    this.pool.freeList(this.heldHead[slot]!);
+    this.heldHead[slot] = this.heldTail[slot] = NONE;
+    this.heldSize[slot] = 0;
+    this.episode[slot] = NO_ALERT;
+  }
+
+  toState(slot: number): GroupState {
+    const { pool } = this;
     const free = [];
     const counts: Record<number, number> = {};
-    for (let i = this.head; i < this.freeIds.length; i++) {
-      const mask = this.free[i * STRIDE + 2]!;
-      free.push({ id: this.freeIds[i]!, t: this.free[i * STRIDE]!, seq: this.free[i * STRIDE + 1]!, mask });
+    for (let node = this.freeHead[slot]!; node !== NONE; node = pool.next[node]!) {
+      const mask = pool.mask[node]!;
+      free.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]!, mask });
       counts[mask] = (counts[mask] ?? 0) + 1;
     }
-    const open = this.episode === NO_ALERT ? undefined : { episode: this.episode, firstSeen: this.firstSeen, lastSeen: this.lastSeen, signals: this.ids.map((id, i) => ({ id, t: this.held[2 * i]!, seq: this.held[2 * i + 1]! })) };
-    return { free, counts, episodes: this.episodes, ...(open ? { open } : {}) };
-  }
-
-  load(state: GroupState, tallied: boolean): void {
-    this.clearFree();
-    this.tally = undefined;
-    for (const f of state.free) {
-      this.free.push(f.t, f.seq, f.mask);
-      this.freeIds.push(f.id);
-      if (tallied) this.count(f.mask, 1);
+    let open: OpenAlert | undefined;
+    if (this.episode[slot] !== NO_ALERT) {
+      const signals = [];
+      for (let node = this.heldHead[slot]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
+      open = { episode: this.episode[slot]!, firstSeen: this.firstSeen[slot]!, lastSeen: this.lastSeen[slot]!, signals };
     }
-    this.closeAlert();
-    if (state.open) this.openAlert(state.open);
-    this.episodes = state.episodes;
+    return { free, counts, episodes: this.episodes[slot]!, ...(open ? { open } : {}) };
   }
 
-  openAlert(open: OpenAlert): void {
-    this.episode = open.episode;
-    this.firstSeen = open.firstSeen;
-    this.lastSeen = open.lastSeen;
-    this.ids = open.signals.map((h) => h.id);
-    this.held = open.signals.flatMap((h) => [h.t, h.seq]);
+  load(slot: number, state: GroupState): void {
+    this.clearFree(slot);
+    for (const f of state.free) this.appendFree(slot, f.id, f.t, f.seq, f.mask);
+    this.closeAlert(slot);
+    const open = state.open;
+    if (open) {
+      this.episode[slot] = open.episode;
+      this.firstSeen[slot] = open.firstSeen;
+      this.lastSeen[slot] = open.lastSeen;
+      for (const h of open.signals) this.appendHeld(slot, h.id, h.t, h.seq);
+    }
+    this.episodes[slot] = state.episodes;
   }
 
-  closeAlert(): void {
-    this.episode = NO_ALERT;
-    this.ids = NO_IDS;
-    this.held = NO_TIMES;
+  appendFree(slot: number, id: string, t: number, seq: number, mask: number): void {
+    const node = this.pool.add(id, t, seq, mask);
+    const tail = this.freeTail[slot]!;
+    if (tail === NONE) this.freeHead[slot] = node;
+    else this.pool.next[tail] = node;
+    this.freeTail[slot] = node;
+    this.freeSize[slot]!++;
+    if (this.tallied) this.count(slot, mask, 1);
+  }
+
+  appendHeld(slot: number, id: string, t: number, seq: number): void {
+    const node = this.pool.add(id, t, seq, 0);
+    const tail = this.heldTail[slot]!;
+    if (tail === NONE) this.heldHead[slot] = node;
+    else this.pool.next[tail] = node;
+    this.heldTail[slot] = node;
+    this.heldSize[slot]!++;
+  }
+
+  private grow(): void {
+    const n = this.freeHead.length * 2;
+    this.freeHead = grownInt(this.freeHead, n);
+    this.freeTail = grownInt(this.freeTail, n);
+    this.freeSize = grownInt(this.freeSize, n);
+    this.heldHead = grownInt(this.heldHead, n);
+    this.heldTail = grownInt(this.heldTail, n);
+    this.heldSize = grownInt(this.heldSize, n);
+    this.episode = grownInt(this.episode, n);
+    this.episodes = grownInt(this.episodes, n);
+    this.pending = grownInt(this.pending, n);
+    const keyIds = new Int32Array(n).fill(NONE);
+    keyIds.set(this.keyIds);
+    this.keyIds = keyIds;
+    this.firstSeen = grownFloat(this.firstSeen, n);
+    this.lastSeen = grownFloat(this.lastSeen, n);
+  }
+}
+
+/** The open alert of one slot, as the engine reports it: one view refilled per event, ids read on demand. */
+export class AlertView implements EngineAlert {
+  table!: GroupTable;
+  slot = 0;
+  get episode(): number {
+    return this.table.episode[this.slot]!;
+  }
+  get firstSeen(): number {
+    return this.table.firstSeen[this.slot]!;
+  }
+  get lastSeen(): number {
+    return this.table.lastSeen[this.slot]!;
+  }
+  get firstSeq(): number {
+    return this.table.pool.seq[this.table.heldHead[this.slot]!]!;
+  }
+  get ids(): readonly string[] {
+    return this.table.pool.idsOf(this.table.heldHead[this.slot]!, this.table.heldSize[this.slot]!);
   }
 }
 
@@ -134,15 +244,16 @@ export function snapshot(open: OpenAlert): EngineAlert {
 /** Is (t1, seq1) after (t2, seq2)? */
 export const after = (t1: number, seq1: number, t2: number, seq2: number) => t1 > t2 || (t1 === t2 && seq1 > seq2);
 
-/** Can the group's free signals (all in the window) be assigned to the parts? As engine.ts admits. */
-export function admits(rule: CompiledRule, g: Group): boolean {
+/** Can the slot's free signals (all in the window) be assigned to the parts? As engine.ts admits. */
+export function admits(table: GroupTable, slot: number): boolean {
+  const { rule, pool } = table;
   const parts = rule.parts;
   const n = parts.length;
   if (rule.ordered) {
     let part = 0;
     let need = parts[0]!.count;
-    for (let i = g.head * STRIDE + 2; i < g.free.length; i += STRIDE) {
-      if (g.free[i]! & (1 << part)) {
+    for (let node = table.freeHead[slot]!; node !== NONE; node = pool.next[node]!) {
+      if (pool.mask[node]! & (1 << part)) {
         if (--need === 0) {
           if (++part === n) return true;
           need = parts[part]!.count;
@@ -152,7 +263,7 @@ export function admits(rule: CompiledRule, g: Group): boolean {
     return false;
   }
   if (n === 1) return true;
-  const tally = g.tally!;
+  const tally = table.tally[slot]!;
   for (let subset = 1; subset < 1 << n; subset++) {
     let available = 0;
     for (let i = 0; i < tally.length; i += 2) if (tally[i]! & subset) available += tally[i + 1]!;
