@@ -1,7 +1,7 @@
 // ensureCollectionIndexes: creates what is missing, and converts an index renamed in the code (`replaces`),
 // so a database made by an earlier version does not keep both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCollectionIndexes } from '../../src/store/collections.js';
+import { ensureCollectionIndexes, type IndexSpec } from '../../src/store/collections.js';
 import { openTestDatabase } from '../support/db.js';
 
 describe('ensureCollectionIndexes', () => {
@@ -20,7 +20,7 @@ describe('ensureCollectionIndexes', () => {
       { key: { at: 1 }, name: 'at' },
     ]);
     expect(await names('renamed')).toEqual(['_id_', 'at', 'caseSeq']);
-    const next = [
+    const next: IndexSpec[] = [
       { key: { caseId: 1, seq: 1 }, name: 'scalar_caseSeq', replaces: 'caseSeq' },
       { key: { at: -1, _id: 1 }, name: 'scalar_at', replaces: 'at' },
     ];
