@@ -4,6 +4,8 @@
 // sorted in Go, as released). Every query must answer the same documents in the same order from both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection, type Document, type Filter, type Sort } from 'mongodb';
+import { pino } from 'pino';
+import { ensureRetention, retentionConfigSchema } from '../../src/store/retention.js';
 import { openTestDatabase, testMongoKind } from '../support/db.js';
 import { prng } from '../support/prng.js';
 
@@ -204,5 +206,25 @@ describe('scalar_ index pushdown (embedded FerretDB patch 20)', () => {
     expect((await explain(pushed, { s: { $regex: '^a' } })).filterPushdown).toBe(false);
     expect((await explain(pushed, { $or: [{ s: 'ab' }, { other: 1 }] })).filterPushdown).toBe(false);
     expect((await explain(pushed, {}, { s: 1, other: 1 })).sortPushdown).toBe(false);
+  });
+});
+
+// Where the server has no TTL indexes, the retention job finds what expired through its scalar_ index.
+describe.skipIf(testMongoKind() !== 'ferretdb')('the retention job on the embedded database', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  beforeAll(async () => {
+    db = await openTestDatabase('retpush');
+    await db.db.collection('alerts').insertOne({ _id: 'a1' as never, status: 'closed', active: false, updatedAt: new Date(0) });
+  });
+  afterAll(async () => db?.drop());
+
+  it('creates the scalar_retention_ index and its filter is answered from it', async () => {
+    const plan = await ensureRetention(db.db, retentionConfigSchema.parse({}), pino({ level: 'silent' }));
+    expect(plan.job).toContain('closedAlerts');
+    const names = (await db.db.collection('alerts').listIndexes().toArray()).map((i) => String(i.name));
+    expect(names).toContain('scalar_retention_updatedAt');
+    const explained = (await db.db.collection('alerts').find({ status: 'closed', active: false, updatedAt: { $lt: new Date() } }).explain()) as Document;
+    expect(explained.filterPushdown).toBe(true);
+    expect(JSON.stringify(explained.queryPlanner)).toMatch(/USING INDEX \S*_scalar_retention_updatedAt \(<expr>=\? AND <expr>=\? AND <expr><\?\)/);
   });
 });
