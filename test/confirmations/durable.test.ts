@@ -95,8 +95,10 @@ describe('confirmation flows across restarts and outages', { timeout: 120_000 },
       return p?.status === 'failed' ? p : null;
     }, 'the page failed', 60_000);
     expect(page.lastError).toMatch(/400 invalid event/);
-    expect((await app.taser.confirmations.store.get(flow._id))!.problems.some((p) => /page trigger failed/.test(p.message))).toBe(true);
-    expect((await caseEvents(app, flow.caseId)).find((e) => e.kind === 'page_failed')?.data).toMatchObject({ action: 'trigger' });
+    // The flow and the case learn it just after the page is marked failed (PageService.fail, then settled).
+    await waitUntil(async () => (await app.taser.confirmations.store.get(flow._id))!.problems.some((p) => /page trigger failed/.test(p.message)), 'the flow names the failed page', 30_000);
+    const failed = await waitUntil(async () => (await caseEvents(app, flow.caseId)).find((e) => e.kind === 'page_failed'), 'the page_failed case event', 30_000);
+    expect(failed.data).toMatchObject({ action: 'trigger' });
     expect(app.logs.some((l) => l.msg === 'page trigger failed')).toBe(true);
     const api = await fetch(`${app.taser.url}/api/v1/confirmations/${flow._id}`, { headers: { authorization: 'Bearer read-key-0123456789' } });
     expect(((await api.json()) as { pages: { status: string }[] }).pages).toEqual([expect.objectContaining({ action: 'trigger', status: 'failed' })]);
