@@ -1,12 +1,17 @@
 // The embedded database, side by side: FerretDB 1.24.2 on SQLite as released ("upstream") and with taser's
-// patch (src/store/embedded/10-sqlite-id-index.patch), on the same data directory at each size. One
-// collection of signal-shaped documents (string _id, an index on artifacts.username), loaded through the wire
-// protocol, grown from one size to the next. Per size and variant, each operation's median wall time in ms:
+// patches (src/store/embedded/*.patch), on the same data directory at each size. One collection of signal-shaped
+// documents (string _id; indexes scalar_username on artifacts.username and scalar_occurredAt on {occurredAt: -1,
+// _id: 1}, the keyset order of the console's search), loaded through the wire protocol, grown from one size to
+// the next. Per size and variant, each operation's median wall time in ms:
 // - findOneById: findOne({_id}) of a random existing document (FIND_ONE_REPS times);
 // - insertMany500: insertMany of 500 new documents;
 // - findIn500 / updateManyIn500: find / updateMany({_id: {$in: [500 existing ids]}});
-// - findIndexedField: find({'artifacts.username': v}) on the secondary index (FerretDB's SQLite backend pushes
-//   down _id filters only, so this scans in both variants).
+// - findIndexedField: find({'artifacts.username': v}) on the secondary index (about size / 5000 documents);
+// - findRangeDesc50: a keyset page in the middle of the collection: find({$or: [{occurredAt: {$lt: t}},
+//   {occurredAt: t, _id: {$gt: id}}]}).sort({occurredAt: -1, _id: 1}).limit(50);
+// - countRange: countDocuments on an occurredAt range of 1 % of the documents.
+// As released, FerretDB's SQLite backend pushes none of the last three down (it scans, and sorts in Go); patch 20
+// answers them from the scalar_ indexes.
 // An operation that exceeds the deadline is cancelled (the driver's socketTimeoutMS), recorded as null and listed in
 // `timedOut`, and not repeated; operations run cheapest first, the one that scans in both variants last.
 // Runs in a child process: `node bin/run-ts.js bench/store.ts '{"sizes":[10000,100000,1000000]}'`.
@@ -27,9 +32,10 @@ export interface StoreBenchOptions {
 
 type Variant = 'patched' | 'upstream';
 // Cheapest first, and the one that scans in both variants last: a timed-out operation may keep the server busy.
-const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField'] as const;
+const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField', 'findRangeDesc50', 'countRange'] as const;
 type Operation = (typeof OPERATIONS)[number];
-const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 3, findIn500: 3, insertMany500: 3, updateManyIn500: 3 };
+const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 5, findIn500: 3, insertMany500: 3, updateManyIn500: 3, findRangeDesc50: 5, countRange: 5 };
+const T0 = Date.UTC(2026, 0, 1);
 const USERS = 5000;
 
 export interface StoreFigure {
@@ -57,7 +63,7 @@ function doc(i: number) {
     source: 'bench',
     type: 'duo_push_denied',
     severity: 'high',
-    occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+    occurredAt: new Date(T0 + i * 1000),
     artifacts: { username: `user${user}`, src_ip: `10.0.${(user >> 8) & 255}.${user & 255}`, hostname: `host-${user}` },
     raw: { message: `push denied for user${user}`, factor: 'duo_push', ua: 'Mozilla/5.0 (bench)', seq: i },
   };
@@ -112,6 +118,15 @@ async function measureVariant(dir: string, variant: Variant, size: number, o: St
         return coll.insertMany(docs, { ordered: false });
       },
       updateManyIn500: () => coll.updateMany({ _id: { $in: Array.from({ length: 500 }, pick) } }, { $set: { touched: variant } }),
+      findRangeDesc50: () => {
+        const i = Math.floor(size / 4 + (random() * size) / 2);
+        const t = new Date(T0 + i * 1000);
+        return coll.find({ $or: [{ occurredAt: { $lt: t } }, { occurredAt: t, _id: { $gt: `sig-${i}` } }] }).sort({ occurredAt: -1, _id: 1 }).limit(50).toArray();
+      },
+      countRange: () => {
+        const i = Math.floor(random() * size * 0.99);
+        return coll.countDocuments({ occurredAt: { $gte: new Date(T0 + i * 1000), $lt: new Date(T0 + (i + size / 100) * 1000) } });
+      },
     };
     for (const op of OPERATIONS) {
       // Up to REPS samples, and no more once their total passes the deadline (a 12 s findOne is measured once).
@@ -146,7 +161,10 @@ async function measure(o: StoreBenchOptions): Promise<StoreBench> {
       const loader = await startEmbeddedDb(dir);
       const client = await MongoClient.connect(loader.uri);
       const coll = client.db('bench').collection('signals');
-      if (loaded === 0) await coll.createIndex({ 'artifacts.username': 1 }, { name: 'username' });
+      if (loaded === 0) {
+        await coll.createIndex({ 'artifacts.username': 1 }, { name: 'scalar_username' });
+        await coll.createIndex({ occurredAt: -1, _id: 1 }, { name: 'scalar_occurredAt' });
+      }
       const started = performance.now();
       await load(coll, loaded, size);
       loadMs += performance.now() - started;

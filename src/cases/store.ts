@@ -63,16 +63,20 @@ export class CaseStore {
   async ensureIndexes(): Promise<void> {
     // One after the other: the embedded FerretDB panics when collections are created at the same moment.
     await ensureCollectionIndexes(this.cases, [
+      // scalar_ (src/store/collections.ts): number an integer, createdAt a date, status, team, assignee and
+      // backend.sync strings, backend.nextAttemptAt a date (StoredCase); search pages by {number: -1}. The
+      // unique index keeps its name: renaming drops it first, and numbers are allocated meanwhile.
       { key: { number: 1 }, name: 'number', unique: true },
-      { key: { createdAt: -1 }, name: 'createdAt' },
-      { key: { status: 1, createdAt: -1 }, name: 'status' },
-      { key: { team: 1, createdAt: -1 }, name: 'team' },
-      { key: { assignee: 1, createdAt: -1 }, name: 'assignee' },
-      { key: { alertIds: 1 }, name: 'alertIds' },
+      { key: { createdAt: -1 }, name: 'scalar_createdAt', replaces: 'createdAt' },
+      { key: { status: 1, number: -1 }, name: 'scalar_status', replaces: 'status' },
+      { key: { team: 1, number: -1 }, name: 'scalar_team', replaces: 'team' },
+      { key: { assignee: 1, number: -1 }, name: 'scalar_assignee', replaces: 'assignee' },
+      { key: { alertIds: 1 }, name: 'alertIds' }, // arrays: no scalar_
       { key: { artifacts: 1 }, name: 'artifacts' },
-      { key: { 'backend.sync': 1, 'backend.nextAttemptAt': 1 }, name: 'sync' },
+      { key: { 'backend.sync': 1, 'backend.nextAttemptAt': 1 }, name: 'scalar_sync', replaces: 'sync' },
     ]);
-    await ensureCollectionIndexes(this.events, [{ key: { caseId: 1, seq: 1 }, name: 'caseSeq' }]);
+    // caseId a string, seq an integer (appendEvent)
+    await ensureCollectionIndexes(this.events, [{ key: { caseId: 1, seq: 1 }, name: 'scalar_caseSeq', replaces: 'caseSeq' }]);
   }
 
   /** The next case number, claimed by a unique insert: two replicas asking at once get two numbers. */

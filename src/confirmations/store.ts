@@ -34,13 +34,17 @@ export class FlowStore {
 
   async ensureIndexes(): Promise<void> {
     await ensureCollectionIndexes(this.flows, [
-      { key: { caseId: 1, createdAt: -1 }, name: 'case' },
-      { key: { alertId: 1 }, name: 'alert' },
+      // scalar_ (src/store/collections.ts): caseId, alertId, flowId and status strings, createdAt and at dates (model.ts)
+      { key: { caseId: 1, createdAt: -1 }, name: 'scalar_case', replaces: 'case' },
+      { key: { alertId: 1 }, name: 'scalar_alert', replaces: 'alert' },
     ]);
-    await ensureCollectionIndexes(this.transitions, [{ key: { flowId: 1, at: 1 }, name: 'flow' }]);
+    await ensureCollectionIndexes(this.transitions, [{ key: { flowId: 1, at: 1 }, name: 'scalar_flow', replaces: 'flow' }]);
     // Created here, not by a first insert in the middle of other writes: the embedded database is fragile then.
-    await ensureCollectionIndexes(this.claims, [{ key: { flowId: 1 }, name: 'flow' }]);
-    await ensureCollectionIndexes(this.pages, [{ key: { flowId: 1 }, name: 'flow' }, { key: { status: 1 }, name: 'status' }]);
+    await ensureCollectionIndexes(this.claims, [{ key: { flowId: 1 }, name: 'scalar_flow', replaces: 'flow' }]);
+    await ensureCollectionIndexes(this.pages, [
+      { key: { flowId: 1 }, name: 'scalar_flow', replaces: 'flow' },
+      { key: { status: 1 }, name: 'scalar_status', replaces: 'status' },
+    ]);
   }
 
   get(id: string): Promise<StoredFlow | null> {

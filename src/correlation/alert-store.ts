@@ -99,12 +99,14 @@ export class AlertStore {
 
   async ensureIndexes(): Promise<void> {
     await ensureCollectionIndexes(this.collection, [
-      { key: { firstSeen: -1 }, name: 'firstSeen' },
-      { key: { ruleId: 1, firstSeen: -1 }, name: 'rule' },
-      { key: { status: 1, firstSeen: -1 }, name: 'status' },
-      { key: { team: 1, firstSeen: -1 }, name: 'team' },
-      { key: { artifacts: 1, firstSeen: -1 }, name: 'artifacts' },
-      { key: { severity: 1, firstSeen: -1 }, name: 'severity' },
+      // scalar_ (src/store/collections.ts): firstSeen a date, _id, ruleId, status, team and severity strings
+      // (StoredAlert); the keyset order is {firstSeen: -1, _id: 1}.
+      { key: { firstSeen: -1, _id: 1 }, name: 'scalar_firstSeen', replaces: 'firstSeen' },
+      { key: { ruleId: 1, firstSeen: -1, _id: 1 }, name: 'scalar_rule', replaces: 'rule' },
+      { key: { status: 1, firstSeen: -1, _id: 1 }, name: 'scalar_status', replaces: 'status' },
+      { key: { team: 1, firstSeen: -1, _id: 1 }, name: 'scalar_team', replaces: 'team' },
+      { key: { artifacts: 1, firstSeen: -1 }, name: 'artifacts' }, // an array: no scalar_
+      { key: { severity: 1, firstSeen: -1, _id: 1 }, name: 'scalar_severity', replaces: 'severity' },
       // A signal's alerts (the console's links from a signal).
       { key: { signals: 1 }, name: 'signals' },
     ]);

@@ -52,10 +52,12 @@ export class SignalStore {
 
   async ensureIndexes(): Promise<void> {
     await ensureCollectionIndexes(this.collection, [
-      { key: { occurredAt: 1 }, name: 'occurredAt' },
-      { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' },
-      { key: { 'signal.type': 1, occurredAt: -1 }, name: 'type' },
-      { key: { 'signal.source': 1, occurredAt: -1 }, name: 'source' },
+      // scalar_ (src/store/collections.ts): occurredAt and receivedAt are dates, _id, signal.type and
+      // signal.source strings (insert() and the signal schema); the keyset order is {occurredAt: -1, _id: 1}.
+      { key: { occurredAt: -1, _id: 1 }, name: 'scalar_occurredAt', replaces: 'occurredAt' },
+      { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' }, // an array: no scalar_
+      { key: { 'signal.type': 1, occurredAt: -1, _id: 1 }, name: 'scalar_type', replaces: 'type' },
+      { key: { 'signal.source': 1, occurredAt: -1, _id: 1 }, name: 'scalar_source', replaces: 'source' },
     ]);
   }
 

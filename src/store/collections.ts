@@ -8,7 +8,7 @@ export const CORE_COLLECTIONS = {
   slackInteractions: 'slack_interactions',
 } as const;
 
-const CORE_INDEXES: Record<string, (IndexDescription & { name: string })[]> = {
+const CORE_INDEXES: Record<string, IndexSpec[]> = {
   [CORE_COLLECTIONS.slackEvents]: [{ key: { receivedAt: 1 }, name: 'receivedAt' }],
   [CORE_COLLECTIONS.slackInteractions]: [{ key: { receivedAt: 1 }, name: 'receivedAt' }],
 };
@@ -18,18 +18,32 @@ export function pluginCollectionName(namespace: string, name: string): string {
   return `plugin_${namespace.replace(/-/g, '_')}_${name}`;
 }
 
-export async function ensureIndexes(db: Db, extra: Record<string, (IndexDescription & { name: string })[]> = {}): Promise<void> {
+export async function ensureIndexes(db: Db, extra: Record<string, IndexSpec[]> = {}): Promise<void> {
   for (const [collection, indexes] of Object.entries({ ...CORE_INDEXES, ...extra })) {
     await ensureCollectionIndexes(db.collection(collection), indexes);
   }
 }
 
 /**
+ * An index taser declares. A name starting with `scalar_` is a promise, for every key path of the index, that
+ * no document holds an array along that path nor an embedded document at its end, and that its non-null
+ * values are all of one BSON type (strings, dates, numbers, ObjectIds or booleans). The embedded FerretDB
+ * then answers filters and sorts on those paths from the index (src/store/embedded/20-sqlite-index-pushdown.patch);
+ * a document that broke the promise could be missed by such a query, so check the writers before naming an
+ * index so. MongoDB ignores the prefix.
+ */
+export type IndexSpec = IndexDescription & {
+  name: string;
+  /** An older name of this index: dropped at start once this one exists, so a database does not keep both. */
+  replaces?: string;
+};
+
+/**
  * Creates the indexes a collection lacks (by name). Asking the server to create an index that already exists
  * is a no-op on MongoDB, but makes the embedded FerretDB panic on a compound index, so a restart on existing
- * data would fail: list first, create only what is missing.
+ * data would fail: list first, drop the names replaced, create only what is missing.
  */
-export async function ensureCollectionIndexes(collection: Collection<any>, indexes: (IndexDescription & { name: string })[]): Promise<void> {
+export async function ensureCollectionIndexes(collection: Collection<any>, indexes: IndexSpec[]): Promise<void> {
   const existing = new Set<string>();
   try {
     for (const index of await collection.listIndexes().toArray()) existing.add(String(index.name));
@@ -37,6 +51,12 @@ export async function ensureCollectionIndexes(collection: Collection<any>, index
     // A collection that does not exist yet has no indexes (NamespaceNotFound).
     if ((err as { code?: unknown }).code !== 26) throw err;
   }
-  const missing = indexes.filter((i) => !existing.has(i.name));
+  // The old name first: MongoDB refuses a second index on the same key under another name.
+  for (const old of indexes.map((i) => i.replaces).filter((name): name is string => !!name && existing.has(name))) {
+    await collection.dropIndex(old).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== 27) throw err; // IndexNotFound: another replica dropped it first
+    });
+  }
+  const missing = indexes.filter((i) => !existing.has(i.name)).map(({ replaces: _, ...description }) => description);
   if (missing.length) await collection.createIndexes(missing);
 }

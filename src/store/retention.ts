@@ -1,12 +1,14 @@
 // Retention: signals (with their raw payloads), processed Slack event ids and interactions, the Positron cache and audit,
 // closed alerts, and the console's simulator jobs (their reports and cancel requests) are deleted once older than their configured period (config `retention:`). Where the server
 // has TTL indexes (MongoDB) a TTL index does it; where it has not (the embedded FerretDB answers code 238) the
-// retention job deletes in batches by _id, the only filter the embedded database serves from an index.
+// retention job deletes in batches by _id, finding them by the age field through a scalar_ index (the embedded
+// database serves a filter from an index only for _id and scalar_ indexes: src/store/collections.ts).
 import { z } from 'zod';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { parseDuration } from '../correlation/duration.js';
+import { ensureCollectionIndexes, type IndexSpec } from './collections.js';
 
 const DAY = 86_400_000;
 
@@ -103,6 +105,16 @@ export interface RetentionPlan {
 
 const ttlIndexName = (t: RetentionTarget) => `${TTL_INDEX_PREFIX}${t.field}`;
 
+/**
+ * Where the job deletes (no TTL indexes), the index its filter is answered from: the `only` equalities, then the
+ * age field. scalar_ (src/store/collections.ts): every target's field is a date and its `only` keys hold strings and
+ * booleans. `_id` last keeps the key apart from an index on the field alone (e.g. slack_events' receivedAt).
+ */
+function jobIndex(t: RetentionTarget): IndexSpec {
+  const only = Object.fromEntries(Object.keys(t.only ?? {}).map((k) => [k, 1 as const]));
+  return { key: { ...only, [t.field]: 1, _id: 1 }, name: `scalar_retention_${t.field}` };
+}
+
 /** Creates, updates or drops each target's TTL index; says which targets the job must handle instead. */
 export async function ensureRetention(db: Db, config: RetentionConfig, logger: Logger): Promise<RetentionPlan> {
   const plan: RetentionPlan = { ttl: [], job: [], kept: [] };
@@ -139,6 +151,9 @@ export async function ensureRetention(db: Db, config: RetentionConfig, logger: L
       add(plan.job, target.kind);
     }
   }
+  for (const target of RETENTION_TARGETS.filter((t) => plan.job.includes(t.kind))) {
+    await ensureCollectionIndexes(db.collection(target.collection), [jobIndex(target)]);
+  }
   logger.info(plan, plan.job.length ? 'retention: the server has no TTL indexes; the retention job deletes expired documents' : 'retention: TTL indexes');
   return plan;
 }
@@ -171,8 +186,8 @@ const BATCH = 500;
 const MAX_PER_RUN = 100_000;
 
 /**
- * Deletes what has expired for the given kinds, BATCH documents at a time: find their _id (oldest first in
- * the embedded database's scan order, so a batch is found early in the scan), then deleteMany by _id.
+ * Deletes what has expired for the given kinds, BATCH documents at a time: find their _id (on the embedded
+ * database, a range of the jobIndex), then deleteMany by _id.
  * Returns how many documents each kind lost.
  */
 export async function deleteExpired(

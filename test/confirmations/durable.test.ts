@@ -95,9 +95,9 @@ describe('confirmation flows across restarts and outages', { timeout: 120_000 },
       return p?.status === 'failed' ? p : null;
     }, 'the page failed', 60_000);
     expect(page.lastError).toMatch(/400 invalid event/);
-    // The flow and the case are told after the page is marked failed (PageOutbox.fail, then `settled`).
-    await waitUntil(async () => ((await app.taser.confirmations.store.get(flow._id))!.problems.some((p) => /page trigger failed/.test(p.message)) ? true : null), 'the flow has the problem', 30_000);
-    const failed = await waitUntil(async () => (await caseEvents(app, flow.caseId)).find((e) => e.kind === 'page_failed') ?? null, 'the case has page_failed', 30_000);
+    // The flow and the case learn it just after the page is marked failed (PageService.fail, then settled).
+    await waitUntil(async () => (await app.taser.confirmations.store.get(flow._id))!.problems.some((p) => /page trigger failed/.test(p.message)), 'the flow names the failed page', 30_000);
+    const failed = await waitUntil(async () => (await caseEvents(app, flow.caseId)).find((e) => e.kind === 'page_failed'), 'the page_failed case event', 30_000);
     expect(failed.data).toMatchObject({ action: 'trigger' });
     expect(app.logs.some((l) => l.msg === 'page trigger failed')).toBe(true);
     const api = await fetch(`${app.taser.url}/api/v1/confirmations/${flow._id}`, { headers: { authorization: 'Bearer read-key-0123456789' } });

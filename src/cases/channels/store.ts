@@ -50,8 +50,9 @@ export class CaseChannelStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await ensureCollectionIndexes(this.channels, [{ key: { caseId: 1, createdAt: 1 }, name: 'case' }]);
-    await ensureCollectionIndexes(this.ledger, [{ key: { state: 1, claimedAt: 1 }, name: 'state' }]);
+    // scalar_ (src/store/collections.ts): caseId and state strings, createdAt and claimedAt dates
+    await ensureCollectionIndexes(this.channels, [{ key: { caseId: 1, createdAt: 1 }, name: 'scalar_case', replaces: 'case' }]);
+    await ensureCollectionIndexes(this.ledger, [{ key: { state: 1, claimedAt: 1 }, name: 'scalar_state', replaces: 'state' }]);
   }
 
   add(doc: CaseChannelDoc): Promise<unknown> {
