@@ -133,7 +133,7 @@ export function ensureEmbeddedBinary(log: (line: string) => void = () => {}, opt
   mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
   const started = Date.now();
-  log(`building the embedded database (FerretDB${patched ? ' with taser\'s SQLite index patch' : ', unpatched'}) into ${binary}; done once per version of its sources, it takes 3 to 10 minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it`);
+  log(`building the embedded database (FerretDB${patched ? ` with taser's patches (${patchFiles().join(', ')})` : ', unpatched'}) into ${binary}; done once per version of its sources, it takes 3 to 10 minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it`);
   if (patched) buildPatched(partial, log);
   else run('go', ['build', '-o', partial, '.'], SOURCE_DIR, 'compiling');
   renameSync(partial, binary); // atomic: a concurrent build of the same sources just replaces it
