@@ -68,13 +68,18 @@ export const E2E_SIZES: Record<E2eBench['db'], E2eOptions> = {
   mongodb: { batches: 40, batchSize: 500, concurrency: 4, groupKeys: 1_000 },
   'ferretdb-embedded': { batches: 4, batchSize: 500, concurrency: 1, groupKeys: 1_000 },
 };
+/** `npm run bench -- --sustained`: 1,000 signals/s offered open-loop for 60 s, one trigger per 100-signal POST. */
+export const E2E_SUSTAINED: Partial<E2eOptions> = { rate: 1_000, seconds: 60, batchSize: 100 };
 /** How long to wait for every signal to be correlated. */
 const WAIT_LIMIT_MS = 3 * 60_000;
 const ALERT_CHANNEL = 'C0BENCH01';
 
 export function benchE2e(options: Partial<E2eOptions> = {}): Promise<E2eBench> {
   const sizes = E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'];
-  return runChild<E2eBench>('./e2e.ts', [JSON.stringify({ ...sizes, ...options })]);
+  const o = { ...sizes, ...options };
+  // Sustained mode: as many batches as the rate and duration take.
+  if (o.rate && o.seconds) o.batches = Math.ceil((o.rate * o.seconds) / o.batchSize);
+  return runChild<E2eBench>('./e2e.ts', [JSON.stringify(o)]);
 }
 
 const SOURCE = 'test';

@@ -10,6 +10,7 @@
 // the handlers' response_url replies is in taser's process. The database is MONGODB_URI when set, else the
 // embedded FerretDB.
 import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
@@ -43,6 +44,9 @@ export interface SlackEdgeBench extends SlackEdgeOptions {
   handledSeconds: number;
   /** Requests claimed in the ledger when the wait ended (all of them unless the wait hit its limit). */
   handled: number;
+  /** taser's event-loop delay while the load ran (p99 and max, ms): what an ack waited for the loop, from inside the server. */
+  serverLoopDelayP99Ms: number;
+  serverLoopDelayMaxMs: number;
 }
 
 export const SLACK_EDGE_SIZES: SlackEdgeOptions = { concurrentCommands: 200, interactionRate: 1_000, interactionSeconds: 5 };
@@ -79,7 +83,10 @@ async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
     taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'error' }), pluginDirs: [BUILTIN_PLUGINS_DIR] });
     slack.reset();
     const cpuBefore = process.cpuUsage();
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     const load = await runChild<LoadResult>('./slack-edge.ts', ['load', JSON.stringify({ ...o, url: `${taser.url}/slack/events`, responseBase: slack.responseUrl('x').replace(/x$/, '') })]);
+    loop.disable();
     // The handlers run behind the acks: wait until each request was claimed in the interaction ledger (the
     // first thing every command and click handler does), so the CPU below is all of their work and the
     // database is not dropped under them.
@@ -94,7 +101,8 @@ async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
     const cpu = process.cpuUsage(cpuBefore);
     // Load-independent: what taser (and the Slack fake beside it) spent per request, handlers included.
     const { interactionsStartedAt: _, ...figures } = load;
-    return { ...o, ...figures, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / requests), authTestCalls: slack.callsTo('auth.test').length, handledSeconds, handled };
+    return { ...o, ...figures, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / requests), authTestCalls: slack.callsTo('auth.test').length, handledSeconds, handled,
+      serverLoopDelayP99Ms: round(loop.percentile(99) / 1e6, 1), serverLoopDelayMaxMs: round(loop.max / 1e6, 1) };
   } finally {
     await taser?.database.db.dropDatabase().catch(() => {});
     await taser?.stop();
@@ -103,7 +111,7 @@ async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
   }
 }
 
-type LoadResult = Omit<SlackEdgeBench, keyof SlackEdgeOptions | 'authTestCalls' | 'cpuUsPerRequest' | 'handledSeconds' | 'handled'> & {
+type LoadResult = Omit<SlackEdgeBench, keyof SlackEdgeOptions | 'authTestCalls' | 'cpuUsPerRequest' | 'handledSeconds' | 'handled' | 'serverLoopDelayP99Ms' | 'serverLoopDelayMaxMs'> & {
   /** Date.now() when the first interaction was sent. */
   interactionsStartedAt: number;
 };
