@@ -48,7 +48,7 @@ export interface RetentionBench extends RetentionOptions {
   slackEventsLeft: number;
 }
 
-export const RETENTION_SIZES: RetentionOptions = { signals: 50_000, slackEvents: 20_000 };
+export const RETENTION_SIZES: RetentionOptions = { signals: 20_000, slackEvents: 10_000 };
 
 export function benchRetention(options: Partial<RetentionOptions> = {}): Promise<RetentionBench> {
   return runChild<RetentionBench>('./retention.ts', [JSON.stringify({ ...RETENTION_SIZES, ...options })]);
