@@ -17,6 +17,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { ReceiverEvent } from '@slack/bolt';
 import { gateRefusal, UnauthenticatedBodyGate } from './body-gate.js';
 import { sendJson } from './http-server.js';
+import { PER_TURN } from './turns.js';
 import type { Logger } from './logger.js';
 
 /** Slack's replay window: a signed request is valid this long on either side of our clock. */
@@ -111,10 +112,10 @@ const noAck = async (): Promise<void> => {};
 
 export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDeps): SlackEndpoint {
   const { logger, gate, signingSecret, processEvent, maxQueued = SLACK_EDGE_MAX_QUEUED, maxRunning = SLACK_EDGE_MAX_RUNNING } = deps;
-  // Requests already acknowledged wait here for Bolt, and at most `maxRunning` run in Bolt at once, one more
-  // started per turn of the event loop: each turn first serves the I/O that arrived (other requests' acks), and
-  // the handlers' own continuations stay bounded, so under a burst the acks keep their place and the handlers'
-  // work waits in this queue instead. A handler that hangs gives its slot back after SLOT_TIMEOUT_MS.
+  // Requests already acknowledged wait here for Bolt, and at most `maxRunning` run in Bolt at once, PER_TURN
+  // more started per turn of the event loop: each turn first serves the I/O that arrived (other requests'
+  // acks), and the handlers' own continuations stay bounded, so under a burst the acks keep their place and
+  // the handlers' work waits in this queue instead. A handler that hangs gives its slot back after SLOT_TIMEOUT_MS.
   // A ring of head indexes, so draining a long queue is not quadratic (Array.shift).
   let queue: (ReceiverEvent | undefined)[] = [];
   let head = 0;
@@ -129,7 +130,10 @@ export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDep
   };
   const next = () => {
     scheduled = false;
-    if (!queued() || running >= maxRunning) return;
+    for (let n = 0; n < PER_TURN && queued() && running < maxRunning; n++) start();
+    schedule();
+  };
+  const start = () => {
     const event = queue[head]!;
     queue[head++] = undefined;
     if (head === queue.length) {
@@ -150,7 +154,6 @@ export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDep
     processEvent!(event)
       .catch((err: unknown) => logger.error({ err }, 'Bolt failed on a Slack request acknowledged at the edge'))
       .finally(release);
-    schedule();
   };
   const enqueue = (event: ReceiverEvent) => {
     queue.push(event);
