@@ -85,6 +85,7 @@ if (json) {
     ['slackEdge.interactionsPerSec', String(slackEdge.interactionsPerSec), `button clicks offered at ${slackEdge.interactionRate}/s for ${slackEdge.interactionSeconds} s, acked; target >= 1000`],
     ['slackEdge.interactionP99Ms', String(slackEdge.interactionP99Ms), `ack p50 ${slackEdge.interactionP50Ms} ms, ${slackEdge.interactionFailures} of ${slackEdge.interactionsSent} failed; auth.test calls after start: ${slackEdge.authTestCalls} (target 0)`],
     ['slackEdge.cpuUsPerRequest', String(slackEdge.cpuUsPerRequest), 'CPU of taser and the Slack fake per request, handlers included (not inflated by other load on the machine)'],
+    ['slackEdge.handledSeconds', String(slackEdge.handledSeconds), `first click to every request run by its handler (${slackEdge.handled} claimed in the interaction ledger); taser's event-loop delay during the load p99 ${slackEdge.serverLoopDelayP99Ms} ms, max ${slackEdge.serverLoopDelayMaxMs} ms`],
     ['db', e2e.db, 'MONGODB_URI when set, else the embedded FerretDB'],
     ['e2e.signalsPerSec', String(e2e.signalsPerSec), `${e2e.batches} POSTs of ${e2e.batchSize} signals, ${e2e.concurrency} in flight, ${e2e.rules} rules, ${e2e.groupKeys} group keys: first POST to all correlated${e2e.complete ? '' : ` (INCOMPLETE: ${e2e.correlated}/${e2e.signals} correlated in the time limit)`}`],
     ['e2e.acceptedPerSec', String(e2e.acceptedPerSec), 'until the last POST was answered (stored, correlation still running)'],
