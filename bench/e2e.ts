@@ -52,6 +52,8 @@ export interface E2eBench extends E2eOptions {
   throttled: number;
   /** POSTs answered 503 (the store failed: nothing stored) and sent again after their Retry-After. */
   unavailable: number;
+  /** POSTs not answered within POST_TIMEOUT_MS (or whose connection failed): their signals are not counted as sent. */
+  failedPosts: number;
   /** Alert cards taser posted to the Slack fake. */
   cardsPosted: number;
   /** Warnings and errors taser logged during the run (e.g. correlation failures left to the sweeper). */
@@ -68,13 +70,20 @@ export const E2E_SIZES: Record<E2eBench['db'], E2eOptions> = {
   mongodb: { batches: 40, batchSize: 500, concurrency: 4, groupKeys: 1_000 },
   'ferretdb-embedded': { batches: 4, batchSize: 500, concurrency: 1, groupKeys: 1_000 },
 };
+/** `npm run bench -- --sustained`: 1,000 signals/s offered open-loop for 60 s, one trigger per 100-signal POST. */
+export const E2E_SUSTAINED: Partial<E2eOptions> = { rate: 1_000, seconds: 60, batchSize: 100 };
+/** A POST not answered in this time counts as failed. */
+const POST_TIMEOUT_MS = 60_000;
 /** How long to wait for every signal to be correlated. */
 const WAIT_LIMIT_MS = 3 * 60_000;
 const ALERT_CHANNEL = 'C0BENCH01';
 
 export function benchE2e(options: Partial<E2eOptions> = {}): Promise<E2eBench> {
   const sizes = E2E_SIZES[process.env.MONGODB_URI ? 'mongodb' : 'ferretdb-embedded'];
-  return runChild<E2eBench>('./e2e.ts', [JSON.stringify({ ...sizes, ...options })]);
+  const o = { ...sizes, ...options };
+  // Sustained mode: as many batches as the rate and duration take.
+  if (o.rate && o.seconds) o.batches = Math.ceil((o.rate * o.seconds) / o.batchSize);
+  return runChild<E2eBench>('./e2e.ts', [JSON.stringify(o)]);
 }
 
 const SOURCE = 'test';
@@ -181,10 +190,17 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const bodies = batches.map((batch) => JSON.stringify(batch));
     let throttled = 0;
     let unavailable = 0;
+    let failedPosts = 0;
     const send = async (body: string, i: number) => {
       sentAt.set(`t${i}`, performance.now());
       for (;;) {
-        const res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body });
+        let res: Response;
+        try {
+          res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        } catch {
+          failedPosts++; // no answer in time (the server is overrun): counted, not retried
+          return;
+        }
         const answer = await res.text();
         if (res.status === 202) return;
         if (res.status === 503) unavailable++;
@@ -232,6 +248,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       complete: correlated === total,
       throttled,
       unavailable,
+      failedPosts,
       cardsPosted: slack.callsTo('chat.postMessage').length,
       warnings: seen.count,
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),

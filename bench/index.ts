@@ -3,7 +3,8 @@
 import { benchPositron } from './positron.js';
 import { benchEngine } from './correlation-engine.js';
 import { benchSimulate } from './simulate-memory.js';
-import { benchE2e } from './e2e.js';
+import { benchE2e, E2E_SUSTAINED, type E2eBench } from './e2e.js';
+import { benchRetention, type RetentionBench } from './retention.js';
 import { benchCases } from './cases.js';
 import { benchCaseExport } from './case-export.js';
 import { benchCaseChannels } from './case-channels.js';
@@ -37,6 +38,16 @@ step('end to end through POST /signals');
 const e2e = await benchE2e();
 results.e2e = e2e;
 results.db = e2e.db;
+let sustained: E2eBench | undefined;
+if (process.argv.includes('--sustained')) {
+  step('end to end, sustained: 1,000 signals/s offered for 60 s (100-signal POSTs)');
+  results.e2eSustained = sustained = await benchE2e(E2E_SUSTAINED);
+}
+let retention: RetentionBench | undefined;
+if (process.argv.includes('--retention')) {
+  step('retention: the hot path\'s store operations before and after pre-loading a long-running database, and the retention job');
+  results.retention = retention = await benchRetention();
+}
 step('a case from an alert with 1,000 signals and 200 artifacts, mirrored to the TheHive fake');
 const cases = await benchCases();
 results.cases = cases;
@@ -76,6 +87,7 @@ if (json) {
     ['slackEdge.interactionsPerSec', String(slackEdge.interactionsPerSec), `button clicks offered at ${slackEdge.interactionRate}/s for ${slackEdge.interactionSeconds} s, acked; target >= 1000`],
     ['slackEdge.interactionP99Ms', String(slackEdge.interactionP99Ms), `ack p50 ${slackEdge.interactionP50Ms} ms, ${slackEdge.interactionFailures} of ${slackEdge.interactionsSent} failed; auth.test calls after start: ${slackEdge.authTestCalls} (target 0)`],
     ['slackEdge.cpuUsPerRequest', String(slackEdge.cpuUsPerRequest), 'CPU of taser and the Slack fake per request, handlers included (not inflated by other load on the machine)'],
+    ['slackEdge.handledSeconds', String(slackEdge.handledSeconds), `first click to every request run by its handler (${slackEdge.handled} claimed in the interaction ledger); taser's event-loop delay during the load p99 ${slackEdge.serverLoopDelayP99Ms} ms, max ${slackEdge.serverLoopDelayMaxMs} ms`],
     ['db', e2e.db, 'MONGODB_URI when set, else the embedded FerretDB'],
     ['e2e.signalsPerSec', String(e2e.signalsPerSec), `${e2e.batches} POSTs of ${e2e.batchSize} signals, ${e2e.concurrency} in flight, ${e2e.rules} rules, ${e2e.groupKeys} group keys: first POST to all correlated${e2e.complete ? '' : ` (INCOMPLETE: ${e2e.correlated}/${e2e.signals} correlated in the time limit)`}`],
     ['e2e.acceptedPerSec', String(e2e.acceptedPerSec), 'until the last POST was answered (stored, correlation still running)'],
@@ -84,6 +96,8 @@ if (json) {
     ['e2e.p50Ms', String(e2e.p50Ms), `POST to alert stored, ${e2e.triggers} trigger signals (one per batch)`],
     ['e2e.p99Ms', String(e2e.p99Ms), `${e2e.alerts} alerts, ${e2e.cardsPosted} cards posted, ${e2e.warnings} warnings logged`],
     ...e2e.topWarnings.map((w): [string, string, string] => ['e2e.warning', '', w]),
+    ...(sustained ? e2eSustainedRows(sustained) : [['e2eSustained', 'skipped', 'sustained 1,000 signals/s for 60 s: -- --sustained'] as [string, string, string]]),
+    ...(retention ? retentionRows(retention) : [['retention', 'skipped', 'a pre-loaded database before/after the retention job: -- --retention'] as [string, string, string]]),
     ['cases.firstReplyMs', String(cases.firstReplyMs), `Create case submitted to the reply in the card's thread: alert of ${cases.signals} signals, ${cases.artifacts} artifacts`],
     ['cases.syncedMs', String(cases.syncedMs), `submitted to synced: the TheHive fake has the case and ${cases.theHiveObservables} observables`],
     ...caseExport.runs.map((r): [string, string, string] => [`caseExport.${r.format}.rssGrowthMb`, String(r.rssGrowthMb), `${caseExport.signals} signals in ${r.seconds} s (${r.signalsPerSec}/s), ${r.fileMb} MB file, peak RSS ${r.peakRssMb} MB from ${r.rssBeforeMb}; target: flat memory, growth < 100 MiB`]),
@@ -97,4 +111,19 @@ if (json) {
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(10)}  ${note}`);
+}
+
+function e2eSustainedRows(s: E2eBench): [string, string, string][] {
+  return [
+    ['e2eSustained.p99Ms', String(s.p99Ms), `POST to alert stored at ${s.rate} signals/s offered for ${s.seconds} s (${s.batches} POSTs of ${s.batchSize}), p50 ${s.p50Ms} ms over ${s.triggers} triggers; target p99 < 1000`],
+    ['e2eSustained.acceptedPerSec', String(s.acceptedPerSec), `accepted; ${s.signalsPerSec}/s correlated${s.complete ? '' : ` (INCOMPLETE: ${s.correlated}/${s.signals})`}, ${s.throttled} throttled (429), ${s.unavailable} 503, ${s.failedPosts} POSTs unanswered in 60 s, ${s.warnings} warnings`],
+  ];
+}
+
+function retentionRows(r: RetentionBench): [string, string, string][] {
+  const ops = Object.keys(r.fresh) as (keyof RetentionBench['fresh'])[];
+  return [
+    ['retention.jobSeconds', String(r.jobSeconds), `retention job over ${r.signals} signals and ${r.slackEvents} Slack event ids + ${r.slackEvents} ledger entries, half expired (pre-loaded at ${r.preloadPerSec}/s): deleted ${JSON.stringify(r.deleted)}`],
+    ...ops.map((op): [string, string, string] => [`retention.${op}`, `${r.after[op]}`, `median ms after the job; fresh ${r.fresh[op]}, pre-loaded ${r.loaded[op]} (target: flat)`]),
+  ];
 }

@@ -185,9 +185,14 @@ export async function startTaser(options: StartOptions): Promise<Taser> {
     correlation.live.start();
     cleanup.push(async () => correlation.live.stop());
     if (slack.requestListener) {
-      const slackEndpoint = guardSlackEndpoint(slack.requestListener, { logger, gate: bodyGate, signingSecret: config.slack.signingSecret });
+      const slackEndpoint = guardSlackEndpoint(slack.requestListener, {
+        logger,
+        gate: bodyGate,
+        signingSecret: config.slack.signingSecret,
+        processEvent: (event) => slack.app.processEvent(event),
+      });
       http.route('POST', '/slack/events', slackEndpoint);
-      // Commands acknowledged at the edge reach Bolt before the database closes (run after the HTTP server closes).
+      // Commands and clicks acknowledged at the edge reach Bolt before the database closes (run after the HTTP server closes).
       cleanup.push(async () => slackEndpoint.settled());
     }
 

@@ -12,6 +12,7 @@ import { splitArgs } from './args.js';
 import { CORE_COLLECTIONS } from '../store/collections.js';
 import { isDuplicateKeyError } from '../store/mongo.js';
 import { InteractionLedger } from './interaction-ledger.js';
+import { nextTurn } from './turns.js';
 import { decodeActionValue, InvalidPayloadError, type RouteTable } from '../plugins/routes.js';
 import type { AccessControl, PluginContext, Reply } from '../plugins/types.js';
 
@@ -82,7 +83,10 @@ export function registerSlackRoutes(app: App, deps: SlackRouteDeps): void {
   const ledger = new InteractionLedger(deps.db);
   async function firstTime(kind: string, parts: unknown[] | string): Promise<boolean> {
     const key = typeof parts === 'string' ? parts : InteractionLedger.key(kind, parts);
-    if (await ledger.claim(key)) return true;
+    const first = await ledger.claim(key);
+    // A batch of claims resolves at once: the handlers go on one per turn, so acks are not kept waiting.
+    await nextTurn();
+    if (first) return true;
     metrics.slackRequests.inc();
     logger.info({ kind, interaction: key }, 'repeated Slack interaction skipped (replay or double click)');
     return false;
