@@ -111,10 +111,11 @@ describe('multikey indexes (multi_) on the embedded database', () => {
   });
 
   it('follows updates that add, change and remove elements, findOneAndUpdate, replaces and deletes', async () => {
-    for (const c of [multi, plain]) {
+    // typed as arrays for $push and $pull; the documents hold every kind of value
+    for (const c of [multi, plain] as unknown as Collection<{ _id: string; a?: string[]; t?: Date }>[]) {
       await c.updateOne({ _id: 'd13' }, { $pull: { a: 'username=alice' } });
       await c.updateOne({ _id: 'd03' }, { $push: { a: 'username=alice' } });
-      await c.updateMany({ a: 'y' }, { $set: { a: 'w' } });
+      await c.updateMany({ a: 'y' }, { $set: { a: ['w'] } });
       await c.findOneAndUpdate({ _id: 'd05' }, { $set: { a: ['username=alice', 'new'] } });
       await c.findOneAndUpdate({ a: 'z' }, { $unset: { a: '' } });
       await c.updateOne({ _id: 'd16' }, { $set: { t: new Date(T0 - 1) } }); // the path unchanged
