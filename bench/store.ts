@@ -7,6 +7,9 @@
 // - insertMany500: insertMany of 500 new documents;
 // - findIn500 / updateManyIn500: find / updateMany({_id: {$in: [500 existing ids]}});
 // - findIndexedField: find({'artifacts.username': v}) on the secondary index (about size / 5000 documents);
+// - findArtifactValue: the console's search by artifact value, find({artifactValues: 'username=v'})
+//   .sort({occurredAt: -1, _id: 1}).limit(50) (about size / 5000 matches), artifactValues an array indexed
+//   multi_artifactValues (patch 40: a multikey index through a side table; as released, a scan);
 // - findRangeDesc50: a keyset page in the middle of the collection: find({$or: [{occurredAt: {$lt: t}},
 //   {occurredAt: t, _id: {$gt: id}}]}).sort({occurredAt: -1, _id: 1}).limit(50);
 // - countRange: countDocuments on an occurredAt range of 1 % of the documents.
@@ -32,9 +35,9 @@ export interface StoreBenchOptions {
 
 type Variant = 'patched' | 'upstream';
 // Cheapest first, and the one that scans in both variants last: a timed-out operation may keep the server busy.
-const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField', 'findRangeDesc50', 'countRange'] as const;
+const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField', 'findArtifactValue', 'findRangeDesc50', 'countRange'] as const;
 type Operation = (typeof OPERATIONS)[number];
-const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 5, findIn500: 3, insertMany500: 3, updateManyIn500: 3, findRangeDesc50: 5, countRange: 5 };
+const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 5, findArtifactValue: 5, findIn500: 3, insertMany500: 3, updateManyIn500: 3, findRangeDesc50: 5, countRange: 5 };
 const T0 = Date.UTC(2026, 0, 1);
 const USERS = 5000;
 
@@ -65,6 +68,7 @@ function doc(i: number) {
     severity: 'high',
     occurredAt: new Date(T0 + i * 1000),
     artifacts: { username: `user${user}`, src_ip: `10.0.${(user >> 8) & 255}.${user & 255}`, hostname: `host-${user}` },
+    artifactValues: [`hostname=host-${user}`, `src_ip=10.0.${(user >> 8) & 255}.${user & 255}`, `username=user${user}`],
     raw: { message: `push denied for user${user}`, factor: 'duo_push', ua: 'Mozilla/5.0 (bench)', seq: i },
   };
 }
@@ -112,6 +116,12 @@ async function measureVariant(dir: string, variant: Variant, size: number, o: St
     const run: Record<Operation, () => Promise<unknown>> = {
       findOneById: () => coll.findOne({ _id: pick() }),
       findIndexedField: () => coll.find({ 'artifacts.username': `user${Math.floor(random() * USERS)}` }).toArray(),
+      findArtifactValue: () =>
+        coll
+          .find({ artifactValues: `username=user${Math.floor(random() * USERS)}` })
+          .sort({ occurredAt: -1, _id: 1 })
+          .limit(50)
+          .toArray(),
       findIn500: () => coll.find({ _id: { $in: Array.from({ length: 500 }, pick) } }).toArray(),
       insertMany500: () => {
         const docs = Array.from({ length: 500 }, () => doc(extra.next++));
@@ -164,6 +174,7 @@ async function measure(o: StoreBenchOptions): Promise<StoreBench> {
       if (loaded === 0) {
         await coll.createIndex({ 'artifacts.username': 1 }, { name: 'scalar_username' });
         await coll.createIndex({ occurredAt: -1, _id: 1 }, { name: 'scalar_occurredAt' });
+        await coll.createIndex({ artifactValues: 1 }, { name: 'multi_artifactValues' });
       }
       const started = performance.now();
       await load(coll, loaded, size);

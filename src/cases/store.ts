@@ -71,8 +71,9 @@ export class CaseStore {
       { key: { status: 1, number: -1 }, name: 'scalar_status', replaces: 'status' },
       { key: { team: 1, number: -1 }, name: 'scalar_team', replaces: 'team' },
       { key: { assignee: 1, number: -1 }, name: 'scalar_assignee', replaces: 'assignee' },
-      { key: { alertIds: 1 }, name: 'alertIds' }, // arrays: no scalar_
-      { key: { artifacts: 1 }, name: 'artifacts' },
+      // arrays: multi_, one key path (src/store/collections.ts)
+      { key: { alertIds: 1 }, name: 'multi_alertIds', replaces: 'alertIds' },
+      { key: { artifacts: 1 }, name: 'multi_artifacts', replaces: 'artifacts' },
       { key: { 'backend.sync': 1, 'backend.nextAttemptAt': 1 }, name: 'scalar_sync', replaces: 'sync' },
     ]);
     // caseId a string, seq an integer (appendEvent)

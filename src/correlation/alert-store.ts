@@ -93,7 +93,7 @@ export class AlertEvents extends EventEmitter<AlertEventMap> {}
 export class AlertStore {
   readonly collection: Collection<StoredAlert>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.collection = db.collection<StoredAlert>(ALERTS_COLLECTION);
   }
 
@@ -105,11 +105,12 @@ export class AlertStore {
       { key: { ruleId: 1, firstSeen: -1, _id: 1 }, name: 'scalar_rule', replaces: 'rule' },
       { key: { status: 1, firstSeen: -1, _id: 1 }, name: 'scalar_status', replaces: 'status' },
       { key: { team: 1, firstSeen: -1, _id: 1 }, name: 'scalar_team', replaces: 'team' },
-      { key: { artifacts: 1, firstSeen: -1 }, name: 'artifacts' }, // an array: no scalar_
+      // An array: multi_ (ferretKey in src/store/collections.ts), the value then the keyset order on MongoDB.
+      { key: { artifacts: 1, firstSeen: -1, _id: 1 }, ferretKey: { artifacts: 1 }, name: 'multi_artifacts', replaces: 'artifacts' },
       { key: { severity: 1, firstSeen: -1, _id: 1 }, name: 'scalar_severity', replaces: 'severity' },
       // A signal's alerts (the console's links from a signal).
       { key: { signals: 1 }, name: 'signals' },
-    ]);
+    ], this.db);
   }
 
   get(id: string): Promise<StoredAlert | null> {

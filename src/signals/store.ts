@@ -46,7 +46,7 @@ export class SignalStore {
   /** Told what each insert stored (the console's field summary counts it); must not throw or block. */
   readonly observers: ((stored: readonly Signal[]) => void)[] = [];
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.collection = db.collection<StoredSignal>(SIGNALS_COLLECTION);
   }
 
@@ -55,10 +55,11 @@ export class SignalStore {
       // scalar_ (src/store/collections.ts): occurredAt and receivedAt are dates, _id, signal.type and
       // signal.source strings (insert() and the signal schema); the keyset order is {occurredAt: -1, _id: 1}.
       { key: { occurredAt: -1, _id: 1 }, name: 'scalar_occurredAt', replaces: 'occurredAt' },
-      { key: { artifactValues: 1, occurredAt: -1 }, name: 'artifactValues' }, // an array: no scalar_
+      // An array: multi_ (ferretKey in src/store/collections.ts), the value then the keyset order on MongoDB.
+      { key: { artifactValues: 1, occurredAt: -1, _id: 1 }, ferretKey: { artifactValues: 1 }, name: 'multi_artifactValues', replaces: 'artifactValues' },
       { key: { 'signal.type': 1, occurredAt: -1, _id: 1 }, name: 'scalar_type', replaces: 'type' },
       { key: { 'signal.source': 1, occurredAt: -1, _id: 1 }, name: 'scalar_source', replaces: 'source' },
-    ]);
+    ], this.db);
   }
 
   /**

@@ -36,14 +36,35 @@ export type IndexSpec = IndexDescription & {
   name: string;
   /** An older name of this index: dropped at start once this one exists, so a database does not keep both. */
   replaces?: string;
+  /**
+   * The key on FerretDB, where it differs. A name starting with `multi_` and ONE key path (no dot) makes a
+   * multikey index on the embedded FerretDB (src/store/embedded/40-sqlite-multikey.patch): equality and $in on an
+   * array path are then answered from it, where a compound key is a plain index FerretDB never uses. MongoDB
+   * keeps the compound key (the value, then the sort order), which serves the sort too.
+   */
+  ferretKey?: IndexDescription['key'];
 };
+
+const ferretServers = new WeakMap<Db, Promise<boolean>>();
+
+/** Whether the server is FerretDB (its buildInfo says ferretdbVersion), asked once per Db. */
+export function isFerretDB(db: Db): Promise<boolean> {
+  let answer = ferretServers.get(db);
+  if (!answer) {
+    answer = db.admin().command({ buildInfo: 1 }).then((info) => typeof info.ferretdbVersion === 'string');
+    ferretServers.set(db, answer);
+  }
+  return answer;
+}
 
 /**
  * Creates the indexes a collection lacks (by name). Asking the server to create an index that already exists
  * is a no-op on MongoDB, but makes the embedded FerretDB panic on a compound index, so a restart on existing
  * data would fail: list first, drop the names replaced, create only what is missing.
  */
-export async function ensureCollectionIndexes(collection: Collection<any>, indexes: IndexSpec[]): Promise<void> {
+export async function ensureCollectionIndexes(collection: Collection<any>, indexes: IndexSpec[], db?: Db): Promise<void> {
+  if (indexes.some((i) => i.ferretKey) && !db) throw new Error(`indexes of ${collection.collectionName}: a ferretKey needs the Db to tell the server`);
+  const ferret = db && indexes.some((i) => i.ferretKey) ? await isFerretDB(db) : false;
   const existing = new Set<string>();
   try {
     for (const index of await collection.listIndexes().toArray()) existing.add(String(index.name));
@@ -57,6 +78,8 @@ export async function ensureCollectionIndexes(collection: Collection<any>, index
       if ((err as { code?: unknown }).code !== 27) throw err; // IndexNotFound: another replica dropped it first
     });
   }
-  const missing = indexes.filter((i) => !existing.has(i.name)).map(({ replaces: _, ...description }) => description);
+  const missing = indexes
+    .filter((i) => !existing.has(i.name))
+    .map(({ replaces: _, ferretKey, ...description }) => (ferret && ferretKey ? { ...description, key: ferretKey } : description));
   if (missing.length) await collection.createIndexes(missing);
 }
