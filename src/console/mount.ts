@@ -1,14 +1,8 @@
 // The web console under /ui on taser's own HTTP server (both Slack modes, same port, same process). Page
 // modules register their routes here, one line each.
-import type { WebClient } from '@slack/web-api';
 import { sendJson, type HttpServer } from '../app/http-server.js';
-import type { Logger } from '../app/logger.js';
-import type { AccessControl, Renderer } from '../plugins/types.js';
-import type { Correlation } from '../correlation/service.js';
-import type { Cases } from '../cases/wire.js';
 import { Assets } from './assets.js';
 import { ConsoleAuth } from './auth.js';
-import type { ConsoleSettings } from './config.js';
 import { SignInError, SlackOidc } from './oidc.js';
 import { Views } from './render.js';
 import { ConsoleRouter, redirect, safeNext, sendHtml } from './router.js';
@@ -18,29 +12,9 @@ import { registerRecordPages } from './pages/records.js';
 import { registerRulePages } from './pages/rules.js';
 import { registerSimulatorPages } from './pages/simulate.js';
 import { registerEnrichmentPages } from './pages/enrichment.js';
-import type { RulesConsole } from '../rules-console/service.js';
-import type { ApiRouter } from '../app/api/route.js';
 import { consoleApiSessions } from './api-session.js';
+import type { ConsoleDeps } from './deps.js';
 
-export interface ConsoleDeps {
-  settings: ConsoleSettings;
-  access: AccessControl;
-  correlation: Correlation;
-  cases: Cases;
-  /** Block Kit templates (the alert card preview). */
-  templates: Renderer;
-  /** The bot's Web API client (users.lookupByEmail for the trusted-header mode). */
-  slack: WebClient;
-  /** SLACK_API_URL: where openid.connect.token is called. */
-  slackApiUrl?: string;
-  logger: Logger;
-  /** The rules editor, enrichment and simulator (src/rules-console), with Positron's query names. */
-  rulesConsole?: RulesConsole;
-  knownQueries?: () => string[];
-  /** /api/v1: its `apiKey` routes also take the console's session (api-session.ts), with the config's group names. */
-  api?: ApiRouter;
-  groupNames?: () => readonly string[];
-}
 
 export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter {
   const logger = deps.logger.child({ component: 'console' });

@@ -1,7 +1,7 @@
 // The enrichment editor: the rules (source/type -> Positron query, from artifact -> to artifact) as rows,
 // saved as a new version of the set (correlation admins, audited), validated with errors next to the row.
 import type { ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 import type { RulesConsole } from '../../rules-console/service.js';
 import type { EnrichmentRule } from '../../signals/enrich.js';
 import type { Issue } from '../../rules-console/enrichment-store.js';

@@ -1,6 +1,6 @@
 // The console's start page: who is signed in, and where to go.
 import type { ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 
 export function registerHomePage(router: ConsoleRouter, deps: ConsoleDeps): void {
   router.page('GET', '/ui', async (c) => {

@@ -1,7 +1,7 @@
 // One alert, one signal, one case: each with what links it to the others (a signal's alerts, an alert's
 // signals and cases, a case's alerts), and the alert's Slack card as it looks.
 import type { ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 import { decodeSignal } from '../../signals/stored-form.js';
 import type { Signal } from '../../signals/signal.js';
 import type { StoredAlert } from '../../correlation/alert-store.js';

@@ -3,7 +3,7 @@
 // contain. Saving goes through the same operations as the HTTP API (src/rules-console/service.ts): a new
 // version, audited, refused to non-admins.
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 import type { Editor, RulesConsole } from '../../rules-console/service.js';
 import type { StoredRule } from '../../correlation/rule-store.js';
 import type { Rule } from '../../correlation/rule.js';

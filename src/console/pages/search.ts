@@ -2,7 +2,7 @@
 // with a histogram, keyset paging, a permalink (the URL holds every filter) and CSV/JSON of the page shown
 // (the JSON is the HTTP API's own answer: /api/v1 takes the console's session).
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 import { histogram, histogramSvg } from '../histogram.js';
 import { apiHref, parseSearch, SEARCH_KINDS, searchHref, type ResolvedSearch } from '../search-query.js';
 import { COLUMNS, HISTOGRAM_CAP, runSearch, toCsv } from '../search-run.js';

@@ -3,7 +3,7 @@
 // result: alerts per day as an inline SVG, the top groups, signals per alert, and sample alerts rendered as
 // their Slack card would look. The job is the HTTP API's (src/rules-console/simulations.ts).
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
-import type { ConsoleDeps } from '../mount.js';
+import type { ConsoleDeps } from '../deps.js';
 import type { RulesConsole } from '../../rules-console/service.js';
 import type { SimulationDoc } from '../../rules-console/simulations.js';
 import { sinceSchema } from '../../rules-console/schemas.js';
