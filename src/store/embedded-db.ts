@@ -151,7 +151,7 @@ export interface EmbeddedDb {
 /** Starts the embedded database on a free 127.0.0.1 port with its files in dataDir. */
 export async function startEmbeddedDb(
   dataDir: string,
-  options: { port?: number; log?: (line: string) => void } & EmbeddedBuildOptions = {},
+  options: { port?: number; log?: (line: string) => void; onUnexpectedExit?: (message: string) => void } & EmbeddedBuildOptions = {},
 ): Promise<EmbeddedDb> {
   const binary = ensureEmbeddedBinary(options.log, options);
   mkdirSync(dataDir, { recursive: true });
@@ -161,7 +161,7 @@ export async function startEmbeddedDb(
   const stderrTail: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderrTail.push(line);
-    if (stderrTail.length > 20) stderrTail.shift();
+    if (stderrTail.length > 60) stderrTail.shift();
   });
 
   const address = await new Promise<string>((resolveReady, reject) => {
@@ -182,11 +182,18 @@ export async function startEmbeddedDb(
     });
   });
 
+  let stopping = false;
+  // A database that dies under taser (a FerretDB panic) says why: its last lines on stderr.
+  child.once('exit', (code, signal) => {
+    if (!stopping) (options.onUnexpectedExit ?? options.log)?.(`the embedded database (pid ${child.pid}) exited unexpectedly (${signal ?? `code ${code}`}); its last output:\n${stderrTail.join('\n')}`);
+  });
+
   return {
     uri: `mongodb://${address}/`,
     process: child,
     stop: () =>
       new Promise<void>((done) => {
+        stopping = true;
         if (child.exitCode !== null || child.signalCode !== null) return done();
         const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
         child.once('exit', () => {

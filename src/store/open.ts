@@ -18,7 +18,7 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<O
     logger.info({ uri: redactUri(config.mongodbUri) }, 'connected to MongoDB');
     return { database, close: () => database.close() };
   }
-  const embedded = await startEmbeddedDb(join(config.dataDir, 'db'), { log: (line) => logger.info(line) });
+  const embedded = await startEmbeddedDb(join(config.dataDir, 'db'), { log: (line) => logger.info(line), onUnexpectedExit: (message) => logger.error(message) });
   const uri = `${embedded.uri}taser`;
   logger.info({ uri }, 'MONGODB_URI not set: using the embedded database (FerretDB over SQLite; for production use MongoDB)');
   try {
