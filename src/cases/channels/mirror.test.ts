@@ -44,7 +44,12 @@ describe('case channels mirrored by the case outbox', () => {
     // Logged again (a retry, a backfill): nothing new.
     expect(await cases.channels!.log.log(doc, entriesOfMessage(doc._id, { ts: '1700000100.000001', user: 'U0ANA0001', text: 'first' }, 'backfill')[0]!)).toBe(false);
 
-    await waitUntil(async () => (await cases.store.get(c._id))?.backend.sync === 'synced' && backend.tasks.size === 1 && [...backend.tasks.values()][0]!.logs.length === 3, 'the three logs mirrored', 15_000);
+    // No job runner here: the retry after the 503 waits for a kick or the sweep, so the sweep runs as it would
+    // every 30 s (the three appends can all fall inside the 50 ms backoff, leaving no later kick).
+    await waitUntil(async () => {
+      await cases.sync.processDue();
+      return (await cases.store.get(c._id))?.backend.sync === 'synced' && backend.tasks.size === 1 && [...backend.tasks.values()][0]!.logs.length === 3;
+    }, 'the three logs mirrored', 15_000);
     const [taskId, task] = [...backend.tasks][0]!;
     expect(task).toMatchObject({ title: 'Slack #case-1-mirror-me', group: 'slack' });
     expect(task.logs.map((l) => l.message.split('\n')[1])).toEqual(['first', 'second', 'third']);
