@@ -1,6 +1,17 @@
 // The TheHive fake's query API (EXTERNAL_APIS.md §1.6): source, chain, filter, sort, page and count steps
 // over the fake's stored entities, with TheHive's operators. Multi-valued fields (tags) match on any value.
-import type { FakeDoc, FakeStore } from './thehive-fake-store.js';
+
+/** An entity as TheHive outputs it; `__` keys (organisation, parent) are the fake's own and never sent. */
+export type FakeDoc = Record<string, unknown> & { _id: string; _type: string; __org: string; __parent?: string };
+
+export interface FakeStore {
+  cases: FakeDoc[];
+  observables: FakeDoc[];
+  tasks: FakeDoc[];
+  logs: FakeDoc[];
+  alerts: FakeDoc[];
+  customFields: FakeDoc[];
+}
 
 export class QueryError extends Error {
   constructor(

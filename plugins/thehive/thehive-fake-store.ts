@@ -2,18 +2,9 @@
 // duplicate error, tasks, task logs, alerts with merge, custom fields. Each route returns the answer the
 // server sends (or drops, when a fault says so). Documents are stored as TheHive outputs them; `__` keys
 // (organisation, parent) are the fake's own and never sent.
-import { QueryError, runQuery } from './thehive-fake-query.js';
+import { QueryError, runQuery, type FakeDoc, type FakeStore } from './thehive-fake-query.js';
 
-export type FakeDoc = Record<string, unknown> & { _id: string; _type: string; __org: string; __parent?: string };
-
-export interface FakeStore {
-  cases: FakeDoc[];
-  observables: FakeDoc[];
-  tasks: FakeDoc[];
-  logs: FakeDoc[];
-  alerts: FakeDoc[];
-  customFields: FakeDoc[];
-}
+export type { FakeDoc, FakeStore } from './thehive-fake-query.js';
 
 export interface RouteAnswer {
   status: number;

@@ -3,18 +3,27 @@
 // its link, and page when the alert is critical (or the option says always). resolved: close the case as
 // benign when the option says `onYes: close`. Whatever cannot be done is recorded on the flow and the case.
 import { SYSTEM } from '../cases/service.js';
-import type { StoredCase } from '../cases/model.js';
+import type { CaseEventData, CaseEventKind, StoredCase } from '../cases/model.js';
 import { deadlineAfter } from './business-hours.js';
-import { ANSWER_TEXT, type StoredFlow } from './model.js';
+import { ANSWER_TEXT, type Answer, type FlowState, type StoredFlow, type TransitionCause } from './model.js';
 import { personName, resolveManager, resolveOncall } from './people.js';
 import type { PageOutcome } from './pages.js';
-import type { PageSeverity } from './ports.js';
-import type { ConfirmationService } from './service.js';
+import type { FlowMessenger, PageSeverity } from './ports.js';
+import type { FlowDeps } from './deps.js';
+
+/** What the escalation steps need of the flow service (ConfirmationService implements it). */
+export interface FlowSteps {
+  readonly deps: FlowDeps;
+  messenger(): FlowMessenger;
+  move(flow: StoredFlow, to: FlowState, t: { cause: TransitionCause; by: string; answer?: Answer; note?: string }): Promise<boolean>;
+  schedule(flowId: string, state: FlowState, when: Date): Promise<void>;
+  caseEvent<K extends CaseEventKind>(flow: StoredFlow, actor: string, kind: K, data: CaseEventData[K]): Promise<void>;
+}
 
 const PAGE_SEVERITY: Record<string, PageSeverity> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
 
 export class Escalation {
-  constructor(private readonly flows: ConfirmationService) {}
+  constructor(private readonly flows: FlowSteps) {}
 
   private get deps() {
     return this.flows.deps;

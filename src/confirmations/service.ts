@@ -3,27 +3,24 @@
 // history), and each waiting step has a deadline job that survives restarts; a deadline that fires after the
 // flow moved on finds its transition taken and does nothing.
 import { UserError } from '../app/errors.js';
-import type { Logger } from '../app/logger.js';
-import type { AlertEvents, AlertHistoryEntry, AlertStore } from '../correlation/alert-store.js';
-import type { RuleStore } from '../correlation/rule-store.js';
-import type { SignalStore } from '../signals/store.js';
+import type { AlertHistoryEntry } from '../correlation/alert-store.js';
 import type { JobRunner } from '../jobs/scheduler.js';
-import type { JobRef, PositronApi, Scheduler } from '../plugins/types.js';
+import type { JobRef, Scheduler } from '../plugins/types.js';
 import type { Signal } from '../signals/signal.js';
-import type { CaseService } from '../cases/service.js';
-import type { CaseStore } from '../cases/store.js';
 import { SYSTEM } from '../cases/service.js';
 import { caseSeverityOf, type CaseEventData, type CaseEventKind, type StoredCase } from '../cases/model.js';
 import { deadlineAfter } from './business-hours.js';
 import {
-  ANSWER_TEXT, TERMINAL, confirmOptionSchema, isUserAnswer, type Answer, type ConfirmOption, type ConfirmOptionInput, type FlowState, type ManagerAnswer,
+  ANSWER_TEXT, TERMINAL, confirmOptionSchema, isUserAnswer, type Answer, type ConfirmOption, type FlowState, type ManagerAnswer,
   type AnswerResult, type StoredFlow, type TransitionCause, type UserAnswer,
 } from './model.js';
-import { FlowStore, newFlowId } from './store.js';
+import { newFlowId } from './store.js';
 import { factsOf, personName, resolveManager, resolveOncall, resolveUser } from './people.js';
 import type { FlowMessenger } from './ports.js';
-import type { PageOutbox } from './pages.js';
-import { Escalation } from './escalation.js';
+import { Escalation, type FlowSteps } from './escalation.js';
+import type { FlowDeps } from './deps.js';
+
+export type { FlowDeps } from './deps.js';
 
 export const DEADLINE_JOB = 'core.confirmation-deadline';
 
@@ -52,22 +49,8 @@ export interface StartFlow {
 export class FlowNotFoundError extends UserError {}
 export class FlowInputError extends UserError {}
 
-export interface FlowDeps {
-  store: FlowStore;
-  pages: PageOutbox;
-  cases: { service: CaseService; store: CaseStore };
-  alerts: Pick<AlertStore, 'get' | 'collection'>;
-  /** Told of each history line added to an alert, so its card is redrawn. */
-  alertEvents?: AlertEvents;
-  rules: Pick<RuleStore, 'get'>;
-  signals: Pick<SignalStore, 'collection'>;
-  positron: PositronApi;
-  messenger(): FlowMessenger | undefined;
-  defaults: ConfirmOptionInput;
-  logger: Logger;
-}
 
-export class ConfirmationService {
+export class ConfirmationService implements FlowSteps {
   private scheduler?: Scheduler;
   private readonly deadlineJob: JobRef<{ flowId: string; state: FlowState }> = { name: DEADLINE_JOB };
   readonly escalation: Escalation;
