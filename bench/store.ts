@@ -12,8 +12,10 @@
 //   multi_artifactValues (patch 40: a multikey index through a side table; as released, a scan);
 // - findRangeDesc50: a keyset page in the middle of the collection: find({$or: [{occurredAt: {$lt: t}},
 //   {occurredAt: t, _id: {$gt: id}}]}).sort({occurredAt: -1, _id: 1}).limit(50);
-// - countRange: countDocuments on an occurredAt range of 1 % of the documents.
-// As released, FerretDB's SQLite backend pushes none of the last three down (it scans, and sorts in Go); patch 20
+// - countRange: countDocuments on an occurredAt range of 1 % of the documents (patch 50: SELECT COUNT(*));
+// - findRange1pct: find of the documents of an occurredAt range of 1 % (size / 100 documents returned: the
+//   per-document cost of reading, decoding and sending, patches 60-80).
+// As released, FerretDB's SQLite backend pushes none of the last four down (it scans, and sorts in Go); patch 20
 // answers them from the scalar_ indexes.
 // An operation that exceeds the deadline is cancelled (the driver's socketTimeoutMS), recorded as null and listed in
 // `timedOut`, and not repeated; operations run cheapest first, the one that scans in both variants last.
@@ -35,9 +37,9 @@ export interface StoreBenchOptions {
 
 type Variant = 'patched' | 'upstream';
 // Cheapest first, and the one that scans in both variants last: a timed-out operation may keep the server busy.
-const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField', 'findArtifactValue', 'findRangeDesc50', 'countRange'] as const;
+const OPERATIONS = ['findOneById', 'insertMany500', 'findIn500', 'updateManyIn500', 'findIndexedField', 'findArtifactValue', 'findRangeDesc50', 'countRange', 'findRange1pct'] as const;
 type Operation = (typeof OPERATIONS)[number];
-const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 5, findArtifactValue: 5, findIn500: 3, insertMany500: 3, updateManyIn500: 3, findRangeDesc50: 5, countRange: 5 };
+const REPS: Record<Operation, number> = { findOneById: 20, findIndexedField: 5, findArtifactValue: 5, findIn500: 3, insertMany500: 3, updateManyIn500: 3, findRangeDesc50: 5, countRange: 5, findRange1pct: 3 };
 const T0 = Date.UTC(2026, 0, 1);
 const USERS = 5000;
 
@@ -136,6 +138,10 @@ async function measureVariant(dir: string, variant: Variant, size: number, o: St
       countRange: () => {
         const i = Math.floor(random() * size * 0.99);
         return coll.countDocuments({ occurredAt: { $gte: new Date(T0 + i * 1000), $lt: new Date(T0 + (i + size / 100) * 1000) } });
+      },
+      findRange1pct: () => {
+        const i = Math.floor(random() * size * 0.99);
+        return coll.find({ occurredAt: { $gte: new Date(T0 + i * 1000), $lt: new Date(T0 + (i + size / 100) * 1000) } }).toArray();
       },
     };
     for (const op of OPERATIONS) {

@@ -28,8 +28,9 @@ export async function ensureIndexes(db: Db, extra: Record<string, IndexSpec[]> =
  * An index taser declares. A name starting with `scalar_` is a promise, for every key path of the index, that
  * no document holds an array along that path nor an embedded document at its end, and that its non-null
  * values are all of one BSON type (strings, dates, numbers, ObjectIds or booleans). The embedded FerretDB
- * then answers filters and sorts on those paths from the index (src/store/embedded/20-sqlite-index-pushdown.patch);
- * a document that broke the promise could be missed by such a query, so check the writers before naming an
+ * then answers filters and sorts on those paths from the index (src/store/embedded/20-sqlite-index-pushdown.patch),
+ * and counts whose whole filter it answers so by SQL COUNT(*) (50-sqlite-count-pushdown.patch); a document that
+ * broke the promise could be missed, or counted wrongly, by such a query, so check the writers before naming an
  * index so. MongoDB ignores the prefix.
  */
 export type IndexSpec = IndexDescription & {
@@ -39,8 +40,10 @@ export type IndexSpec = IndexDescription & {
   /**
    * The key on FerretDB, where it differs. A name starting with `multi_` and ONE key path (no dot) makes a
    * multikey index on the embedded FerretDB (src/store/embedded/40-sqlite-multikey.patch): equality and $in on an
-   * array path are then answered from it, where a compound key is a plain index FerretDB never uses. MongoDB
-   * keeps the compound key (the value, then the sort order), which serves the sort too.
+   * array path are then answered from it, where a compound key is a plain index FerretDB never uses. For counts
+   * answered by SQL alone (50-sqlite-count-pushdown.patch), the path must hold scalars of one type (or arrays of
+   * them), never embedded documents. MongoDB keeps the compound key (the value, then the sort order), which
+   * serves the sort too.
    */
   ferretKey?: IndexDescription['key'];
 };

@@ -4,6 +4,7 @@
 //
 // Usage: ferretdb-embedded -listen 127.0.0.1:27017 -dir /path/to/sqlite/dir
 // It prints "READY <addr>" on stdout once it accepts connections and stops on SIGINT/SIGTERM.
+// With TASER_FERRETDB_PPROF=127.0.0.1:PORT it also serves Go's profiler (net/http/pprof) there, for measuring.
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // only served when TASER_FERRETDB_PPROF is set
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,6 +62,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-embedded:", err)
 		os.Exit(1)
+	}
+
+	if pprofAddr := os.Getenv("TASER_FERRETDB_PPROF"); pprofAddr != "" {
+		go func() { fmt.Fprintln(os.Stderr, "ferretdb-embedded: pprof:", http.ListenAndServe(pprofAddr, nil)) }()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,189 @@
+// src/store/embedded/50-sqlite-count-pushdown.patch: a count whose whole filter is pushed down to SQLite (patches
+// 20 and 40) is answered by SELECT COUNT(*), for the count command and for countDocuments' pipeline. The same
+// documents live in `pushed` (indexes scalar_… and multi_…) and `plain` (the same keys, other names: counted in
+// Go, as released); every count must be the same in both. The documents keep the indexes' promise (one type per
+// path, no array on a scalar_ path, only scalars in a multi_ path), as taser's do.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { openTestDatabase, testMongoKind } from '../support/db.js';
+import { prng } from '../support/prng.js';
+
+interface Doc {
+  _id: string;
+  s?: string | null;
+  t?: Date;
+  n?: number;
+  o?: ObjectId;
+  flag?: boolean;
+  nested?: { k?: string };
+  a?: string[] | string;
+  other?: number;
+}
+
+const KEYS: Record<string, Record<string, 1 | -1>> = {
+  s: { s: 1, _id: 1 },
+  t: { t: -1, _id: 1 },
+  n: { n: 1 },
+  o: { o: 1 },
+  flag: { flag: 1 },
+  nested: { 'nested.k': 1 },
+};
+
+// 'A' below '[' and 'zz' above it: a scalar_ path's smallest and largest values (see the proof below)
+const STRINGS = ['A', 'Bbb', 'ab', 'ab c', 'é', '', 'mmm', 'zz'];
+const T0 = Date.UTC(2026, 10, 1);
+const DATES = [new Date(0), new Date(T0), new Date(T0 + 60_000), new Date(T0 + 3_600_000), new Date(T0 + 86_400_000)];
+const NUMBERS = [-5, -0.5, 0, 1, 2, 2.5, 10, 2 ** 40];
+const VALUES = ['x', 'y', 'mmm', 'username=alice', 'username=bob', 'é'];
+
+function makeDocs(): Doc[] {
+  const random = prng(50);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const docs: Doc[] = [];
+  for (let i = 0; i < 300; i++) {
+    const d: Doc = { _id: `d${String(i).padStart(3, '0')}` };
+    const r = random();
+    if (r < 0.8) d.s = pick(STRINGS);
+    else if (r < 0.9) d.s = null;
+    if (random() < 0.9) d.t = new Date(pick(DATES).getTime() + (i % 7) * 1000);
+    if (random() < 0.85) d.n = pick(NUMBERS);
+    if (random() < 0.9) d.o = new ObjectId(`${String(i % 13).padStart(8, '0')}${'0'.repeat(16)}`);
+    if (random() < 0.8) d.flag = random() < 0.5;
+    if (random() < 0.7) d.nested = random() < 0.8 ? { k: pick(['x', 'y']) } : {};
+    const ra = random();
+    if (ra < 0.6) d.a = [...new Set([pick(VALUES), pick(VALUES)])];
+    else if (ra < 0.7) d.a = pick(VALUES);
+    else if (ra < 0.8) d.a = [];
+    d.other = i % 3;
+    docs.push(d);
+  }
+  return docs;
+}
+
+const FILTERS: Filter<Doc>[] = [
+  {},
+  { s: 'ab' },
+  { s: 'nothing' },
+  { s: { $in: ['ab', 'é', ''] } },
+  { s: { $gt: 'A', $lte: 'mmm' } },
+  { t: { $gte: DATES[1]!, $lt: DATES[3]! } },
+  { t: DATES[1]! },
+  { n: { $gt: 0 } },
+  { n: 2 },
+  { n: { $in: [1, 2.5, 2 ** 40] } },
+  { o: new ObjectId('000000030000000000000000') },
+  { flag: true },
+  { flag: false },
+  { 'nested.k': 'x' },
+  { a: 'x' },
+  { a: { $in: ['username=alice', 'y'] } },
+  { a: 'username=alice', t: { $gte: DATES[1]! } },
+  { s: 'ab', n: { $gte: 0 }, flag: true },
+  { $and: [{ s: { $gte: 'ab' } }, { t: { $lt: DATES[4]! } }] },
+  { $or: [{ s: 'ab' }, { n: 10 }] },
+  { $or: [{ t: { $lt: DATES[2]! } }, { t: DATES[3]!, s: 'zz' }] },
+  // not counted in SQL: a residual filter, null, other operators, a query value of another type than stored
+  { s: 'ab', other: 1 },
+  { s: null },
+  { s: { $ne: 'ab' } },
+  { s: { $exists: false } },
+  { a: { $gt: 'x' } },
+  { $or: [{ s: 'ab' }, {}] },
+  { t: { $lt: 'x' } } as unknown as Filter<Doc>,
+  { n: { $gt: 'a' } } as unknown as Filter<Doc>,
+  { s: { $lt: 5 } } as unknown as Filter<Doc>,
+  { flag: 1 } as unknown as Filter<Doc>,
+  { n: true } as unknown as Filter<Doc>,
+  { o: '000000030000000000000000' } as unknown as Filter<Doc>,
+  { s: { $in: ['ab', 1] } } as unknown as Filter<Doc>,
+];
+
+/** The count command with a query (the driver's countDocuments sends an aggregate instead). */
+async function countCommand(db: Db, collection: string, query: Filter<Doc>, extra: { skip?: number; limit?: number } = {}): Promise<number> {
+  const res = await db.command({ count: collection, query, ...extra });
+  return Number(res.n);
+}
+
+describe('count pushdown (embedded FerretDB patch 50)', () => {
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  let pushed: Collection<Doc>;
+  let plain: Collection<Doc>;
+
+  beforeAll(async () => {
+    database = await openTestDatabase('countpush');
+    pushed = database.db.collection<Doc>('pushed');
+    plain = database.db.collection<Doc>('plain');
+    const docs = makeDocs();
+    for (const [name, key] of Object.entries(KEYS)) {
+      await pushed.createIndex(key, { name: `scalar_${name}` });
+      await plain.createIndex(key, { name: `plain_${name}` });
+    }
+    await pushed.createIndex({ a: 1 }, { name: 'multi_a' });
+    await plain.createIndex({ a: 1 }, { name: 'plain_a' });
+    await pushed.insertMany(docs.map((d) => ({ ...d })));
+    await plain.insertMany(docs.map((d) => ({ ...d })));
+  });
+  afterAll(async () => database?.drop());
+
+  it('countDocuments, the count command and skip/limit give the same counts with and without the pushdown', { timeout: 120_000 }, async () => {
+    for (const filter of FILTERS) {
+      const what = JSON.stringify(filter);
+      const expected = (await plain.find(filter).toArray()).length;
+      expect(await plain.countDocuments(filter), what).toBe(expected);
+      expect(await pushed.countDocuments(filter), what).toBe(expected);
+      expect(await countCommand(database.db, 'pushed', filter), what).toBe(expected);
+      expect(await countCommand(database.db, 'plain', filter), what).toBe(expected);
+      for (const window of [{ skip: 5 }, { limit: 7 }, { skip: 3, limit: 4 }, { skip: 1000 }]) {
+        const windowed = Math.min(Math.max(expected - (window.skip ?? 0), 0), window.limit ?? Infinity);
+        expect(await pushed.countDocuments(filter, window), `${what} ${JSON.stringify(window)}`).toBe(windowed);
+        expect(await countCommand(database.db, 'pushed', filter, window), `${what} ${JSON.stringify(window)}`).toBe(windowed);
+      }
+    }
+    expect(await pushed.estimatedDocumentCount()).toBe(300);
+    expect(await database.db.collection('nothing_here').countDocuments({ s: 'ab' })).toBe(0);
+  });
+
+  it('other pipelines that end in $group are not taken for a count', async () => {
+    const pipelines = [
+      [{ $match: { s: 'ab' } }, { $group: { _id: '$flag', n: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+      [{ $match: { s: 'ab' } }, { $group: { _id: 1, n: { $sum: '$n' } } }],
+      [{ $match: { s: 'ab' } }, { $group: { _id: null, n: { $sum: 2 } } }],
+      [{ $match: { s: 'ab' } }, { $group: { _id: 'all', n: { $sum: 1 }, m: { $sum: 1 } } }],
+      [{ $match: { s: 'ab' } }, { $group: { _id: 'all', n: { $sum: 1 } } }],
+      [{ $group: { _id: 1, n: { $sum: 1 } } }],
+      [{ $match: { s: 'nothing' } }, { $group: { _id: 1, n: { $sum: 1 } } }],
+    ];
+    for (const pipeline of pipelines) {
+      expect(await pushed.aggregate(pipeline).toArray(), JSON.stringify(pipeline)).toEqual(await plain.aggregate(pipeline).toArray());
+    }
+  });
+
+  // The proof that SQL answers: a document that breaks the promise (true on the number path n, an embedded
+  // document on the multi_ path a) is matched by the pushed WHERE (true and 1 are both 1 in SQL; the side table
+  // holds the embedded document's member) but not by the filter in Go. A find, filtered in Go after SQL, leaves
+  // it out; a count answered by SELECT COUNT(*) counts it. It is neither the smallest nor the largest value of
+  // its path, so the type check does not see it.
+  it.skipIf(testMongoKind() !== 'ferretdb')('answers from SQL when the whole filter is pushed, in Go otherwise', async () => {
+    const broken = database.db.collection<Doc>('broken');
+    await broken.createIndex({ n: 1 }, { name: 'scalar_n' });
+    await broken.createIndex({ a: 1 }, { name: 'multi_a' });
+    await broken.insertMany(makeDocs());
+    await broken.insertOne({ _id: 'bad', n: true, a: { k: 'x' } } as never);
+
+    const nInGo = (await broken.find({ n: 1 }).toArray()).length;
+    expect(nInGo).toBeGreaterThan(0);
+    expect(await broken.countDocuments({ n: 1 })).toBe(nInGo + 1);
+    expect(await countCommand(database.db, 'broken', { n: 1 })).toBe(nInGo + 1);
+    // a residual condition left for Go: counted in Go
+    expect(await broken.countDocuments({ n: 1, other: { $gte: 0 } })).toBe(nInGo);
+
+    const aInGo = (await broken.find({ a: 'x' }).toArray()).length;
+    expect(await broken.countDocuments({ a: 'x' })).toBe(aInGo + 1);
+    expect(await countCommand(database.db, 'broken', { a: 'x' })).toBe(aInGo + 1);
+    expect(await broken.countDocuments({ a: 'x', other: { $gte: 0 } })).toBe(aInGo);
+
+    // the same counts on the collection whose documents keep the promise
+    expect(await pushed.countDocuments({ n: 1 })).toBe(await plain.countDocuments({ n: 1 }));
+    expect(await pushed.countDocuments({ a: 'x' })).toBe(await plain.countDocuments({ a: 'x' }));
+  });
+});
