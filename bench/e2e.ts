@@ -44,8 +44,10 @@ export interface E2eBench extends E2eOptions {
   p99Ms: number;
   triggers: number;
   alerts: number;
-  /** Signals correlated when the wait ended (accepted minus the correlator's backlog). */
+  /** Signals correlated when the wait ended (stored minus the correlator's backlog). */
   correlated: number;
+  /** Signals in the store at the end: all of them unless POSTs failed. */
+  stored: number;
   /** False when the wait hit its limit before every signal was correlated (signalsPerSec then counts the correlated ones). */
   complete: boolean;
   /** POSTs answered 429 (back-pressure) and sent again after their Retry-After. */
@@ -226,7 +228,11 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const deadline = Date.now() + WAIT_LIMIT_MS;
     while (!correlation.live.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const e2eSeconds = (performance.now() - started) / 1000;
-    const correlated = total - Math.min(total, correlation.live.backlog());
+    // A POST that got no answer in time may or may not have been stored: then what was stored is counted, not
+    // what was sent (its signals were otherwise counted as correlated).
+    const backlog = correlation.live.backlog();
+    const stored = failedPosts ? await correlation.signals.collection.countDocuments({}) : total;
+    const correlated = Math.max(0, Math.min(total, stored) - backlog);
     const alerts = await correlation.alerts.collection.countDocuments({});
 
     const signalsPerSec = correlated / e2eSeconds;
@@ -245,6 +251,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       triggers: latencies.length,
       alerts,
       correlated,
+      stored,
       complete: correlated === total,
       throttled,
       unavailable,

@@ -17,7 +17,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { ReceiverEvent } from '@slack/bolt';
 import { gateRefusal, UnauthenticatedBodyGate } from './body-gate.js';
 import { sendJson } from './http-server.js';
-import { PER_TURN } from './turns.js';
+import { TurnBudget } from './turns.js';
 import type { Logger } from './logger.js';
 
 /** Slack's replay window: a signed request is valid this long on either side of our clock. */
@@ -113,9 +113,10 @@ const noAck = async (): Promise<void> => {};
 export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDeps): SlackEndpoint {
   const { logger, gate, signingSecret, processEvent, maxQueued = SLACK_EDGE_MAX_QUEUED, maxRunning = SLACK_EDGE_MAX_RUNNING } = deps;
   // Requests already acknowledged wait here for Bolt, and at most `maxRunning` run in Bolt at once, PER_TURN
-  // more started per turn of the event loop: each turn first serves the I/O that arrived (other requests'
-  // acks), and the handlers' own continuations stay bounded, so under a burst the acks keep their place and
-  // the handlers' work waits in this queue instead. A handler that hangs gives its slot back after SLOT_TIMEOUT_MS.
+  // more started per turn of the event loop, none while the server is accepting new connections (TurnBudget,
+  // src/app/turns.ts): each turn first serves the I/O that arrived (other requests' acks), and the handlers'
+  // own continuations stay bounded, so under a burst the acks keep their place and the handlers' work waits in
+  // this queue instead. A handler that hangs gives its slot back after SLOT_TIMEOUT_MS.
   // A ring of head indexes, so draining a long queue is not quadratic (Array.shift).
   let queue: (ReceiverEvent | undefined)[] = [];
   let head = 0;
@@ -123,14 +124,16 @@ export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDep
   let scheduled = false;
   let overflowing = false;
   const queued = () => queue.length - head;
+  const budget = new TurnBudget();
   const schedule = () => {
     if (scheduled || !queued() || running >= maxRunning) return;
     scheduled = true;
-    setImmediate(next);
+    budget.later(next);
   };
   const next = () => {
     scheduled = false;
-    for (let n = 0; n < PER_TURN && queued() && running < maxRunning; n++) start();
+    const n = budget.take();
+    for (let i = 0; i < n && queued() && running < maxRunning; i++) start();
     schedule();
   };
   const start = () => {

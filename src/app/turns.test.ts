@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nextTurn, PER_TURN } from './turns.js';
+import { MAX_DEFER_LOOKS, nextTurn, noteConnection, PER_TURN, TurnBudget } from './turns.js';
 
 describe('nextTurn', () => {
   it('resumes its callers in order, a few per turn of the event loop, so I/O that arrives is served between them', async () => {
@@ -34,5 +34,37 @@ describe('nextTurn', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('TurnBudget', () => {
+  it('gives nothing while connections are being accepted, PER_TURN once a look finds none since the last', () => {
+    const budget = new TurnBudget();
+    expect(budget.take()).toBe(PER_TURN);
+    noteConnection();
+    expect(budget.take()).toBe(0);
+    noteConnection();
+    noteConnection();
+    expect(budget.take()).toBe(0);
+    expect(budget.take()).toBe(PER_TURN);
+  });
+
+  it('waits at most MAX_DEFER_LOOKS looks in a row, then as many without waiting: a flood of connections cannot starve the work', () => {
+    const budget = new TurnBudget();
+    const looks = (count: number) =>
+      Array.from({ length: count }, () => {
+        noteConnection();
+        return budget.take();
+      });
+    expect(looks(MAX_DEFER_LOOKS).every((n) => n === 0)).toBe(true);
+    expect(looks(MAX_DEFER_LOOKS).every((n) => n === PER_TURN)).toBe(true);
+    expect(looks(1)).toEqual([0]);
+  });
+
+  it('each queue keeps its own count: two queues looking in the same turn both wait', () => {
+    const a = new TurnBudget();
+    const b = new TurnBudget();
+    noteConnection();
+    expect([a.take(), b.take()]).toEqual([0, 0]);
   });
 });

@@ -54,27 +54,62 @@ export class PartitionLog {
     if ((this.next.get(p) ?? 0) < seq) this.next.set(p, seq);
   }
 
-  /** Appends one entry per partition; returns them with the numbers they got. */
-  async append(byPartition: Map<number, string[]>): Promise<LogEntry[]> {
-    const batch = randomUUID();
+  /**
+   * Appends one entry per partition; returns them with the numbers they got. Appends called while another is
+   * being written wait and are then written together, numbers taken in order: concurrent appends of one
+   * process never race each other for the same numbers (each lost race costs a round trip, and at many POSTs in
+   * flight the rounds grew with their square), and a burst costs a round trip, not one per append.
+   */
+  append(byPartition: Map<number, string[]>): Promise<LogEntry[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ byPartition, resolve, reject });
+      if (!this.writing) void this.writeWaiting();
+    });
+  }
+
+  private readonly waiting: { byPartition: Map<number, string[]>; resolve(entries: LogEntry[]): void; reject(err: unknown): void }[] = [];
+  private writing = false;
+
+  private async writeWaiting(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length) {
+      const group = this.waiting.splice(0);
+      try {
+        const written = await this.appendAll(group.map((g) => g.byPartition));
+        group.forEach((g, i) => g.resolve(written[i]!));
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.writing = false;
+  }
+
+  private async appendAll(appends: Map<number, string[]>[]): Promise<LogEntry[][]> {
+    const batches = appends.map(() => randomUUID());
     const at = new Date();
-    let todo = [...byPartition.keys()];
-    const written: LogEntry[] = [];
+    let todo = appends.flatMap((byPartition, a) => [...byPartition.keys()].map((p) => ({ a, p })));
+    const written: LogEntry[][] = appends.map(() => []);
     // A duplicate number means another writer holds it; the next round tries the number after it.
     for (let round = 0; todo.length; round++) {
       if (round > 10_000) throw new Error('could not find a free log position in 10,000 attempts');
-      const docs = todo.map((p) => ({ _id: entryId(p, this.next.get(p) ?? 0), p, seq: this.next.get(p) ?? 0, batch, keys: byPartition.get(p)!, at }));
+      const seqs = new Map<number, number>();
+      const docs = todo.map(({ a, p }) => {
+        const seq = seqs.get(p) ?? this.next.get(p) ?? 0;
+        seqs.set(p, seq + 1);
+        return { _id: entryId(p, seq), p, seq, batch: batches[a]!, keys: appends[a]!.get(p)!, at };
+      });
       let taken = new Set<number>();
       try {
         await this.collection.insertMany(docs, { ordered: false });
       } catch (err) {
         taken = duplicateIndexes(err);
       }
-      const retry: number[] = [];
+      // Every number tried was taken, by this writer or another: the next round starts after them.
+      for (const [p, seq] of seqs) this.advance(p, seq);
+      const retry: typeof todo = [];
       docs.forEach((doc, i) => {
-        this.next.set(doc.p, doc.seq + 1);
-        if (taken.has(i)) retry.push(doc.p);
-        else written.push(doc);
+        if (taken.has(i)) retry.push(todo[i]!);
+        else written[todo[i]!.a]!.push(doc);
       });
       todo = retry;
       // A writer whose next number was stale can win a number of a pruned prefix, where its owner never reads:
@@ -84,19 +119,22 @@ export class PartitionLog {
     return written;
   }
 
-  /** Takes out of `written` the entries below their partition's floor; returns their partitions to append again. */
-  private async belowFloor(written: LogEntry[]): Promise<number[]> {
-    const ids = [...new Set(written.map((e) => e.p))].map(floorId);
+  /** Takes out of `written` the entries below their partition's floor; returns them to append again. */
+  private async belowFloor(written: LogEntry[][]): Promise<{ a: number; p: number }[]> {
+    const ids = [...new Set(written.flat().map((e) => e.p))].map(floorId);
+    if (!ids.length) return [];
     const floors = new Map((await this.floors.find({ _id: { $in: ids } }).toArray()).map((f) => [f._id, f.floor]));
-    const again: number[] = [];
-    for (let i = written.length - 1; i >= 0; i--) {
-      const e = written[i]!;
-      const floor = floors.get(floorId(e.p)) ?? 0;
-      if (e.seq >= floor) continue;
-      written.splice(i, 1);
-      this.advance(e.p, floor);
-      again.push(e.p);
-    }
+    const again: { a: number; p: number }[] = [];
+    written.forEach((entries, a) => {
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const e = entries[i]!;
+        const floor = floors.get(floorId(e.p)) ?? 0;
+        if (e.seq >= floor) continue;
+        entries.splice(i, 1);
+        this.advance(e.p, floor);
+        again.push({ a, p: e.p });
+      }
+    });
     return again;
   }
 

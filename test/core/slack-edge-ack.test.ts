@@ -5,13 +5,14 @@
 // server and real signed requests; Bolt is replaced by a recorder here, and the whole path through the real
 // Bolt is covered by slack-edge.test.ts and slack-app.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { pino } from 'pino';
 import type { ReceiverEvent } from '@slack/bolt';
 import { edgeAckable, guardSlackEndpoint, validSlackSignature, type SlackEndpointDeps } from '../../src/app/slack-edge.js';
 import { UnauthenticatedBodyGate } from '../../src/app/body-gate.js';
+import { HttpServer } from '../../src/app/http-server.js';
 import { blockActionsBody, signSlackRequest, slackCommandBody, viewSubmissionBody, type SlackBody } from '../support/slack-requests.js';
 
 const SECRET = 'edge-ack-secret';
@@ -126,6 +127,51 @@ describe('the queue behind the edge acks', () => {
     } finally {
       for (const r of release) r();
       await edge.close();
+    }
+  });
+});
+
+describe('a burst of new connections', () => {
+  it('is acknowledged in full before its first command reaches Bolt: handlers wait while connections are being accepted (one a turn)', async () => {
+    // taser's own HTTP server: it tells the pacing (src/app/turns.ts) about every connection it accepts.
+    const http = new HttpServer(pino({ level: 'silent' }));
+    const order: string[] = [];
+    const guard = guardSlackEndpoint(() => order.push('receiver'), {
+      logger: pino({ level: 'silent' }),
+      gate: new UnauthenticatedBodyGate(512),
+      signingSecret: SECRET,
+      processEvent: async () => void order.push('bolt'),
+    });
+    http.route('POST', '/slack/events', async (req, res) => {
+      await guard(req, res);
+      order.push(`ack ${res.statusCode}`);
+    });
+    const { port } = await http.listen(0, '127.0.0.1');
+    try {
+      const n = 60;
+      // Each on a connection of its own, all opened at once (in one tick): they wait in the kernel's queue,
+      // and the server accepts one per turn of its event loop.
+      const statuses = await Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          const body = slackCommandBody({ command: '/taser', text: 'help', responseUrl: `https://hooks.slack.test/r/burst${i}`, triggerId: `burst-${i}` });
+          const headers = { 'content-type': body.contentType, 'content-length': String(Buffer.byteLength(body.raw)), ...signSlackRequest(SECRET, body.raw) };
+          return new Promise<number>((resolve, reject) => {
+            const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers, agent: false }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            });
+            req.on('error', reject);
+            req.end(body.raw);
+          });
+        }),
+      );
+      await guard.settled();
+      expect(statuses).toEqual(Array(n).fill(200));
+      // Without the pacing, 8 commands went to Bolt every turn, so each connection still waiting was accepted
+      // only after their work: the acks came between Bolt's runs.
+      expect(order).toEqual([...Array<string>(n).fill('ack 200'), ...Array<string>(n).fill('bolt')]);
+    } finally {
+      await http.close();
     }
   });
 });

@@ -34,6 +34,23 @@ describe('correlation log pruning and snapshot size', () => {
     expect(await seqs(1, 10)).toEqual([5]);
   });
 
+  it('numbers concurrent appends of two writers without a hole or a repeat, each append with its own batch', async () => {
+    // Two writers (as two processes), each with 15 appends in flight at once over partitions 7 and 8: a writer's
+    // own appends are written together, and the writers race each other for numbers through the unique _id.
+    const writers = [new PartitionLog(database.db), new PartitionLog(database.db)];
+    const results = await Promise.all(
+      writers.flatMap((log, w) => Array.from({ length: 15 }, (_, i) => log.append(new Map([[7, [`w${w}-${i}`]], [8, [`w${w}-${i}`, `x${w}-${i}`]]])))),
+    );
+    for (const p of [7, 8]) expect(await seqs(p, 40)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const stored = new Map([...(await entries(7, 30)), ...(await entries(8, 30))].map((e) => [e._id, e]));
+    for (const written of results) {
+      expect(written.map((e) => e.p).sort()).toEqual([7, 8]);
+      expect(new Set(written.map((e) => e.batch)).size).toBe(1);
+      for (const e of written) expect(stored.get(e._id)).toMatchObject({ batch: e.batch, keys: e.keys });
+    }
+    expect(new Set(results.map((w) => w[0]!.batch)).size).toBe(30);
+  });
+
   it('moves a writer with a stale position above the floor, so its entry is where the owner reads', async () => {
     const log = new PartitionLog(database.db);
     for (let i = 0; i < 4; i++) await log.append(new Map([[2, [`a${i}`]]]));
