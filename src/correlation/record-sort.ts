@@ -15,7 +15,8 @@ export const RECORD_HEADER = 20;
 /** Bytes of index per record held in memory (k1, k2, offset). */
 const INDEX_BYTES = 20;
 const READ_BLOCK = 1 << 20;
-const MIN_READ_BLOCK = 1 << 16;
+// Merging many runs (a 10M-line file makes hundreds) takes small blocks each, so the readers stay within the budget.
+const MIN_READ_BLOCK = 1 << 14;
 
 /** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
 export interface RecordView {
