@@ -47,6 +47,8 @@ export class RecordSorter {
   private readonly runs: string[] = [];
   private dir?: string;
   private pending = -1;
+  /** The block a run is gathered in when it spills out of order (kept: garbage blocks only a full GC frees). */
+  private out?: Buffer;
   /** Every record so far came in order: no sort, no merge. `runInOrder`: the same within the run in memory. */
   private inOrder = true;
   private runInOrder = true;
@@ -127,7 +129,7 @@ export class RecordSorter {
       if (!order) writeAll(fd, this.buf, 0, this.used);
       else {
         // Gathered in key order into blocks, so a run is a few large writes.
-        const out = Buffer.allocUnsafe(Math.min(READ_BLOCK, this.buf.length));
+        const out = (this.out ??= Buffer.allocUnsafe(Math.min(READ_BLOCK, this.buf.length)));
         let filled = 0;
         for (let i = 0; i < order.length; i++) {
           const at = this.offsets[order[i]!]!;
@@ -169,9 +171,12 @@ export class RecordSorter {
       if (this.count) this.spill();
       // The arena is not needed any more: the readers' blocks take its place.
       this.buf = Buffer.alloc(0);
+      this.out = undefined;
       if (this.inOrder) {
+        // One block, read into run after run.
+        const block = Buffer.allocUnsafe(READ_BLOCK);
         for (const path of this.runs) {
-          const reader = new RunReader(path, READ_BLOCK);
+          const reader = new RunReader(path, block);
           readers.push(reader);
           while (reader.next()) fn(reader.view);
         }
@@ -182,7 +187,7 @@ export class RecordSorter {
       const heap: RunReader[] = [];
       const less = (a: RunReader, b: RunReader) => a.view.k1 < b.view.k1 || (a.view.k1 === b.view.k1 && (a.view.k2 < b.view.k2 || (a.view.k2 === b.view.k2 && a.run < b.run)));
       for (let run = 0; run < this.runs.length; run++) {
-        const reader = new RunReader(this.runs[run]!, block, run);
+        const reader = new RunReader(this.runs[run]!, Buffer.allocUnsafe(block), run);
         readers.push(reader);
         if (!reader.next()) continue;
         heap.push(reader);
@@ -240,11 +245,11 @@ class RunReader {
 
   constructor(
     path: string,
-    block: number,
+    block: Buffer,
     readonly run = 0,
   ) {
     this.fd = openSync(path, 'r');
-    this.buf = Buffer.allocUnsafe(block);
+    this.buf = block;
     this.view = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
   }
 
