@@ -9,17 +9,18 @@ interface Item {
   text: string;
 }
 
-const internals = (sorter: RecordSorter) => sorter as unknown as { dir?: string; runs: string[]; inOrder: boolean };
+const internals = (sorter: RecordSorter) => sorter as unknown as { dir?: string; inOrder: boolean };
 
-function sortAll(items: Item[], limits: RecordSortLimits): { out: Item[]; sorter: RecordSorter } {
+function sortAll(items: Item[], limits: RecordSortLimits): { out: Item[]; sorter: RecordSorter; dir?: string } {
   const sorter = new RecordSorter(limits);
   for (const item of items) {
     const start = sorter.begin(item.k1, item.k2, 3 * item.text.length);
     sorter.commit(start + sorter.buf.write(item.text, start));
   }
+  const dir = internals(sorter).dir;
   const out: Item[] = [];
   sorter.drain((r) => out.push({ k1: r.k1, k2: r.k2, text: r.buf.toString('utf8', r.start, r.end) }));
-  return { out, sorter };
+  return { out, sorter, dir };
 }
 
 describe('RecordSorter', () => {
@@ -34,12 +35,13 @@ describe('RecordSorter', () => {
 
   it('spills by bytes with a tiny budget and gives the same order as the in-memory sort, then removes its files', () => {
     const inMemory = sortAll(items, {});
-    expect(internals(inMemory.sorter).runs).toHaveLength(0);
+    expect(inMemory.sorter.spilled).toBe(0);
     expect(inMemory.out).toEqual(expected);
     const spilled = sortAll(items, { maxBytes: 4096 });
-    expect(internals(spilled.sorter).runs.length).toBeGreaterThan(20);
+    expect(spilled.sorter.spilled).toBeGreaterThan(20);
     expect(spilled.out).toEqual(expected);
-    expect(existsSync(internals(spilled.sorter).dir!)).toBe(false);
+    expect(spilled.dir).toBeDefined();
+    expect(existsSync(spilled.dir!)).toBe(false);
   });
 
   it('spills by item count when told (the simulator tests\' small chunks)', () => {
@@ -65,6 +67,15 @@ describe('RecordSorter', () => {
     const big = [{ k1: 2, k2: 0, text: 'b'.repeat(100_000) }, { k1: 1, k2: 1, text: 'a' }, { k1: 3, k2: 2, text: 'c'.repeat(50_000) }];
     expect(sortAll(big, { maxBytes: 4096 }).out).toEqual([big[1], big[0], big[2]]);
     expect(sortAll(big, { maxBytes: 4096, maxItems: 1 }).out).toEqual([big[1], big[0], big[2]]);
+  });
+
+  it('removes its spilled runs when discarded (the input turned out bad)', () => {
+    const sorter = new RecordSorter({ maxItems: 10 });
+    for (const item of items.slice(0, 100)) sorter.commit(sorter.begin(item.k1, item.k2, 0));
+    const dir = internals(sorter).dir!;
+    expect(existsSync(dir)).toBe(true);
+    sorter.discard();
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('gives nothing for no records', () => {

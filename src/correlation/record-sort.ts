@@ -56,6 +56,8 @@ export class RecordSorter {
   private lastK2 = -Infinity;
   /** Records added in all. */
   total = 0;
+  /** Runs spilled to disk in all. */
+  spilled = 0;
 
   constructor(limits: RecordSortLimits = {}) {
     this.maxBytes = Math.max(limits.maxBytes ?? 8 << 20, 4096);
@@ -123,6 +125,7 @@ export class RecordSorter {
     this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.bin`);
     this.runs.push(path);
+    this.spilled++;
     const fd = openSync(path, 'w');
     try {
       const order = this.order();
@@ -219,10 +222,17 @@ export class RecordSorter {
       }
     } finally {
       for (const reader of readers) reader.close();
-      this.count = 0;
-      this.used = 0;
-      if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+      this.discard();
     }
+  }
+
+  /** Drops every record and removes the spilled runs (after a drain, or when the input turned out bad). */
+  discard(): void {
+    this.count = 0;
+    this.used = 0;
+    this.runs.length = 0;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
   }
 }
 

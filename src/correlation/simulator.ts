@@ -100,12 +100,19 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const codec = new SignalCodec(fields);
   let lastLine = 0;
   const progress = options.onProgress;
-  stats.lines = readSignalFile(signalsPath, (s, t, n) => {
-    codec.add(byTime, t, n, s, matchedSource(s.source), matchedType(s.type));
-    addKeyRecord(byKey, n, s.source, s.id);
-    lastLine = n;
-    if ((byTime.total & PROGRESS_EVERY) === 0) progress?.('reading lines', n);
-  });
+  try {
+    stats.lines = readSignalFile(signalsPath, (s, t, n) => {
+      codec.add(byTime, t, n, s, matchedSource(s.source), matchedType(s.type));
+      addKeyRecord(byKey, n, s.source, s.id);
+      lastLine = n;
+      if ((byTime.total & PROGRESS_EVERY) === 0) progress?.('reading lines', n);
+    });
+  } catch (err) {
+    // A bad line near the end of a large file must not leave its spilled runs behind.
+    byTime.discard();
+    byKey.discard();
+    throw err;
+  }
   const records = byTime.total;
 
   // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
