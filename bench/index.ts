@@ -80,7 +80,7 @@ if (json) {
     ['engine.signalsPerCpuSec', String(engine.signalsPerCpuSec), `same, per CPU second; reference loop ${engine.refLoopMs.join('/')} ms before/after (~90 idle)`],
     ['engine.peakRssMb', String(engine.peakRssMb), `peak RSS of the engine's own process; ${engine.alerts} alerts, ${engine.appended} appended, ${engine.groups} groups held at the end`],
     ...Object.entries(simulate.runs).map(([size, r]): [string, string, string] => [`simulate.${size}.signalsPerSec`, String(r.signalsPerSec), `${r.lines} lines (${r.fileMb} MB), ${simulate.rules} rules, ${simulate.groupKeys} group keys: ${r.seconds} s, ${r.signalsPerCpuSec}/CPU s, peak RSS ${r.rssMb} MB`]),
-    ['simulate.signalsPerSec1M', String(simulate.signalsPerSec1M), 'taser simulate --json on 1M lines, parsing, sorting and output included; target >= 150000'],
+    ['simulate.signalsPerSec1M', String(simulate.signalsPerSec1M), 'taser simulate --json on 1M lines (compiled JS, bundled by esbuild), parsing, sorting and output included; target >= 150000'],
     ['simulate.rssMb1M', String(simulate.rssMb1M), 'peak RSS at 1M lines; target <= 150'],
     ['simulate.rssRatio', String(simulate.rssRatio), `peak RSS ${simulate.rssRatioOf} (1.0 is flat; 10M with -- --simulate-10m)`],
     ['slackEdge.commandP99Ms', String(slackEdge.commandP99Ms), `${slackEdge.concurrentCommands} signed /taser help at once, ack p50 ${slackEdge.commandP50Ms} ms, ${slackEdge.commandFailures} failed; target p99 < 100`],

@@ -1,13 +1,17 @@
 // `taser simulate` throughput and memory: the command's own code (runSimulateCommand, JSON output written to
 // nowhere) over generated JSONL files with the bench's 20 rules and 10,000 group keys, each size in a child
-// process of its own so its peak RSS is its own. 100k and 1M lines by default; 10M lines too with
-// `npm run bench -- --simulate-10m` (about 2 GB of temporary file and several minutes).
+// process of its own so its peak RSS is its own (bench/simulate-child.ts, bundled to JavaScript with esbuild
+// first: compiled code, as the container image runs it; through tsx a process starts about 35 MB higher).
+// 100k and 1M lines by default; 10M lines too with `npm run bench -- --simulate-10m` (about 2 GB of
+// temporary file and several minutes).
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSimulateCommand } from '../src/correlation/simulate-command.js';
-import { benchRules, generateSignals, isMain, peakRssMb, round, runChild } from './support.js';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { benchRules, generateSignals, round } from './support.js';
 
 export interface SimulateRun {
   lines: number;
@@ -43,6 +47,27 @@ async function writeSignalsFile(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** Bundles the child (its packages stay imports from node_modules, so the bundle sits in the checkout). */
+async function buildChild(): Promise<string> {
+  const outfile = fileURLToPath(new URL('../node_modules/.cache/taser-bench/simulate-child.mjs', import.meta.url));
+  await build({ entryPoints: [fileURLToPath(new URL('./simulate-child.ts', import.meta.url))], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+  return outfile;
+}
+
+function runCompiledChild(file: string, args: string[]): Promise<SimulateRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`taser simulate bench child exited with ${code}: ${last}`));
+      resolve(JSON.parse(last) as SimulateRun);
+    });
+  });
+}
+
 const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
 
 export async function benchSimulate(options: { tenMillion?: boolean } = {}): Promise<SimulateBench> {
@@ -50,11 +75,12 @@ export async function benchSimulate(options: { tenMillion?: boolean } = {}): Pro
   try {
     const rulesFile = join(dir, 'rules.json');
     writeFileSync(rulesFile, JSON.stringify(benchRules(RULES)));
+    const child = await buildChild();
     const runs: Record<string, SimulateRun> = {};
     for (const lines of [100_000, 1_000_000, ...(options.tenMillion ? [10_000_000] : [])]) {
       const file = join(dir, `signals-${lines}.jsonl`);
       await writeSignalsFile(file, lines);
-      runs[label(lines)] = await runChild<SimulateRun>('./simulate-memory.ts', [rulesFile, file]);
+      runs[label(lines)] = await runCompiledChild(child, [rulesFile, file, String(lines)]);
       rmSync(file);
     }
     const base = runs['1M']!;
@@ -71,32 +97,4 @@ export async function benchSimulate(options: { tenMillion?: boolean } = {}): Pro
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function measure(rules: string, file: string): Promise<SimulateRun> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  let failed = '';
-  const code = await runSimulateCommand({ rules, signals: file, json: true }, { stdout: () => {}, stderr: (text) => (failed += text) });
-  if (code !== 0) throw new Error(`taser simulate failed: ${failed}`);
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const lines = countLines(file);
-  return {
-    lines,
-    fileMb: round(statSync(file).size / 1024 / 1024, 1),
-    seconds: round(seconds),
-    signalsPerSec: Math.round(lines / seconds),
-    signalsPerCpuSec: Math.round(lines / ((used.user + used.system) / 1e6)),
-    rssMb: peakRssMb(),
-  };
-}
-
-/** The file's line count, from its name (the bench names files by their size). */
-function countLines(file: string): number {
-  return Number(/signals-(\d+)\.jsonl$/.exec(file)?.[1] ?? NaN);
-}
-
-if (isMain(import.meta.url)) {
-  console.log(JSON.stringify(await measure(process.argv[2]!, process.argv[3]!)));
 }

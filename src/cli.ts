@@ -2,10 +2,6 @@
 import { Command, Option } from 'commander';
 import { taserVersion } from './app/paths.js';
 import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from './app/errors.js';
-import { PluginLoadError } from './plugins/routes.js';
-import { DatabaseUnavailableError } from './store/mongo.js';
-import { EmbeddedDbError } from './store/embedded-db.js';
-import { SlackUnreachableError } from './app/slack-reach.js';
 
 // Subcommands import what they need when they run, so `taser --help` stays fast.
 
@@ -289,8 +285,18 @@ program
     process.exitCode = await runArtifacts(opts, cliIo);
   });
 
-/** Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. */
-function fail(err: unknown): never {
+/**
+ * Known start-up failures print their lines and exit with a sysexits code; anything else is a bug. Their
+ * classes are imported here, not at the top, so `taser simulate` does not load the MongoDB driver and the
+ * Slack clients (tens of MB); an error of a module that was never loaded is not an instance of its class.
+ */
+async function fail(err: unknown): Promise<never> {
+  const [{ PluginLoadError }, { DatabaseUnavailableError }, { EmbeddedDbError }, { SlackUnreachableError }] = await Promise.all([
+    import('./plugins/routes.js'),
+    import('./store/mongo.js'),
+    import('./store/embedded-db.js'),
+    import('./app/slack-reach.js'),
+  ]);
   if (err instanceof ConfigError || err instanceof PluginLoadError) {
     const lines = err instanceof ConfigError ? err.problems : err.message.split('\n');
     if (lines.length === 1) console.error(`taser: ${lines[0]}`);

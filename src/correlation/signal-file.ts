@@ -1,24 +1,15 @@
 // The simulator's input: a JSON-lines file of signals, read in large blocks and validated line by line. Each
-// valid line becomes a compact record holding only what the engine reads (id, matched source and type,
-// severity, event time and the artifact fields the rules name), so what is sorted and spilled is small.
+// valid line is handed on with its event time and line number (signal-record.ts keeps what the engine reads).
 import { describeIssues, SEVERITIES, signalSchema } from '../signals/signal.js';
-import { eventTimeMicros, matchedSource, matchedType } from './engine.js';
+import { eventTimeMicros } from './engine.js';
 import { LineReader } from './lines.js';
+import type { ValidSignal } from './signal-record.js';
 
 export class SignalFileError extends Error {
   override readonly name = 'SignalFileError';
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
   }
-}
-
-/** A valid line: `line` is the JSON array [t, n, id, source, type, severity | null, artifacts | 0]. */
-export interface SignalRecord {
-  /** Event time in microseconds. */
-  t: number;
-  /** 1-based line number: the input order. */
-  n: number;
-  line: string;
 }
 
 const MAX_REPORTED_PROBLEMS = 50;
@@ -51,11 +42,11 @@ function plainSignal(data: unknown): data is { id: string; source: string; type:
 }
 
 /**
- * Reads and validates the file. Every valid line goes to `onSignal` with its record and its (source, id) key
- * (the JSON of the pair: unambiguous whatever characters they hold), until a line is bad: from then on only
- * problems are collected (at most 50), and they are thrown together. Returns the number of non-blank lines.
+ * Reads and validates the file. Every valid line goes to `onSignal` with its event time (µs) and its 1-based
+ * line number, until a line is bad: from then on only problems are collected (at most 50), and they are
+ * thrown together. Returns the number of non-blank lines.
  */
-export function readSignalFile(path: string, fields: readonly string[], onSignal: (record: SignalRecord, key: string) => void): number {
+export function readSignalFile(path: string, onSignal: (signal: ValidSignal, t: number, n: number) => void): number {
   let reader: LineReader;
   try {
     reader = new LineReader(path);
@@ -92,18 +83,7 @@ export function readSignalFile(path: string, fields: readonly string[], onSignal
         t = eventTimeMicros(parsed.data.occurredAt)!;
       }
       if (problems.length) continue;
-      const s = data as { id: string; source: string; type: string; severity?: string; artifacts?: Record<string, unknown> };
-      let artifacts: Record<string, unknown> | 0 = 0;
-      if (s.artifacts) {
-        for (const field of fields) {
-          const v = s.artifacts[field];
-          if (v === undefined) continue;
-          if (!artifacts) artifacts = {};
-          artifacts[field] = v;
-        }
-      }
-      const record = JSON.stringify([t, n, s.id, matchedSource(s.source), matchedType(s.type), s.severity ?? null, artifacts]);
-      onSignal({ t, n, line: record }, JSON.stringify([s.source, s.id]));
+      onSignal(data as ValidSignal, t, n);
     }
   } catch (err) {
     // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
@@ -114,11 +94,4 @@ export function readSignalFile(path: string, fields: readonly string[], onSignal
   }
   if (problems.length) throw new SignalFileError(problems);
   return lines;
-}
-
-/** The t and n of a record line, read without parsing the rest. */
-export function parseRecordHead(line: string): SignalRecord {
-  const a = line.indexOf(',');
-  const b = line.indexOf(',', a + 1);
-  return { t: Number(line.slice(1, a)), n: Number(line.slice(a + 1, b)), line };
 }

@@ -3,7 +3,7 @@
 import { loadRulesFile, RuleError, type Rule } from './rule.js';
 import { runSimulation, SignalFileError, writeSimulationJson, type SimulatedAlert } from './simulator.js';
 import { parseDuration } from './duration.js';
-import { backtestRule, type BacktestReport } from './backtest.js';
+import type { BacktestReport } from './backtest.js';
 import type { TerminalProgress } from '../app/terminal-progress.js';
 
 export interface Io {
@@ -69,11 +69,13 @@ export async function runBacktestCommand(options: BacktestOptions, io: Io, now =
     }
     if (!draft) return fail(`${options.rules} has no rule "${options.rule}"`);
   }
-  // The database and the stored rules, as the bot sees them (MONGODB_URI, or the embedded database).
+  // The database and the stored rules, as the bot sees them (MONGODB_URI, or the embedded database); imported
+  // here, so replaying a file does not load the MongoDB driver.
   const { loadConfig } = await import('../app/config.js');
   const { createLogger } = await import('../app/logger.js');
   const { openDatabase } = await import('../store/open.js');
   const { RuleStore } = await import('./rule-store.js');
+  const { backtestRule } = await import('./backtest.js');
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', { write: (line) => io.stderr(line) });
   const opened = await openDatabase(config, logger);

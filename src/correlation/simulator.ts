@@ -1,15 +1,17 @@
 // The simulator (SEMANTICS.md "Simulator"): replays a signals file through the engine from an empty state,
 // whatever the order of its lines, and reports the alerts. Memory stays flat as the file grows: lines are
-// validated as they stream in and kept as compact records; the records are ordered by an external sort that
-// spills by bytes, duplicates are found by a second sort of (source, id) keys alone and remembered as one bit
-// per line, and only in-window state and not-yet-reported alerts are held (those spill too).
-import type { Severity } from '../signals/signal.js';
+// validated as they stream in and kept as compact binary records (signal-record.ts); the records are ordered
+// by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
+// (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
+// alerts are held (those spill too).
 import type { ProgressFn } from '../app/terminal-progress.js';
-import type { PreparedSignal } from './engine.js';
+import { matchedSource, matchedType } from './engine.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { ExternalSorter, type SortLimits } from './external-sort.js';
-import { parseRecordHead, readSignalFile, SignalFileError, type SignalRecord } from './signal-file.js';
+import { RecordSorter } from './record-sort.js';
+import { addKeyRecord, markDuplicates, SignalCodec } from './signal-record.js';
+import { readSignalFile, SignalFileError } from './signal-file.js';
 
 export { SignalFileError };
 
@@ -64,18 +66,13 @@ const EVICT_EVERY = 50_000;
 export interface SimulateOptions {
   /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
   chunkSize?: number;
-  /** Bytes of sort records per in-memory run before it spills (default 6 MiB each, three sorts). */
+  /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 6 MiB for the alerts). */
   maxSortBytes?: number;
   /** Told how far reading and replaying are, every few thousand lines (the CLI's terminal progress line). */
   onProgress?: ProgressFn;
 }
 
 const PROGRESS_EVERY = 0x3fff;
-
-interface Key {
-  k: string;
-  n: number;
-}
 
 interface Done {
   /** firstSeen (µs), first signal's line, rule id, group values joined: the output order. */
@@ -98,39 +95,29 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const fields = [...new Set(compiled.flatMap((r) => [...r.groupBy, ...r.parts.flatMap((p) => (p.where ?? []).map(([field]) => field))]))];
 
   // Pass 1: validate; records go to the time sort, (source, id) keys to the key sort.
-  const byTime = new ExternalSorter<SignalRecord>({ compare: (a, b) => a.t - b.t || a.n - b.n, line: (r) => r.line, parse: parseRecordHead, size: (r) => r.line.length + 64 }, limits);
-  const byKey = new ExternalSorter<Key>(
-    {
-      compare: (a, b) => cmp(a.k, b.k) || a.n - b.n,
-      line: (x) => `${x.n}\t${x.k}`,
-      size: (x) => x.k.length + 48,
-      parse: (line) => {
-        const tab = line.indexOf('\t');
-        return { n: Number(line.slice(0, tab)), k: line.slice(tab + 1) };
-      },
-    },
-    limits,
-  );
+  const byTime = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 8 << 20 });
+  const byKey = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 4 << 20 });
+  const codec = new SignalCodec(fields);
   let lastLine = 0;
-  let records = 0;
   const progress = options.onProgress;
-  stats.lines = readSignalFile(signalsPath, fields, (record, k) => {
-    byTime.add(record);
-    byKey.add({ k, n: record.n });
-    lastLine = record.n;
-    if ((++records & PROGRESS_EVERY) === 0) progress?.('reading lines', record.n);
-  });
+  try {
+    stats.lines = readSignalFile(signalsPath, (s, t, n) => {
+      codec.add(byTime, t, n, s, matchedSource(s.source), matchedType(s.type));
+      addKeyRecord(byKey, n, s.source, s.id);
+      lastLine = n;
+      if ((byTime.total & PROGRESS_EVERY) === 0) progress?.('reading lines', n);
+    });
+  } catch (err) {
+    // A bad line near the end of a large file must not leave its spilled runs behind.
+    byTime.discard();
+    byKey.discard();
+    throw err;
+  }
+  const records = byTime.total;
 
   // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
   const duplicate = new Uint8Array((lastLine >> 3) + 1);
-  let previous: string | undefined;
-  for (const key of byKey.sorted()) {
-    if (key.k === previous) {
-      duplicate[key.n >> 3]! |= 1 << (key.n & 7);
-      stats.duplicates++;
-    }
-    previous = key.k;
-  }
+  stats.duplicates = markDuplicates(byKey, duplicate);
 
   // Replay in event-time order, ties in input order. Finished alerts go to a third sort: the output is
   // ordered by firstSeen, then rule id (then group and first signal, so it is deterministic).
@@ -165,18 +152,17 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     finished.add({ f: alert.firstSeen, q: alert.firstSeq, r: id, g: group.join('\u0001'), json });
   });
   let sinceEvict = 0;
-  for (const record of byTime.sorted()) {
-    if (duplicate[record.n >> 3]! & (1 << (record.n & 7))) continue;
+  byTime.drain((r) => {
+    const n = r.k2;
+    if (duplicate[n >> 3]! & (1 << (n & 7))) return;
     stats.signals++;
-    const [t, n, id, source, type, severity, artifacts] = JSON.parse(record.line) as [number, number, string, string, string, Severity | null, Record<string, never> | 0];
-    const s: PreparedSignal = { id, t, seq: n, type, source, severity: severity ?? undefined, artifacts: artifacts || {} };
-    engine.process(s);
+    engine.process(codec.decode(r.buf, r.start, r.k1, n));
     if ((stats.signals & PROGRESS_EVERY) === 0) progress?.('replaying signals', stats.signals, records - stats.duplicates);
     if (++sinceEvict >= EVICT_EVERY) {
       sinceEvict = 0;
-      engine.evictIdle(t);
+      engine.evictIdle(r.k1);
     }
-  }
+  });
   engine.closeAll();
 
   function* alertJson(): Generator<string> {

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { RecordSorter, type RecordSortLimits } from './record-sort.js';
+import { prng } from '../../test/correlation/helpers.js';
+
+interface Item {
+  k1: number;
+  k2: number;
+  text: string;
+}
+
+const internals = (sorter: RecordSorter) => sorter as unknown as { dir?: string; inOrder: boolean };
+
+function sortAll(items: Item[], limits: RecordSortLimits): { out: Item[]; sorter: RecordSorter; dir?: string } {
+  const sorter = new RecordSorter(limits);
+  for (const item of items) {
+    const start = sorter.begin(item.k1, item.k2, 3 * item.text.length);
+    sorter.commit(start + sorter.buf.write(item.text, start));
+  }
+  const dir = internals(sorter).dir;
+  const out: Item[] = [];
+  sorter.drain((r) => out.push({ k1: r.k1, k2: r.k2, text: r.buf.toString('utf8', r.start, r.end) }));
+  return { out, sorter, dir };
+}
+
+describe('RecordSorter', () => {
+  const random = prng(7);
+  // Payloads of every size up to a few hundred bytes, multi-byte characters and line breaks included.
+  const items: Item[] = Array.from({ length: 3000 }, (_, i) => ({
+    k1: Math.floor(random() * 200),
+    k2: i,
+    text: ['', 'a', 'é\n', '𝄞\r\n', 'x'.repeat(Math.floor(random() * 400))][i % 5]!,
+  }));
+  const expected = [...items].sort((a, b) => a.k1 - b.k1 || a.k2 - b.k2);
+
+  it('spills by bytes with a tiny budget and gives the same order as the in-memory sort, then removes its files', () => {
+    const inMemory = sortAll(items, {});
+    expect(inMemory.sorter.spilled).toBe(0);
+    expect(inMemory.out).toEqual(expected);
+    const spilled = sortAll(items, { maxBytes: 4096 });
+    expect(spilled.sorter.spilled).toBeGreaterThan(20);
+    expect(spilled.out).toEqual(expected);
+    expect(spilled.dir).toBeDefined();
+    expect(existsSync(spilled.dir!)).toBe(false);
+  });
+
+  it('spills by item count when told (the simulator tests\' small chunks)', () => {
+    const some = items.slice(0, 300);
+    const sorted = [...some].sort((a, b) => a.k1 - b.k1 || a.k2 - b.k2);
+    for (const maxItems of [1, 2, 17, 299]) expect(sortAll(some, { maxItems }).out, `maxItems ${maxItems}`).toEqual(sorted);
+  });
+
+  it('keeps records in arrival order among equal keys', () => {
+    const same = items.map((item) => ({ ...item, k2: 0 }));
+    const stable = [...same].sort((a, b) => a.k1 - b.k1);
+    expect(sortAll(same, {}).out).toEqual(stable);
+    expect(sortAll(same, { maxBytes: 4096 }).out).toEqual(stable);
+  });
+
+  it('reads records that came in order back run after run, without a merge', () => {
+    const { out, sorter } = sortAll(expected, { maxBytes: 4096 });
+    expect(out).toEqual(expected);
+    expect(internals(sorter).inOrder).toBe(true);
+  });
+
+  it('takes a record larger than its whole budget', () => {
+    const big = [{ k1: 2, k2: 0, text: 'b'.repeat(100_000) }, { k1: 1, k2: 1, text: 'a' }, { k1: 3, k2: 2, text: 'c'.repeat(50_000) }];
+    expect(sortAll(big, { maxBytes: 4096 }).out).toEqual([big[1], big[0], big[2]]);
+    expect(sortAll(big, { maxBytes: 4096, maxItems: 1 }).out).toEqual([big[1], big[0], big[2]]);
+  });
+
+  it('removes its spilled runs when discarded (the input turned out bad)', () => {
+    const sorter = new RecordSorter({ maxItems: 10 });
+    for (const item of items.slice(0, 100)) sorter.commit(sorter.begin(item.k1, item.k2, 0));
+    const dir = internals(sorter).dir!;
+    expect(existsSync(dir)).toBe(true);
+    sorter.discard();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('gives nothing for no records', () => {
+    expect(sortAll([], { maxItems: 1 }).out).toEqual([]);
+  });
+});

@@ -1,0 +1,305 @@
+// An external sort of small binary records by two numbers (k1, then k2), for the simulator's millions of
+// lines: records are written straight into one byte arena, never held as objects; a full arena is sorted by
+// an index and spilled to a temporary file as one block of bytes, and the runs are merged back with a heap
+// of readers. Memory is the arena plus its index, bounded by bytes (`maxBytes`), whatever the number of
+// records. Records that arrive already in order (a file exported in event-time order) are neither sorted nor
+// merged: runs are written as they are and read back one after the other.
+//
+// On disk and in the arena a record is [u32 payload length][f64 k1][f64 k2][payload]. Synchronous, like
+// the rest of the simulator: a batch job, where a sync read or write of a large block is the cheapest.
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const RECORD_HEADER = 20;
+/** Bytes of index per record held in memory (k1, k2, offset). */
+const INDEX_BYTES = 20;
+const READ_BLOCK = 1 << 20;
+// Merging many runs (a 10M-line file makes hundreds) takes small blocks each, so the readers stay within the budget.
+const MIN_READ_BLOCK = 1 << 14;
+
+/** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
+export interface RecordView {
+  buf: Buffer;
+  start: number;
+  end: number;
+  k1: number;
+  k2: number;
+}
+
+export interface RecordSortLimits {
+  /** Bytes of records and index held in memory before a run spills (default 8 MiB). */
+  maxBytes?: number;
+  /** Records held in memory before a run spills (default: no limit; tests force spills with small numbers). */
+  maxItems?: number;
+}
+
+export class RecordSorter {
+  /** The arena: write a payload at the offset `begin` returns, then `commit`. */
+  buf: Buffer;
+  private used = 0;
+  private count = 0;
+  private k1s: Float64Array;
+  private k2s: Float64Array;
+  private offsets: Uint32Array;
+  private readonly maxBytes: number;
+  private readonly maxItems: number;
+  private readonly runs: string[] = [];
+  private dir?: string;
+  private pending = -1;
+  /** The block a run is gathered in when it spills out of order (kept: garbage blocks only a full GC frees). */
+  private out?: Buffer;
+  /** Every record so far came in order: no sort, no merge. `runInOrder`: the same within the run in memory. */
+  private inOrder = true;
+  private runInOrder = true;
+  private lastK1 = -Infinity;
+  private lastK2 = -Infinity;
+  /** Records added in all. */
+  total = 0;
+  /** Runs spilled to disk in all. */
+  spilled = 0;
+
+  constructor(limits: RecordSortLimits = {}) {
+    this.maxBytes = Math.max(limits.maxBytes ?? 8 << 20, 4096);
+    this.maxItems = limits.maxItems ?? Infinity;
+    this.buf = Buffer.allocUnsafe(Math.floor(this.maxBytes / 2));
+    const slots = 1024;
+    this.k1s = new Float64Array(slots);
+    this.k2s = new Float64Array(slots);
+    this.offsets = new Uint32Array(slots);
+  }
+
+  /** Starts a record with its keys; returns where its payload (at most `maxPayload` bytes) goes in `buf`. */
+  begin(k1: number, k2: number, maxPayload: number): number {
+    const need = RECORD_HEADER + maxPayload;
+    if (this.count > 0 && (this.used + need > this.buf.length || this.used + need + (this.count + 1) * INDEX_BYTES > this.maxBytes)) this.spill();
+    // A record larger than the arena (a huge line) gets an arena of its own size.
+    if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+    if (this.count === this.k1s.length) this.growIndex();
+    const at = this.used;
+    this.buf.writeDoubleLE(k1, at + 4);
+    this.buf.writeDoubleLE(k2, at + 12);
+    this.k1s[this.count] = k1;
+    this.k2s[this.count] = k2;
+    this.offsets[this.count] = at;
+    if (k1 < this.lastK1 || (k1 === this.lastK1 && k2 < this.lastK2)) this.inOrder = this.runInOrder = false;
+    this.lastK1 = k1;
+    this.lastK2 = k2;
+    this.pending = at;
+    return at + RECORD_HEADER;
+  }
+
+  /** Ends the record begun last: its payload ends at `end`. */
+  commit(end: number): void {
+    const at = this.pending;
+    this.buf.writeUInt32LE(end - at - RECORD_HEADER, at);
+    this.used = end;
+    this.count++;
+    this.total++;
+    if (this.count >= this.maxItems) this.spill();
+  }
+
+  private growIndex(): void {
+    const size = this.k1s.length * 2;
+    const k1s = new Float64Array(size);
+    const k2s = new Float64Array(size);
+    const offsets = new Uint32Array(size);
+    k1s.set(this.k1s);
+    k2s.set(this.k2s);
+    offsets.set(this.offsets);
+    this.k1s = k1s;
+    this.k2s = k2s;
+    this.offsets = offsets;
+  }
+
+  /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */
+  private order(): Uint32Array | undefined {
+    if (this.runInOrder) return undefined;
+    const { k1s, k2s } = this;
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return order.sort((a, b) => k1s[a]! - k1s[b]! || k2s[a]! - k2s[b]! || a - b);
+  }
+
+  private spill(): void {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
+    const path = join(this.dir, `run-${this.runs.length}.bin`);
+    this.runs.push(path);
+    this.spilled++;
+    const fd = openSync(path, 'w');
+    try {
+      const order = this.order();
+      if (!order) writeAll(fd, this.buf, 0, this.used);
+      else {
+        // Gathered in key order into blocks, so a run is a few large writes.
+        const out = (this.out ??= Buffer.allocUnsafe(Math.min(READ_BLOCK, this.buf.length)));
+        let filled = 0;
+        for (let i = 0; i < order.length; i++) {
+          const at = this.offsets[order[i]!]!;
+          const size = RECORD_HEADER + this.buf.readUInt32LE(at);
+          if (filled + size > out.length) {
+            writeAll(fd, out, 0, filled);
+            filled = 0;
+          }
+          if (size > out.length) writeAll(fd, this.buf, at, size);
+          else filled += this.buf.copy(out, filled, at, at + size);
+        }
+        writeAll(fd, out, 0, filled);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.used = 0;
+    this.count = 0;
+    this.runInOrder = true;
+  }
+
+  /** Calls `fn` with every record in key order; the sorter is spent afterwards (its files are removed). */
+  drain(fn: (record: RecordView) => void): void {
+    const view: RecordView = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
+    const readers: RunReader[] = [];
+    try {
+      if (this.runs.length === 0) {
+        const order = this.order();
+        for (let i = 0; i < this.count; i++) {
+          const at = this.offsets[order ? order[i]! : i]!;
+          view.k1 = this.k1s[order ? order[i]! : i]!;
+          view.k2 = this.k2s[order ? order[i]! : i]!;
+          view.start = at + RECORD_HEADER;
+          view.end = view.start + this.buf.readUInt32LE(at);
+          fn(view);
+        }
+        return;
+      }
+      if (this.count) this.spill();
+      // The arena is not needed any more: the readers' blocks take its place.
+      this.buf = Buffer.alloc(0);
+      this.out = undefined;
+      if (this.inOrder) {
+        // One block, read into run after run.
+        const block = Buffer.allocUnsafe(READ_BLOCK);
+        for (const path of this.runs) {
+          const reader = new RunReader(path, block);
+          readers.push(reader);
+          while (reader.next()) fn(reader.view);
+        }
+        return;
+      }
+      const block = Math.max(MIN_READ_BLOCK, Math.min(READ_BLOCK, Math.floor(this.maxBytes / this.runs.length)));
+      // A heap of readers by their current record; among equal keys the earlier run came first.
+      const heap: RunReader[] = [];
+      const less = (a: RunReader, b: RunReader) => a.view.k1 < b.view.k1 || (a.view.k1 === b.view.k1 && (a.view.k2 < b.view.k2 || (a.view.k2 === b.view.k2 && a.run < b.run)));
+      for (let run = 0; run < this.runs.length; run++) {
+        const reader = new RunReader(this.runs[run]!, Buffer.allocUnsafe(block), run);
+        readers.push(reader);
+        if (!reader.next()) continue;
+        heap.push(reader);
+        for (let i = heap.length - 1; i > 0; ) {
+          const parent = (i - 1) >> 1;
+          if (!less(heap[i]!, heap[parent]!)) break;
+          [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+          i = parent;
+        }
+      }
+      while (heap.length) {
+        const top = heap[0]!;
+        fn(top.view);
+        if (!top.next()) {
+          const last = heap.pop()!;
+          if (!heap.length) break;
+          heap[0] = last;
+        }
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+          i = m;
+        }
+      }
+    } finally {
+      for (const reader of readers) reader.close();
+      this.discard();
+    }
+  }
+
+  /** Drops every record and removes the spilled runs (after a drain, or when the input turned out bad). */
+  discard(): void {
+    this.count = 0;
+    this.used = 0;
+    this.runs.length = 0;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
+function writeAll(fd: number, buf: Buffer, offset: number, length: number): void {
+  while (length > 0) {
+    const written = writeSync(fd, buf, offset, length);
+    offset += written;
+    length -= written;
+  }
+}
+
+/** One spilled run, read a block at a time; `view` is its current record. */
+class RunReader {
+  private fd: number | undefined;
+  private buf: Buffer;
+  /** Unread bytes are buf[at, filled). */
+  private at = 0;
+  private filled = 0;
+  readonly view: RecordView;
+
+  constructor(
+    path: string,
+    block: Buffer,
+    readonly run = 0,
+  ) {
+    this.fd = openSync(path, 'r');
+    this.buf = block;
+    this.view = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
+  }
+
+  /** Moves to the next record; false at the end of the run. */
+  next(): boolean {
+    if (this.filled - this.at < RECORD_HEADER && !this.fill(RECORD_HEADER)) return false;
+    const size = RECORD_HEADER + this.buf.readUInt32LE(this.at);
+    if (this.filled - this.at < size && !this.fill(size)) throw new Error('a sort run ended inside a record');
+    const view = this.view;
+    view.buf = this.buf;
+    view.k1 = this.buf.readDoubleLE(this.at + 4);
+    view.k2 = this.buf.readDoubleLE(this.at + 12);
+    view.start = this.at + RECORD_HEADER;
+    view.end = this.at + size;
+    this.at += size;
+    return true;
+  }
+
+  /** Reads on until `need` bytes are unread; false when the run ends first (with nothing left: its end). */
+  private fill(need: number): boolean {
+    const rest = this.filled - this.at;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(need);
+      this.buf.copy(bigger, 0, this.at, this.filled);
+      this.buf = bigger;
+    } else this.buf.copyWithin(0, this.at, this.filled);
+    this.at = 0;
+    this.filled = rest;
+    while (this.filled < need && this.fd !== undefined) {
+      const read = readSync(this.fd, this.buf, this.filled, this.buf.length - this.filled, null);
+      if (read === 0) this.close();
+      this.filled += read;
+    }
+    if (this.filled >= need) return true;
+    if (this.filled > 0) throw new Error('a sort run ended inside a record');
+    return false;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,159 @@
+// The simulator's compact form of a valid line, as a RecordSorter payload: only what the engine reads, in
+// bytes, so sorting and spilling never build an object per line and replaying needs no JSON.parse.
+//
+// Time record (k1 = event time µs, k2 = line number): [u8 severity][u32 source name][u32 type name]
+// [u32 length, id], then per artifact field a rule reads: [u8 0] absent, [u8 1][u32 length, text] a string,
+// [u8 2][u32 length, JSON] anything else (a number, a list). Names are the normalized source and type,
+// numbered in a table held in memory (a stream has few). Key record (k1 = a hash of (source, id), k2 = line):
+// [u32 length, source][id]: equal hashes are compared byte for byte, so a collision is never a duplicate.
+import { SEVERITIES, type ArtifactValue, type Severity } from '../signals/signal.js';
+import type { PreparedSignal } from './engine.js';
+import type { RecordSorter } from './record-sort.js';
+
+/** A line that passed validation: what the engine needs of it. */
+export interface ValidSignal {
+  id: string;
+  source: string;
+  type: string;
+  severity?: Severity;
+  artifacts?: Record<string, unknown>;
+}
+
+const SEVERITY_CODE = new Map<string | undefined, number>(SEVERITIES.map((s, i) => [s, i + 1]));
+const ABSENT = 0;
+const TEXT = 1;
+const JSON_VALUE = 2;
+
+/** Writes `text` as [u32 byte length][UTF-8] at `at`; returns the end. */
+function putText(buf: Buffer, at: number, text: string): number {
+  const length = buf.write(text, at + 4);
+  buf.writeUInt32LE(length, at);
+  return at + 4 + length;
+}
+
+/** Encodes signals into time records and decodes them back, with the name table both share. */
+export class SignalCodec {
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = [];
+
+  /** `fields`: the artifact fields some rule reads (the others are not kept). */
+  constructor(private readonly fields: readonly string[]) {}
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Adds the signal's time record to `sorter`; `source` and `type` already as rules match them. */
+  add(sorter: RecordSorter, t: number, n: number, s: ValidSignal, source: string, type: string): void {
+    const fields = this.fields;
+    const artifacts = s.artifacts;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    let max = 13 + 3 * s.id.length + 5 * fields.length;
+    const values: (string | undefined)[] = [];
+    let json = 0;
+    if (artifacts) {
+      for (let i = 0; i < fields.length; i++) {
+        const v = artifacts[fields[i]!];
+        if (v === undefined) continue;
+        let text: string;
+        if (typeof v === 'string') text = v;
+        else {
+          text = JSON.stringify(v);
+          json |= 1 << i;
+        }
+        values[i] = text;
+        max += 3 * text.length;
+      }
+    }
+    const start = sorter.begin(t, n, max);
+    const buf = sorter.buf;
+    buf[start] = SEVERITY_CODE.get(s.severity) ?? 0;
+    buf.writeUInt32LE(this.nameId(source), start + 1);
+    buf.writeUInt32LE(this.nameId(type), start + 5);
+    let at = putText(buf, start + 9, s.id);
+    for (let i = 0; i < fields.length; i++) {
+      const text = values[i];
+      if (text === undefined) buf[at++] = ABSENT;
+      else {
+        buf[at] = json & (1 << i) ? JSON_VALUE : TEXT;
+        at = putText(buf, at + 1, text);
+      }
+    }
+    sorter.commit(at);
+  }
+
+  /** The signal of a time record (payload buf[start, end), keys t and n). */
+  decode(buf: Buffer, start: number, t: number, n: number): PreparedSignal {
+    const severity = buf[start]! ? SEVERITIES[buf[start]! - 1] : undefined;
+    const source = this.names[buf.readUInt32LE(start + 1)]!;
+    const type = this.names[buf.readUInt32LE(start + 5)]!;
+    let at = start + 9;
+    let length = buf.readUInt32LE(at);
+    const id = buf.toString('utf8', at + 4, at + 4 + length);
+    at += 4 + length;
+    const artifacts: Record<string, ArtifactValue> = {};
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const tag = buf[at++];
+      if (tag === ABSENT) continue;
+      length = buf.readUInt32LE(at);
+      const text = buf.toString('utf8', at + 4, at + 4 + length);
+      at += 4 + length;
+      artifacts[fields[i]!] = tag === TEXT ? text : (JSON.parse(text) as ArtifactValue);
+    }
+    return { id, t, seq: n, type, source, severity, artifacts };
+  }
+}
+
+/** FNV-1a over the key's UTF-16 units, 32 bits, from a given basis. */
+function fnv(text: string, hash: number): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+/** Adds the (source, id) key record of line `n` to `sorter`. */
+export function addKeyRecord(sorter: RecordSorter, n: number, source: string, id: string): void {
+  // 53 bits of two differently seeded hashes, with the source's length so "ab"+"c" differs from "a"+"bc".
+  const high = fnv(id, fnv(source, 2166136261 ^ source.length));
+  const low = fnv(source, fnv(id, 0x9e3779b9)) >>> 11;
+  const start = sorter.begin(high * 2 ** 21 + low, n, 4 + 3 * (source.length + id.length));
+  const buf = sorter.buf;
+  const at = putText(buf, start, source);
+  sorter.commit(at + buf.write(id, at));
+}
+
+/**
+ * Marks, in `duplicate` (one bit per line number), every line whose (source, id) came on an earlier line,
+ * reading the key records in (hash, line) order; returns how many. Keys of equal hash are told apart by
+ * their bytes.
+ */
+export function markDuplicates(keys: RecordSorter, duplicate: Uint8Array): number {
+  let count = 0;
+  let hash = NaN;
+  // The first key seen with the current hash, copied (the reader's block moves on), and any other distinct
+  // keys with that hash (a collision: almost never).
+  let first = Buffer.allocUnsafe(256);
+  let firstLength = 0;
+  let others: Buffer[] = [];
+  keys.drain((r) => {
+    const length = r.end - r.start;
+    if (r.k1 !== hash) {
+      hash = r.k1;
+      if (length > first.length) first = Buffer.allocUnsafe(2 * length);
+      firstLength = r.buf.copy(first, 0, r.start, r.end);
+      if (others.length) others = [];
+      return;
+    }
+    if (r.buf.compare(first, 0, firstLength, r.start, r.end) === 0 || others.some((o) => r.buf.compare(o, 0, o.length, r.start, r.end) === 0)) {
+      duplicate[r.k2 >> 3]! |= 1 << (r.k2 & 7);
+      count++;
+    } else others.push(Buffer.from(r.buf.subarray(r.start, r.end)));
+  });
+  return count;
+}
