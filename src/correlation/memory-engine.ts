@@ -9,7 +9,7 @@
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import type { ArtifactValue } from '../signals/signal.js';
 import { isNormalized, normalizeValues } from '../signals/normalize.js';
-import { stepGroup, type PreparedSignal, type StepEvent } from './engine.js';
+import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';

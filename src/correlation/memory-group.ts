@@ -2,7 +2,7 @@
 // number (interned from its key once), its scalars live in typed arrays indexed by slot, and its free signals
 // and open alert's signals are linked lists in the shared SignalPool. Also the Hall check over a slot, and the
 // conversion to and from stepGroup's JSON-able state for the general path.
-import type { GroupState, OpenAlert, StepEvent } from './engine.js';
+import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';
 import type { KeyIntern } from './key-intern.js';
