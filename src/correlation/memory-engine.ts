@@ -11,6 +11,7 @@ import type { ArtifactValue } from '../signals/signal.js';
 import { isNormalized, normalizeValues } from '../signals/normalize.js';
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, KEY_ID, LAST_SEEN, LAST_SEQ, LAST_T, PENDING } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { KeyIntern } from './key-intern.js';
@@ -231,22 +232,25 @@ export class CorrelationEngine {
   private step(rt: RuleRuntime, g: number, id: string, t: number, seq: number, mask: number): void {
     const rule = rt.compiled;
     const table = rt.groups;
-    const pool = this.pool;
-    if (table.pending[g] === 0) {
+    const f = table.f;
+    const i = table.i;
+    const fb = g * F;
+    const ib = g * I;
+    if (i[ib + PENDING] === 0) {
       rt.queue.push(g, t);
-      table.pending[g] = 1;
+      i[ib + PENDING] = 1;
     }
-    const tail = table.freeTail[g]!;
-    const open = table.episode[g] !== NO_ALERT;
-    if ((tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) || (open && after(table.lastSeen[g]!, pool.seq[table.heldTail[g]!]!, t, seq))) {
+    if (after(f[fb + LAST_T]!, f[fb + LAST_SEQ]!, t, seq)) {
       this.stepLate(table, g, { id, t, seq, mask });
       return;
     }
+    f[fb + LAST_T] = t;
+    f[fb + LAST_SEQ] = seq;
     // 1. An open alert that s keeps alive takes s, and nothing else happens.
-    if (open) {
-      if (t <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - table.firstSeen[g]! <= rule.maxDurationUs)) {
+    if (i[ib + EPISODE] !== NO_ALERT) {
+      if (t <= f[fb + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - f[fb + FIRST_SEEN]! <= rule.maxDurationUs)) {
         table.appendHeld(g, id, t, seq);
-        table.lastSeen[g] = t;
+        f[fb + LAST_SEEN] = t;
         this.emit('appended', table, g);
         return;
       }
@@ -255,27 +259,42 @@ export class CorrelationEngine {
       table.closeAlert(g);
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
-    table.appendFree(g, id, t, seq, mask);
-    const tallied = table.tallied;
     const lower = t - rule.windowUs;
-    for (let head = table.freeHead[g]!; pool.t[head]! < lower; head = table.freeHead[g]!) {
-      if (tallied) table.count(g, pool.mask[head]!, -1);
-      table.freeHead[g] = pool.next[head]!;
-      table.freeSize[g]!--;
-      pool.free(head);
-    }
+    if (f[fb + HEAD_T]! < lower) this.dropBefore(table, g, lower);
+    table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
-    if (table.freeSize[g]! < rule.totalCount || !admits(table, g)) return;
-    table.heldHead[g] = table.freeHead[g]!;
-    table.heldTail[g] = table.freeTail[g]!;
-    table.heldSize[g] = table.freeSize[g]!;
-    table.episode[g] = ++table.episodes[g]!;
-    table.firstSeen[g] = pool.t[table.heldHead[g]!]!;
-    table.lastSeen[g] = t;
-    table.freeHead[g] = table.freeTail[g] = NONE;
-    table.freeSize[g] = 0;
-    table.tally[g]!.length = 0;
+    if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
+    i[ib + HELD_HEAD] = i[ib + FREE_HEAD]!;
+    i[ib + HELD_TAIL] = i[ib + FREE_TAIL]!;
+    i[ib + HELD_SIZE] = i[ib + FREE_SIZE]!;
+    i[ib + EPISODE] = ++i[ib + EPISODES]!;
+    f[fb + FIRST_SEEN] = f[fb + HEAD_T]!;
+    f[fb + LAST_SEEN] = t;
+    table.emptyFree(g);
     this.emit('opened', table, g);
+  }
+
+  /** Drops the slot's free signals before `lower` (the front of its list). */
+  private dropBefore(table: GroupTable, g: number, lower: number): void {
+    const pool = this.pool;
+    const i = table.i;
+    const ib = g * I;
+    const tallied = table.tallied;
+    let head = i[ib + FREE_HEAD]!;
+    let dropped = 0;
+    while (head !== NONE && pool.t[head]! < lower) {
+      if (tallied) table.count(g, pool.mask[head]!, -1);
+      const next = pool.next[head]!;
+      pool.free(head);
+      head = next;
+      dropped++;
+    }
+    if (head === NONE) table.emptyFree(g);
+    else {
+      i[ib + FREE_HEAD] = head;
+      i[ib + FREE_SIZE]! -= dropped;
+      table.f[g * F + HEAD_T] = pool.t[head]!;
+    }
   }
 
   /** A signal before a later one of its group: stepGroup's general path on the group's JSON-able state. */
@@ -289,8 +308,9 @@ export class CorrelationEngine {
 
   /** No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend. */
   private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
-    if (table.episode[g] !== NO_ALERT && nowUs <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - table.firstSeen[g]! <= rule.maxDurationUs)) return false;
-    const tail = table.freeTail[g]!;
+    const f = table.f;
+    if (table.isOpen(g) && nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
+    const tail = table.i[g * I + FREE_TAIL]!;
     return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
   }
 
@@ -308,11 +328,10 @@ export class CorrelationEngine {
         const g = queue.shift();
         if (!this.idle(rule, table, g, nowUs)) {
           // Stepped since it was queued: queued again at its latest signal, behind the others.
-          const tail = table.freeTail[g]!;
-          queue.push(g, Math.max(tail === NONE ? -Infinity : this.pool.t[tail]!, table.episode[g] === NO_ALERT ? -Infinity : table.lastSeen[g]!));
+          queue.push(g, table.f[g * F + LAST_T]!);
           continue;
         }
-        if (table.episode[g] !== NO_ALERT) this.emit('closed', table, g);
+        if (table.isOpen(g)) this.emit('closed', table, g);
         table.remove(g);
       }
     }
@@ -321,10 +340,11 @@ export class CorrelationEngine {
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
     for (const { groups: table } of this.runtimes) {
-      for (let g = 0; g < table.keyIds.length; g++) {
-        if (table.keyIds[g] === NONE || table.episode[g] === NO_ALERT) continue;
+      for (let g = 0; g < table.slots; g++) {
+        if (table.i[g * I + KEY_ID] === NONE || !table.isOpen(g)) continue;
         this.emit('closed', table, g);
         table.closeAlert(g);
+        table.resetLast(g);
       }
     }
   }
