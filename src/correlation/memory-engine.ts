@@ -8,10 +8,10 @@
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import type { ArtifactValue } from '../signals/signal.js';
-import { isNormalized, normalizeValues } from '../signals/normalize.js';
+import { isCanonicalIPv4, isNormalized, normalizeValues } from '../signals/normalize.js';
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
-import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, KEY_ID, LAST_SEEN, LAST_SEQ, LAST_T, PENDING } from './memory-group.js';
+import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { KeyIntern } from './key-intern.js';
@@ -54,8 +54,6 @@ export class CorrelationEngine {
   /** Per slot: its key intern, and the ids of the signal's keys. */
   private readonly slotIntern: KeyIntern[] = [];
   private readonly slotKeyIds: number[][] = [];
-  /** With several groupBy fields: the values of each key (one field: the key is the value). */
-  private readonly slotValues: string[][][] = [];
   /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
   private readonly normalized = new Map<string | number, readonly string[]>();
   private readonly events: StepEvent[] = [];
@@ -76,7 +74,6 @@ export class CorrelationEngine {
         this.slotStamp.push(0);
         this.slotIntern.push(new KeyIntern());
         this.slotKeyIds.push([]);
-        this.slotValues.push([]);
       }
       let filtered = 0;
       compiled.parts.forEach((p, i) => {
@@ -123,7 +120,7 @@ export class CorrelationEngine {
     const raw: ArtifactValue | undefined = s.artifacts[this.fields[field]!];
     let v: readonly string[];
     if (raw === undefined) v = NO_VALUES;
-    else if (typeof raw === 'string' && isNormalized(raw)) {
+    else if (typeof raw === 'string' && (isNormalized(raw) || isCanonicalIPv4(raw))) {
       // The field's own one-value array, refilled: its values are read only while this signal is processed.
       const one = this.single[field]!;
       one[0] = raw;
@@ -174,9 +171,7 @@ export class CorrelationEngine {
     const fields = this.slotFields[slot]!;
     const intern = this.slotIntern[slot]!;
     const keys = this.slotKeyIds[slot]!;
-    const values = this.slotValues[slot]!;
     keys.length = 0;
-    values.length = 0;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
       for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
@@ -187,10 +182,7 @@ export class CorrelationEngine {
       const vs = this.values(s, f);
       combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
     }
-    for (const c of combos) {
-      keys.push(intern.id(JSON.stringify(c)));
-      values.push(c);
-    }
+    for (const c of combos) keys.push(intern.id(JSON.stringify(c), c));
     return slot;
   }
 
@@ -204,9 +196,8 @@ export class CorrelationEngine {
       if (mask === 0) continue;
       const slot = this.keys(rt, s);
       const keys = this.slotKeyIds[slot]!;
-      const tuples = rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]!;
       for (let k = 0; k < keys.length; k++) {
-        const g = rt.groups.slotOf(keys[k]!, tuples?.[k]);
+        const g = rt.groups.slotOf(keys[k]!);
         this.step(rt, g, s.id, s.t, s.seq, mask);
       }
     }
@@ -341,7 +332,7 @@ export class CorrelationEngine {
   closeAll(): void {
     for (const { groups: table } of this.runtimes) {
       for (let g = 0; g < table.slots; g++) {
-        if (table.i[g * I + KEY_ID] === NONE || !table.isOpen(g)) continue;
+        if (table.i[g * I + USED] === 0 || !table.isOpen(g)) continue;
         this.emit('closed', table, g);
         table.closeAlert(g);
         table.resetLast(g);

@@ -1,6 +1,7 @@
-// The groups of one rule in the in-memory engine (memory-engine.ts): a group is a slot number (interned from
-// its key once) and its scalars are one 80-byte record in a buffer read both as float64 (times) and int32
-// (list links, sizes, episodes), so a step touches one or two cache lines of its group, not one per field. Its
+// The groups of one rule in the in-memory engine (memory-engine.ts): a group is its key's interned id, which
+// indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
+// buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
+// cache lines of its group, not one per field. Its
 // free signals and its open alert's signals are linked lists in the shared SignalPool; the record also keeps
 // the time of the first free signal and the latest signal stepped, so an in-order step reads the pool only to
 // drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
@@ -44,7 +45,7 @@ export const LAST_SEQ = 3;
 export const HEAD_T = 4;
 // Int32 fields, after the five float64: list heads, tails and sizes in the pool (free: oldest first; held: the
 // open alert's), the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
-// eviction queue (from its first step until it is forgotten), and the key id (NONE: a vacant slot).
+// eviction queue (from its first step until it is forgotten), and 1 while the group exists (0: a vacant record).
 export const FREE_HEAD = 10;
 export const FREE_TAIL = 11;
 export const FREE_SIZE = 12;
@@ -54,21 +55,17 @@ export const HELD_SIZE = 15;
 export const EPISODE = 16;
 export const EPISODES = 17;
 export const PENDING = 18;
-export const KEY_ID = 19;
+export const USED = 19;
 
 /** Unordered rules of up to this many parts count their free signals per mask in a typed array. */
 const MAX_COUNTED_PARTS = 4;
 
-/** One rule's groups. Slots of evicted groups are reused. */
+/** One rule's groups, by key id (a record for every id of the rule's groupBy; ids are recycled by the intern). */
 export class GroupTable {
-  /** The group's slot by key id (NONE: no group). */
-  private byKey = new Int32Array(64).fill(NONE);
   private buffer = new ArrayBuffer(64 * F * 8);
   /** The records, as float64 and as int32 (replaced when they grow: read them after `slotOf`). */
   f = new Float64Array(this.buffer);
   i = new Int32Array(this.buffer);
-  /** Per slot: the values tuple (with one groupBy field made from the key on first use). */
-  tuples: (readonly string[] | undefined)[] = [];
   /**
    * Unordered rules of several parts, for the Hall check: with up to MAX_COUNTED_PARTS parts, the free signals
    * per part mask at [slot * stride + mask] of `counts`; with more, a [mask, count, mask, count...] list per slot.
@@ -79,7 +76,6 @@ export class GroupTable {
   tally: number[][] = [];
   /** Groups held. */
   size = 0;
-  private vacant: number[] = [];
 
   constructor(
     readonly rule: CompiledRule,
@@ -92,27 +88,16 @@ export class GroupTable {
     this.counts = new Int32Array(64 * this.stride);
   }
 
-  /** Slots made so far (held or vacant). */
+  /** Records allocated (held or vacant). */
   get slots(): number {
-    return this.tuples.length;
+    return this.f.length / F;
   }
 
-  /** The slot of an interned key, made empty if new. */
-  slotOf(keyId: number, tuple: readonly string[] | undefined): number {
-    if (keyId >= this.byKey.length) {
-      const byKey = new Int32Array(Math.max(keyId + 1, this.byKey.length * 2)).fill(NONE);
-      byKey.set(this.byKey);
-      this.byKey = byKey;
-    }
-    let slot = this.byKey[keyId]!;
-    if (slot !== NONE) return slot;
-    slot = this.vacant.pop() ?? NONE;
-    if (slot === NONE) {
-      slot = this.tuples.length;
-      if (slot * F === this.f.length) this.grow();
-      this.tuples.push(tuple);
-      if (this.tallied && !this.stride) this.tally.push([]);
-    } else this.tuples[slot] = tuple;
+  /** The group of an interned key (its slot is the key id), made empty if new. */
+  slotOf(slot: number): number {
+    if (slot * F >= this.f.length) this.grow(slot + 1);
+    if (this.i[slot * I + USED] !== 0) return slot;
+    if (this.tallied && !this.stride) this.tally[slot] = [];
     const f = this.f;
     const i = this.i;
     const fb = slot * F;
@@ -122,9 +107,8 @@ export class GroupTable {
     f[fb + HEAD_T] = Infinity;
     i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = NONE;
     i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = i[ib + PENDING] = 0;
-    i[ib + KEY_ID] = keyId;
-    this.byKey[keyId] = slot;
-    this.intern.ref(keyId);
+    i[ib + USED] = 1;
+    this.intern.ref(slot);
     this.size++;
     return slot;
   }
@@ -133,17 +117,13 @@ export class GroupTable {
   remove(slot: number): void {
     this.clearFree(slot);
     this.closeAlert(slot);
-    const keyId = this.i[slot * I + KEY_ID]!;
-    this.byKey[keyId] = NONE;
-    this.i[slot * I + KEY_ID] = NONE;
-    this.intern.unref(keyId);
-    this.tuples[slot] = undefined;
-    this.vacant.push(slot);
+    this.i[slot * I + USED] = 0;
+    this.intern.unref(slot);
     this.size--;
   }
 
   values(slot: number): readonly string[] {
-    return (this.tuples[slot] ??= [this.intern.key(this.i[slot * I + KEY_ID]!)]);
+    return this.intern.values(slot);
   }
 
   isOpen(slot: number): boolean {
@@ -264,8 +244,8 @@ export class GroupTable {
     i[ib + HELD_SIZE]!++;
   }
 
-  private grow(): void {
-    const slots = (this.f.length / F) * 2;
+  private grow(least: number): void {
+    const slots = Math.max(least, (this.f.length / F) * 2);
     const buffer = new ArrayBuffer(slots * F * 8);
     new Uint8Array(buffer).set(new Uint8Array(this.buffer));
     this.buffer = buffer;
