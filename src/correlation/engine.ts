@@ -82,8 +82,21 @@ export function eventTimeMicros(text: string): number | undefined {
   } else return parseEventTimeMicros(text);
   // NaN fails every comparison: a non-digit anywhere lands here too.
   if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return parseEventTimeMicros(text);
-  if (day > 28 && day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-  return (Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000) * 1000 + micros;
+  if (day > 28 && day > daysInMonth(year, month)) return undefined;
+  const seconds = ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes) * 60 + second;
+  return (seconds * 1000 + ms) * 1000 + micros;
+}
+
+const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const daysInMonth = (y: number, m: number) => (m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; arithmetic, no Date call). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 function valuesOf(s: PreparedSignal, field: string): string[] {

@@ -26,16 +26,26 @@ export class KeyIntern {
   private vacant: number[] = [];
   private count = 0;
 
-  /** The key's id, made if new (with no references yet); `tuple`: its values, with several groupBy fields. */
-  id(key: string, tuple?: readonly string[]): number {
-    const h = hashKey(key);
+  /** The key's id, or -1 when it has none. */
+  find(key: string): number {
+    return this.lookup(key, hashKey(key));
+  }
+
+  private lookup(key: string, h: number): number {
     const table = this.table;
     const mask = this.mask;
     for (let pos = h & mask; ; pos = (pos + 1) & mask) {
       const entry = table[2 * pos]!;
-      if (entry === EMPTY) break;
+      if (entry === EMPTY) return -1;
       if (table[2 * pos + 1] === h && this.keys[entry - 1] === key) return entry - 1;
     }
+  }
+
+  /** The key's id, made if new (with no references yet); `tuple`: its values, with several groupBy fields. */
+  id(key: string, tuple?: readonly string[]): number {
+    const h = hashKey(key);
+    const found = this.lookup(key, h);
+    if (found >= 0) return found;
     let id = this.vacant.pop();
     if (id === undefined) {
       id = this.keys.push(key) - 1;
@@ -50,7 +60,7 @@ export class KeyIntern {
       this.tuples[id] = tuple;
     }
     this.refs[id] = 0;
-    if (++this.count * 2 > mask + 1) this.rehash((mask + 1) * 2);
+    if (++this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     this.place(id, h);
     return id;
   }

@@ -177,12 +177,30 @@ export class CorrelationEngine {
       for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
       return slot;
     }
-    let combos: string[][] = [[]];
-    for (const f of fields) {
-      const vs = this.values(s, f);
-      combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
+    // Several fields: one key per combination of their values, the first field's varying slowest. A key is
+    // each value prefixed by its length (unambiguous, cheaper than JSON); its tuple is made only when new.
+    let combos = 1;
+    for (const f of fields) combos *= this.values(s, f).length;
+    for (let c = 0; c < combos; c++) {
+      let key = '';
+      for (let k = 0, span = combos; k < fields.length; k++) {
+        const vs = this.values(s, fields[k]!);
+        span /= vs.length;
+        const v = vs[Math.floor(c / span) % vs.length]!;
+        key += `${v.length}:${v}`;
+      }
+      let id = intern.find(key);
+      if (id < 0) {
+        const tuple: string[] = [];
+        for (let k = 0, span = combos; k < fields.length; k++) {
+          const vs = this.values(s, fields[k]!);
+          span /= vs.length;
+          tuple.push(vs[Math.floor(c / span) % vs.length]!);
+        }
+        id = intern.id(key, tuple);
+      }
+      keys.push(id);
     }
-    for (const c of combos) keys.push(intern.id(JSON.stringify(c), c));
     return slot;
   }
 
