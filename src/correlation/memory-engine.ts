@@ -8,9 +8,10 @@
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import type { ArtifactValue } from '../signals/signal.js';
-import { isNormalized, normalizeValues } from '../signals/normalize.js';
-import { stepGroup, type PreparedSignal, type StepEvent } from './engine.js';
+import { isCanonicalIPv4, isNormalized, normalizeValues } from '../signals/normalize.js';
+import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { KeyIntern } from './key-intern.js';
@@ -53,8 +54,6 @@ export class CorrelationEngine {
   /** Per slot: its key intern, and the ids of the signal's keys. */
   private readonly slotIntern: KeyIntern[] = [];
   private readonly slotKeyIds: number[][] = [];
-  /** With several groupBy fields: the values of each key (one field: the key is the value). */
-  private readonly slotValues: string[][][] = [];
   /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
   private readonly normalized = new Map<string | number, readonly string[]>();
   private readonly events: StepEvent[] = [];
@@ -75,7 +74,6 @@ export class CorrelationEngine {
         this.slotStamp.push(0);
         this.slotIntern.push(new KeyIntern());
         this.slotKeyIds.push([]);
-        this.slotValues.push([]);
       }
       let filtered = 0;
       compiled.parts.forEach((p, i) => {
@@ -122,7 +120,7 @@ export class CorrelationEngine {
     const raw: ArtifactValue | undefined = s.artifacts[this.fields[field]!];
     let v: readonly string[];
     if (raw === undefined) v = NO_VALUES;
-    else if (typeof raw === 'string' && isNormalized(raw)) {
+    else if (typeof raw === 'string' && (isNormalized(raw) || isCanonicalIPv4(raw))) {
       // The field's own one-value array, refilled: its values are read only while this signal is processed.
       const one = this.single[field]!;
       one[0] = raw;
@@ -173,22 +171,35 @@ export class CorrelationEngine {
     const fields = this.slotFields[slot]!;
     const intern = this.slotIntern[slot]!;
     const keys = this.slotKeyIds[slot]!;
-    const values = this.slotValues[slot]!;
     keys.length = 0;
-    values.length = 0;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
       for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
       return slot;
     }
-    let combos: string[][] = [[]];
-    for (const f of fields) {
-      const vs = this.values(s, f);
-      combos = combos.flatMap((c) => vs.map((v) => [...c, v]));
-    }
-    for (const c of combos) {
-      keys.push(intern.id(JSON.stringify(c)));
-      values.push(c);
+    // Several fields: one key per combination of their values, the first field's varying slowest. A key is
+    // each value prefixed by its length (unambiguous, cheaper than JSON); its tuple is made only when new.
+    let combos = 1;
+    for (const f of fields) combos *= this.values(s, f).length;
+    for (let c = 0; c < combos; c++) {
+      let key = '';
+      for (let k = 0, span = combos; k < fields.length; k++) {
+        const vs = this.values(s, fields[k]!);
+        span /= vs.length;
+        const v = vs[Math.floor(c / span) % vs.length]!;
+        key += `${v.length}:${v}`;
+      }
+      let id = intern.find(key);
+      if (id < 0) {
+        const tuple: string[] = [];
+        for (let k = 0, span = combos; k < fields.length; k++) {
+          const vs = this.values(s, fields[k]!);
+          span /= vs.length;
+          tuple.push(vs[Math.floor(c / span) % vs.length]!);
+        }
+        id = intern.id(key, tuple);
+      }
+      keys.push(id);
     }
     return slot;
   }
@@ -203,9 +214,8 @@ export class CorrelationEngine {
       if (mask === 0) continue;
       const slot = this.keys(rt, s);
       const keys = this.slotKeyIds[slot]!;
-      const tuples = rt.compiled.groupBy.length === 1 ? undefined : this.slotValues[slot]!;
       for (let k = 0; k < keys.length; k++) {
-        const g = rt.groups.slotOf(keys[k]!, tuples?.[k]);
+        const g = rt.groups.slotOf(keys[k]!);
         this.step(rt, g, s.id, s.t, s.seq, mask);
       }
     }
@@ -231,22 +241,25 @@ export class CorrelationEngine {
   private step(rt: RuleRuntime, g: number, id: string, t: number, seq: number, mask: number): void {
     const rule = rt.compiled;
     const table = rt.groups;
-    const pool = this.pool;
-    if (table.pending[g] === 0) {
+    const f = table.f;
+    const i = table.i;
+    const fb = g * F;
+    const ib = g * I;
+    if (i[ib + PENDING] === 0) {
       rt.queue.push(g, t);
-      table.pending[g] = 1;
+      i[ib + PENDING] = 1;
     }
-    const tail = table.freeTail[g]!;
-    const open = table.episode[g] !== NO_ALERT;
-    if ((tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) || (open && after(table.lastSeen[g]!, pool.seq[table.heldTail[g]!]!, t, seq))) {
+    if (after(f[fb + LAST_T]!, f[fb + LAST_SEQ]!, t, seq)) {
       this.stepLate(table, g, { id, t, seq, mask });
       return;
     }
+    f[fb + LAST_T] = t;
+    f[fb + LAST_SEQ] = seq;
     // 1. An open alert that s keeps alive takes s, and nothing else happens.
-    if (open) {
-      if (t <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - table.firstSeen[g]! <= rule.maxDurationUs)) {
+    if (i[ib + EPISODE] !== NO_ALERT) {
+      if (t <= f[fb + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || t - f[fb + FIRST_SEEN]! <= rule.maxDurationUs)) {
         table.appendHeld(g, id, t, seq);
-        table.lastSeen[g] = t;
+        f[fb + LAST_SEEN] = t;
         this.emit('appended', table, g);
         return;
       }
@@ -255,27 +268,42 @@ export class CorrelationEngine {
       table.closeAlert(g);
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
-    table.appendFree(g, id, t, seq, mask);
-    const tallied = table.tallied;
     const lower = t - rule.windowUs;
-    for (let head = table.freeHead[g]!; pool.t[head]! < lower; head = table.freeHead[g]!) {
-      if (tallied) table.count(g, pool.mask[head]!, -1);
-      table.freeHead[g] = pool.next[head]!;
-      table.freeSize[g]!--;
-      pool.free(head);
-    }
+    if (f[fb + HEAD_T]! < lower) this.dropBefore(table, g, lower);
+    table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
-    if (table.freeSize[g]! < rule.totalCount || !admits(table, g)) return;
-    table.heldHead[g] = table.freeHead[g]!;
-    table.heldTail[g] = table.freeTail[g]!;
-    table.heldSize[g] = table.freeSize[g]!;
-    table.episode[g] = ++table.episodes[g]!;
-    table.firstSeen[g] = pool.t[table.heldHead[g]!]!;
-    table.lastSeen[g] = t;
-    table.freeHead[g] = table.freeTail[g] = NONE;
-    table.freeSize[g] = 0;
-    table.tally[g]!.length = 0;
+    if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
+    i[ib + HELD_HEAD] = i[ib + FREE_HEAD]!;
+    i[ib + HELD_TAIL] = i[ib + FREE_TAIL]!;
+    i[ib + HELD_SIZE] = i[ib + FREE_SIZE]!;
+    i[ib + EPISODE] = ++i[ib + EPISODES]!;
+    f[fb + FIRST_SEEN] = f[fb + HEAD_T]!;
+    f[fb + LAST_SEEN] = t;
+    table.emptyFree(g);
     this.emit('opened', table, g);
+  }
+
+  /** Drops the slot's free signals before `lower` (the front of its list). */
+  private dropBefore(table: GroupTable, g: number, lower: number): void {
+    const pool = this.pool;
+    const i = table.i;
+    const ib = g * I;
+    const tallied = table.tallied;
+    let head = i[ib + FREE_HEAD]!;
+    let dropped = 0;
+    while (head !== NONE && pool.t[head]! < lower) {
+      if (tallied) table.count(g, pool.mask[head]!, -1);
+      const next = pool.next[head]!;
+      pool.free(head);
+      head = next;
+      dropped++;
+    }
+    if (head === NONE) table.emptyFree(g);
+    else {
+      i[ib + FREE_HEAD] = head;
+      i[ib + FREE_SIZE]! -= dropped;
+      table.f[g * F + HEAD_T] = pool.t[head]!;
+    }
   }
 
   /** A signal before a later one of its group: stepGroup's general path on the group's JSON-able state. */
@@ -289,8 +317,9 @@ export class CorrelationEngine {
 
   /** No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend. */
   private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
-    if (table.episode[g] !== NO_ALERT && nowUs <= table.lastSeen[g]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - table.firstSeen[g]! <= rule.maxDurationUs)) return false;
-    const tail = table.freeTail[g]!;
+    const f = table.f;
+    if (table.isOpen(g) && nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
+    const tail = table.i[g * I + FREE_TAIL]!;
     return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
   }
 
@@ -308,11 +337,10 @@ export class CorrelationEngine {
         const g = queue.shift();
         if (!this.idle(rule, table, g, nowUs)) {
           // Stepped since it was queued: queued again at its latest signal, behind the others.
-          const tail = table.freeTail[g]!;
-          queue.push(g, Math.max(tail === NONE ? -Infinity : this.pool.t[tail]!, table.episode[g] === NO_ALERT ? -Infinity : table.lastSeen[g]!));
+          queue.push(g, table.f[g * F + LAST_T]!);
           continue;
         }
-        if (table.episode[g] !== NO_ALERT) this.emit('closed', table, g);
+        if (table.isOpen(g)) this.emit('closed', table, g);
         table.remove(g);
       }
     }
@@ -321,10 +349,11 @@ export class CorrelationEngine {
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
     for (const { groups: table } of this.runtimes) {
-      for (let g = 0; g < table.keyIds.length; g++) {
-        if (table.keyIds[g] === NONE || table.episode[g] === NO_ALERT) continue;
+      for (let g = 0; g < table.slots; g++) {
+        if (table.i[g * I + USED] === 0 || !table.isOpen(g)) continue;
         this.emit('closed', table, g);
         table.closeAlert(g);
+        table.resetLast(g);
       }
     }
   }

@@ -1,8 +1,12 @@
-// The groups of one rule in the in-memory engine (memory-engine.ts), as a struct of arrays: a group is a slot
-// number (interned from its key once), its scalars live in typed arrays indexed by slot, and its free signals
-// and open alert's signals are linked lists in the shared SignalPool. Also the Hall check over a slot, and the
-// conversion to and from stepGroup's JSON-able state for the general path.
-import type { GroupState, OpenAlert, StepEvent } from './engine.js';
+// The groups of one rule in the in-memory engine (memory-engine.ts): a group is its key's interned id, which
+// indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
+// buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
+// cache lines of its group, not one per field. Its
+// free signals and its open alert's signals are linked lists in the shared SignalPool; the record also keeps
+// the time of the first free signal and the latest signal stepped, so an in-order step reads the pool only to
+// drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
+// stepGroup's JSON-able state for the general path.
+import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';
 import type { KeyIntern } from './key-intern.js';
@@ -29,76 +33,82 @@ export interface EngineEvent {
 
 export const NO_ALERT = 0;
 
-const grownInt = (a: Int32Array, n: number) => {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-};
-const grownFloat = (a: Float64Array, n: number) => {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-};
+/** A record's stride in float64 and in int32 elements (80 bytes). */
+export const F = 10;
+export const I = 20;
+// Float64 fields: the open alert's first and last event time; the latest signal stepped into the group (t, seq),
+// which a signal must follow to take the in-order path; the event time of the first free signal (Infinity: none).
+export const FIRST_SEEN = 0;
+export const LAST_SEEN = 1;
+export const LAST_T = 2;
+export const LAST_SEQ = 3;
+export const HEAD_T = 4;
+// Int32 fields, after the five float64: list heads, tails and sizes in the pool (free: oldest first; held: the
+// open alert's), the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
+// eviction queue (from its first step until it is forgotten), and 1 while the group exists (0: a vacant record).
+export const FREE_HEAD = 10;
+export const FREE_TAIL = 11;
+export const FREE_SIZE = 12;
+export const HELD_HEAD = 13;
+export const HELD_TAIL = 14;
+export const HELD_SIZE = 15;
+export const EPISODE = 16;
+export const EPISODES = 17;
+export const PENDING = 18;
+export const USED = 19;
 
-/** One rule's groups. Slots of evicted groups are reused. */
+/** Unordered rules of up to this many parts count their free signals per mask in a typed array. */
+const MAX_COUNTED_PARTS = 4;
+
+/** One rule's groups, by key id (a record for every id of the rule's groupBy; ids are recycled by the intern). */
 export class GroupTable {
-  /** The group's slot by key id (NONE: no group), and each slot's key id (NONE: a vacant slot). */
-  private byKey = new Int32Array(64).fill(NONE);
-  keyIds = new Int32Array(64).fill(NONE);
-  /** Per slot: the values tuple (with one groupBy field made from the key on first use). */
-  tuples: (readonly string[] | undefined)[] = [];
-  /** Free signals (oldest first) and the open alert's signals: list heads, tails and sizes in the pool. */
-  freeHead = new Int32Array(64);
-  freeTail = new Int32Array(64);
-  freeSize = new Int32Array(64);
-  heldHead = new Int32Array(64);
-  heldTail = new Int32Array(64);
-  heldSize = new Int32Array(64);
-  /** The open alert's episode (NO_ALERT when none), and the episodes so far. */
-  episode = new Int32Array(64);
-  episodes = new Int32Array(64);
-  firstSeen = new Float64Array(64);
-  lastSeen = new Float64Array(64);
-  /** 1 while the slot is in the eviction queue (it is, from its first step until it is forgotten). */
-  pending = new Int32Array(64);
-  /** Unordered rules of several parts: [mask, count, mask, count...] of the free signals, for the Hall check. */
+  private buffer = new ArrayBuffer(64 * F * 8);
+  /** The records, as float64 and as int32 (replaced when they grow: read them after `slotOf`). */
+  f = new Float64Array(this.buffer);
+  i = new Int32Array(this.buffer);
+  /**
+   * Unordered rules of several parts, for the Hall check: with up to MAX_COUNTED_PARTS parts, the free signals
+   * per part mask at [slot * stride + mask] of `counts`; with more, a [mask, count, mask, count...] list per slot.
+   */
+  readonly tallied: boolean;
+  readonly stride: number;
+  counts = new Int32Array(0);
   tally: number[][] = [];
   /** Groups held. */
   size = 0;
-  private vacant: number[] = [];
 
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
     private readonly intern: KeyIntern,
-  ) {}
-
-  /** Unordered with several parts: the free signals are tallied by mask. */
-  get tallied(): boolean {
-    return !this.rule.ordered && this.rule.parts.length > 1;
+  ) {
+    const n = rule.parts.length;
+    this.tallied = !rule.ordered && n > 1;
+    this.stride = this.tallied && n <= MAX_COUNTED_PARTS ? 1 << n : 0;
+    this.counts = new Int32Array(64 * this.stride);
   }
 
-  /** The slot of an interned key, made empty if new. */
-  slotOf(keyId: number, tuple: readonly string[] | undefined): number {
-    if (keyId >= this.byKey.length) {
-      const byKey = new Int32Array(Math.max(keyId + 1, this.byKey.length * 2)).fill(NONE);
-      byKey.set(this.byKey);
-      this.byKey = byKey;
-    }
-    let slot = this.byKey[keyId]!;
-    if (slot !== NONE) return slot;
-    slot = this.vacant.pop() ?? NONE;
-    if (slot === NONE) {
-      slot = this.tuples.length;
-      if (slot === this.freeHead.length) this.grow();
-      this.tuples.push(tuple);
-      this.tally.push([]);
-    } else this.tuples[slot] = tuple;
-    this.freeHead[slot] = this.freeTail[slot] = this.heldHead[slot] = this.heldTail[slot] = NONE;
-    this.freeSize[slot] = this.heldSize[slot] = this.episode[slot] = this.episodes[slot] = this.pending[slot] = 0;
-    this.byKey[keyId] = slot;
-    this.keyIds[slot] = keyId;
-    this.intern.ref(keyId);
+  /** Records allocated (held or vacant). */
+  get slots(): number {
+    return this.f.length / F;
+  }
+
+  /** The group of an interned key (its slot is the key id), made empty if new. */
+  slotOf(slot: number): number {
+    if (slot * F >= this.f.length) this.grow(slot + 1);
+    if (this.i[slot * I + USED] !== 0) return slot;
+    if (this.tallied && !this.stride) this.tally[slot] = [];
+    const f = this.f;
+    const i = this.i;
+    const fb = slot * F;
+    const ib = slot * I;
+    f[fb + FIRST_SEEN] = f[fb + LAST_SEEN] = 0;
+    f[fb + LAST_T] = f[fb + LAST_SEQ] = -Infinity;
+    f[fb + HEAD_T] = Infinity;
+    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = NONE;
+    i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = i[ib + PENDING] = 0;
+    i[ib + USED] = 1;
+    this.intern.ref(slot);
     this.size++;
     return slot;
   }
@@ -107,20 +117,25 @@ export class GroupTable {
   remove(slot: number): void {
     this.clearFree(slot);
     this.closeAlert(slot);
-    const keyId = this.keyIds[slot]!;
-    this.byKey[keyId] = NONE;
-    this.keyIds[slot] = NONE;
-    this.intern.unref(keyId);
-    this.tuples[slot] = undefined;
-    this.vacant.push(slot);
+    this.i[slot * I + USED] = 0;
+    this.intern.unref(slot);
     this.size--;
   }
 
   values(slot: number): readonly string[] {
-    return (this.tuples[slot] ??= [this.intern.key(this.keyIds[slot]!)]);
+    return this.intern.values(slot);
   }
 
+  isOpen(slot: number): boolean {
+    return this.i[slot * I + EPISODE] !== NO_ALERT;
+  }
+
+  /** Adds `delta` free signals of part mask `mask` to the slot's tally (tallied rules only). */
   count(slot: number, mask: number, delta: number): void {
+    if (this.stride) {
+      this.counts[slot * this.stride + mask]! += delta;
+      return;
+    }
     const tally = this.tally[slot]!;
     for (let i = 0; i < tally.length; i += 2) {
       if (tally[i] === mask) {
@@ -131,87 +146,116 @@ export class GroupTable {
     tally.push(mask, delta);
   }
 
+  /** The slot's free signals are gone (dropped or now the open alert's): empty list and tally. */
+  emptyFree(slot: number): void {
+    const ib = slot * I;
+    this.i[ib + FREE_HEAD] = this.i[ib + FREE_TAIL] = NONE;
+    this.i[ib + FREE_SIZE] = 0;
+    this.f[slot * F + HEAD_T] = Infinity;
+    if (this.stride) this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
+    else if (this.tallied) this.tally[slot]!.length = 0;
+  }
+
   clearFree(slot: number): void {
-    this.pool.freeList(this.freeHead[slot]!);
-    this.freeHead[slot] = this.freeTail[slot] = NONE;
-    this.freeSize[slot] = 0;
-    this.tally[slot]!.length = 0;
+    this.pool.freeList(this.i[slot * I + FREE_HEAD]!);
+    this.emptyFree(slot);
   }
 
   closeAlert(slot: number): void {
-    this.pool.freeList(this.heldHead[slot]!);
-    this.heldHead[slot] = this.heldTail[slot] = NONE;
-    this.heldSize[slot] = 0;
-    this.episode[slot] = NO_ALERT;
+    const ib = slot * I;
+    this.pool.freeList(this.i[ib + HELD_HEAD]!);
+    this.i[ib + HELD_HEAD] = this.i[ib + HELD_TAIL] = NONE;
+    this.i[ib + HELD_SIZE] = 0;
+    this.i[ib + EPISODE] = NO_ALERT;
+  }
+
+  /** Sets the latest signal stepped from the lists (after the general path or a forced close). */
+  resetLast(slot: number): void {
+    const { pool, f, i } = this;
+    let t = -Infinity;
+    let seq = -Infinity;
+    for (const tail of [i[slot * I + FREE_TAIL]!, i[slot * I + HELD_TAIL]!]) {
+      if (tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) {
+        t = pool.t[tail]!;
+        seq = pool.seq[tail]!;
+      }
+    }
+    f[slot * F + LAST_T] = t;
+    f[slot * F + LAST_SEQ] = seq;
   }
 
   toState(slot: number): GroupState {
-    const { pool } = this;
+    const { pool, f, i } = this;
     const free = [];
     const counts: Record<number, number> = {};
-    for (let node = this.freeHead[slot]!; node !== NONE; node = pool.next[node]!) {
+    for (let node = i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
       const mask = pool.mask[node]!;
       free.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]!, mask });
       counts[mask] = (counts[mask] ?? 0) + 1;
     }
     let open: OpenAlert | undefined;
-    if (this.episode[slot] !== NO_ALERT) {
+    if (this.isOpen(slot)) {
       const signals = [];
-      for (let node = this.heldHead[slot]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
-      open = { episode: this.episode[slot]!, firstSeen: this.firstSeen[slot]!, lastSeen: this.lastSeen[slot]!, signals };
+      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
+      open = { episode: i[slot * I + EPISODE]!, firstSeen: f[slot * F + FIRST_SEEN]!, lastSeen: f[slot * F + LAST_SEEN]!, signals };
     }
-    return { free, counts, episodes: this.episodes[slot]!, ...(open ? { open } : {}) };
+    return { free, counts, episodes: i[slot * I + EPISODES]!, ...(open ? { open } : {}) };
   }
 
   load(slot: number, state: GroupState): void {
     this.clearFree(slot);
-    for (const f of state.free) this.appendFree(slot, f.id, f.t, f.seq, f.mask);
+    for (const s of state.free) this.appendFree(slot, s.id, s.t, s.seq, s.mask);
     this.closeAlert(slot);
     const open = state.open;
     if (open) {
-      this.episode[slot] = open.episode;
-      this.firstSeen[slot] = open.firstSeen;
-      this.lastSeen[slot] = open.lastSeen;
+      this.i[slot * I + EPISODE] = open.episode;
+      this.f[slot * F + FIRST_SEEN] = open.firstSeen;
+      this.f[slot * F + LAST_SEEN] = open.lastSeen;
       for (const h of open.signals) this.appendHeld(slot, h.id, h.t, h.seq);
     }
-    this.episodes[slot] = state.episodes;
+    this.i[slot * I + EPISODES] = state.episodes;
+    this.resetLast(slot);
   }
 
   appendFree(slot: number, id: string, t: number, seq: number, mask: number): void {
-    const node = this.pool.add(id, t, seq, mask);
-    const tail = this.freeTail[slot]!;
-    if (tail === NONE) this.freeHead[slot] = node;
-    else this.pool.next[tail] = node;
-    this.freeTail[slot] = node;
-    this.freeSize[slot]!++;
+    const pool = this.pool;
+    const node = pool.add(id, t, seq, mask);
+    const ib = slot * I;
+    const i = this.i;
+    const tail = i[ib + FREE_TAIL]!;
+    if (tail === NONE) {
+      i[ib + FREE_HEAD] = node;
+      this.f[slot * F + HEAD_T] = t;
+    } else pool.next[tail] = node;
+    i[ib + FREE_TAIL] = node;
+    i[ib + FREE_SIZE]!++;
     if (this.tallied) this.count(slot, mask, 1);
   }
 
   appendHeld(slot: number, id: string, t: number, seq: number): void {
-    const node = this.pool.add(id, t, seq, 0);
-    const tail = this.heldTail[slot]!;
-    if (tail === NONE) this.heldHead[slot] = node;
-    else this.pool.next[tail] = node;
-    this.heldTail[slot] = node;
-    this.heldSize[slot]!++;
+    const pool = this.pool;
+    const node = pool.add(id, t, seq, 0);
+    const ib = slot * I;
+    const i = this.i;
+    const tail = i[ib + HELD_TAIL]!;
+    if (tail === NONE) i[ib + HELD_HEAD] = node;
+    else pool.next[tail] = node;
+    i[ib + HELD_TAIL] = node;
+    i[ib + HELD_SIZE]!++;
   }
 
-  private grow(): void {
-    const n = this.freeHead.length * 2;
-    this.freeHead = grownInt(this.freeHead, n);
-    this.freeTail = grownInt(this.freeTail, n);
-    this.freeSize = grownInt(this.freeSize, n);
-    this.heldHead = grownInt(this.heldHead, n);
-    this.heldTail = grownInt(this.heldTail, n);
-    this.heldSize = grownInt(this.heldSize, n);
-    this.episode = grownInt(this.episode, n);
-    this.episodes = grownInt(this.episodes, n);
-    this.pending = grownInt(this.pending, n);
-    const keyIds = new Int32Array(n).fill(NONE);
-    keyIds.set(this.keyIds);
-    this.keyIds = keyIds;
-    this.firstSeen = grownFloat(this.firstSeen, n);
-    this.lastSeen = grownFloat(this.lastSeen, n);
+  private grow(least: number): void {
+    const slots = Math.max(least, (this.f.length / F) * 2);
+    const buffer = new ArrayBuffer(slots * F * 8);
+    new Uint8Array(buffer).set(new Uint8Array(this.buffer));
+    this.buffer = buffer;
+    this.f = new Float64Array(buffer);
+    this.i = new Int32Array(buffer);
+    if (this.stride) {
+      const counts = new Int32Array(slots * this.stride);
+      counts.set(this.counts);
+      this.counts = counts;
+    }
   }
 }
 
@@ -220,19 +264,19 @@ export class AlertView implements EngineAlert {
   table!: GroupTable;
   slot = 0;
   get episode(): number {
-    return this.table.episode[this.slot]!;
+    return this.table.i[this.slot * I + EPISODE]!;
   }
   get firstSeen(): number {
-    return this.table.firstSeen[this.slot]!;
+    return this.table.f[this.slot * F + FIRST_SEEN]!;
   }
   get lastSeen(): number {
-    return this.table.lastSeen[this.slot]!;
+    return this.table.f[this.slot * F + LAST_SEEN]!;
   }
   get firstSeq(): number {
-    return this.table.pool.seq[this.table.heldHead[this.slot]!]!;
+    return this.table.pool.seq[this.table.i[this.slot * I + HELD_HEAD]!]!;
   }
   get ids(): readonly string[] {
-    return this.table.pool.idsOf(this.table.heldHead[this.slot]!, this.table.heldSize[this.slot]!);
+    return this.table.pool.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!);
   }
 }
 
@@ -244,15 +288,17 @@ export function snapshot(open: OpenAlert): EngineAlert {
 /** Is (t1, seq1) after (t2, seq2)? */
 export const after = (t1: number, seq1: number, t2: number, seq2: number) => t1 > t2 || (t1 === t2 && seq1 > seq2);
 
-/** Can the slot's free signals (all in the window) be assigned to the parts? As engine.ts admits. */
+/** Can the slot's free signals (all in the window) be assigned to the parts? As group-step.ts admits. */
 export function admits(table: GroupTable, slot: number): boolean {
   const { rule, pool } = table;
   const parts = rule.parts;
   const n = parts.length;
+  // One part: every free signal matches it, and the caller saw there are enough of them.
+  if (n === 1) return true;
   if (rule.ordered) {
     let part = 0;
     let need = parts[0]!.count;
-    for (let node = table.freeHead[slot]!; node !== NONE; node = pool.next[node]!) {
+    for (let node = table.i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
       if (pool.mask[node]! & (1 << part)) {
         if (--need === 0) {
           if (++part === n) return true;
@@ -262,12 +308,24 @@ export function admits(table: GroupTable, slot: number): boolean {
     }
     return false;
   }
-  if (n === 1) return true;
+  // Hall's condition for a b-matching: every set S of parts is matched by at least sum(count, S) signals.
+  const full = (1 << n) - 1;
+  const demand = rule.demand;
+  if (table.stride) {
+    const counts = table.counts;
+    const base = slot * table.stride;
+    for (let subset = 1; subset <= full; subset++) {
+      let available = 0;
+      for (let m = 1; m <= full; m++) if (m & subset) available += counts[base + m]!;
+      if (available < demand[subset]!) return false;
+    }
+    return true;
+  }
   const tally = table.tally[slot]!;
-  for (let subset = 1; subset < 1 << n; subset++) {
+  for (let subset = 1; subset <= full; subset++) {
     let available = 0;
     for (let i = 0; i < tally.length; i += 2) if (tally[i]! & subset) available += tally[i + 1]!;
-    if (available < rule.demand[subset]!) return false;
+    if (available < demand[subset]!) return false;
   }
   return true;
 }

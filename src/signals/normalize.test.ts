@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, isNormalized, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
+import { canonicalIp, isCanonicalIPv4, isNormalized, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
 import { prng } from '../../test/support/prng.js';
 
 describe('artifact normalization', () => {
@@ -67,5 +67,25 @@ describe('isNormalized', () => {
       const text = Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
       if (isNormalized(text)) expect(normalizeValue(text), JSON.stringify(text)).toBe(text);
     }
+  });
+});
+
+describe('isCanonicalIPv4', () => {
+  it('is true exactly for IPv4 addresses that normalizeValue leaves as they are', () => {
+    for (const text of ['10.0.0.1', '0.0.0.0', '255.255.255.255', '192.168.10.200']) expect(isCanonicalIPv4(text), text).toBe(true);
+    for (const text of ['010.0.0.1', '10.0.0.01', '256.0.0.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', 'a.b.c.d', '1234.1.1.1', '443'])
+      expect(isCanonicalIPv4(text), text).toBe(false);
+  });
+
+  it('agrees with canonicalIp on random dotted digits (true exactly when the canonical form is the text)', () => {
+    const random = prng(11);
+    const group = () => Array.from({ length: Math.floor(random() * 4) }, () => '0123456789'[Math.floor(random() * (random() < 0.3 ? 3 : 10))]).join('');
+    let yes = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const text = Array.from({ length: 3 + Math.floor(random() * 3) }, group).join('.');
+      expect(isCanonicalIPv4(text), JSON.stringify(text)).toBe(canonicalIp(text) === text);
+      if (isCanonicalIPv4(text)) yes++;
+    }
+    expect(yes).toBeGreaterThan(500); // enough canonical addresses among them to mean something
   });
 });

@@ -83,6 +83,31 @@ export function isNormalized(text: string): boolean {
   return plain;
 }
 
+/**
+ * True when text is an IPv4 address already in canonical form (four decimal groups of at most 255, no leading
+ * zeros), so normalizeValue(text) is text: the other already-normal shape a hot loop sees often.
+ */
+export function isCanonicalIPv4(text: string): boolean {
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let groups = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255 || ++groups > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return false; // a leading zero
+      value = value * 10 + c - 48;
+      digits++;
+    } else return false;
+  }
+  return groups === 4;
+}
+
 /** One scalar's normalized form, or undefined when it counts as missing. */
 export function normalizeValue(value: string | number): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;

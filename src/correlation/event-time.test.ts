@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { eventTimeMicros } from './engine.js';
+
+describe('eventTimeMicros date arithmetic', () => {
+  it('gives Date.parse for every day from 1600 to 2400 (century leap rules, month lengths), and rejects days that do not exist', () => {
+    const bad: string[] = [];
+    for (let ms = Date.UTC(1600, 0, 1, 13, 7, 9, 250); ms < Date.UTC(2400, 11, 31); ms += 86_400_000) {
+      const iso = new Date(ms).toISOString();
+      if (eventTimeMicros(iso) !== ms * 1000) bad.push(iso);
+      const offset = iso.replace('Z', '-05:30');
+      if (eventTimeMicros(offset) !== Date.parse(offset) * 1000) bad.push(offset);
+    }
+    for (const iso of ['1900-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2023-04-31T00:00:00Z']) if (eventTimeMicros(iso) !== undefined) bad.push(iso);
+    for (const iso of ['2000-02-29T00:00:00Z', '2400-02-29T00:00:00Z', '2024-12-31T23:59:59.999999Z']) if (eventTimeMicros(iso) === undefined) bad.push(iso);
+    expect(bad).toEqual([]);
+  });
+});

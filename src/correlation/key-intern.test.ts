@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { prng } from '../../test/support/prng.js';
+import { KeyIntern } from './key-intern.js';
+
+describe('KeyIntern (open addressing with backward-shift deletion)', () => {
+  it('agrees with a Map model over random interning and releasing, across growth and wrap-around', () => {
+    const random = prng(7);
+    const intern = new KeyIntern();
+    // The model: key -> [id, references].
+    const model = new Map<string, [number, number]>();
+    const holder = new Map<number, string>();
+    // Few distinct keys, so lookups of present keys, releases and re-interning all happen often; short
+    // keys collide in their low hash bits, which makes long probe runs that deletions must shift back.
+    for (let step = 0; step < 60_000; step++) {
+      const key = `k${Math.floor(random() * (step < 30_000 ? 3000 : 200))}`;
+      const known = model.get(key);
+      const id = intern.id(key);
+      // Plain checks in the loop (expect() per step is slow on a loaded machine); a failure names the step.
+      if (known && id !== known[0]) throw new Error(`step ${step}: ${key} has id ${id}, was ${known[0]}`);
+      if (!known) {
+        if (holder.has(id)) throw new Error(`step ${step}: id ${id} given to ${key} while ${holder.get(id)} holds it`);
+        model.set(key, [id, 0]);
+        holder.set(id, key);
+      }
+      if (intern.key(id) !== key) throw new Error(`step ${step}: id ${id} is ${intern.key(id)}, not ${key}`);
+      const entry = model.get(key)!;
+      if (entry[1] === 0 || random() < 0.6) {
+        intern.ref(id);
+        entry[1]++;
+      } else {
+        intern.unref(id);
+        if (--entry[1] === 0) {
+          model.delete(key);
+          holder.delete(id);
+        }
+      }
+      if (step % 5000 === 0) {
+        expect(intern.size).toBe(model.size);
+        for (const [k, [kid]] of model) if (intern.id(k) !== kid) throw new Error(`step ${step}: ${k} lost its id ${kid}`);
+      }
+    }
+    // Release everything: the table empties and every key is new again.
+    for (const [k, [kid, refs]] of model) for (let i = 0; i < refs; i++) intern.unref(kid);
+    expect(intern.size).toBe(0);
+    const again = intern.id('k1');
+    expect(intern.size).toBe(1);
+    expect(intern.key(again)).toBe('k1');
+  });
+});
