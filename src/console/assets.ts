@@ -20,7 +20,9 @@ const SOURCES: Record<string, { path: string; type: string }> = {
   // htmx, pinned in package.json (htmx.org), from its npm package.
   'htmx.min.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
   'console.css': { path: join(HERE, 'assets', 'console.css'), type: 'text/css; charset=utf-8' },
+  // An ES module; it imports ./forms.js (shared with the server's pages) by a URL without the hash.
   'console.js': { path: join(HERE, 'assets', 'console.js'), type: 'text/javascript; charset=utf-8' },
+  'forms.js': { path: join(HERE, 'assets', 'forms.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 export class Assets {
@@ -40,16 +42,26 @@ export class Assets {
     return `/ui/assets/${name}?v=${asset.hash}`;
   }
 
-  /** Answers a request for /ui/assets/<name>; false when there is no such asset. */
-  serve(name: string, res: ServerResponse): boolean {
+  /**
+   * Answers a request for /ui/assets/<name>; false when there is no such asset. Cached for a year when the URL
+   * carries the asset's hash (`version`); otherwise (a module's import) revalidated each time by its ETag.
+   */
+  serve(name: string, res: ServerResponse, version: string | null = null, ifNoneMatch?: string): boolean {
     const asset = this.assets.get(name);
     if (!asset) return false;
-    res.writeHead(200, {
+    const etag = `"${asset.hash}"`;
+    const headers = {
       'content-type': asset.type,
-      'content-length': asset.body.length,
-      'cache-control': 'public, max-age=31536000, immutable',
+      'cache-control': version === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+      etag,
       'x-content-type-options': 'nosniff',
-    });
+    };
+    if (ifNoneMatch === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return true;
+    }
+    res.writeHead(200, { ...headers, 'content-length': asset.body.length });
     res.end(asset.body);
     return true;
   }

@@ -25,8 +25,9 @@ export function mountConsole(http: HttpServer, deps: ConsoleDeps): ConsoleRouter
   deps.api?.acceptSessions(consoleApiSessions(auth, { access: deps.access, groupNames: deps.groupNames ?? (() => []), logger }));
   const oidc = deps.settings.oidc ? new SlackOidc(deps.settings, auth, { slackApiUrl: deps.slackApiUrl, logger }) : undefined;
 
-  router.open('GET', '/ui/assets/:name', (_req, res, params) => {
-    if (!assets.serve(params.name!, res)) sendJson(res, 404, { error: 'not_found' });
+  router.open('GET', '/ui/assets/:name', (req, res, params) => {
+    const version = new URL(req.url ?? '/', 'http://localhost').searchParams.get('v');
+    if (!assets.serve(params.name!, res, version, req.headers['if-none-match'])) sendJson(res, 404, { error: 'not_found' });
   });
 
   const loginPage = (res: Parameters<typeof sendHtml>[0], status: number, data: { error?: string; next: string }) =>

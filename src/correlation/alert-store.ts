@@ -108,6 +108,9 @@ export class AlertStore {
       // An array: multi_ (ferretKey in src/store/collections.ts), the value then the keyset order on MongoDB.
       { key: { artifacts: 1, firstSeen: -1, _id: 1 }, ferretKey: { artifacts: 1 }, name: 'multi_artifacts', replaces: 'artifacts' },
       { key: { severity: 1, firstSeen: -1, _id: 1 }, name: 'scalar_severity', replaces: 'severity' },
+      // lastSeen (a date, alert-writes.ts): a time range's `lastSeen >= since` is then tested by SQLite on the
+      // embedded FerretDB while it walks another index (rule, firstSeen), not by decoding every older alert.
+      { key: { lastSeen: -1 }, name: 'scalar_lastSeen' },
       // A signal's alerts (the console's links from a signal).
       { key: { signals: 1 }, name: 'signals' },
     ], this.db);

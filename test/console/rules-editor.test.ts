@@ -149,14 +149,40 @@ describe('rules editor and simulator', () => {
     const refused = await page.request.post(`${app.url}/api/v1/rules/pushes/disable`, { headers: { 'x-csrf-token': csrf } });
     expect(refused.status()).toBe(403);
     expect(await refused.json()).toMatchObject({ error: 'forbidden' });
-    const save = await page.request.post(`${app.url}/ui/rules/save`, { form: { _csrf: csrf, definition: JSON.stringify({ id: 'mine', expr: '[(1 x)] IN [1h]' }) }, maxRedirects: 0 });
+    // Saving is the API's too: the same session is refused a new rule and a new version.
+    const save = await page.request.post(`${app.url}/api/v1/rules`, { headers: { 'x-csrf-token': csrf }, data: { definition: { id: 'mine', expr: '[(1 x)] IN [1h]' } } });
     expect(save.status()).toBe(403);
+    const edit = await page.request.put(`${app.url}/api/v1/rules/pushes`, { headers: { 'x-csrf-token': csrf }, data: { definition: { id: 'pushes', expr: '[(1 x)] IN [1h]' } } });
+    expect(edit.status()).toBe(403);
+    const enrich = await page.request.put(`${app.url}/api/v1/enrichment`, { headers: { 'x-csrf-token': csrf }, data: { rules: [] } });
+    expect(enrich.status()).toBe(403);
+    // The console-only routes are gone: one way in (405 where the page itself is there to GET).
+    for (const path of ['/ui/rules/save', '/ui/simulate', '/ui/enrichment']) {
+      expect((await page.request.post(`${app.url}${path}`, { form: { _csrf: csrf }, maxRedirects: 0 })).status()).toBe(405);
+    }
     expect((await app.taser.correlation.rules.get('pushes'))!.enabled).toBe(true);
     expect(await app.taser.correlation.rules.get('mine')).toBeUndefined();
     const audit = await app.taser.correlation.rules.audit.list('pushes');
-    expect(audit[0]).toMatchObject({ actor: `console:${ANALYST.id}`, action: 'disabled', outcome: 'denied' });
+    // Newest first: the refused edit, then the refused switch.
+    expect(audit.slice(0, 2)).toMatchObject([
+      { actor: `console:${ANALYST.id}`, action: 'edited', outcome: 'denied' },
+      { actor: `console:${ANALYST.id}`, action: 'disabled', outcome: 'denied' },
+    ]);
+    expect(await app.taser.correlation.rules.audit.list('mine')).toMatchObject([{ actor: `console:${ANALYST.id}`, action: 'created', outcome: 'denied' }]);
     await page.goto(`${app.url}/ui/rules/new`);
     await expect(page.getByText('Only correlation admins save rules.').count()).resolves.toBe(1);
+    // Simulating changes nothing: the simulator's form starts a job through POST /api/v1/simulations.
+    await page.goto(`${app.url}/ui/simulate?rule=pushes`);
+    const [started] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/simulations') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Run' }).click(),
+    ]);
+    expect(started.status()).toBe(202);
+    expect(started.request().postDataJSON()).toEqual({ ruleId: 'pushes', since: '30d' });
+    await page.waitForURL((u) => u.pathname.startsWith('/ui/simulations/'));
+    const job = await app.taser.rulesConsole.simulations.get(new URL(page.url()).pathname.split('/').pop()!);
+    expect(job).toMatchObject({ ruleId: 'pushes', by: `console:${ANALYST.id}` });
+    await screenshot(page, 'simulation-analyst');
     await context.close();
   }, 120_000);
 });

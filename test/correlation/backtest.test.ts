@@ -8,7 +8,8 @@ import { openTestDatabase, testMongoUri } from '../support/db.js';
 import { runTaser } from '../support/cli.js';
 import { SignalStore } from '../../src/signals/store.js';
 import { RuleStore } from '../../src/correlation/rule-store.js';
-import type { BacktestReport } from '../../src/correlation/backtest.js';
+import { backtestRule, type BacktestReport } from '../../src/correlation/backtest.js';
+import { parseRule } from '../../src/correlation/rule.js';
 
 const DAY = 86_400_000;
 const rule = { id: 'pushes', parts: [{ match: { type: 'duo_push_denied' }, count: 2 }], window: '1h', groupBy: ['username'] };
@@ -68,4 +69,31 @@ describe('taser simulate --rule --since', () => {
     const mixed = await runTaser(['simulate', '--rule', 'pushes', '--since', '30d', '--signals', drafts], {});
     expect(mixed.code).toBe(2);
   }, 120_000);
+});
+
+describe('the backtest over more than one page of stored signals', () => {
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  beforeAll(async () => {
+    database = await openTestDatabase('backtestpages');
+  });
+  afterAll(async () => database?.drop());
+
+  it('reads every signal of the period once, ties on occurredAt across page ends included', async () => {
+    // 2,600 signals (pages start at 1,000), 13 to a millisecond, so keyset boundaries fall inside ties.
+    const base = Date.now() - DAY;
+    const signals = Array.from({ length: 2_600 }, (_, i) => ({ id: `p${i}`, source: 'duo', type: 'duo_push_denied', occurredAt: new Date(base + Math.floor(i / 13)).toISOString(), artifacts: { username: `u${i % 100}` } }));
+    const store = new SignalStore(database.db);
+    await store.ensureIndexes();
+    await store.insert(signals);
+    const seen = new Set<string>();
+    const progress: number[] = [];
+    const report = await backtestRule(database.db, parseRule({ id: 'each', parts: [{ match: { type: 'duo_push_denied' }, count: 1 }], window: '1m', groupBy: ['username'] }, 'test'), new Date(base - 1), new Date(base + DAY), {
+      onAlert: (a) => a.ids.forEach((id) => seen.add(id)),
+      onProgress: (n, phase) => void (phase === 'read' && progress.push(n)),
+    });
+    expect(report.signals).toBe(2_600);
+    expect(seen.size).toBe(2_600);
+    expect(report.topGroups).toHaveLength(20);
+    expect(progress).toEqual([1_000, 2_000]);
+  });
 });

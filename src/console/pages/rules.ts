@@ -1,19 +1,16 @@
 // The rules pages: the list, one rule (definition, versions, audit), enable/disable (correlation admins, CSRF),
 // and the editor (structured form or compact expr) with field and value pickers from what stored signals
-// contain. Saving goes through the same operations as the HTTP API (src/rules-console/service.ts): a new
-// version, audited, refused to non-admins.
+// contain. The editor's Save and Simulate call /api/v1 from the browser with the session (assets/console.js:
+// POST /api/v1/rules, PUT /api/v1/rules/{id}, POST /api/v1/simulations), whose 400 issues the page puts next
+// to their fields; the API refuses non-admins and audits every change.
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
 import type { ConsoleDeps } from '../deps.js';
-import type { Editor, RulesConsole } from '../../rules-console/service.js';
+import type { RulesConsole } from '../../rules-console/service.js';
 import type { StoredRule } from '../../correlation/rule-store.js';
 import type { Rule } from '../../correlation/rule.js';
-import { formData, fromDefinition, placeIssues, SEVERITIES, TEMPLATES, toDefinition, type RuleFormData } from './rule-form.js';
+import { formData, fromDefinition, SEVERITIES, TEMPLATES, type RuleFormData } from '../assets/forms.js';
 
 const PICKER_DAYS = 30;
-
-export function consoleEditor(c: ConsoleRequest, deps: ConsoleDeps): Editor {
-  return { actor: `console:${c.user.id}`, isMember: (groups) => deps.access.isMember(c.user.id, groups) };
-}
 
 /** The picker lists: types, sources, fields, and `field=value` of each field's frequent values. */
 export async function pickers(rc: RulesConsole) {
@@ -35,13 +32,10 @@ function describe(rule: Rule): string {
 export interface EditorExtra {
   mode: 'create' | 'edit';
   baseVersion?: number;
-  errors?: Record<string, string>;
-  general?: string[];
-  status?: number;
 }
 
-/** The editor page for a form's data, with its errors next to the fields. */
-export async function renderEditor(c: ConsoleRequest, rc: RulesConsole, d: RuleFormData, extra: EditorExtra): Promise<void> {
+/** The editor page for a form's data (with an empty error slot by each field, filled by console.js). */
+async function renderEditor(c: ConsoleRequest, rc: RulesConsole, d: RuleFormData, extra: EditorExtra): Promise<void> {
   const rowsWanted = Math.max(d.parts.length + 1, 2);
   const parts = [...d.parts, ...Array.from({ length: rowsWanted - d.parts.length }, () => ({ type: '', source: '', count: '', where: '' }))].map((p, i) => ({ ...p, i }));
   c.render(
@@ -55,11 +49,9 @@ export async function renderEditor(c: ConsoleRequest, rc: RulesConsole, d: RuleF
       baseVersion: extra.baseVersion,
       severities: SEVERITIES.map((s) => ({ value: s, selected: s === d.severity })),
       templates: TEMPLATES.map((t) => ({ value: t, label: t || 'generic', selected: t === d.template })),
-      errors: extra.errors ?? {},
-      general: extra.general ?? [],
       pick: await pickers(rc),
     },
-    { title: extra.mode === 'edit' ? `Edit ${d.id}` : 'New rule', nav: 'rules', status: extra.status },
+    { title: extra.mode === 'edit' ? `Edit ${d.id}` : 'New rule', nav: 'rules' },
   );
 }
 
@@ -101,29 +93,5 @@ export function registerRulePages(router: ConsoleRouter, deps: ConsoleDeps & { r
     await editorPage(c, d, { mode: 'edit', baseVersion: found.version });
   });
 
-  // Save from the editor: the form, or a draft's definition as JSON (the simulator's "save this rule").
-  router.page('POST', '/ui/rules/save', async (c) => {
-    const mode = c.form.mode === 'edit' ? 'edit' : 'create';
-    const baseVersion = typeof c.form.baseVersion === 'string' && /^\d+$/.test(c.form.baseVersion) ? Number(c.form.baseVersion) : undefined;
-    let d: RuleFormData;
-    let definition: Record<string, unknown>;
-    if (typeof c.form.definition === 'string') {
-      definition = JSON.parse(c.form.definition) as Record<string, unknown>;
-      d = fromDefinition(definition);
-    } else {
-      d = formData(c.form);
-      definition = toDefinition(d);
-    }
-    // A draft saved from the simulator is a new rule, or a new version of the rule with its id.
-    const existing = typeof definition.id === 'string' ? await rules.get(definition.id) : undefined;
-    const effective = typeof c.form.definition === 'string' ? (existing ? 'edit' : 'create') : mode;
-    const outcome = await rc.saveRule(consoleEditor(c, deps), definition, { mode: effective, id: effective === 'edit' ? (existing?._id ?? d.id) : undefined, baseVersion });
-    if (outcome.ok) return c.redirect(`/ui/rules/${encodeURIComponent(outcome.value._id)}?notice=${encodeURIComponent(`Saved as version ${outcome.value.version}`)}`);
-    if (outcome.status === 403) return c.render('forbidden', { message: outcome.message }, { title: 'Not allowed', status: 403, nav: 'rules' });
-    const placed = placeIssues(d, outcome.issues ?? []);
-    if (!outcome.issues) placed.general.push(outcome.message);
-    await editorPage(c, d, { mode: effective, baseVersion, ...placed, status: outcome.status });
-  });
-
-  // Enable and disable: the buttons call POST /api/v1/rules/{id}/enable|disable with the session (api-session.ts).
+  // Save, enable and disable: the browser calls /api/v1 with the session (api-session.ts, assets/console.js).
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formData, fromDefinition, placeIssues, toDefinition } from './rule-form.js';
+import { enrichmentFromForm, formData, fromDefinition, placeEnrichmentIssues, placeIssues, toDefinition } from './forms.js';
 import { parseRule } from '../../correlation/rule.js';
 
 describe('the rule editor form', () => {
@@ -29,16 +29,34 @@ describe('the rule editor form', () => {
     expect(fromDefinition(def).kind).toBe('expr');
   });
 
-  it('places each issue next to its field or part row', () => {
-    const d = formData({ id: 'x', 'parts.0.type': 'a', 'parts.0.count': '0' });
+  it("places each issue in its field's slot, a part's by the form row it came from", () => {
+    // Row 0 left empty: the API's parts.0 is the form's row 1.
+    const d = formData({ id: 'x', 'parts.1.type': 'a', 'parts.1.count': '0' });
     const placed = placeIssues(d, [
       { path: 'window', message: 'required' },
       { path: 'parts.0.count', message: 'must be at least 1' },
       { path: 'parts.0.match.where.user', message: 'empty' },
+      { path: 'parts.3', message: 'no such part' },
       { path: '(rule)', message: 'odd' },
     ]);
-    expect(placed.errors).toEqual({ window: 'required' });
-    expect(d.parts[0]!.error).toBe('count: must be at least 1; match.where.user: empty');
+    expect(placed.errors).toEqual({ window: 'required', 'parts.1': 'count: must be at least 1; match.where.user: empty', parts: 'parts.3: no such part' });
     expect(placed.general).toEqual(['(rule): odd']);
+  });
+
+  it('turns the enrichment rows into rules, and places their issues by form row', () => {
+    const { rules, rows } = enrichmentFromForm({
+      'rules.0.type': 'ids_alert, edr_alert', 'rules.0.query': 'IP_TO_HOSTNAME', 'rules.0.from': 'src_ip', 'rules.0.to': 'src_hostname',
+      'rules.1.type': '', 'rules.1.query': '',
+      'rules.2.source': 'duo', 'rules.2.query': 'NOPE', 'rules.2.from': 'username', 'rules.2.to': 'manager', 'rules.2.field': 'manager',
+    });
+    expect(rules).toEqual([
+      { type: ['ids_alert', 'edr_alert'], query: 'IP_TO_HOSTNAME', from: 'src_ip', to: 'src_hostname' },
+      { source: 'duo', query: 'NOPE', from: 'username', to: 'manager', field: 'manager' },
+    ]);
+    expect(rows).toEqual([0, 2]);
+    expect(placeEnrichmentIssues(rows, [{ path: 'rules.1.query', message: 'no Positron query NOPE' }, { path: 'rules', message: 'too many' }])).toEqual({
+      errors: { 'rules.2': 'query: no Positron query NOPE' },
+      general: ['rules: too many'],
+    });
   });
 });
