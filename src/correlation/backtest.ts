@@ -1,19 +1,16 @@
 // Backtesting one rule on the signals stored in MongoDB (`taser simulate --rule ID --since 30d`): how often would
-// it have fired? The stored signals of the period are read in keyset pages of the occurredAt index (newest
-// first, {occurredAt: -1, _id: 1}: one index range per page on MongoDB and on the embedded FerretDB, no long
-// cursor holding a read open while ingestion writes), each page sized to about PAGE_BYTES of projected
-// documents and asked for in one reply (FerretDB's getMore default is 250 documents a round trip), with only
-// the fields the rule reads. The simulator's external sort (which spills to disk) puts them in event-time order
-// (microseconds, then receipt, then key), and they stream through the same engine from an empty state. Only a
-// page, a sort run, in-window state and counters are held: memory stays flat however many signals the period
-// holds.
+// it have fired? The stored signals of the period are read as the database returns them (no sort asked of it:
+// FerretDB sorts in memory after a whole scan, which timed out at 20,000 signals, and on MongoDB the order by
+// occurredAt, receivedAt, _id is not one index), with only the fields the rule reads, and ordered by the
+// simulator's external sort, which spills to disk; then they stream through the same engine in event-time
+// order, from an empty state. Only a sort run, in-window state and counters are held: memory stays flat however
+// many signals the period holds.
 import type { Db } from 'mongodb';
 import { eventTimeMicros, prepareSignal } from './engine.js';
 import { CorrelationEngine } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { ExternalSorter } from './external-sort.js';
 import { SIGNALS_COLLECTION, type StoredSignal } from '../signals/store.js';
-import { keysetPage, keysetQuery } from '../store/keyset.js';
 import type { Signal } from '../signals/signal.js';
 
 export interface BacktestReport {
@@ -32,10 +29,6 @@ export interface BacktestReport {
 }
 
 const EVICT_EVERY = 50_000;
-/** A page of projected signals: about this many bytes (as the sort's lines count them), within the bounds below. */
-const PAGE_BYTES = 4 * 1024 * 1024;
-const FIRST_PAGE = 1_000;
-const MAX_PAGE = 50_000;
 
 /** A stored signal in the sort: event time (µs), receipt (ms) and key order it; the line carries the rest. */
 interface Row {
@@ -86,33 +79,19 @@ export async function backtestRule(db: Db, rule: Rule, since: Date, until: Date,
   };
   // Only the artifact fields the rule reads travel through the sort.
   const fields = [...new Set([...rule.groupBy, ...rule.parts.flatMap((p) => Object.keys(p.match.where ?? {}))])];
-  const projection = { _id: 1, occurredAt: 1, receivedAt: 1, 'signal.source': 1, 'signal.type': 1, 'signal.occurredAt': 1, 'signal.severity': 1, ...Object.fromEntries(fields.map((f) => [`signal.artifacts.${f}`, 1])) };
+  const projection = { _id: 1, receivedAt: 1, 'signal.source': 1, 'signal.type': 1, 'signal.occurredAt': 1, 'signal.severity': 1, ...Object.fromEntries(fields.map((f) => [`signal.artifacts.${f}`, 1])) };
   const sorter = new ExternalSorter<Row>({ compare: (a, b) => a.t - b.t || a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0), line: (row) => row.line, size: (row) => row.line.length * 2 + 96, parse: parseRow });
   let read = 0;
-  const signals = db.collection<StoredSignal>(SIGNALS_COLLECTION);
-  const period = { occurredAt: { $gte: since, $lte: until } };
+  const cursor = db.collection<StoredSignal>(SIGNALS_COLLECTION).find({ occurredAt: { $gte: since, $lte: until } }, { projection });
   try {
-    let limit = FIRST_PAGE;
-    let cursor: string | undefined;
-    do {
-      const { boundary, sort } = keysetQuery<StoredSignal>('occurredAt', { cursor }, true);
-      const docs = await signals.find(boundary ? { $and: [period, boundary] } : period, { projection, sort, limit: limit + 1, batchSize: limit + 1 }).toArray();
-      const page = keysetPage(docs, limit, (d) => d.occurredAt);
-      cursor = page.next;
-      let bytes = 0;
-      for (const doc of page.page) {
-        const t = eventTimeMicros(doc.signal.occurredAt);
-        if (t === undefined) continue; // stored signals were validated; an unreadable time cannot be placed
-        const { source, type, occurredAt, severity, artifacts } = doc.signal;
-        const r = doc.receivedAt.getTime();
-        const line = JSON.stringify([t, r, doc._id, source, type, occurredAt, severity ?? null, artifacts ?? {}]);
-        bytes += line.length;
-        sorter.add({ t, r, k: doc._id, line });
-        await tick(++read, 'read');
-      }
-      // The next page: PAGE_BYTES of documents the size of this page's.
-      if (page.page.length) limit = Math.max(FIRST_PAGE, Math.min(MAX_PAGE, Math.round(PAGE_BYTES / (bytes / page.page.length))));
-    } while (cursor);
+    for await (const doc of cursor) {
+      const t = eventTimeMicros(doc.signal.occurredAt);
+      if (t === undefined) continue; // stored signals were validated; an unreadable time cannot be placed
+      const { source, type, occurredAt, severity, artifacts } = doc.signal;
+      const r = doc.receivedAt.getTime();
+      sorter.add({ t, r, k: doc._id, line: JSON.stringify([t, r, doc._id, source, type, occurredAt, severity ?? null, artifacts ?? {}]) });
+      await tick(++read, 'read');
+    }
   } catch (err) {
     // Stopped while reading (cancelled, or the database failed): the sorted() generator's end removes the spill files.
     const spent = sorter.sorted();

@@ -71,15 +71,15 @@ describe('taser simulate --rule --since', () => {
   }, 120_000);
 });
 
-describe('the backtest over more than one page of stored signals', () => {
+describe('the backtest over more than a few batches of stored signals', () => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   beforeAll(async () => {
     database = await openTestDatabase('backtestpages');
   });
   afterAll(async () => database?.drop());
 
-  it('reads every signal of the period once, ties on occurredAt across page ends included', async () => {
-    // 2,600 signals (pages start at 1,000), 13 to a millisecond, so keyset boundaries fall inside ties.
+  it('reads every signal of the period once, ties on occurredAt included, with progress every 1,000', async () => {
+    // 2,600 signals, 13 to a millisecond (a reader paging by occurredAt must not lose or repeat ties).
     const base = Date.now() - DAY;
     const signals = Array.from({ length: 2_600 }, (_, i) => ({ id: `p${i}`, source: 'duo', type: 'duo_push_denied', occurredAt: new Date(base + Math.floor(i / 13)).toISOString(), artifacts: { username: `u${i % 100}` } }));
     const store = new SignalStore(database.db);
