@@ -1,9 +1,10 @@
 // The in-memory correlation engine (the simulator's and the backtest's): every (rule, group) state of a stream
 // held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed:
 // a signal's artifact values are normalized once per signal, already-normal text without a cache lookup;
-// rules are dispatched by signal type with their type-only part mask precomputed; a group is a slot number
-// interned from its key, its state in typed arrays, its signals in a shared pool (memory-group.ts,
-// signal-pool.ts): no object per signal or per group step; idle groups leave through a queue (evict-queue.ts).
+// rules are dispatched by signal type with their type-only part mask precomputed; a group is its key's interned
+// id (key-intern.ts), which indexes its rule's table of 80-byte records, its signals in a shared pool
+// (memory-group.ts, signal-pool.ts): no object per signal or per group step, a step touches its record and the
+// pool nodes it links or drops; idle groups leave through a queue (evict-queue.ts).
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
