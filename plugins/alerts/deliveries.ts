@@ -2,10 +2,10 @@
 // (new alert, appended signals, a person's action) marks the card `dirty`; the outbox job sends what is due.
 // `rev` counts requests, so a sender clears `dirty` only if nothing new arrived while it was talking to Slack;
 // `claims` numbers the sends, each won through a unique _id in the `claims` collection (outbox.ts).
-import type { Collection, IndexDescription } from 'mongodb';
+import type { Collection } from 'mongodb';
 import type { PluginContext } from '../../src/plugins/types.js';
 import type { AlertsConfig } from './config.js';
-import { ensureCollectionIndexes } from '../../src/store/collections.js';
+import { ensureCollectionIndexes, type IndexSpec } from '../../src/store/collections.js';
 
 export const DELIVERY_STATUSES = ['pending', 'posted', 'failed', 'suppressed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -37,9 +37,11 @@ export interface DeliveryDoc {
 
 export const deliveries = (ctx: PluginContext<AlertsConfig>): Collection<DeliveryDoc> => ctx.collection<DeliveryDoc>('deliveries');
 
-const INDEXES: (IndexDescription & { name: string })[] = [
-  { key: { dirty: 1, nextAttemptAt: 1 }, name: 'due' },
-  { key: { status: 1 }, name: 'status' },
+// `scalar_`: every delivery holds one boolean `dirty`, one Date `nextAttemptAt` and one string `status`, so the
+// embedded database answers the outbox's due sweep and the per-status counts from these indexes (IndexSpec).
+const INDEXES: IndexSpec[] = [
+  { key: { dirty: 1, nextAttemptAt: 1 }, name: 'scalar_due', replaces: 'due' },
+  { key: { status: 1 }, name: 'scalar_status', replaces: 'status' },
 ];
 
 export async function ensureDeliveryIndexes(ctx: PluginContext<AlertsConfig>): Promise<void> {
