@@ -6,6 +6,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { siftDown, siftUp } from './heap.js';
 import { LineReader } from './lines.js';
 
 export interface SortFormat<T> {
@@ -117,34 +118,14 @@ export class ExternalSorter<T> {
         const c = compare(a.item, b.item);
         return c < 0 || (c === 0 && a.from < b.from);
       };
-      const push = (entry: { item: T; from: number }) => {
-        heap.push(entry);
-        let i = heap.length - 1;
-        while (i > 0) {
-          const parent = (i - 1) >> 1;
-          if (!less(heap[i]!, heap[parent]!)) break;
-          [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-          i = parent;
-        }
-      };
-      const siftDown = () => {
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-          i = m;
-        }
-      };
       for (let from = 0; from < this.runs.length; from++) {
         const reader = new LineReader(this.runs[from]!, 1 << 16);
         readers.push(reader);
         const line = reader.next();
-        if (line !== undefined) push({ item: parse(line), from });
+        if (line !== undefined) {
+          heap.push({ item: parse(line), from });
+          siftUp(heap, less);
+        }
       }
       while (heap.length) {
         const top = heap[0]!;
@@ -157,7 +138,7 @@ export class ExternalSorter<T> {
           if (!heap.length) break;
           heap[0] = last;
         }
-        siftDown();
+        siftDown(heap, less);
       }
     } finally {
       for (const r of readers) r.close();

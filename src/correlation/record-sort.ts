@@ -10,6 +10,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { siftDown, siftUp } from './heap.js';
 
 export const RECORD_HEADER = 20;
 /** Bytes of index per record held in memory (k1, k2, offset). */
@@ -194,12 +195,7 @@ export class RecordSorter {
         readers.push(reader);
         if (!reader.next()) continue;
         heap.push(reader);
-        for (let i = heap.length - 1; i > 0; ) {
-          const parent = (i - 1) >> 1;
-          if (!less(heap[i]!, heap[parent]!)) break;
-          [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-          i = parent;
-        }
+        siftUp(heap, less);
       }
       while (heap.length) {
         const top = heap[0]!;
@@ -209,16 +205,7 @@ export class RecordSorter {
           if (!heap.length) break;
           heap[0] = last;
         }
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-          if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-          i = m;
-        }
+        siftDown(heap, less);
       }
     } finally {
       for (const reader of readers) reader.close();
