@@ -24,9 +24,11 @@ function copyNonTs(from: string, to: string): void {
 /** Builds the taser image's /app into `app`: `npm run build` output, plugin assets, bin, blocks, manifests. */
 export async function assembleTaserImage(app: string): Promise<void> {
   mkdirSync(app, { recursive: true });
-  // Build stage: npm run build (tsc -p tsconfig.build.json), then plugin assets beside the compiled plugins.
+  // Build stage: npm run build (tsc -p tsconfig.build.json), then plugin assets beside the compiled plugins and
+  // the console's assets (its views, CSS and the JavaScript modules shared with the browser) beside its code.
   await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], { cwd: REPO_ROOT });
   copyNonTs(join(REPO_ROOT, 'plugins'), join(app, 'dist', 'plugins'));
+  copyNonTs(join(REPO_ROOT, 'src', 'console'), join(app, 'dist', 'src', 'console'));
   // Runtime stage.
   for (const file of ['package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, file), join(app, file));
   cpSync(join(REPO_ROOT, 'bin'), join(app, 'bin'), { recursive: true });
