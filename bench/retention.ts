@@ -128,7 +128,7 @@ async function measure(o: RetentionOptions): Promise<RetentionBench> {
     const loaded = await probe(db);
 
     const jobStarted = performance.now();
-    const deleted = plan.job.length ? await deleteExpired(db, RETENTION_DEFAULTS, plan.job, { maxPerRun: Number.MAX_SAFE_INTEGER }) : {};
+    const deleted = plan.job.length ? await deleteExpired(db, RETENTION_DEFAULTS, plan.job, { maxRunMs: Number.POSITIVE_INFINITY }) : {};
     const jobSeconds = (performance.now() - jobStarted) / 1000;
     const after = await probe(db);
     return {

@@ -103,7 +103,7 @@ describe('retention in the database', () => {
       touch: async () => void touches.push(1),
     });
     expect(deleted).toEqual({ signals: 23, slackEvents: 1, slackInteractions: 1, positronCache: 1, positronAudit: 1, closedAlerts: 1 });
-    expect(touches.length).toBe(4 + 5); // 23 signals in batches of 7, then one batch for each other kind
+    expect(touches.length).toBe(4 + 5); // 23 signals in batches of 7, one batch for each other kind
     expect((await signals.find({}).toArray()).map((d) => d._id).sort()).toEqual(['new/0', 'new/1', 'new/2', 'new/3', 'new/4']);
     expect((await db.db.collection(ALERTS_COLLECTION).find({}).toArray()).map((d) => d._id).sort()).toEqual(['closed-active-old', 'closed-recent', 'open-old']);
     expect((await db.db.collection(CACHE_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['expired-just-now']);
@@ -123,6 +123,16 @@ describe('retention in the database', () => {
     expect(await deleteExpired(db.db, config, ['simulations'], { now: NOW })).toEqual({ simulations: 3 });
     expect((await db.db.collection(SIMULATIONS_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['sim-recent']);
     expect((await db.db.collection(SIMULATION_CANCELS_COLLECTION).find({}).toArray()).map((d) => d._id)).toEqual(['sim-recent']);
+
+    // A run out of time stops after one turn (a batch of each kind), and the next run goes on from there.
+    await signals.insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: `late/${i}`, receivedAt: ago(40) })));
+    await db.db.collection<{ _id: string; at: Date }>(AUDIT_COLLECTION).insertMany([
+      { _id: 'a-old-2', at: ago(400) },
+      { _id: 'a-old-3', at: ago(401) },
+    ]);
+    expect(await deleteExpired(db.db, config, ['signals', 'positronAudit'], { now: NOW, batch: 4, maxRunMs: 0 })).toEqual({ signals: 4, positronAudit: 2 });
+    expect(await deleteExpired(db.db, config, ['signals', 'positronAudit'], { now: NOW, batch: 4, maxRunMs: 0 })).toEqual({ signals: 4 });
+    expect(await deleteExpired(db.db, config, ['signals'], { now: NOW, batch: 4 })).toEqual({ signals: 2 });
 
     // A second run finds nothing more; a kind kept forever is never touched.
     expect(await deleteExpired(db.db, config, ['signals'], { now: NOW })).toEqual({});
