@@ -185,7 +185,7 @@ const BATCH = 500;
 
 /**
  * Deletes what has expired for the given kinds, BATCH documents at a time: find their _id (on the embedded
- * database, a range of the jobIndex), then deleteMany by _id (one SQL statement there: patch 95). The kinds take
+ * database, a range of the jobIndex), then deleteMany by _id (one SQL statement there: patch 97). The kinds take
  * turns, a batch each, so a large backlog of one (signals) does not hold the others back. A run stops once nothing
  * has expired or after `maxRunMs` (default `retention.every`: one period's work, the next run goes on), always
  * after at least one turn.

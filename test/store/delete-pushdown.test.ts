@@ -1,4 +1,4 @@
-// src/store/embedded/95-sqlite-delete-pushdown.patch: a deleteMany whose whole filter SQLite selects exactly (_id at
+// src/store/embedded/97-sqlite-delete-pushdown.patch: a deleteMany whose whole filter SQLite selects exactly (_id at
 // the top, scalar_ index paths, $and) is one DELETE statement; anything else is found and deleted document by
 // document, as before. The same documents live in `pushed` (scalar_ indexes) and `plain` (the same keys, other
 // names: matched in Go, as released); every filter must delete the same documents from both.
@@ -87,7 +87,7 @@ const FILTERS: Filter<Doc>[] = [
   {},
 ];
 
-describe('delete pushdown (embedded FerretDB patch 95)', () => {
+describe('delete pushdown (embedded FerretDB patch 97)', () => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   let pushed: Collection<Doc>;
   let plain: Collection<Doc>;
