@@ -12,7 +12,7 @@ import type { ArtifactValue } from '../signals/signal.js';
 import { isCanonicalIPv4, isNormalized, normalizeValues } from '../signals/normalize.js';
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
-import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
+import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { KeyIntern } from './key-intern.js';
@@ -54,11 +54,18 @@ export class CorrelationEngine {
   private readonly slotStamp: number[] = [];
   /** Per slot: its key intern, and the ids of the signal's keys. */
   private readonly slotIntern: KeyIntern[] = [];
-  private readonly slotKeyIds: number[][] = [];
+  private slotKeyIds: Int32Array[] = [];
+  private readonly slotKeyCount: number[] = [];
+  /** The signal's steps, (rule index in its dispatch, group, part mask), found before any is taken. */
+  private stepRule = new Int32Array(64);
+  private stepGroup = new Int32Array(64);
+  private stepMask = new Int32Array(64);
   /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
   private readonly normalized = new Map<string | number, readonly string[]>();
   private readonly events: StepEvent[] = [];
+  /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
   private readonly pool = new SignalPool();
+  private readonly held = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -74,14 +81,15 @@ export class CorrelationEngine {
         this.slotFields.push(compiled.groupBy.map((f) => this.fieldIndex(f)));
         this.slotStamp.push(0);
         this.slotIntern.push(new KeyIntern());
-        this.slotKeyIds.push([]);
+        this.slotKeyIds.push(new Int32Array(8));
+        this.slotKeyCount.push(0);
       }
       let filtered = 0;
       compiled.parts.forEach((p, i) => {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.fieldIndex(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.slotIntern[slot]!), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.slotIntern[slot]!), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -164,24 +172,26 @@ export class CorrelationEngine {
     return mask;
   }
 
-  /** Group keys of the slot for s, interned (one per combination of array values), and the values of each. */
+  /** Group keys of the slot for s, interned (one per combination of array values): ids in slotKeyIds, how many in slotKeyCount. */
   private keys(rt: RuleRuntime, s: PreparedSignal): number {
     const slot = rt.slot;
     if (this.slotStamp[slot] === this.stamp) return slot;
     this.slotStamp[slot] = this.stamp;
     const fields = this.slotFields[slot]!;
     const intern = this.slotIntern[slot]!;
-    const keys = this.slotKeyIds[slot]!;
-    keys.length = 0;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
-      for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
+      const vs = this.values(s, fields[0]!);
+      const keys = this.keyRoom(slot, vs.length);
+      for (let k = 0; k < vs.length; k++) keys[k] = intern.id(vs[k]!);
+      this.slotKeyCount[slot] = vs.length;
       return slot;
     }
     // Several fields: one key per combination of their values, the first field's varying slowest. A key is
     // each value prefixed by its length (unambiguous, cheaper than JSON); its tuple is made only when new.
     let combos = 1;
     for (const f of fields) combos *= this.values(s, f).length;
+    const keys = this.keyRoom(slot, combos);
     for (let c = 0; c < combos; c++) {
       let key = '';
       for (let k = 0, span = combos; k < fields.length; k++) {
@@ -200,14 +210,28 @@ export class CorrelationEngine {
         }
         id = intern.id(key, tuple);
       }
-      keys.push(id);
+      keys[c] = id;
     }
+    this.slotKeyCount[slot] = combos;
     return slot;
   }
 
+  /** The slot's key id array, with room for `n`. */
+  private keyRoom(slot: number, n: number): Int32Array {
+    let keys = this.slotKeyIds[slot]!;
+    if (keys.length < n) keys = this.slotKeyIds[slot] = new Int32Array(Math.max(n, keys.length * 2));
+    return keys;
+  }
+
+  /**
+   * Two passes: every lookup first (the rules' part masks, the signal's key ids, each step's group record),
+   * then the steps, in the same (rule, key) order. The lookups are independent reads of memory that is
+   * mostly not in cache, so issued together they wait for memory together instead of one after another.
+   */
   process(s: PreparedSignal): void {
     this.stamp++;
     const d = this.dispatch(s.type);
+    let steps = 0;
     for (let r = 0; r < d.rules.length; r++) {
       const rt = d.rules[r]!;
       let mask = d.masks[r]!;
@@ -215,11 +239,27 @@ export class CorrelationEngine {
       if (mask === 0) continue;
       const slot = this.keys(rt, s);
       const keys = this.slotKeyIds[slot]!;
-      for (let k = 0; k < keys.length; k++) {
-        const g = rt.groups.slotOf(keys[k]!);
-        this.step(rt, g, s.id, s.t, s.seq, mask);
+      const count = this.slotKeyCount[slot]!;
+      if (steps + count > this.stepRule.length) this.growSteps(steps + count);
+      for (let k = 0; k < count; k++, steps++) {
+        this.stepRule[steps] = r;
+        this.stepGroup[steps] = rt.groups.slotOf(keys[k]!);
+        this.stepMask[steps] = mask;
       }
     }
+    for (let j = 0; j < steps; j++) this.step(d.rules[this.stepRule[j]!]!, this.stepGroup[j]!, s.id, s.t, s.seq, this.stepMask[j]!);
+  }
+
+  private growSteps(least: number): void {
+    const n = Math.max(least, this.stepRule.length * 2);
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.stepRule = grown(this.stepRule);
+    this.stepGroup = grown(this.stepGroup);
+    this.stepMask = grown(this.stepMask);
   }
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
@@ -274,13 +314,10 @@ export class CorrelationEngine {
     table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
     if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
-    i[ib + HELD_HEAD] = i[ib + FREE_HEAD]!;
-    i[ib + HELD_TAIL] = i[ib + FREE_TAIL]!;
-    i[ib + HELD_SIZE] = i[ib + FREE_SIZE]!;
-    i[ib + EPISODE] = ++i[ib + EPISODES]!;
     f[fb + FIRST_SEEN] = f[fb + HEAD_T]!;
     f[fb + LAST_SEEN] = t;
-    table.emptyFree(g);
+    i[ib + EPISODE] = ++i[ib + EPISODES]!;
+    table.holdFree(g);
     this.emit('opened', table, g);
   }
 
@@ -367,6 +404,6 @@ export class CorrelationEngine {
 
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
-    return this.pool.live;
+    return this.pool.live + this.held.live;
   }
 }
