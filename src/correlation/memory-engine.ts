@@ -1,24 +1,37 @@
 // The in-memory correlation engine (the simulator's and the backtest's): every (rule, group) state of a stream
 // held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed:
-// a signal's artifact values are normalized once per signal, already-normal text without a cache lookup;
-// rules are dispatched by signal type with their type-only part mask precomputed; a group is its key's interned
-// id (key-intern.ts), which indexes its rule's table of 80-byte records, its signals in a shared pool
+// a signal's artifact values and group keys are computed once per signal (signal-keys.ts); rules are
+// dispatched by signal type with their type-only part mask precomputed; a group is its key's interned id
+// (key-intern.ts), which indexes its rule's table of 80-byte records, its signals in two pools, free and held
 // (memory-group.ts, signal-pool.ts): no object per signal or per group step, a step touches its record and the
-// pool nodes it links or drops; idle groups leave through a queue (evict-queue.ts).
+// pool nodes it links or drops; idle groups leave through a queue (evict-queue.ts), and their keys and nodes
+// are reused, so what the engine holds is bounded by the windows (see `retained`).
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
-import type { ArtifactValue } from '../signals/signal.js';
-import { isCanonicalIPv4, isNormalized, normalizeValues } from '../signals/normalize.js';
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
 import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
-import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, HELD_HEAD, HELD_SIZE, HELD_TAIL, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
+import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
-import { KeyIntern } from './key-intern.js';
+import { SignalKeys } from './signal-keys.js';
 import type { CompiledRule } from './rule.js';
 
 export type { EngineAlert, EngineEvent };
+
+export interface EngineRetained {
+  groups: number;
+  /** Distinct group keys interned (across the distinct groupBys). */
+  keys: number;
+  /** Signals that may still count toward an alert. */
+  freeSignals: number;
+  /** Signals of open alerts. */
+  heldSignals: number;
+  /** Group records allocated (held or vacant): never shrinks, grows only past the most groups held at once. */
+  groupRecords: number;
+  /** Signal nodes allocated (in use or vacant): likewise. */
+  poolNodes: number;
+}
 
 interface RuleRuntime {
   compiled: CompiledRule;
@@ -38,62 +51,34 @@ interface Dispatch {
 }
 
 const CACHE_LIMIT = 100_000;
-const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** All rules' group states in memory. Emits every event to `onEvent`; feed it signals in event-time order. */
 export class CorrelationEngine {
   private readonly runtimes: RuleRuntime[];
   private readonly byType = new Map<string, Dispatch>();
-  private readonly fields: string[] = [];
-  private readonly slotFields: number[][] = [];
-  // Per signal (stamp), per field and per slot: values and keys computed once and shared by the rules.
-  private stamp = 0;
-  private readonly fieldStamp: number[] = [];
-  private readonly fieldValues: (readonly string[])[] = [];
-  private readonly single: string[][] = [];
-  private readonly slotStamp: number[] = [];
-  /** Per slot: its key intern, and the ids of the signal's keys. */
-  private readonly slotIntern: KeyIntern[] = [];
-  private readonly slotKeyIds: number[][] = [];
-  /** Normalized values of raw scalar artifacts: a stream repeats its users and hosts. Bounded: cleared when full. */
-  private readonly normalized = new Map<string | number, readonly string[]>();
+  private readonly keys = new SignalKeys();
+  /** The signal's steps, (rule index in its dispatch, group, part mask), found before any is taken. */
+  private stepRule = new Int32Array(64);
+  private stepGroup = new Int32Array(64);
+  private stepMask = new Int32Array(64);
   private readonly events: StepEvent[] = [];
+  /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
   private readonly pool = new SignalPool();
+  private readonly held = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
     private readonly onEvent: (event: EngineEvent) => void,
   ) {
-    const slotByGroupBy = new Map<string, number>();
     this.runtimes = rules.map((compiled) => {
-      const groupBy = JSON.stringify(compiled.groupBy);
-      let slot = slotByGroupBy.get(groupBy);
-      if (slot === undefined) {
-        slot = slotByGroupBy.size;
-        slotByGroupBy.set(groupBy, slot);
-        this.slotFields.push(compiled.groupBy.map((f) => this.fieldIndex(f)));
-        this.slotStamp.push(0);
-        this.slotIntern.push(new KeyIntern());
-        this.slotKeyIds.push([]);
-      }
+      const slot = this.keys.slot(compiled.groupBy);
       let filtered = 0;
       compiled.parts.forEach((p, i) => {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
-        for (const [field] of p.where ?? []) this.fieldIndex(field);
+        for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.slotIntern[slot]!), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.keys.intern(slot)), queue: new EvictQueue(), filtered };
     });
-  }
-
-  private fieldIndex(field: string): number {
-    let i = this.fields.indexOf(field);
-    if (i < 0) {
-      i = this.fields.push(field) - 1;
-      this.fieldStamp.push(0);
-      this.fieldValues.push(NO_VALUES);
-      this.single.push(['']);
-    }
-    return i;
   }
 
   /** The rules a signal type can concern, with the parts its type allows. Bounded like the other caches. */
@@ -116,110 +101,43 @@ export class CorrelationEngine {
     return d;
   }
 
-  private values(s: PreparedSignal, field: number): readonly string[] {
-    if (this.fieldStamp[field] === this.stamp) return this.fieldValues[field]!;
-    const raw: ArtifactValue | undefined = s.artifacts[this.fields[field]!];
-    let v: readonly string[];
-    if (raw === undefined) v = NO_VALUES;
-    else if (typeof raw === 'string' && (isNormalized(raw) || isCanonicalIPv4(raw))) {
-      // The field's own one-value array, refilled: its values are read only while this signal is processed.
-      const one = this.single[field]!;
-      one[0] = raw;
-      v = one;
-    }
-    else if (Array.isArray(raw)) v = normalizeValues(raw);
-    else {
-      let cached = this.normalized.get(raw);
-      if (cached === undefined) {
-        cached = Object.freeze(normalizeValues(raw));
-        if (this.normalized.size >= CACHE_LIMIT) this.normalized.clear();
-        this.normalized.set(raw, cached);
-      }
-      v = cached;
-    }
-    this.fieldStamp[field] = this.stamp;
-    this.fieldValues[field] = v;
-    return v;
-  }
-
-  /** The parts of `rt` that s matches, given the parts its type allows. */
-  private refine(rt: RuleRuntime, s: PreparedSignal, allowed: number): number {
-    let mask = allowed;
-    const parts = rt.compiled.parts;
-    for (let i = 0; i < parts.length; i++) {
-      const bit = 1 << i;
-      if (!(mask & bit & rt.filtered)) continue;
-      const p = parts[i]!;
-      let ok = (!p.sources || p.sources.has(s.source)) && (!p.severities || (s.severity !== undefined && p.severities.has(s.severity)));
-      if (ok && p.where) {
-        for (const [field, wanted] of p.where) {
-          if (!this.values(s, this.fields.indexOf(field)).some((v) => wanted.has(v))) {
-            ok = false;
-            break;
-          }
-        }
-      }
-      if (!ok) mask &= ~bit;
-    }
-    return mask;
-  }
-
-  /** Group keys of the slot for s, interned (one per combination of array values), and the values of each. */
-  private keys(rt: RuleRuntime, s: PreparedSignal): number {
-    const slot = rt.slot;
-    if (this.slotStamp[slot] === this.stamp) return slot;
-    this.slotStamp[slot] = this.stamp;
-    const fields = this.slotFields[slot]!;
-    const intern = this.slotIntern[slot]!;
-    const keys = this.slotKeyIds[slot]!;
-    keys.length = 0;
-    if (fields.length === 1) {
-      // One field: the value is the key (every key of the slot has one value, so none can collide).
-      for (const v of this.values(s, fields[0]!)) keys.push(intern.id(v));
-      return slot;
-    }
-    // Several fields: one key per combination of their values, the first field's varying slowest. A key is
-    // each value prefixed by its length (unambiguous, cheaper than JSON); its tuple is made only when new.
-    let combos = 1;
-    for (const f of fields) combos *= this.values(s, f).length;
-    for (let c = 0; c < combos; c++) {
-      let key = '';
-      for (let k = 0, span = combos; k < fields.length; k++) {
-        const vs = this.values(s, fields[k]!);
-        span /= vs.length;
-        const v = vs[Math.floor(c / span) % vs.length]!;
-        key += `${v.length}:${v}`;
-      }
-      let id = intern.find(key);
-      if (id < 0) {
-        const tuple: string[] = [];
-        for (let k = 0, span = combos; k < fields.length; k++) {
-          const vs = this.values(s, fields[k]!);
-          span /= vs.length;
-          tuple.push(vs[Math.floor(c / span) % vs.length]!);
-        }
-        id = intern.id(key, tuple);
-      }
-      keys.push(id);
-    }
-    return slot;
-  }
-
+  /**
+   * Two passes: every lookup first (the rules' part masks, the signal's key ids, each step's group record),
+   * then the steps, in the same (rule, key) order. The lookups are independent reads of memory that is
+   * mostly not in cache, so issued together they wait for memory together instead of one after another.
+   */
   process(s: PreparedSignal): void {
-    this.stamp++;
+    const signalKeys = this.keys;
+    signalKeys.next();
     const d = this.dispatch(s.type);
+    let steps = 0;
     for (let r = 0; r < d.rules.length; r++) {
       const rt = d.rules[r]!;
       let mask = d.masks[r]!;
-      if (mask & rt.filtered) mask = this.refine(rt, s, mask);
+      if (mask & rt.filtered) mask = signalKeys.refine(rt.compiled.parts, rt.filtered, s, mask);
       if (mask === 0) continue;
-      const slot = this.keys(rt, s);
-      const keys = this.slotKeyIds[slot]!;
-      for (let k = 0; k < keys.length; k++) {
-        const g = rt.groups.slotOf(keys[k]!);
-        this.step(rt, g, s.id, s.t, s.seq, mask);
+      const count = signalKeys.keys(rt.slot, s);
+      const keys = signalKeys.ids(rt.slot);
+      if (steps + count > this.stepRule.length) this.growSteps(steps + count);
+      for (let k = 0; k < count; k++, steps++) {
+        this.stepRule[steps] = r;
+        this.stepGroup[steps] = rt.groups.slotOf(keys[k]!);
+        this.stepMask[steps] = mask;
       }
     }
+    for (let j = 0; j < steps; j++) this.step(d.rules[this.stepRule[j]!]!, this.stepGroup[j]!, s.id, s.t, s.seq, this.stepMask[j]!);
+  }
+
+  private growSteps(least: number): void {
+    const n = Math.max(least, this.stepRule.length * 2);
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.stepRule = grown(this.stepRule);
+    this.stepGroup = grown(this.stepGroup);
+    this.stepMask = grown(this.stepMask);
   }
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
@@ -274,13 +192,10 @@ export class CorrelationEngine {
     table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
     if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
-    i[ib + HELD_HEAD] = i[ib + FREE_HEAD]!;
-    i[ib + HELD_TAIL] = i[ib + FREE_TAIL]!;
-    i[ib + HELD_SIZE] = i[ib + FREE_SIZE]!;
-    i[ib + EPISODE] = ++i[ib + EPISODES]!;
     f[fb + FIRST_SEEN] = f[fb + HEAD_T]!;
     f[fb + LAST_SEEN] = t;
-    table.emptyFree(g);
+    i[ib + EPISODE] = ++i[ib + EPISODES]!;
+    table.holdFree(g);
     this.emit('opened', table, g);
   }
 
@@ -367,6 +282,22 @@ export class CorrelationEngine {
 
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
-    return this.pool.live;
+    return this.pool.live + this.held.live;
+  }
+
+  /**
+   * What the engine holds. With evictIdle called as signals go, all of it is bounded by what the windows
+   * and keep-alives cover, whatever the number of signals seen, except `heldSignals`: an alert holds every
+   * signal appended to it (the output lists them), so one that a steady stream keeps alive, with no
+   * maxDuration, grows with the stream.
+   */
+  retained(): EngineRetained {
+    let groups = 0;
+    let groupRecords = 0;
+    for (const rt of this.runtimes) {
+      groups += rt.groups.size;
+      groupRecords += rt.groups.slots;
+    }
+    return { groups, keys: this.keys.size(), freeSignals: this.pool.live, heldSignals: this.held.live, groupRecords, poolNodes: this.pool.t.length + this.held.t.length };
   }
 }

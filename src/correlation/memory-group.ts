@@ -2,9 +2,11 @@
 // indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
 // buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
 // cache lines of its group, not one per field. Its
-// free signals and its open alert's signals are linked lists in the shared SignalPool; the record also keeps
-// the time of the first free signal and the latest signal stepped, so an in-order step reads the pool only to
-// drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
+// free signals are a linked list in the engine's free pool, its open alert's signals one in the held pool
+// (newest first: an append touches no older node). Two pools because held signals are many and cold (an alert
+// a steady stream keeps alive holds all of them) while free ones are few and stepped all the time: apart,
+// the free pool stays small enough to stay in cache. The record also keeps the time of the first free signal
+// and the latest signal stepped, so an in-order step reads the pool only to drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
 // stepGroup's JSON-able state for the general path.
 import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
@@ -43,14 +45,14 @@ export const LAST_SEEN = 1;
 export const LAST_T = 2;
 export const LAST_SEQ = 3;
 export const HEAD_T = 4;
-// Int32 fields, after the five float64: list heads, tails and sizes in the pool (free: oldest first; held: the
-// open alert's), the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
+// Int32 fields, after the five float64: the free list's head, tail and size (oldest first, free pool), the open
+// alert's list (newest first, held pool): its head, its oldest node and its size; the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
 // eviction queue (from its first step until it is forgotten), and 1 while the group exists (0: a vacant record).
 export const FREE_HEAD = 10;
 export const FREE_TAIL = 11;
 export const FREE_SIZE = 12;
 export const HELD_HEAD = 13;
-export const HELD_TAIL = 14;
+export const HELD_FIRST = 14;
 export const HELD_SIZE = 15;
 export const EPISODE = 16;
 export const EPISODES = 17;
@@ -80,6 +82,7 @@ export class GroupTable {
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
+    readonly held: SignalPool,
     private readonly intern: KeyIntern,
   ) {
     const n = rule.parts.length;
@@ -105,7 +108,7 @@ export class GroupTable {
     f[fb + FIRST_SEEN] = f[fb + LAST_SEEN] = 0;
     f[fb + LAST_T] = f[fb + LAST_SEQ] = -Infinity;
     f[fb + HEAD_T] = Infinity;
-    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = NONE;
+    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_FIRST] = NONE;
     i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = i[ib + PENDING] = 0;
     i[ib + USED] = 1;
     this.intern.ref(slot);
@@ -163,21 +166,21 @@ export class GroupTable {
 
   closeAlert(slot: number): void {
     const ib = slot * I;
-    this.pool.freeList(this.i[ib + HELD_HEAD]!);
-    this.i[ib + HELD_HEAD] = this.i[ib + HELD_TAIL] = NONE;
+    this.held.freeList(this.i[ib + HELD_HEAD]!);
+    this.i[ib + HELD_HEAD] = this.i[ib + HELD_FIRST] = NONE;
     this.i[ib + HELD_SIZE] = 0;
     this.i[ib + EPISODE] = NO_ALERT;
   }
 
   /** Sets the latest signal stepped from the lists (after the general path or a forced close). */
   resetLast(slot: number): void {
-    const { pool, f, i } = this;
+    const { f, i } = this;
     let t = -Infinity;
     let seq = -Infinity;
-    for (const tail of [i[slot * I + FREE_TAIL]!, i[slot * I + HELD_TAIL]!]) {
-      if (tail !== NONE && after(pool.t[tail]!, pool.seq[tail]!, t, seq)) {
-        t = pool.t[tail]!;
-        seq = pool.seq[tail]!;
+    for (const [pool, last] of [[this.pool, i[slot * I + FREE_TAIL]!], [this.held, i[slot * I + HELD_HEAD]!]] as const) {
+      if (last !== NONE && after(pool.t[last]!, pool.seq[last]!, t, seq)) {
+        t = pool.t[last]!;
+        seq = pool.seq[last]!;
       }
     }
     f[slot * F + LAST_T] = t;
@@ -196,7 +199,9 @@ export class GroupTable {
     let open: OpenAlert | undefined;
     if (this.isOpen(slot)) {
       const signals = [];
-      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
+      const held = this.held;
+      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = held.next[node]!) signals.push({ id: held.ids[node]!, t: held.t[node]!, seq: held.seq[node]! });
+      signals.reverse();
       open = { episode: i[slot * I + EPISODE]!, firstSeen: f[slot * F + FIRST_SEEN]!, lastSeen: f[slot * F + LAST_SEEN]!, signals };
     }
     return { free, counts, episodes: i[slot * I + EPISODES]!, ...(open ? { open } : {}) };
@@ -232,16 +237,26 @@ export class GroupTable {
     if (this.tallied) this.count(slot, mask, 1);
   }
 
+  /** Adds a signal after the open alert's others (at the front of its newest-first list). */
   appendHeld(slot: number, id: string, t: number, seq: number): void {
-    const pool = this.pool;
-    const node = pool.add(id, t, seq, 0);
+    const held = this.held;
+    const node = held.add(id, t, seq, 0);
     const ib = slot * I;
     const i = this.i;
-    const tail = i[ib + HELD_TAIL]!;
-    if (tail === NONE) i[ib + HELD_HEAD] = node;
-    else pool.next[tail] = node;
-    i[ib + HELD_TAIL] = node;
+    const head = i[ib + HELD_HEAD]!;
+    if (head === NONE) i[ib + HELD_FIRST] = node;
+    else held.next[node] = head;
+    i[ib + HELD_HEAD] = node;
     i[ib + HELD_SIZE]!++;
+  }
+
+  /** The slot's free signals become its open alert's (which has none): moved to the held pool, in order. */
+  holdFree(slot: number): void {
+    const pool = this.pool;
+    const head = this.i[slot * I + FREE_HEAD]!;
+    for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
+    pool.freeList(head);
+    this.emptyFree(slot);
   }
 
   private grow(least: number): void {
@@ -273,10 +288,10 @@ export class AlertView implements EngineAlert {
     return this.table.f[this.slot * F + LAST_SEEN]!;
   }
   get firstSeq(): number {
-    return this.table.pool.seq[this.table.i[this.slot * I + HELD_HEAD]!]!;
+    return this.table.held.seq[this.table.i[this.slot * I + HELD_FIRST]!]!;
   }
   get ids(): readonly string[] {
-    return this.table.pool.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!);
+    return this.table.held.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!, true);
   }
 }
 

@@ -53,10 +53,11 @@ export class SignalPool {
     }
   }
 
-  /** The ids of a list, in list order. */
-  idsOf(head: number, size: number): string[] {
+  /** The ids of a list, in list order (`reversed`: last node first). */
+  idsOf(head: number, size: number, reversed = false): string[] {
     const ids = new Array<string>(size);
-    for (let node = head, i = 0; node !== NONE; node = this.next[node]!, i++) ids[i] = this.ids[node]!;
+    if (reversed) for (let node = head, i = size - 1; node !== NONE; node = this.next[node]!, i--) ids[i] = this.ids[node]!;
+    else for (let node = head, i = 0; node !== NONE; node = this.next[node]!, i++) ids[i] = this.ids[node]!;
     return ids;
   }
 
