@@ -9,6 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import type { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
@@ -60,6 +61,8 @@ export interface E2eBench extends E2eOptions {
   cardsPosted: number;
   /** Warnings and errors taser logged during the run (e.g. correlation failures left to the sweeper). */
   warnings: number;
+  /** taser's database commands per POST while the load ran and drained, by command and collection (the most frequent). */
+  storeOpsPerPost: Record<string, number>;
   /** The most frequent warnings: "message: error" with their counts. */
   topWarnings: string[];
 }
@@ -95,8 +98,7 @@ const TRIGGER_TYPE = 'bench_trigger';
 const SOURCES_DIR = fileURLToPath(new URL('../test/fixtures/plugins/sources', import.meta.url));
 
 /** The batches: generated signals, plus one trigger signal in the middle of each batch. */
-function makeBatches(o: E2eOptions): Signal[][] {
-  const start = Date.now() - o.batches * o.batchSize * 50;
+function makeBatches(o: E2eOptions, start: number): Signal[][] {
   const all = generateSignals(o.batches * o.batchSize, { groupKeys: o.groupKeys, start, source: SOURCE });
   const batches: Signal[][] = [];
   for (let b = 0; b < o.batches; b++) {
@@ -151,7 +153,9 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     { id: 'bench-trigger', severity: 'high', parts: [{ match: { type: TRIGGER_TYPE }, count: 1 }], window: '1m', groupBy: ['trigger'] },
     ...benchRules(4),
   ];
-  const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: {
+  // Command monitoring on, to count taser's database commands per POST.
+  const databaseUri = `${database.uri}${database.uri.includes('?') ? '&' : '?'}monitorCommands=true`;
+  const config = benchConfig({ databaseUri, slackApiUrl: slack.apiUrl, file: {
     plugins: { passthrough: { enabled: true } },
     channels: { default: ALERT_CHANNEL },
     sources: { [SOURCE]: { auth: { type: 'hmac', secretEnv: 'BENCH_SOURCE_SECRET' } } },
@@ -164,7 +168,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     // A fresh process takes its partition leases a moment after start: measured from then on.
     const leaseDeadline = Date.now() + 60_000;
     while (correlation.live.ownedPartitions().length < correlation.live.options.partitions && Date.now() < leaseDeadline) await new Promise((r) => setTimeout(r, 50));
-    const batches = makeBatches(o);
+    const start = Date.now() - o.batches * o.batchSize * 50;
+    const batches = makeBatches(o, start);
     const total = batches.reduce((n, b) => n + b.length, 0);
 
     // 1. The storage floor: the same documents, batch size and concurrency, with the same indexes.
@@ -174,62 +179,31 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const docs = batches.map((batch) =>
       batch.map((signal) => ({ _id: signalKey(signal), signal, occurredAt: new Date(parseEventTime(signal.occurredAt)!), receivedAt: new Date(), artifactValues: artifactValuesOf(signal) })),
     );
-    let started = performance.now();
+    const rawStarted = performance.now();
     await inParallel(docs, o.concurrency, async (batch) => {
       await raw.insertMany(batch, { ordered: false });
     });
-    const rawSeconds = (performance.now() - started) / 1000;
+    const rawSeconds = (performance.now() - rawStarted) / 1000;
     await raw.drop();
 
-    // 2. Through taser: POST, store, correlate; trigger alerts timed from their POST.
-    const sentAt = new Map<string, number>();
-    const latencies: number[] = [];
+    // 2. Through taser: POST, store, correlate; trigger alerts timed from their POST. The POSTs are sent from a
+    // process of their own (as the sources are other machines), so the sender's CPU is not taser's.
+    const createdAt = new Map<string, number>();
     correlation.events.on('created', (alert) => {
       const trigger = alert.group.trigger;
-      const sent = trigger === undefined ? undefined : sentAt.get(trigger);
-      if (sent !== undefined) latencies.push(performance.now() - sent);
+      if (trigger !== undefined && !createdAt.has(trigger)) createdAt.set(trigger, clock());
     });
-    const bodies = batches.map((batch) => JSON.stringify(batch));
-    let throttled = 0;
-    let unavailable = 0;
-    let failedPosts = 0;
-    const failedBatches: number[] = [];
-    const send = async (body: string, i: number) => {
-      sentAt.set(`t${i}`, performance.now());
-      for (;;) {
-        let res: Response;
-        try {
-          res = await fetch(`${taser!.url}/signals/${SOURCE}`, { method: 'POST', headers: signedHeaders(body), body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
-        } catch {
-          failedPosts++; // no answer in time (the server is overrun): counted, not retried
-          failedBatches.push(i);
-          return;
-        }
-        const answer = await res.text();
-        if (res.status === 202) return;
-        if (res.status === 503) unavailable++;
-        else if (res.status === 429) throttled++;
-        else throw new Error(`POST /signals/${SOURCE} answered ${res.status}: ${answer}`);
-        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
-      }
-    };
-    started = performance.now();
-    if (o.rate) {
-      const interval = (o.batchSize / o.rate) * 1000;
-      await Promise.all(
-        bodies.map(async (body, i) => {
-          await new Promise((r) => setTimeout(r, Math.max(0, started + i * interval - performance.now())));
-          await send(body, i);
-        }),
-      );
-    } else {
-      await inParallel(bodies, o.concurrency, send);
-    }
-    const acceptedSeconds = (performance.now() - started) / 1000;
+    const ops = countCommands(taser.database.client);
+    const started = performance.now();
+    const sent = await runChild<LoadResult>('./e2e.ts', ['load', JSON.stringify({ o, start, url: `${taser.url}/signals/${SOURCE}` })]);
+    const { throttled, unavailable, failedPosts, failedBatches } = sent;
+    const latencies = Object.entries(sent.sentAt).flatMap(([trigger, at]) => (createdAt.has(trigger) ? [createdAt.get(trigger)! - at] : []));
+    const acceptedSeconds = sent.acceptedSeconds;
     // Every signal correlated: the correlator's backlog is empty and its alert writes applied (in memory: no query).
     const deadline = Date.now() + WAIT_LIMIT_MS;
     while (!correlation.live.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const e2eSeconds = (performance.now() - started) / 1000;
+    const storeOpsPerPost = ops.perPost(o.batches);
     // A POST that got no answer in time may or may not have been stored: then what was stored is counted, not
     // what was sent (its signals were otherwise counted as correlated).
     const backlog = correlation.live.backlog();
@@ -264,6 +238,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       failedPosts,
       cardsPosted: slack.callsTo('chat.postMessage').length,
       warnings: seen.count,
+      storeOpsPerPost,
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
     };
   } finally {
@@ -272,6 +247,78 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     await slack.stop();
     await database.stop();
   }
+}
+
+/** Counts the client's commands by name and collection from now on; `perPost` gives the most frequent per POST. */
+function countCommands(client: MongoClient) {
+  const counts = new Map<string, number>();
+  client.on('commandStarted', (e) => {
+    const target = e.command[e.commandName] as unknown;
+    const key = `${e.commandName}${typeof target === 'string' ? ` ${target}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  return {
+    perPost: (posts: number) => Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, round(n / posts, 2)])),
+  };
+}
+
+/** What the sender process reports. */
+interface LoadResult {
+  throttled: number;
+  unavailable: number;
+  failedPosts: number;
+  failedBatches: number[];
+  /** Per trigger value, when its POST was sent (clock()). */
+  sentAt: Record<string, number>;
+  /** Until the last POST was answered. */
+  acceptedSeconds: number;
+}
+
+/** A clock both processes share: ms since the epoch, with sub-millisecond steps. */
+const clock = () => performance.timeOrigin + performance.now();
+
+/** The sender, in its own process: the batches' POSTs, open-loop at the rate or `concurrency` at a time. */
+async function load({ o, start, url }: { o: E2eOptions; start: number; url: string }): Promise<LoadResult> {
+  const bodies = makeBatches(o, start).map((batch) => JSON.stringify(batch));
+  const result: LoadResult = { throttled: 0, unavailable: 0, failedPosts: 0, failedBatches: [], sentAt: {}, acceptedSeconds: 0 };
+  const send = async (body: string, i: number) => {
+    result.sentAt[`t${i}`] = clock();
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: signedHeaders(body), body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      } catch {
+        result.failedPosts++; // no answer in time (the server is overrun): counted, not retried
+        result.failedBatches.push(i);
+        return;
+      }
+      const answer = await res.text();
+      if (res.status === 202) return;
+      if (res.status === 503) result.unavailable++;
+      else if (res.status === 429) result.throttled++;
+      else throw new Error(`POST ${url} answered ${res.status}: ${answer}`);
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+    }
+  };
+  const started = performance.now();
+  if (o.rate) {
+    const interval = (o.batchSize / o.rate) * 1000;
+    await Promise.all(
+      bodies.map(async (body, i) => {
+        await new Promise((r) => setTimeout(r, Math.max(0, started + i * interval - performance.now())));
+        await send(body, i);
+      }),
+    );
+  } else {
+    await inParallel(bodies, o.concurrency, send);
+  }
+  result.acceptedSeconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+if (isMain(import.meta.url) && process.argv[2] === 'load') {
+  console.log(JSON.stringify(await load(JSON.parse(process.argv[3]!) as Parameters<typeof load>[0])));
+  process.exit(0);
 }
 
 if (isMain(import.meta.url)) {

@@ -18,6 +18,8 @@ import { countSend } from './metrics.js';
 type Ctx = PluginContext<AlertsConfig>;
 const CLAIM_MS = 60_000;
 const BATCH = 50;
+/** How long a queued outbox run that has not begun here stands for later requests (see `wake`). */
+const COALESCE_MS = 2_000;
 
 export interface Outbox {
   job: JobRef<{ reason?: string }>;
@@ -30,9 +32,24 @@ export interface Outbox {
 export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { buttons(alert: ActedAlert, ctx: Ctx): CardButton[] }): Outbox {
   const jobData = z.object({ reason: z.string().optional() });
 
-  const wake = async (ctx: Ctx, when: Date, reason: string) => {
-    if (when.getTime() <= Date.now()) await ctx.scheduler.now(job, { reason });
-    else await ctx.scheduler.schedule(job, when, { reason });
+  // A run queued here that has not begun yet sends every delivery due by then: a burst of new cards queues one
+  // job, not one each (a job document per card was most of a burst's writes). Another replica's Agenda may take
+  // that run before the last cards were stored: if none begins here within COALESCE_MS, one more is queued.
+  let queuedAt: number | undefined;
+  let recheck: NodeJS.Timeout | undefined;
+  const wake = async (ctx: Ctx, when: Date, reason: string): Promise<void> => {
+    if (when.getTime() > Date.now()) return void (await ctx.scheduler.schedule(job, when, { reason }));
+    if (queuedAt !== undefined && Date.now() - queuedAt < COALESCE_MS) {
+      recheck ??= setTimeout(() => {
+        recheck = undefined;
+        if (queuedAt === undefined) return; // a run began here: it saw what was skipped
+        queuedAt = undefined;
+        wake(ctx, new Date(), 'coalesced').catch((err: unknown) => ctx.logger.warn({ err }, 'could not queue the alert card outbox; the sweep will'));
+      }, COALESCE_MS).unref();
+      return;
+    }
+    queuedAt = Date.now();
+    await ctx.scheduler.now(job, { reason });
   };
 
   async function request(ctx: Ctx, alert: StoredAlert, options: { urgent?: boolean } = {}): Promise<void> {
@@ -80,6 +97,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   }
 
   async function processDue(ctx: Ctx): Promise<void> {
+    queuedAt = undefined; // what is requested from now on needs a run of its own
     const col = deliveries(ctx);
     for (let round = 0; round < 20; round++) {
       const now = new Date();

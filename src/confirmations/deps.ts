@@ -19,7 +19,7 @@ export interface FlowDeps {
   alerts: Pick<AlertStore, 'get' | 'collection'>;
   /** Told of each history line added to an alert, so its card is redrawn. */
   alertEvents?: AlertEvents;
-  rules: Pick<RuleStore, 'get'>;
+  rules: Pick<RuleStore, 'get' | 'active'>;
   signals: Pick<SignalStore, 'collection'>;
   positron: PositronApi;
   messenger(): FlowMessenger | undefined;

@@ -79,8 +79,10 @@ export class ConfirmationService implements FlowSteps {
 
   /** A rule's `confirm` option for a new alert: the user named by its artifact, asked from the rule's settings. */
   async alertCreated(alert: { _id: string; ruleId: string }): Promise<StoredFlow | undefined> {
-    const rule = await this.deps.rules.get(alert.ruleId);
-    const option = rule?.rule.confirm;
+    // From the active rules (cached, no read per alert: a burst of alerts would cost a read each); a rule
+    // switched off since the alert was made is read from the store.
+    const active = (await this.deps.rules.active()).find((r) => r.rule.id === alert.ruleId);
+    const option = (active ?? (await this.deps.rules.get(alert.ruleId)))?.rule.confirm;
     if (!option) return undefined;
     const full = await this.deps.alerts.get(alert._id);
     if (!full) return undefined;
