@@ -26,11 +26,17 @@ export async function countByTime<T extends Document>(collection: Collection<T>,
   // time index alone instead of reading each row for it (measured 0.2 ms against 20-30 ms a bucket, 125,000 alerts).
   const impliedBound = options.implied ? ((filter as Record<string, unknown>)[options.implied] as { $gte?: Date } | undefined) : undefined;
   const bucket = (i: number): Filter<T> => {
+    // One lower and one upper bound, the tighter of the filter's and the bucket's: given two upper bounds on one
+    // path, SQLite bounded its index walk by the looser one (a first bucket with `$lte: until` walked the whole
+    // range: 300 ms against 11 ms over 1,000,000 signals).
     const range: Record<string, Date> = { ...own };
     const lo = inner[i - 1];
     if (lo && !(own.$gte && own.$gte > lo)) range.$gte = lo;
     const hi = inner[i];
-    if (hi) range.$lt = hi;
+    if (hi && !(own.$lte && own.$lte < hi)) {
+      delete range.$lte;
+      range.$lt = hi;
+    }
     const narrowed: Record<string, unknown> = { ...filter, [field]: range };
     if (lo && impliedBound && Object.keys(impliedBound).length === 1 && impliedBound.$gte instanceof Date && impliedBound.$gte <= lo) delete narrowed[options.implied!];
     return narrowed as Filter<T>;
