@@ -41,10 +41,24 @@ export async function countByTime<T extends Document>(collection: Collection<T>,
     if (lo && impliedBound && Object.keys(impliedBound).length === 1 && impliedBound.$gte instanceof Date && impliedBound.$gte <= lo) delete narrowed[options.implied!];
     return narrowed as Filter<T>;
   };
+  // The first bucket with `implied`: the documents before inner[0] less those whose `implied` is below its bound
+  // (all before inner[0] too), two counts on one range each, where one count on both ranges walked the whole
+  // range by `implied` and read every row (3.5 s over 116,696 alerts).
+  const since = impliedBound?.$gte;
+  const splitFirst = since instanceof Date && Object.keys(impliedBound!).length === 1 && inner.length > 0 && since <= inner[0]!;
+  const firstBucket = async () => {
+    const { [options.implied!]: _implied, ...rest } = filter as Record<string, unknown>;
+    const { [field]: _own, ...others } = rest;
+    const [before, endedBefore] = await Promise.all([
+      collection.countDocuments({ ...rest, [field]: { $lt: inner[0] } } as Filter<T>),
+      collection.countDocuments({ ...others, [options.implied!]: { $lt: since } } as Filter<T>),
+    ]);
+    return before - endedBefore;
+  };
   const counts = new Array<number>(inner.length + 1).fill(0);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i <= inner.length; i = next++) counts[i] = await collection.countDocuments(bucket(i));
+    for (let i = next++; i <= inner.length; i = next++) counts[i] = i === 0 && splitFirst ? await firstBucket() : await collection.countDocuments(bucket(i));
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, inner.length + 1) }, worker));
   return counts;
