@@ -1,6 +1,7 @@
 // The web console's search on a large store: the page's whole query (one keyset page of 50 plus the
-// histogram's times) for alerts by artifact value, alerts by rule + a 7-day range, and signals by artifact
-// value. The issue's size is 125,000 alerts and 1,000,000 signals (`-- --console-full`); the default is 2,000
+// histogram, which counts every match: src/store/time-buckets.ts) for alerts by artifact value, alerts by rule + a
+// 7-day range, and signals by artifact value; the page alone is timed too (pageP95Ms), so the histogram's share
+// shows. Target: p95 < 1,000 ms at the issue's size (an analyst "finds every alert about a username in a second"). The issue's size is 125,000 alerts and 1,000,000 signals (`-- --console-full`); the default is 2,000
 // alerts and 10,000 signals, and other sizes can be given (`node bin/run-ts.js bench/console-search.ts
 // '{"alerts":125000,"signals":100000}'`). Progress goes to stderr. `onSeeded` runs on the seeded store before it
 // is dropped (index.ts runs the simulator bench over the same 1,000,000 signals with --console-full).
@@ -32,7 +33,7 @@ export interface ConsoleSearchBench {
   seedSignalsPerSec: number;
   /** Seconds the indexes took to build after the load (part of the seeding rates). */
   indexSeconds: number;
-  queries: Record<string, { p50Ms: number; p95Ms: number; runs: number; rowsFirst: number }>;
+  queries: Record<string, { p50Ms: number; p95Ms: number; pageP95Ms: number; runs: number; rowsFirst: number; matchesFirst: number }>;
 }
 
 const GROUP_KEYS = 1000;
@@ -108,17 +109,25 @@ export async function benchConsoleSearch(options: { full?: boolean; alerts?: num
     const deps = { correlation: { signals, alerts }, cases: { store: cases } };
     const measure = async (make: (i: number) => string) => {
       const times: number[] = [];
+      const pageTimes: number[] = [];
       let rowsFirst = 0;
+      let matchesFirst = 0;
       for (let i = 0; i < RUNS; i++) {
         const parsed = parseSearch(new URLSearchParams(make(i)));
         if (!parsed.ok) throw new Error(`bench query refused: ${JSON.stringify(parsed.errors)}`);
-        const began = performance.now();
+        let began = performance.now();
         const result = await runSearch(deps, parsed.search, { histogram: true });
         times.push(performance.now() - began);
-        progress(`search ${i + 1}/${RUNS}: ${Math.round(times.at(-1)!)} ms`);
-        if (i === 0) rowsFirst = result.rows.length;
+        began = performance.now();
+        await runSearch(deps, parsed.search, { histogram: false });
+        pageTimes.push(performance.now() - began);
+        progress(`search ${i + 1}/${RUNS}: ${Math.round(times.at(-1)!)} ms (page alone ${Math.round(pageTimes.at(-1)!)} ms), ${result.histogram?.total ?? 0} matches`);
+        if (i === 0) {
+          rowsFirst = result.rows.length;
+          matchesFirst = result.histogram?.total ?? 0;
+        }
       }
-      return { p50Ms: round(percentile(times, 50), 0), p95Ms: round(percentile(times, 95), 0), runs: RUNS, rowsFirst };
+      return { p50Ms: round(percentile(times, 50), 0), p95Ms: round(percentile(times, 95), 0), pageP95Ms: round(percentile(pageTimes, 95), 0), runs: RUNS, rowsFirst, matchesFirst };
     };
     const day = (d: number) => new Date(start + d * 86_400_000).toISOString();
     const queries = {
@@ -183,7 +192,7 @@ export function consoleSearchRows(r: ConsoleSearchBench): [string, string, strin
   return Object.entries(r.queries).map(([name, q]): [string, string, string] => [
     `consoleSearch.${name}.p95Ms`,
     String(q.p95Ms),
-    `p50 ${q.p50Ms} ms over ${q.runs} searches (page of 50 + histogram), ${r.alerts} alerts / ${r.signals} signals on ${r.db} (${r.seedSignalsPerSec ? `seeded at ${r.seedAlertsPerSec} alerts/s, ${r.seedSignalsPerSec} signals/s, indexes built in ${r.indexSeconds} s after the load` : 'a kept store'}); target p95 <= 1000 at 125k/1M (-- --console-full)`,
+    `p50 ${q.p50Ms} ms over ${q.runs} searches (page of 50 + histogram of every match, ${q.matchesFirst} in the first; the page alone p95 ${q.pageP95Ms} ms), ${r.alerts} alerts / ${r.signals} signals on ${r.db} (${r.seedSignalsPerSec ? `seeded at ${r.seedAlertsPerSec} alerts/s, ${r.seedSignalsPerSec} signals/s, indexes built in ${r.indexSeconds} s after the load` : 'a kept store'}); target p95 < 1000 ms at 125k/1M (-- --console-full): every alert about a username in a second`,
   ]);
 }
 

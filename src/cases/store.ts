@@ -207,7 +207,8 @@ export class CaseStore {
     return this.cases.find({ alertIds: alertId }).sort({ createdAt: -1 }).limit(20).toArray();
   }
 
-  async search(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string; prev?: string }> {
+  /** The query's filter without paging. */
+  filterOf(query: Omit<CaseQuery, 'limit' | 'cursor' | 'before'>): Filter<StoredCase> {
     const filter: Filter<StoredCase> = {};
     if (query.status) filter.status = query.status;
     if (query.team) filter.team = query.team;
@@ -218,6 +219,11 @@ export class CaseStore {
     if (query.since) created.$gte = query.since;
     if (query.until) created.$lte = query.until;
     if (Object.keys(created).length) filter.createdAt = created;
+    return filter;
+  }
+
+  async search(query: CaseQuery): Promise<{ cases: StoredCase[]; next?: string; prev?: string }> {
+    const filter = this.filterOf(query);
     // Numbers are unique: the keyset is the number alone (no _id tie-break), so the {number} index serves the sort.
     const token = query.before ?? query.cursor;
     const at = token ? decodeCursor(token) : undefined;

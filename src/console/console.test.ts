@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionCodec } from './session.js';
 import { consoleConfigSchema, isProxyAddress, resolveConsoleSettings } from './config.js';
 import { apiHref, parseSearch, parseSearchTime, searchHref } from './search-query.js';
-import { histogram, histogramSvg } from './histogram.js';
+import { bucketsOver, countHistogram, histogramSvg } from './histogram.js';
 import { toCsv } from './search-run.js';
 import { safeNext } from './router.js';
 import { decodeCursor, encodeCursor } from '../store/keyset.js';
@@ -107,17 +107,35 @@ describe('keyset cursors', () => {
 });
 
 describe('histogram', () => {
-  it('counts per round bucket over the range and draws links per bar', () => {
-    const t = (m: number) => new Date(Date.UTC(2026, 10, 30, 0, m));
-    const h = histogram([t(1), t(2), t(61), t(179)], { from: t(0), to: t(180) })!;
-    expect(h.widthMs).toBe(5 * 60_000);
-    expect(h.total).toBe(4);
-    expect(h.counts[0]).toBe(2);
+  const t = (m: number) => new Date(Date.UTC(2026, 10, 30, 0, m));
+  // What the database counts (src/store/time-buckets.ts), over an array: open first and last buckets.
+  const countIn = (times: Date[]) => async (inner: Date[]) =>
+    Array.from({ length: inner.length + 1 }, (_, i) => times.filter((x) => (i === 0 || x >= inner[i - 1]!) && (i === inner.length || x < inner[i]!)).length);
+
+  it('snaps round buckets over the range, counts each through the given count and draws links per bar', async () => {
+    const b = bucketsOver(t(0), t(180));
+    expect(b.widthMs).toBe(5 * 60_000);
+    expect(b.inner).toHaveLength(36);
+    expect(b.inner[0]).toEqual(t(5));
+    const h = (await countHistogram({ from: t(0), to: t(180) }, async () => undefined, countIn([t(1), t(2), t(5), t(61), t(179)])))!;
+    expect(h.from).toEqual(t(0));
+    expect(h.total).toBe(5);
+    expect(h.counts).toHaveLength(37);
+    // t(5) is on an edge: the later bucket's.
+    expect([h.counts[0], h.counts[1], h.counts[12], h.counts[35]]).toEqual([2, 1, 1, 1]);
     const svg = histogramSvg(h, (from) => `/ui/search?since=${from.toISOString()}&x=<y>`);
     expect(svg).toContain('<svg class="histogram"');
     expect(svg).toContain('&amp;x=&lt;y&gt;');
     expect(svg).not.toContain('<y>');
-    expect(histogram([])).toBeUndefined();
+  });
+
+  it('without a range spans the matches, and is absent when nothing matches', async () => {
+    const times = [t(7), t(100)];
+    const h = (await countHistogram({}, async () => ({ oldest: t(7), newest: t(100) }), countIn(times)))!;
+    expect(h.from).toEqual(t(5));
+    expect(h.total).toBe(2);
+    expect(h.counts.at(-1)).toBe(1);
+    await expect(countHistogram({ from: t(7) }, async () => undefined, countIn([]))).resolves.toBeUndefined();
   });
 });
 

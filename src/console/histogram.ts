@@ -10,20 +10,32 @@ export interface Histogram {
   total: number;
 }
 
-/** Counts per bucket over [from, to] (defaults: the times' own span). */
-export function histogram(times: Date[], range: { from?: Date; to?: Date } = {}): Histogram | undefined {
-  if (times.length === 0 && !(range.from && range.to)) return undefined;
-  const ms = times.map((t) => t.getTime());
-  const lo = range.from?.getTime() ?? Math.min(...ms);
-  const hi = Math.max(range.to?.getTime() ?? Math.max(...ms), lo + 1);
-  const widthMs = WIDTHS_MS.find((w) => (hi - lo) / w <= MAX_BUCKETS) ?? Math.ceil((hi - lo) / MAX_BUCKETS);
-  const start = Math.floor(lo / widthMs) * widthMs;
-  const counts = new Array<number>(Math.floor((hi - start) / widthMs) + 1).fill(0);
-  for (const t of ms) {
-    const i = Math.floor((t - start) / widthMs);
-    if (i >= 0 && i < counts.length) counts[i]! += 1;
+/** Round buckets over [lo, hi]: their start, width and the edges between them (count - 1 of them). */
+export function bucketsOver(lo: Date, hi: Date): { from: Date; widthMs: number; inner: Date[] } {
+  const l = lo.getTime();
+  const h = Math.max(hi.getTime(), l + 1);
+  const widthMs = WIDTHS_MS.find((w) => (h - l) / w <= MAX_BUCKETS) ?? Math.ceil((h - l) / MAX_BUCKETS);
+  const start = Math.floor(l / widthMs) * widthMs;
+  const count = Math.floor((h - start) / widthMs) + 1;
+  return { from: new Date(start), widthMs, inner: Array.from({ length: count - 1 }, (_, i) => new Date(start + (i + 1) * widthMs)) };
+}
+
+/**
+ * Every match counted per bucket over [from, to] (without them: the matches' own span, `span()`), by `count`,
+ * which gets the edges between the buckets and returns one count per bucket, the first and last open-ended
+ * (src/store/time-buckets.ts). Undefined when nothing matches and no range was given.
+ */
+export async function countHistogram(range: { from?: Date; to?: Date }, span: () => Promise<{ oldest: Date; newest: Date } | undefined>, count: (inner: Date[]) => Promise<number[]>): Promise<Histogram | undefined> {
+  let { from, to } = range;
+  if (!from || !to) {
+    const ends = await span();
+    if (!ends) return undefined;
+    from ??= ends.oldest;
+    to ??= ends.newest;
   }
-  return { from: new Date(start), widthMs, counts, total: counts.reduce((a, b) => a + b, 0) };
+  const buckets = bucketsOver(from, to);
+  const counts = await count(buckets.inner);
+  return { from: buckets.from, widthMs: buckets.widthMs, counts, total: counts.reduce((a, b) => a + b, 0) };
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

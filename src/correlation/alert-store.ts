@@ -144,12 +144,6 @@ export class AlertStore {
     return { alerts: page, next, prev };
   }
 
-  /** The first-seen times of the newest `cap` matches (the console's histogram). */
-  async times(query: Omit<AlertQuery, 'limit' | 'cursor'>, cap: number): Promise<Date[]> {
-    const docs = await this.collection.find(this.filterOf(query), { projection: { _id: 0, firstSeen: 1 } }).sort({ firstSeen: -1 }).limit(cap).toArray();
-    return docs.map((d) => d.firstSeen);
-  }
-
   /** A person's status change, recorded in the history; returns the alert after the change. */
   async setStatus(id: string, status: AlertStatus, by: string, note?: string, extra: Record<string, unknown> = {}): Promise<StoredAlert | null> {
     const now = new Date();

@@ -122,12 +122,6 @@ export class SignalStore {
     const { docs, next, prev } = await this.searchStored(query);
     return { signals: docs.map(decodeSignal), next, prev };
   }
-
-  /** The event times of the newest `cap` matches (the console's histogram). */
-  async times(query: Omit<SignalQuery, 'limit' | 'cursor'>, cap: number): Promise<Date[]> {
-    const docs = await this.collection.find(this.filterOf(query), { projection: { _id: 0, occurredAt: 1 } }).sort({ occurredAt: -1 }).limit(cap).toArray();
-    return docs.map((d) => d.occurredAt);
-  }
 }
 
 export interface SignalQuery {

@@ -3,9 +3,9 @@
 // (the JSON is the HTTP API's own answer: /api/v1 takes the console's session).
 import type { ConsoleRequest, ConsoleRouter } from '../router.js';
 import type { ConsoleDeps } from '../deps.js';
-import { histogram, histogramSvg } from '../histogram.js';
+import { histogramSvg } from '../histogram.js';
 import { apiHref, parseSearch, SEARCH_KINDS, searchHref, type ResolvedSearch } from '../search-query.js';
-import { COLUMNS, HISTOGRAM_CAP, runSearch, toCsv } from '../search-run.js';
+import { COLUMNS, runSearch, toCsv } from '../search-run.js';
 import { ALERT_STATUSES } from '../../correlation/alert-store.js';
 import { CASE_STATUSES } from '../../cases/model.js';
 import { SEVERITIES } from '../../signals/signal.js';
@@ -20,7 +20,7 @@ export function registerSearchPages(router: ConsoleRouter, deps: ConsoleDeps): v
     const result = await runSearch(deps, s, { histogram: true });
     const q = s.query;
     const current = { ...q, cursor: undefined, before: undefined };
-    const h = histogram(result.times, { from: s.since, to: s.until });
+    const h = result.histogram;
     const svg = h ? histogramSvg(h, (from, to) => searchHref(PATH, current, { since: from.toISOString(), until: to.toISOString() })) : undefined;
     c.render(
       'search',
@@ -29,9 +29,7 @@ export function registerSearchPages(router: ConsoleRouter, deps: ConsoleDeps): v
         rows: result.rows.map((r) => ({ ...r, href: rowHref(result.kind, r) })),
         columns: COLUMNS[result.kind],
         histogram: svg,
-        matches: result.times.length,
-        capped: result.times.length >= HISTOGRAM_CAP,
-        cap: HISTOGRAM_CAP.toLocaleString('en'),
+        matches: (h?.total ?? 0).toLocaleString('en'),
         next: result.next ? searchHref(PATH, current, { cursor: result.next }) : undefined,
         prev: result.prev ? searchHref(PATH, current, { before: result.prev }) : undefined,
         first: result.prev ? searchHref(PATH, current) : undefined,
