@@ -47,11 +47,17 @@ async function writeSignalsFile(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** Bundles the child (its packages stay imports from node_modules, so the bundle sits in the checkout). */
+/**
+ * Bundles the child (its packages stay imports from node_modules, so the bundle sits in the checkout), and
+ * beside it the parse worker, which the simulator starts from its own directory with its own extension.
+ */
 async function buildChild(): Promise<string> {
-  const outfile = fileURLToPath(new URL('../node_modules/.cache/taser-bench/simulate-child.mjs', import.meta.url));
-  await build({ entryPoints: [fileURLToPath(new URL('./simulate-child.ts', import.meta.url))], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
-  return outfile;
+  const dir = fileURLToPath(new URL('../node_modules/.cache/taser-bench/', import.meta.url));
+  const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+  const options = { bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' } as const;
+  await build({ ...options, entryPoints: [source('../src/correlation/signal-parse-worker.ts')], outfile: join(dir, 'signal-parse-worker.mjs') });
+  await build({ ...options, entryPoints: [source('./simulate-child.ts')], outfile: join(dir, 'simulate-child.mjs') });
+  return join(dir, 'simulate-child.mjs');
 }
 
 function runCompiledChild(file: string, args: string[]): Promise<SimulateRun> {
