@@ -2,6 +2,7 @@
 // another core than the simulator, or this thread itself (a small file, where starting a worker costs more
 // than it saves). Either way a chunk's result comes back as a promise, and results are awaited in the order
 // the chunks were sent, so the file's order is kept.
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
@@ -26,12 +27,17 @@ export function defaultParseThreads(): number {
 // to tens of MB per thread, which is most of what a worker would add to the peak).
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+let running = 0;
+/** Parse workers started and not yet exited, in this process (tests check none is left behind). */
+export const runningParseWorkers = () => running;
+
 export function chunkParsers(fields: readonly string[], threads: number): ChunkParsers {
   if (threads <= 0) {
     const parser = new ChunkParser(fields);
     return { count: 1, parse: (bytes, first) => ({ parser: 0, result: Promise.resolve(parser.parse(bytes, first)) }), close: async () => {} };
   }
   const workers: Worker[] = [];
+  const exited: Promise<unknown>[] = [];
   const waiting: { resolve: (chunk: ParsedChunk) => void; reject: (err: Error) => void }[][] = [];
   let failure: Error | undefined;
   const fail = (err: Error) => {
@@ -40,13 +46,16 @@ export function chunkParsers(fields: readonly string[], threads: number): ChunkP
   };
   for (let i = 0; i < threads; i++) {
     const worker = startWorker(fields);
+    running++;
     workers.push(worker);
     waiting.push([]);
     worker.on('message', (chunk: ParsedChunk) => waiting[i]!.shift()?.resolve(chunk));
     worker.on('error', fail);
     worker.on('exit', (code) => {
+      running--;
       if (waiting[i]!.length) fail(new Error(`a signals parse worker stopped (exit code ${code})`));
     });
+    exited.push(once(worker, 'exit'));
   }
   let next = 0;
   return {
@@ -63,7 +72,8 @@ export function chunkParsers(fields: readonly string[], threads: number): ChunkP
       return { parser, result };
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      for (const w of workers) void w.terminate();
+      await Promise.all(exited);
     },
   };
 }
