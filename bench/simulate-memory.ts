@@ -35,6 +35,8 @@ export interface SimulateBench {
   rssRatioOf: string;
 }
 
+const { BATCH_NODE_FLAGS } = (await import('../bin/node-flags.js' as string)) as { BATCH_NODE_FLAGS: string[] };
+
 const RULES = 20;
 const GROUP_KEYS = 10_000;
 
@@ -62,7 +64,8 @@ async function buildChild(): Promise<string> {
 
 function runCompiledChild(file: string, args: string[]): Promise<SimulateRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With the V8 flags bin/taser.js re-runs `taser simulate` with, so the peak is the one a person gets.
+    const child = spawn(process.execPath, [...BATCH_NODE_FLAGS, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('error', reject);

@@ -7,10 +7,10 @@
 //
 // On disk and in the arena a record is [u32 payload length][f64 k1][f64 k2][payload]. Synchronous, like
 // the rest of the simulator: a batch job, where a sync read or write of a large block is the cheapest.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
+import { makeSortDir, removeSortDir } from './sort-dirs.js';
 
 export const RECORD_HEADER = 20;
 /** Bytes of index per record held in memory (k1, k2, offset). */
@@ -181,7 +181,7 @@ export class RecordSorter implements RecordSink {
   }
 
   private spill(): void {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
+    this.dir ??= makeSortDir();
     const path = join(this.dir, `run-${this.runs.length}.bin`);
     this.runs.push(path);
     this.spilled++;
@@ -276,7 +276,7 @@ export class RecordSorter implements RecordSink {
     this.count = 0;
     this.used = 0;
     this.runs.length = 0;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) removeSortDir(this.dir);
     this.dir = undefined;
   }
 }
