@@ -35,6 +35,8 @@ export interface SimulateBench {
   rssRatioOf: string;
 }
 
+const { BATCH_NODE_FLAGS } = (await import('../bin/node-flags.js' as string)) as { BATCH_NODE_FLAGS: string[] };
+
 const RULES = 20;
 const GROUP_KEYS = 10_000;
 
@@ -47,16 +49,23 @@ async function writeSignalsFile(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** Bundles the child (its packages stay imports from node_modules, so the bundle sits in the checkout). */
+/**
+ * Bundles the child (its packages stay imports from node_modules, so the bundle sits in the checkout), and
+ * beside it the parse worker, which the simulator starts from its own directory with its own extension.
+ */
 async function buildChild(): Promise<string> {
-  const outfile = fileURLToPath(new URL('../node_modules/.cache/taser-bench/simulate-child.mjs', import.meta.url));
-  await build({ entryPoints: [fileURLToPath(new URL('./simulate-child.ts', import.meta.url))], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
-  return outfile;
+  const dir = fileURLToPath(new URL('../node_modules/.cache/taser-bench/', import.meta.url));
+  const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+  const options = { bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' } as const;
+  await build({ ...options, entryPoints: [source('../src/correlation/signal-parse-worker.ts')], outfile: join(dir, 'signal-parse-worker.mjs') });
+  await build({ ...options, entryPoints: [source('./simulate-child.ts')], outfile: join(dir, 'simulate-child.mjs') });
+  return join(dir, 'simulate-child.mjs');
 }
 
 function runCompiledChild(file: string, args: string[]): Promise<SimulateRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With the V8 flags bin/taser.js re-runs `taser simulate` with, so the peak is the one a person gets.
+    const child = spawn(process.execPath, [...BATCH_NODE_FLAGS, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('error', reject);

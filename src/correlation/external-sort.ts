@@ -3,10 +3,10 @@
 // with a heap; items that arrive already in order (a file exported in event-time order) are neither sorted nor
 // merged: the runs are read back one after the other. Below one run nothing touches the disk. Synchronous: the simulator is a batch job, and a sync read or
 // write of a large block costs less than the promises around an async one.
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
+import { makeSortDir, removeSortDir } from './sort-dirs.js';
 import { LineReader } from './lines.js';
 
 export interface SortFormat<T> {
@@ -69,7 +69,7 @@ export class ExternalSorter<T> {
   private spill(): void {
     const items = this.sortedRun();
     const line = this.format.line;
-    this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
+    this.dir ??= makeSortDir();
     const path = join(this.dir, `run-${this.runs.length}.txt`);
     this.runs.push(path);
     const fd = openSync(path, 'w');
@@ -143,7 +143,7 @@ export class ExternalSorter<T> {
     } finally {
       for (const r of readers) r.close();
       this.items = [];
-      if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+      if (this.dir) removeSortDir(this.dir);
     }
   }
 }

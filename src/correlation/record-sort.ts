@@ -7,10 +7,10 @@
 //
 // On disk and in the arena a record is [u32 payload length][f64 k1][f64 k2][payload]. Synchronous, like
 // the rest of the simulator: a batch job, where a sync read or write of a large block is the cheapest.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
+import { makeSortDir, removeSortDir } from './sort-dirs.js';
 
 export const RECORD_HEADER = 20;
 /** Bytes of index per record held in memory (k1, k2, offset). */
@@ -35,7 +35,49 @@ export interface RecordSortLimits {
   maxItems?: number;
 }
 
-export class RecordSorter {
+/** Where records are written: `begin` a record with its keys, write its payload into `buf` from the offset it returns, `commit`. */
+export interface RecordSink {
+  buf: Buffer;
+  begin(k1: number, k2: number, maxPayload: number): number;
+  commit(end: number): void;
+}
+
+/** Records gathered in one growing block, in the sorter's format: a parse worker's output for one chunk. */
+export class RecordBuffer implements RecordSink {
+  buf: Buffer;
+  private used = 0;
+  private pending = 0;
+
+  constructor(size: number) {
+    // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
+    this.buf = Buffer.allocUnsafeSlow(Math.max(size, 256));
+  }
+
+  begin(k1: number, k2: number, maxPayload: number): number {
+    const need = this.used + RECORD_HEADER + maxPayload;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.pending = this.used;
+    this.buf.writeDoubleLE(k1, this.used + 4);
+    this.buf.writeDoubleLE(k2, this.used + 12);
+    return this.used + RECORD_HEADER;
+  }
+
+  commit(end: number): void {
+    this.buf.writeUInt32LE(end - this.pending - RECORD_HEADER, this.pending);
+    this.used = end;
+  }
+
+  /** The records written, as a view of the block (its ArrayBuffer is the block's own, to transfer). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.used);
+  }
+}
+
+export class RecordSorter implements RecordSink {
   /** The arena: write a payload at the offset `begin` returns, then `commit`. */
   buf: Buffer;
   private used = 0;
@@ -100,6 +142,22 @@ export class RecordSorter {
     if (this.count >= this.maxItems) this.spill();
   }
 
+  /**
+   * Adds every record of `records` (as a RecordBuffer wrote them), with `k2Offset` added to each k2 (a chunk's
+   * line numbers become the file's); `patch` may rewrite a payload once it is in the arena (at buf[start...]).
+   */
+  addRecords(records: Uint8Array, k2Offset: number, patch?: (buf: Buffer, start: number) => void): void {
+    const from = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    for (let at = 0; at < from.length; ) {
+      const size = from.readUInt32LE(at);
+      const start = this.begin(from.readDoubleLE(at + 4), from.readDoubleLE(at + 12) + k2Offset, size);
+      from.copy(this.buf, start, at + RECORD_HEADER, at + RECORD_HEADER + size);
+      patch?.(this.buf, start);
+      this.commit(start + size);
+      at += RECORD_HEADER + size;
+    }
+  }
+
   private growIndex(): void {
     const size = this.k1s.length * 2;
     const k1s = new Float64Array(size);
@@ -123,7 +181,7 @@ export class RecordSorter {
   }
 
   private spill(): void {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'taser-sort-'));
+    this.dir ??= makeSortDir();
     const path = join(this.dir, `run-${this.runs.length}.bin`);
     this.runs.push(path);
     this.spilled++;
@@ -218,7 +276,7 @@ export class RecordSorter {
     this.count = 0;
     this.used = 0;
     this.runs.length = 0;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) removeSortDir(this.dir);
     this.dir = undefined;
   }
 }

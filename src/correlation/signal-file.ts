@@ -1,9 +1,10 @@
-// The simulator's input: a JSON-lines file of signals, read in large blocks and validated line by line. Each
-// valid line is handed on with its event time and line number (signal-record.ts keeps what the engine reads).
-import { describeIssues, SEVERITIES, signalSchema } from '../signals/signal.js';
-import { eventTimeMicros } from './engine.js';
-import { LineReader } from './lines.js';
-import type { ValidSignal } from './signal-record.js';
+// The simulator's input: a JSON-lines file of signals, read in large blocks cut at line ends. Each block
+// (a chunk of whole lines) is validated and encoded by a parser, by default in worker threads
+// (signal-parse-pool.ts), and the chunks' records are handed on in file order with the number of lines
+// before them, so every line keeps its number (signal-record.ts keeps what the engine reads).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { chunkParsers, defaultParseThreads } from './signal-parse-pool.js';
+import { MAX_REPORTED_PROBLEMS, type ParsedChunk } from './signal-parse.js';
 
 export class SignalFileError extends Error {
   override readonly name = 'SignalFileError';
@@ -12,85 +13,101 @@ export class SignalFileError extends Error {
   }
 }
 
-const MAX_REPORTED_PROBLEMS = 50;
-const SEVERITY_NAMES = new Set<unknown>(SEVERITIES);
-const scalar = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-
-/**
- * True when signalSchema would accept `data` as it is (no defaults to fill but `artifacts`): checked by hand
- * because zod costs several microseconds a line. Anything it is unsure of (a link, odd keys) goes to zod,
- * which decides, so this can only make valid lines faster, never change what is valid.
- */
-function plainSignal(data: unknown): data is { id: string; source: string; type: string; occurredAt: string; severity?: string; artifacts?: Record<string, unknown> } {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  const d = data as Record<string, unknown>;
-  if (typeof d.id !== 'string' || d.id === '' || typeof d.source !== 'string' || d.source === '' || typeof d.type !== 'string' || d.type === '') return false;
-  if (typeof d.occurredAt !== 'string' || d.link !== undefined) return false;
-  if (d.severity !== undefined && !SEVERITY_NAMES.has(d.severity)) return false;
-  if (d.title !== undefined && typeof d.title !== 'string') return false;
-  if (d.tags !== undefined && !(Array.isArray(d.tags) && d.tags.every((t) => typeof t === 'string'))) return false;
-  if (d.raw !== undefined && (typeof d.raw !== 'object' || d.raw === null || Array.isArray(d.raw))) return false;
-  const a = d.artifacts;
-  if (a === undefined) return true;
-  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
-  for (const key in a) {
-    if (key === '__proto__') return false;
-    const v = (a as Record<string, unknown>)[key];
-    if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) return false;
-  }
-  return true;
+export interface SignalFileOptions {
+  /** Parse workers (0: parse in this thread). Default: in this thread below 8 MiB, else defaultParseThreads(). */
+  threads?: number;
+  /** Bytes per chunk (default 1 MiB; tests use a few bytes to cut lines at every place). */
+  blockSize?: number;
 }
 
+const BLOCK = 1 << 20;
+const SMALL_FILE = 8 << 20;
+// Chunks sent to each parser before the first result is awaited: enough to keep the workers busy, few
+// enough that memory stays a few blocks whatever the file size.
+const IN_FLIGHT_PER_PARSER = 2;
+
 /**
- * Reads and validates the file. Every valid line goes to `onSignal` with its event time (µs) and its 1-based
- * line number, until a line is bad: from then on only problems are collected (at most 50), and they are
- * thrown together. Returns the number of non-blank lines.
+ * Reads and validates the file, keeping the artifact `fields` some rule reads. The records of every chunk go to `onChunk` with the number of lines before
+ * the chunk and the parser that numbered its names, in file order, until a line is bad: from then on only
+ * problems are collected (at most 50), and they are thrown together. Returns the number of non-blank lines.
  */
-export function readSignalFile(path: string, onSignal: (signal: ValidSignal, t: number, n: number) => void): number {
-  let reader: LineReader;
+export async function readSignalFile(path: string, fields: readonly string[], onChunk: (chunk: ParsedChunk, lineOffset: number, parser: number) => void, options: SignalFileOptions = {}): Promise<number> {
+  const cannotRead = (err: unknown) => new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  let fd: number;
+  let size: number;
   try {
-    reader = new LineReader(path);
+    fd = openSync(path, 'r');
+    size = fstatSync(fd).size;
   } catch (err) {
-    throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    throw cannotRead(err);
   }
+  const blockSize = options.blockSize ?? BLOCK;
+  let carry = Buffer.alloc(0);
+  let eof = false;
+  /** The next chunk of whole lines (the last one may end without a line end), or undefined at the end. */
+  const readChunk = (): Uint8Array | undefined => {
+    // A block of its own (not from the pool): it is transferred to a worker.
+    let block = Buffer.allocUnsafeSlow(Math.max(blockSize, 2 * carry.length));
+    let filled = carry.copy(block, 0);
+    for (;;) {
+      while (filled < block.length) {
+        const read = readSync(fd, block, filled, block.length - filled, null);
+        if (read === 0) {
+          eof = true;
+          carry = Buffer.alloc(0);
+          return filled ? block.subarray(0, filled) : undefined;
+        }
+        filled += read;
+      }
+      // Cut after the last \n; with none, after a \r that is not the block's last byte (it might be half of
+      // a \r\n, and \n never occurs inside a UTF-8 character).
+      let cut = block.lastIndexOf(10, filled - 1) + 1;
+      if (cut === 0 && filled >= 2) cut = block.lastIndexOf(13, filled - 2) + 1;
+      if (cut > 0) {
+        carry = Buffer.from(block.subarray(cut, filled));
+        return block.subarray(0, cut);
+      }
+      // A line longer than the block: read on into a block twice the size.
+      const bigger = Buffer.allocUnsafeSlow(2 * block.length);
+      block.copy(bigger, 0, 0, filled);
+      block = bigger;
+    }
+  };
+
+  const threads = options.threads ?? (size < SMALL_FILE ? 0 : defaultParseThreads());
+  const parsers = chunkParsers(fields, threads);
+  const pending: ReturnType<typeof parsers.parse>[] = [];
   const problems: string[] = [];
   let lines = 0;
-  let n = 0;
+  let offset = 0;
+  let first = true;
   try {
-    for (let line = reader.next(); line !== undefined; line = reader.next()) {
-      n++;
-      // A byte-order mark (files saved by Windows editors) is not part of the first line's JSON.
-      const text = n === 1 && line.startsWith('\ufeff') ? line.slice(1) : line;
-      if (text.charCodeAt(0) !== 123 && text.trim() === '') continue;
-      lines++;
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
-      } catch (err) {
-        problems.push(`${path} line ${n}: not JSON: ${(err as Error).message}`);
+    for (;;) {
+      while (!eof && pending.length < IN_FLIGHT_PER_PARSER * parsers.count) {
+        const bytes = readChunk();
+        if (!bytes) break;
+        pending.push(parsers.parse(bytes, first));
+        first = false;
+      }
+      const next = pending.shift();
+      if (!next) break;
+      const chunk = await next.result;
+      lines += chunk.nonBlank;
+      for (const { line, messages } of chunk.problems) {
+        for (const message of messages) problems.push(`${path} line ${offset + line}: ${message}`);
         if (problems.length >= MAX_REPORTED_PROBLEMS) break;
-        continue;
       }
-      let t = plainSignal(data) ? eventTimeMicros(data.occurredAt) : undefined;
-      if (t === undefined) {
-        const parsed = signalSchema.safeParse(data);
-        if (!parsed.success) {
-          problems.push(...describeIssues(parsed.error).map((p) => `${path} line ${n}: ${p}`));
-          if (problems.length >= MAX_REPORTED_PROBLEMS) break;
-          continue;
-        }
-        data = parsed.data;
-        t = eventTimeMicros(parsed.data.occurredAt)!;
-      }
-      if (problems.length) continue;
-      onSignal(data as ValidSignal, t, n);
+      if (problems.length >= MAX_REPORTED_PROBLEMS) break;
+      if (!problems.length) onChunk(chunk, offset, next.parser);
+      offset += chunk.lines;
     }
   } catch (err) {
     // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
-    if ((err as NodeJS.ErrnoException).syscall !== 'read') throw err;
-    throw new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    if ((err as NodeJS.ErrnoException).syscall === 'read') throw cannotRead(err);
+    throw err;
   } finally {
-    reader.close();
+    closeSync(fd);
+    await parsers.close();
   }
   if (problems.length) throw new SignalFileError(problems);
   return lines;

@@ -8,7 +8,7 @@
 // [u32 length, source][id]: equal hashes are compared byte for byte, so a collision is never a duplicate.
 import { SEVERITIES, type ArtifactValue, type Severity } from '../signals/signal.js';
 import type { PreparedSignal } from './engine.js';
-import type { RecordSorter } from './record-sort.js';
+import type { RecordSink, RecordSorter } from './record-sort.js';
 
 /** A line that passed validation: what the engine needs of it. */
 export interface ValidSignal {
@@ -49,8 +49,32 @@ export class SignalCodec {
     return id;
   }
 
+  /** Names numbered so far. */
+  get nameCount(): number {
+    return this.names.length;
+  }
+
+  /** The names numbered from `from` on (a parse worker sends them with the chunk that numbered them). */
+  namesFrom(from: number): string[] {
+    return this.names.slice(from);
+  }
+
+  /**
+   * Numbers names another codec numbered (a worker's), appending to `map` (its number -> this codec's);
+   * `renumber` then rewrites a record of that codec in place.
+   */
+  adoptNames(names: readonly string[], map: number[]): void {
+    for (const name of names) map.push(this.nameId(name));
+  }
+
+  /** Rewrites the source and type numbers of the time record payload at buf[start...] through `map`. */
+  static renumber(buf: Buffer, start: number, map: readonly number[]): void {
+    buf.writeUInt32LE(map[buf.readUInt32LE(start + 1)]!, start + 1);
+    buf.writeUInt32LE(map[buf.readUInt32LE(start + 5)]!, start + 5);
+  }
+
   /** Adds the signal's time record to `sorter`; `source` and `type` already as rules match them. */
-  add(sorter: RecordSorter, t: number, n: number, s: ValidSignal, source: string, type: string): void {
+  add(sorter: RecordSink, t: number, n: number, s: ValidSignal, source: string, type: string): void {
     const fields = this.fields;
     const artifacts = s.artifacts;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
@@ -118,7 +142,7 @@ function fnv(text: string, hash: number): number {
 }
 
 /** Adds the (source, id) key record of line `n` to `sorter`. */
-export function addKeyRecord(sorter: RecordSorter, n: number, source: string, id: string): void {
+export function addKeyRecord(sorter: RecordSink, n: number, source: string, id: string): void {
   // 53 bits of two differently seeded hashes, with the source's length so "ab"+"c" differs from "a"+"bc".
   const high = fnv(id, fnv(source, 2166136261 ^ source.length));
   const low = fnv(source, fnv(id, 0x9e3779b9)) >>> 11;

@@ -1,5 +1,6 @@
 // `taser simulate --rules RULES --signals SIGNALS.jsonl [--json]`, and the backtest of one rule on the stored
 // signals: `taser simulate --rule ID --since 30d [--rules FILE] [--json]`.
+import { constants } from 'node:os';
 import { loadRulesFile, RuleError, type Rule } from './rule.js';
 import { runSimulation, SignalFileError, writeSimulationJson, type SimulatedAlert } from './simulator.js';
 import { parseDuration } from './duration.js';
@@ -12,6 +13,20 @@ export interface Io {
 }
 
 export async function runSimulateCommand(options: { rules: string; signals: string; json: boolean; progress?: TerminalProgress }, io: Io): Promise<number> {
+  // Interrupted (Ctrl-C): exit at once through process.exit, which stops the parse workers and removes the
+  // sorts' temporary folders (sort-dirs.ts); a signal's default end would leave the folders behind.
+  const interrupted = (signal: NodeJS.Signals) => process.exit(128 + (constants.signals[signal] ?? 0));
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+  try {
+    return await simulateFile(options, io);
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+}
+
+async function simulateFile(options: { rules: string; signals: string; json: boolean; progress?: TerminalProgress }, io: Io): Promise<number> {
   let run;
   try {
     const rules = loadRulesFile(options.rules);

@@ -1,16 +1,16 @@
 // The simulator (SEMANTICS.md "Simulator"): replays a signals file through the engine from an empty state,
 // whatever the order of its lines, and reports the alerts. Memory stays flat as the file grows: lines are
-// validated as they stream in and kept as compact binary records (signal-record.ts); the records are ordered
+// validated as they stream in, by worker threads for a large file (signal-file.ts), and kept as compact
+// binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
 // alerts are held (those spill too).
 import type { ProgressFn } from '../app/terminal-progress.js';
-import { matchedSource, matchedType } from './engine.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { ExternalSorter, type SortLimits } from './external-sort.js';
 import { RecordSorter } from './record-sort.js';
-import { addKeyRecord, markDuplicates, SignalCodec } from './signal-record.js';
+import { markDuplicates, SignalCodec } from './signal-record.js';
 import { readSignalFile, SignalFileError } from './signal-file.js';
 
 export { SignalFileError };
@@ -68,6 +68,10 @@ export interface SimulateOptions {
   chunkSize?: number;
   /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 6 MiB for the alerts). */
   maxSortBytes?: number;
+  /** Parse worker threads (0: parse in this thread); default: by the file's size (signal-file.ts). */
+  parseThreads?: number;
+  /** Bytes per chunk read (tests cut lines at every place with small ones). */
+  readBlockSize?: number;
   /** Told how far reading and replaying are, every few thousand lines (the CLI's terminal progress line). */
   onProgress?: ProgressFn;
 }
@@ -98,15 +102,25 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const byTime = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 8 << 20 });
   const byKey = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 4 << 20 });
   const codec = new SignalCodec(fields);
+  // Per parser, its name numbers -> the codec's (each parse worker numbers the names it meets itself).
+  const names: number[][] = [];
   let lastLine = 0;
   const progress = options.onProgress;
   try {
-    stats.lines = readSignalFile(signalsPath, (s, t, n) => {
-      codec.add(byTime, t, n, s, matchedSource(s.source), matchedType(s.type));
-      addKeyRecord(byKey, n, s.source, s.id);
-      lastLine = n;
-      if ((byTime.total & PROGRESS_EVERY) === 0) progress?.('reading lines', n);
-    });
+    stats.lines = await readSignalFile(
+      signalsPath,
+      fields,
+      (chunk, offset, parser) => {
+        const map = (names[parser] ??= []);
+        codec.adoptNames(chunk.names, map);
+        const same = map.every((id, i) => id === i);
+        byTime.addRecords(chunk.time, offset, same ? undefined : (buf, start) => SignalCodec.renumber(buf, start, map));
+        byKey.addRecords(chunk.keys, offset);
+        if (chunk.lastLine) lastLine = offset + chunk.lastLine;
+        progress?.('reading lines', offset + chunk.lines);
+      },
+      { threads: options.parseThreads, blockSize: options.readBlockSize },
+    );
   } catch (err) {
     // A bad line near the end of a large file must not leave its spilled runs behind.
     byTime.discard();

@@ -1,0 +1,102 @@
+// The parsers a signals file's chunks go to: worker threads (signal-parse-worker.ts), so reading JSON runs on
+// another core than the simulator, or this thread itself (a small file, where starting a worker costs more
+// than it saves). Either way a chunk's result comes back as a promise, and results are awaited in the order
+// the chunks were sent, so the file's order is kept.
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ChunkParser, type ParsedChunk } from './signal-parse.js';
+
+export interface ChunkParsers {
+  /** How many parsers there are: chunks are numbered by the parser that took them (its name table). */
+  readonly count: number;
+  parse(bytes: Uint8Array, first: boolean): { parser: number; result: Promise<ParsedChunk> };
+  /** Stops the workers (after the last result, or when the file is refused half-way). */
+  close(): Promise<void>;
+}
+
+/** Parse workers by default: one per core, at most two (the simulator's own thread takes the rest). */
+export function defaultParseThreads(): number {
+  return Math.min(2, availableParallelism());
+}
+
+// A worker's young generation: small, since a chunk's objects die with the chunk (V8's default lets it grow
+// to tens of MB per thread, which is most of what a worker would add to the peak).
+const WORKER_YOUNG_GENERATION_MB = 4;
+
+let running = 0;
+/** Parse workers started and not yet exited, in this process (tests check none is left behind). */
+export const runningParseWorkers = () => running;
+
+export function chunkParsers(fields: readonly string[], threads: number): ChunkParsers {
+  if (threads <= 0) {
+    const parser = new ChunkParser(fields);
+    return { count: 1, parse: (bytes, first) => ({ parser: 0, result: Promise.resolve(parser.parse(bytes, first)) }), close: async () => {} };
+  }
+  const workers: Worker[] = [];
+  const exited: Promise<unknown>[] = [];
+  const waiting: { resolve: (chunk: ParsedChunk) => void; reject: (err: Error) => void }[][] = [];
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const queue of waiting) for (const w of queue.splice(0)) w.reject(failure);
+  };
+  for (let i = 0; i < threads; i++) {
+    const worker = startWorker(fields);
+    running++;
+    workers.push(worker);
+    waiting.push([]);
+    worker.on('message', (chunk: ParsedChunk) => waiting[i]!.shift()?.resolve(chunk));
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      running--;
+      if (waiting[i]!.length) fail(new Error(`a signals parse worker stopped (exit code ${code})`));
+    });
+    exited.push(once(worker, 'exit'));
+  }
+  let next = 0;
+  return {
+    count: threads,
+    parse(bytes, first) {
+      const parser = next++ % threads;
+      const result = new Promise<ParsedChunk>((resolve, reject) => {
+        if (failure) return reject(failure);
+        waiting[parser]!.push({ resolve, reject });
+      });
+      // Awaited in order later; a failure rejects all of them at once, and only the first awaited counts.
+      result.catch(() => {});
+      workers[parser]!.postMessage({ bytes, first }, [bytes.buffer as ArrayBuffer]);
+      return { parser, result };
+    },
+    async close() {
+      for (const w of workers) void w.terminate();
+      await Promise.all(exited);
+    },
+  };
+}
+
+/**
+ * The worker runs the module beside this one, as this one runs: compiled JavaScript (.js, or .mjs in the
+ * bench's bundle), or TypeScript in a source checkout, where the worker first registers tsx as bin/taser.js does.
+ */
+function startWorker(fields: readonly string[]): Worker {
+  const here = import.meta.url;
+  const ext = extname(fileURLToPath(here));
+  const url = new URL(`./signal-parse-worker${ext}`, here);
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
+  if (ext !== '.ts') return new Worker(url, { workerData: { fields }, resourceLimits });
+  const boot = `const { workerData } = require('node:worker_threads');
+(async () => { (await import(workerData.tsx)).register(); await import(workerData.url); })();`;
+  return new Worker(boot, { eval: true, workerData: { fields, tsx: tsxApi(here), url: url.href }, resourceLimits });
+}
+
+function tsxApi(from: string): string {
+  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  if (resolve) return resolve('tsx/esm/api');
+  // Test runners may not give import.meta.resolve: the package's ESM entry, by its exports map.
+  const root = dirname(createRequire(from).resolve('tsx/package.json'));
+  return pathToFileURL(join(root, 'dist', 'esm', 'api', 'index.mjs')).href;
+}

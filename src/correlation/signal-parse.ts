@@ -1,0 +1,130 @@
+// Validating one chunk of a signals file (whole lines) and encoding its valid lines as binary records: the
+// work a parse worker does (signal-parse-worker.ts), or the simulator's own thread for a small file. A chunk
+// knows nothing of where it sits in the file: its lines are numbered from 1, and the reader adds the number
+// of lines before it (signal-file.ts).
+import { describeIssues, SEVERITIES, signalSchema } from '../signals/signal.js';
+import { eventTimeMicros, matchedSource, matchedType } from './engine.js';
+import { RecordBuffer } from './record-sort.js';
+import { addKeyRecord, SignalCodec, type ValidSignal } from './signal-record.js';
+
+/** A chunk's outcome, as posted back by a worker (plain data and two transferable byte arrays). */
+export interface ParsedChunk {
+  /** Lines in the chunk, blank ones included: the next chunk's first line is this many further. */
+  lines: number;
+  /** Lines that were not blank. */
+  nonBlank: number;
+  /** Time records of the valid lines (SignalCodec), their line numbers counted within the chunk. */
+  time: Uint8Array;
+  /** (source, id) key records of the same lines (addKeyRecord). */
+  keys: Uint8Array;
+  /** Local line number of the last valid line (0: none). */
+  lastLine: number;
+  /** Source and type names this parser numbered first in this chunk, in number order. */
+  names: string[];
+  /** Bad lines, in order: the local line number and what is wrong (at most MAX_REPORTED_PROBLEMS in all). */
+  problems: { line: number; messages: string[] }[];
+}
+
+export const MAX_REPORTED_PROBLEMS = 50;
+const SEVERITY_NAMES = new Set<unknown>(SEVERITIES);
+const scalar = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * True when signalSchema would accept `data` as it is (no defaults to fill but `artifacts`): checked by hand
+ * because zod costs several microseconds a line. Anything it is unsure of (a link, odd keys) goes to zod,
+ * which decides, so this can only make valid lines faster, never change what is valid.
+ */
+function plainSignal(data: unknown): data is { id: string; source: string; type: string; occurredAt: string; severity?: string; artifacts?: Record<string, unknown> } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  const d = data as Record<string, unknown>;
+  if (typeof d.id !== 'string' || d.id === '' || typeof d.source !== 'string' || d.source === '' || typeof d.type !== 'string' || d.type === '') return false;
+  if (typeof d.occurredAt !== 'string' || d.link !== undefined) return false;
+  if (d.severity !== undefined && !SEVERITY_NAMES.has(d.severity)) return false;
+  if (d.title !== undefined && typeof d.title !== 'string') return false;
+  if (d.tags !== undefined && !(Array.isArray(d.tags) && d.tags.every((t) => typeof t === 'string'))) return false;
+  if (d.raw !== undefined && (typeof d.raw !== 'object' || d.raw === null || Array.isArray(d.raw))) return false;
+  const a = d.artifacts;
+  if (a === undefined) return true;
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
+  for (const key in a) {
+    if (key === '__proto__') return false;
+    const v = (a as Record<string, unknown>)[key];
+    if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) return false;
+  }
+  return true;
+}
+
+/** Parses chunks one after another, numbering source and type names in a table of its own. */
+export class ChunkParser {
+  private readonly codec: SignalCodec;
+
+  /** `fields`: the artifact fields some rule reads. */
+  constructor(fields: readonly string[]) {
+    this.codec = new SignalCodec(fields);
+  }
+
+  /**
+   * `bytes`: whole lines of UTF-8 (the last one may lack its line end only at the end of the file); `first`:
+   * the file's first chunk, whose first line may start with a byte-order mark. Line ends are \n, \r\n or a
+   * lone \r, as readline sees them.
+   */
+  parse(bytes: Uint8Array, first: boolean): ParsedChunk {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const time = new RecordBuffer(bytes.byteLength + 64);
+    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64);
+    const namesBefore = this.codec.nameCount;
+    const problems: ParsedChunk['problems'] = [];
+    let reported = 0;
+    let n = 0;
+    let nonBlank = 0;
+    let lastLine = 0;
+    let at = 0;
+    let lf = text.indexOf('\n');
+    let cr = text.indexOf('\r');
+    while (at < text.length) {
+      if (lf !== -1 && lf < at) lf = text.indexOf('\n', at);
+      if (cr !== -1 && cr < at) cr = text.indexOf('\r', at);
+      let end = lf === -1 ? text.length : lf;
+      let next = end + 1;
+      if (cr !== -1 && cr < end) {
+        end = cr;
+        next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      }
+      let line = text.slice(at, end);
+      at = next;
+      n++;
+      // A byte-order mark (files saved by Windows editors) is not part of the first line's JSON.
+      if (first && n === 1 && line.startsWith('\ufeff')) line = line.slice(1);
+      if (line.charCodeAt(0) !== 123 && line.trim() === '') continue;
+      nonBlank++;
+      if (reported >= MAX_REPORTED_PROBLEMS) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(line);
+      } catch (err) {
+        problems.push({ line: n, messages: [`not JSON: ${(err as Error).message}`] });
+        reported++;
+        continue;
+      }
+      let t = plainSignal(data) ? eventTimeMicros(data.occurredAt) : undefined;
+      if (t === undefined) {
+        const parsed = signalSchema.safeParse(data);
+        if (!parsed.success) {
+          const messages = describeIssues(parsed.error);
+          problems.push({ line: n, messages });
+          reported += messages.length;
+          continue;
+        }
+        data = parsed.data;
+        t = eventTimeMicros(parsed.data.occurredAt)!;
+      }
+      // After a bad line the file is refused: only problems matter from there on.
+      if (problems.length) continue;
+      const s = data as ValidSignal;
+      this.codec.add(time, t, n, s, matchedSource(s.source), matchedType(s.type));
+      addKeyRecord(keys, n, s.source, s.id);
+      lastLine = n;
+    }
+    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, names: this.codec.namesFrom(namesBefore), problems };
+  }
+}
