@@ -51,7 +51,8 @@ describe('rules editor and simulator', () => {
     await page.locator('input[name=groupBy]').fill('username');
     await page.getByRole('button', { name: 'Save' }).click();
     // The error shows next to the window field; nothing was stored.
-    await expect(page.locator('[data-error=window]').textContent()).resolves.toContain('duration');
+    // (waited for: the page shows the API's answer once it has come, and a loaded machine can take a while)
+    await page.locator('[data-error=window]', { hasText: 'duration' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'rule-editor-error');
     expect(await app.taser.correlation.rules.get('pushes')).toBeUndefined();
 
@@ -106,7 +107,7 @@ describe('rules editor and simulator', () => {
     await page.locator('input[name="rules.0.from"]').fill('src_ip');
     await page.locator('input[name="rules.0.to"]').fill('src_hostname');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
-    await expect(page.locator('[data-error="rules.0"]').textContent()).resolves.toContain('no Positron query NO_SUCH_QUERY');
+    await page.locator('[data-error="rules.0"]', { hasText: 'no Positron query NO_SUCH_QUERY' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'enrichment-error');
     const known = await page.locator('#pick-queries option').evaluateAll((o) => o.map((x) => x.getAttribute('value')));
     expect(known.length).toBeGreaterThan(0);
