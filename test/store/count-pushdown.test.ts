@@ -6,59 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { openTestDatabase, testMongoKind } from '../support/db.js';
-import { prng } from '../support/prng.js';
-
-interface Doc {
-  _id: string;
-  s?: string | null;
-  t?: Date;
-  n?: number;
-  o?: ObjectId;
-  flag?: boolean;
-  nested?: { k?: string };
-  a?: string[] | string;
-  other?: number;
-}
-
-const KEYS: Record<string, Record<string, 1 | -1>> = {
-  s: { s: 1, _id: 1 },
-  t: { t: -1, _id: 1 },
-  n: { n: 1 },
-  o: { o: 1 },
-  flag: { flag: 1 },
-  nested: { 'nested.k': 1 },
-};
-
-// 'A' below '[' and 'zz' above it: a scalar_ path's smallest and largest values (see the proof below)
-const STRINGS = ['A', 'Bbb', 'ab', 'ab c', 'é', '', 'mmm', 'zz'];
-const T0 = Date.UTC(2026, 10, 1);
-const DATES = [new Date(0), new Date(T0), new Date(T0 + 60_000), new Date(T0 + 3_600_000), new Date(T0 + 86_400_000)];
-const NUMBERS = [-5, -0.5, 0, 1, 2, 2.5, 10, 2 ** 40];
-const VALUES = ['x', 'y', 'mmm', 'username=alice', 'username=bob', 'é'];
-
-function makeDocs(): Doc[] {
-  const random = prng(50);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const docs: Doc[] = [];
-  for (let i = 0; i < 300; i++) {
-    const d: Doc = { _id: `d${String(i).padStart(3, '0')}` };
-    const r = random();
-    if (r < 0.8) d.s = pick(STRINGS);
-    else if (r < 0.9) d.s = null;
-    if (random() < 0.9) d.t = new Date(pick(DATES).getTime() + (i % 7) * 1000);
-    if (random() < 0.85) d.n = pick(NUMBERS);
-    if (random() < 0.9) d.o = new ObjectId(`${String(i % 13).padStart(8, '0')}${'0'.repeat(16)}`);
-    if (random() < 0.8) d.flag = random() < 0.5;
-    if (random() < 0.7) d.nested = random() < 0.8 ? { k: pick(['x', 'y']) } : {};
-    const ra = random();
-    if (ra < 0.6) d.a = [...new Set([pick(VALUES), pick(VALUES)])];
-    else if (ra < 0.7) d.a = pick(VALUES);
-    else if (ra < 0.8) d.a = [];
-    d.other = i % 3;
-    docs.push(d);
-  }
-  return docs;
-}
+import { DATES, KEYS, makeDocs, type Doc } from './pushdown-docs.js';
 
 const FILTERS: Filter<Doc>[] = [
   {},

@@ -1,58 +1,11 @@
 // src/store/embedded/97-sqlite-delete-pushdown.patch: a deleteMany whose whole filter SQLite selects exactly (_id at
 // the top, scalar_ index paths, $and) is one DELETE statement; anything else is found and deleted document by
-// document, as before. The same documents live in `pushed` (scalar_ indexes) and `plain` (the same keys, other
-// names: matched in Go, as released); every filter must delete the same documents from both.
+// document, as before. The same documents (./pushdown-docs.ts) live in `pushed` (scalar_ indexes) and `plain` (the
+// same keys, other names: matched in Go, as released); every filter must delete the same documents from both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection, type Filter } from 'mongodb';
 import { openTestDatabase } from '../support/db.js';
-import { prng } from '../support/prng.js';
-
-interface Doc {
-  _id: string;
-  s?: string | null;
-  t?: Date;
-  n?: number;
-  o?: ObjectId;
-  flag?: boolean;
-  nested?: { k?: string };
-  a?: string[];
-  other?: number;
-}
-
-const KEYS: Record<string, Record<string, 1 | -1>> = {
-  s: { s: 1, _id: 1 },
-  t: { t: -1, _id: 1 },
-  n: { n: 1 },
-  o: { o: 1 },
-  flag: { flag: 1 },
-  nested: { 'nested.k': 1 },
-};
-
-const STRINGS = ['A', 'Bbb', 'ab', 'ab c', 'é', '', 'mmm', 'zz'];
-const T0 = Date.UTC(2026, 10, 1);
-const DATES = [new Date(0), new Date(T0), new Date(T0 + 60_000), new Date(T0 + 3_600_000), new Date(T0 + 86_400_000)];
-const NUMBERS = [-5, -0.5, 0, 1, 2, 2.5, 10, 2 ** 40];
-
-function makeDocs(): Doc[] {
-  const random = prng(95);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const docs: Doc[] = [];
-  for (let i = 0; i < 200; i++) {
-    const d: Doc = { _id: `d${String(i).padStart(3, '0')}` };
-    const r = random();
-    if (r < 0.8) d.s = pick(STRINGS);
-    else if (r < 0.9) d.s = null;
-    if (random() < 0.9) d.t = new Date(pick(DATES).getTime() + (i % 7) * 1000);
-    if (random() < 0.85) d.n = pick(NUMBERS);
-    if (random() < 0.9) d.o = new ObjectId(`${String(i % 13).padStart(8, '0')}${'0'.repeat(16)}`);
-    if (random() < 0.8) d.flag = random() < 0.5;
-    if (random() < 0.7) d.nested = random() < 0.8 ? { k: pick(['x', 'y']) } : {};
-    if (random() < 0.6) d.a = [pick(STRINGS)];
-    d.other = i % 3;
-    docs.push(d);
-  }
-  return docs;
-}
+import { DATES, KEYS, makeDocs, type Doc } from './pushdown-docs.js';
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `d${String(from + i).padStart(3, '0')}`);
 
@@ -79,7 +32,7 @@ const FILTERS: Filter<Doc>[] = [
   // found and deleted in Go: $or, a multi-valued or unindexed path, null, other operators, mixed types
   { $or: [{ s: 'ab' }, { n: 10 }] },
   { s: 'ab', other: 1 },
-  { a: 'ab' },
+  { a: 'x' },
   { s: null },
   { s: { $ne: 'ab' } },
   { _id: { $gte: 'd150' } },
@@ -91,7 +44,7 @@ describe('delete pushdown (embedded FerretDB patch 97)', () => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   let pushed: Collection<Doc>;
   let plain: Collection<Doc>;
-  const docs = makeDocs();
+  const docs = makeDocs(95, 200);
 
   beforeAll(async () => {
     database = await openTestDatabase('delpush');
@@ -101,6 +54,8 @@ describe('delete pushdown (embedded FerretDB patch 97)', () => {
       await pushed.createIndex(key, { name: `scalar_${name}` });
       await plain.createIndex(key, { name: `plain_${name}` });
     }
+    await pushed.createIndex({ a: 1 }, { name: 'multi_a' });
+    await plain.createIndex({ a: 1 }, { name: 'plain_a' });
     await pushed.insertMany(docs.map((d) => ({ ...d })));
     await plain.insertMany(docs.map((d) => ({ ...d })));
   });
