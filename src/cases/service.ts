@@ -104,6 +104,10 @@ export class CaseService {
     return this.deps.store.forAlert(alertId);
   }
 
+  forAlerts(alertIds: string[]): Promise<Map<string, StoredCase[]>> {
+    return this.deps.store.forAlerts(alertIds);
+  }
+
   /** Title, description, severity, assignee (null: unassigned), tags. Only what changes is recorded. */
   async update(who: Principal, ref: string | number, patch: CasePatch): Promise<StoredCase> {
     const parsed = casePatchSchema.safeParse(patch);

@@ -86,6 +86,7 @@ export function buildCases(deps: {
     get: (ref) => service.get(ref),
     list: (query) => service.list(query),
     forAlert: (alertId) => service.forAlert(alertId),
+    forAlerts: (alertIds) => service.forAlerts(alertIds),
     create: (caller, input) => service.create(who(caller), input),
     update: (caller, ref, patch) => service.update(who(caller), ref, patch),
     addAlerts: (caller, ref, alertIds) => service.addAlerts(who(caller), ref, alertIds),
