@@ -20,6 +20,13 @@ export interface Claimed {
   doc: DeliveryDoc;
   /** When the claim was won: a send must begin well within CLAIM_MS of it. */
   at: number;
+  /**
+   * A card not in Slack yet: the claim's write also set postingSince (kept when one was set before). True when
+   * an earlier sender had set it: that sender may have posted without recording it, so look in the channel.
+   */
+  unrecorded: boolean;
+  /** The postingSince this claim set, for `release`. */
+  posting?: Date;
 }
 
 /**
@@ -45,9 +52,12 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
   if (!won.size) return [];
   const col = deliveries(ctx);
   const claimedAt = Date.now();
+  // postingSince recorded with the claim, before any post: if this runner dies after posting, the next one looks.
+  const posting = new Date(claimedAt);
   const spent: string[] = [];
   for (const { candidate, number } of won.values()) {
-    await col.updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(claimedAt + CLAIM_MS) } });
+    const first = candidate.ts ? {} : { $min: { postingSince: posting } };
+    await col.updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(claimedAt + CLAIM_MS) }, ...first });
     for (let k = Math.max(1, candidate.claims); k < number; k++) spent.push(claimId(candidate._id, k));
   }
   if (spent.length) await claimsOf(ctx).deleteMany({ _id: { $in: spent } });
@@ -56,11 +66,12 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
   const claimed: Claimed[] = [];
   for (const doc of await col.find({ _id: { $in: [...won.keys()] } }).toArray()) {
     if (doc.claims > won.get(doc._id)!.number) continue; // a later claim than ours exists: ours is stale
+    const ours = !won.get(doc._id)!.candidate.ts;
     if (!doc.dirty || doc.nextAttemptAt > now) {
-      await release(ctx, doc._id);
+      await release(ctx, doc._id, ours ? posting : undefined);
       continue;
     }
-    claimed.push({ doc, at: claimedAt });
+    claimed.push({ doc, at: claimedAt, unrecorded: !doc.ts && doc.postingSince !== undefined && doc.postingSince.getTime() !== posting.getTime(), posting: ours ? posting : undefined });
   }
   return claimed;
 }
@@ -81,7 +92,12 @@ async function claimNext(ctx: Ctx, candidate: DeliveryDoc): Promise<number | und
   }
 }
 
-/** Gives a claimed delivery back without sending (it is sent by whoever claims it next). */
-export async function release(ctx: Ctx, id: string): Promise<void> {
-  await deliveries(ctx).updateOne({ _id: id }, { $unset: { claimedUntil: '' } });
+/**
+ * Gives a claimed delivery back without sending (it is sent by whoever claims it next), with the postingSince
+ * its claim set (`posting`) when it is still the one stored: nothing was posted, the next sender need not look.
+ */
+export async function release(ctx: Ctx, id: string, posting?: Date): Promise<void> {
+  const col = deliveries(ctx);
+  if (posting && (await col.updateOne({ _id: id, postingSince: posting }, { $unset: { claimedUntil: '', postingSince: '' } })).matchedCount === 1) return;
+  await col.updateOne({ _id: id }, { $unset: { claimedUntil: '' } });
 }

@@ -87,9 +87,9 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
         // Too long since the claim (slow sends before it): the rest is given back and claimed afresh next round.
         const late = Date.now() - c.at > SEND_WITHIN_MS;
         // Rate limited: the rest waits too, a job is scheduled after Retry-After.
-        stop = !late && (await send(ctx, c.doc, data.get(c.doc._id), cleared)) === 'stop';
+        stop = !late && (await send(ctx, c, data.get(c.doc._id), cleared)) === 'stop';
         if (late || stop) {
-          for (const rest of claimed.slice(late ? i : i + 1)) await release(ctx, rest.doc._id);
+          for (const rest of claimed.slice(late ? i : i + 1)) await release(ctx, rest.doc._id, rest.posting);
           break;
         }
       }
@@ -117,8 +117,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   }
 
   /** Sends one claimed card; a card marked clean goes to `cleared`, re-checked once the sweep's sends are done. */
-  async function send(ctx: Ctx, claimed: DeliveryDoc, data: CardData | undefined, cleared: DeliveryDoc[]): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
-    let doc = claimed;
+  async function send(ctx: Ctx, claimed: Claimed, data: CardData | undefined, cleared: DeliveryDoc[]): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+    let doc = claimed.doc;
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
     if (!data) {
@@ -130,14 +130,11 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     try {
       const message = renderAlertCard(ctx.templates, cardInput(data, deps.buttons(data.alert, ctx)));
       const client = deliveryClient(ctx);
-      const found = doc.ts ? undefined : await findUnrecordedPost(ctx, doc);
+      const found = claimed.unrecorded ? await findUnrecordedPost(ctx, doc) : undefined;
       if (found) {
         ctx.logger.warn({ alert: doc._id, ts: found }, 'alert card was posted by a process that died before recording it; updating it instead of posting again');
         await col.updateOne({ _id: doc._id }, { $set: { ts: found, status: 'posted' }, $unset: { postingSince: '' } });
         doc = { ...doc, ts: found };
-      } else if (!doc.ts) {
-        // Recorded before the post: if this process dies before recording the ts, the next sender looks first.
-        await col.updateOne({ _id: doc._id }, { $set: { postingSince: new Date() } });
       }
       if (doc.ts) {
         await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });
