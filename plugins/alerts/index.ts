@@ -44,7 +44,7 @@ export default definePlugin({
         // An alert whose 'created' listener failed before its delivery row was written still gets its card.
         const recent = await ctx.correlation.alerts.collection.find({ createdAt: { $gte: new Date(Date.now() - 86_400_000) } }).toArray();
         const known = new Set((await deliveries(ctx).find({ _id: { $in: recent.map((a) => a._id) } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((d) => d._id));
-        for (const alert of recent) if (!known.has(alert._id)) await outbox.request(ctx, alert);
+        await Promise.all(recent.filter((a) => !known.has(a._id)).map((alert) => outbox.request(ctx, alert))); // one burst
         await ctx.scheduler.now(outbox.job, { reason: 'sweep' });
         // Claim records only matter while a send can still be running.
         await ctx.collection('claims').deleteMany({ at: { $lt: new Date(Date.now() - 86_400_000) } });

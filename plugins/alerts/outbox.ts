@@ -1,25 +1,28 @@
 // The durable outbox: every post and update of an alert card is a row in `deliveries` first, then an Agenda
 // job sends what is due. Slack's 429 reschedules after Retry-After; 5xx and network errors back off and retry
 // up to maxAttempts; a problem retrying cannot fix (bot not in the channel) fails at once, loudly. Nothing
-// lives only in memory, so a restart (or another replica) picks up whatever is pending.
+// lives only in memory, so a restart (or another replica) picks up whatever is pending. A run takes the due
+// cards a sweep at a time: claimed together (claims.ts), their alerts, cases and signals read together
+// (card-input.ts), then sent one by one, each with its own writes.
 import { z } from 'zod';
 import type { JobRef, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
 import { renderAlertCard, type CardButton } from '../../src/alerts/card.js';
-import { isDuplicateKeyError } from '../../src/store/mongo.js';
 import type { AlertsConfig } from './config.js';
 import { backoffMs, deliveries, type DeliveryDoc } from './deliveries.js';
-import { route } from './routing.js';
-import { cardInput, withCases, type ActedAlert } from './card-input.js';
+import { cardData, cardInput, type ActedAlert, type CardData } from './card-input.js';
 import { deliveryClient, notifyAdmins } from './delivery-client.js';
 import { channelProblem, classifySlackError } from './slack-errors.js';
 import { countSend } from './metrics.js';
+import { cardRequests } from './requests.js';
+import { CLAIM_MS, claimAll, release, type Claimed } from './claims.js';
 
 type Ctx = PluginContext<AlertsConfig>;
-const CLAIM_MS = 60_000;
 const BATCH = 50;
 /** How long a queued outbox run that has not begun here stands for later requests (see `wake`). */
 const COALESCE_MS = 2_000;
+/** A claimed card whose send has not begun this long after its claim goes back (its claim must outlive the send). */
+const SEND_WITHIN_MS = CLAIM_MS / 3;
 
 export interface Outbox {
   job: JobRef<{ reason?: string }>;
@@ -35,10 +38,24 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   // A run queued here that has not begun yet sends every delivery due by then: a burst of new cards queues one
   // job, not one each (a job document per card was most of a burst's writes). Another replica's Agenda may take
   // that run before the last cards were stored: if none begins here within COALESCE_MS, one more is queued.
+  // A later run is queued once per second of due time: a burst of card updates due at once schedules one job.
   let queuedAt: number | undefined;
   let recheck: NodeJS.Timeout | undefined;
+  const scheduled = new Set<number>();
   const wake = async (ctx: Ctx, when: Date, reason: string): Promise<void> => {
-    if (when.getTime() > Date.now()) return void (await ctx.scheduler.schedule(job, when, { reason }));
+    if (when.getTime() > Date.now()) {
+      const second = Math.ceil(when.getTime() / 1000) * 1000;
+      for (const s of scheduled) if (s < Date.now()) scheduled.delete(s);
+      if (scheduled.has(second)) return;
+      scheduled.add(second);
+      try {
+        await ctx.scheduler.schedule(job, new Date(second), { reason });
+      } catch (err) {
+        scheduled.delete(second);
+        throw err;
+      }
+      return;
+    }
     if (queuedAt !== undefined && Date.now() - queuedAt < COALESCE_MS) {
       recheck ??= setTimeout(() => {
         recheck = undefined;
@@ -52,49 +69,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     await ctx.scheduler.now(job, { reason });
   };
 
-  async function request(ctx: Ctx, alert: StoredAlert, options: { urgent?: boolean } = {}): Promise<void> {
-    const now = new Date();
-    const col = deliveries(ctx);
-    const existing = await col.findOne({ _id: alert._id });
-    if (!existing || (existing.status === 'suppressed' && !existing.ts)) {
-      const decision = await route(ctx, alert, now);
-      if (!decision.post) {
-        ctx.logger.info({ alert: alert._id, rule: alert.ruleId, team: alert.team, reason: decision.reason, detail: decision.detail }, 'alert stored, card not posted');
-        if (decision.reason === 'no_channel' && !existing) await notifyAdmins(ctx, `An alert card was not posted: ${decision.detail} (alert \`${alert._id}\`, rule \`${alert.ruleId}\`).`);
-        const suppressed = { reason: decision.reason, detail: decision.detail };
-        if (existing) await col.updateOne({ _id: alert._id }, { $set: { suppressed, updatedAt: now } });
-        else await insertOrUpdate(col, { _id: alert._id, status: 'suppressed', dirty: false, urgent: false, rev: 0, claims: 0, attempts: 0, nextAttemptAt: now, suppressed, createdAt: now, updatedAt: now });
-        return;
-      }
-      const fresh: DeliveryDoc = { _id: alert._id, status: 'pending', channel: decision.channel, dirty: true, urgent: false, rev: 1, claims: 0, attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now };
-      if (existing) {
-        await col.updateOne({ _id: alert._id }, { $set: { status: 'pending', channel: decision.channel, dirty: true, attempts: 0, nextAttemptAt: now, updatedAt: now }, $inc: { rev: 1 }, $unset: { suppressed: '' } });
-      } else if (!(await insertOrUpdate(col, fresh))) {
-        return request(ctx, alert, options); // another writer created it meanwhile: take the update path
-      }
-      await wake(ctx, now, 'new card');
-      return;
-    }
-    if (existing.status === 'suppressed') return; // was posted once, then suppressed: nothing to do
-
-    const interval = ctx.config.updateIntervalSeconds * 1000;
-    const earliest = options.urgent ? now : new Date(Math.max(now.getTime(), (existing.lastSentAt?.getTime() ?? 0) + interval));
-    // A failed card gets a fresh set of attempts with every new change: nothing is given up for good.
-    const revive = existing.status === 'failed' ? { status: existing.ts ? ('posted' as const) : ('pending' as const), attempts: 0 } : {};
-    if (existing.dirty) {
-      await col.updateOne(
-        { _id: alert._id },
-        { $set: { updatedAt: now, ...revive, ...(options.urgent ? { urgent: true } : {}) }, $inc: { rev: 1 }, $min: { nextAttemptAt: earliest } },
-      );
-      if (earliest < existing.nextAttemptAt) await wake(ctx, earliest, 'card changed');
-    } else {
-      await col.updateOne(
-        { _id: alert._id },
-        { $set: { dirty: true, urgent: options.urgent === true, nextAttemptAt: earliest, updatedAt: now, ...revive }, $inc: { rev: 1 } },
-      );
-      await wake(ctx, earliest, 'card changed');
-    }
-  }
+  const request = cardRequests(wake);
 
   async function processDue(ctx: Ctx): Promise<void> {
     queuedAt = undefined; // what is requested from now on needs a run of its own
@@ -104,51 +79,24 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       const due = await col.find({ dirty: true, nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(BATCH).toArray();
       const claimable = due.filter((d) => !d.claimedUntil || d.claimedUntil <= now);
       if (!claimable.length) return;
-      for (const candidate of claimable) {
-        const doc = await claim(ctx, candidate);
-        if (!doc) continue; // another runner took it, or it is no longer due
-        const outcome = await send(ctx, doc);
-        if (outcome === 'stop') return; // rate limited: the rest waits too, a job is scheduled after Retry-After
+      const claimed = await claimAll(ctx, claimable);
+      const data = await cardData(ctx, claimed.map((c) => c.doc._id));
+      const cleared: DeliveryDoc[] = [];
+      let stop = false;
+      for (const [i, c] of claimed.entries()) {
+        // Too long since the claim (slow sends before it): the rest is given back and claimed afresh next round.
+        const late = Date.now() - c.at > SEND_WITHIN_MS;
+        // Rate limited: the rest waits too, a job is scheduled after Retry-After.
+        stop = !late && (await send(ctx, c, data.get(c.doc._id), cleared)) === 'stop';
+        if (late || stop) {
+          for (const rest of claimed.slice(late ? i : i + 1)) await release(ctx, rest.doc._id, rest.posting);
+          break;
+        }
       }
+      await recheckCleared(ctx, cleared);
+      if (stop) return;
     }
     await wake(ctx, new Date(), 'more due'); // a long backlog: continue in a fresh job run
-  }
-
-  /**
-   * Claims a delivery for one send. The arbiter is a unique _id in `claims` (claim number n+1 of the
-   * delivery), not a conditional update: FerretDB does not make those atomic, and two replicas must never
-   * both post one card. A claim whose holder died (killed after winning it, before recording it) is older
-   * than CLAIM_MS: the next number is tried, so a dead claimer never blocks a card for good. The winner
-   * re-reads the delivery so it sends what is current, and only if no later claim exists.
-   */
-  async function claim(ctx: Ctx, candidate: DeliveryDoc): Promise<DeliveryDoc | null> {
-    const claims = ctx.collection<{ _id: string; at: Date }>('claims');
-    let number = candidate.claims + 1;
-    for (;; number++) {
-      try {
-        await claims.insertOne({ _id: `${candidate._id}#${number}`, at: new Date() });
-        break;
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        const held = await claims.findOne({ _id: `${candidate._id}#${number}` });
-        if (held && held.at.getTime() > Date.now() - CLAIM_MS) return null; // a live runner holds it
-      }
-    }
-    const now = new Date();
-    await deliveries(ctx).updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } });
-    // The claims below ours are spent (their sends are over, or their holders dead): deleted, so a card keeps
-    // one claim record instead of one per send. A stale runner that wins a deleted number again finds the
-    // counter past it just below and backs off.
-    const spent: string[] = [];
-    for (let k = Math.max(1, candidate.claims); k < number; k++) spent.push(`${candidate._id}#${k}`);
-    if (spent.length) await claims.deleteMany({ _id: { $in: spent } });
-    const doc = await deliveries(ctx).findOne({ _id: candidate._id });
-    if (doc && doc.claims > number) return null; // a later claim than ours exists: ours is stale
-    if (!doc || !doc.dirty || doc.nextAttemptAt > now) {
-      if (doc) await deliveries(ctx).updateOne({ _id: doc._id }, { $unset: { claimedUntil: '' } });
-      return null;
-    }
-    return doc;
   }
 
   /**
@@ -168,30 +116,25 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     }
   }
 
-  async function send(ctx: Ctx, claimed: DeliveryDoc): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
-    let doc = claimed;
+  /** Sends one claimed card; a card marked clean goes to `cleared`, re-checked once the sweep's sends are done. */
+  async function send(ctx: Ctx, claimed: Claimed, data: CardData | undefined, cleared: DeliveryDoc[]): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+    let doc = claimed.doc;
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
-    const stored = (await ctx.correlation.alerts.get(doc._id)) as ActedAlert | null;
-    const alert = stored ? await withCases(ctx, stored) : null;
-    const release = { $unset: { claimedUntil: '' as const } };
-    if (!alert) {
-      await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, ...release });
+    if (!data) {
+      await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, $unset: { claimedUntil: '' } });
       ctx.logger.error({ alert: doc._id }, 'alert card delivery failed: the alert is missing');
       return 'failed';
     }
     let sent: { channel: string; ts: string };
     try {
-      const message = renderAlertCard(ctx.templates, await cardInput(ctx, alert, deps.buttons(alert, ctx)));
+      const message = renderAlertCard(ctx.templates, cardInput(data, deps.buttons(data.alert, ctx)));
       const client = deliveryClient(ctx);
-      const found = doc.ts ? undefined : await findUnrecordedPost(ctx, doc);
+      const found = claimed.unrecorded ? await findUnrecordedPost(ctx, doc) : undefined;
       if (found) {
         ctx.logger.warn({ alert: doc._id, ts: found }, 'alert card was posted by a process that died before recording it; updating it instead of posting again');
         await col.updateOne({ _id: doc._id }, { $set: { ts: found, status: 'posted' }, $unset: { postingSince: '' } });
         doc = { ...doc, ts: found };
-      } else if (!doc.ts) {
-        // Recorded before the post: if this process dies before recording the ts, the next sender looks first.
-        await col.updateOne({ _id: doc._id }, { $set: { postingSince: new Date() } });
       }
       if (doc.ts) {
         await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });
@@ -206,26 +149,39 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     countSend(ctx, method, 'ok');
     const now = new Date();
     const done = { status: 'posted' as const, channel: sent.channel, ts: sent.ts, attempts: 0, lastSentAt: now, updatedAt: now };
-    // The ts first, unconditionally: whatever happens next, the card is known to be in Slack.
-    await col.updateOne({ _id: doc._id }, { $set: { ts: sent.ts, channel: sent.channel, status: 'posted' }, $unset: { postingSince: '' } });
-    const cleared = await col.updateOne(
-      { _id: doc._id, rev: doc.rev },
-      { $set: { ...done, dirty: false, urgent: false, nextAttemptAt: now }, $unset: { claimedUntil: '', lastError: '' } },
-    );
-    // A request may have slipped in between (conditional updates are not atomic on every server): re-check.
-    const after = cleared.matchedCount === 1 ? await col.findOne({ _id: doc._id }) : null;
-    if (after && after.rev !== doc.rev && !after.dirty) {
-      await col.updateOne({ _id: doc._id }, { $set: { dirty: true } });
-    }
-    if (cleared.matchedCount === 0 || (after && after.rev !== doc.rev)) {
+    const finished = { claimedUntil: '' as const, lastError: '' as const, postingSince: '' as const };
+    // The ts is recorded by whichever of the two writes below applies: until then postingSince stays, so a
+    // process that dies here leaves a card the next sender finds in the channel, not one posted twice.
+    const clean = await col.updateOne({ _id: doc._id, rev: doc.rev }, { $set: { ...done, dirty: false, urgent: false, nextAttemptAt: now }, $unset: finished });
+    if (clean.matchedCount === 1) {
+      cleared.push(doc);
+    } else {
       // Changed while we were sending: one more update, no sooner than the interval allows (unless urgent).
       const current = await col.findOne({ _id: doc._id });
       const next = new Date(current?.urgent ? now.getTime() : now.getTime() + ctx.config.updateIntervalSeconds * 1000);
-      await col.updateOne({ _id: doc._id }, { $set: { ...done, nextAttemptAt: next }, $unset: { claimedUntil: '', lastError: '' } });
+      await col.updateOne({ _id: doc._id }, { $set: { ...done, nextAttemptAt: next }, $unset: finished });
       await wake(ctx, next, 'changed while sending');
     }
     ctx.logger.debug({ alert: doc._id, method, channel: sent.channel, ts: sent.ts }, 'alert card sent');
     return 'ok';
+  }
+
+  /**
+   * Cards marked clean whose rev moved meanwhile: a request slipped in between our conditional write's check and
+   * its write (conditional updates are not atomic on every server), saw the card dirty and left it so. Marked
+   * dirty again. A request that found the card clean marked it dirty itself.
+   */
+  async function recheckCleared(ctx: Ctx, cleared: DeliveryDoc[]): Promise<void> {
+    if (!cleared.length) return;
+    const col = deliveries(ctx);
+    const rev = new Map(cleared.map((d) => [d._id, d.rev]));
+    const now = Date.now();
+    for (const after of await col.find({ _id: { $in: [...rev.keys()] } }).toArray()) {
+      if (after.rev === rev.get(after._id) || after.dirty) continue;
+      const next = new Date(after.urgent ? now : now + ctx.config.updateIntervalSeconds * 1000);
+      await col.updateOne({ _id: after._id }, { $set: { dirty: true, nextAttemptAt: next } });
+      await wake(ctx, next, 'changed while sending');
+    }
   }
 
   async function failed(ctx: Ctx, doc: DeliveryDoc, method: string, err: unknown): Promise<'retry' | 'failed' | 'stop'> {
@@ -275,15 +231,4 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   });
 
   return { job, request, processDue };
-}
-
-/** Inserts a new delivery; false when one already exists (a racing replica). */
-async function insertOrUpdate(col: ReturnType<typeof deliveries>, doc: DeliveryDoc): Promise<boolean> {
-  try {
-    await col.insertOne(doc);
-    return true;
-  } catch (err) {
-    if (isDuplicateKeyError(err)) return false;
-    throw err;
-  }
 }

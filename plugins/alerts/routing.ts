@@ -4,8 +4,8 @@ import type { PluginContext } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
 import { severityRank } from '../../src/signals/signal.js';
 import type { AlertsConfig } from './config.js';
-import { thresholdFor } from './thresholds.js';
-import { snoozedUntil } from './snoozes.js';
+import { thresholdsFor } from './thresholds.js';
+import { snoozedAmong, snoozeKey } from './snoozes.js';
 import { own } from '../../src/app/own.js';
 
 export type RouteDecision =
@@ -16,16 +16,21 @@ export function channelFor(channels: PluginContext<unknown>['channels'], team: s
   return own(channels.teams, team) ?? channels.default;
 }
 
-export async function route(ctx: PluginContext<AlertsConfig>, alert: StoredAlert, now = new Date()): Promise<RouteDecision> {
-  const threshold = await thresholdFor(ctx, alert.team);
-  if (severityRank(alert.severity) < severityRank(threshold)) {
-    return { post: false, reason: 'below_threshold', detail: `${alert.severity} is below ${alert.team ?? 'the default'} threshold ${threshold}` };
-  }
-  const until = await snoozedUntil(ctx, alert.ruleId, alert.group, now);
-  if (until) return { post: false, reason: 'snoozed', detail: `rule ${alert.ruleId} is snoozed for this group until ${until.toISOString()}` };
-  const channel = channelFor(ctx.channels, alert.team);
-  if (!channel) {
-    return { post: false, reason: 'no_channel', detail: `no channel for team ${alert.team ?? '(none)'}: set channels.teams.<team> or channels.default` };
-  }
-  return { post: true, channel };
+/** Where each alert's card goes; a burst of new alerts costs one threshold read and one snooze read, by _id. */
+export async function routeAll(ctx: PluginContext<AlertsConfig>, alerts: StoredAlert[], now = new Date()): Promise<RouteDecision[]> {
+  const thresholdOf = await thresholdsFor(ctx, alerts.map((a) => a.team));
+  const above = alerts.map((a) => severityRank(a.severity) >= severityRank(thresholdOf(a.team)));
+  const snoozed = await snoozedAmong(ctx, alerts.filter((_, i) => above[i]).map((a) => snoozeKey(a.ruleId, a.group)), now);
+  return alerts.map((alert, i): RouteDecision => {
+    if (!above[i]) {
+      return { post: false, reason: 'below_threshold', detail: `${alert.severity} is below ${alert.team ?? 'the default'} threshold ${thresholdOf(alert.team)}` };
+    }
+    const until = snoozed.get(snoozeKey(alert.ruleId, alert.group));
+    if (until) return { post: false, reason: 'snoozed', detail: `rule ${alert.ruleId} is snoozed for this group until ${until.toISOString()}` };
+    const channel = channelFor(ctx.channels, alert.team);
+    if (!channel) {
+      return { post: false, reason: 'no_channel', detail: `no channel for team ${alert.team ?? '(none)'}: set channels.teams.<team> or channels.default` };
+    }
+    return { post: true, channel };
+  });
 }

@@ -21,9 +21,11 @@ export function snoozeKey(ruleId: string, group: Record<string, string>): string
 
 export const snoozes = (ctx: PluginContext<AlertsConfig>) => ctx.collection<SnoozeDoc>('snoozes');
 
-export async function snoozedUntil(ctx: PluginContext<AlertsConfig>, ruleId: string, group: Record<string, string>, now = new Date()): Promise<Date | undefined> {
-  const doc = await snoozes(ctx).findOne({ _id: snoozeKey(ruleId, group) });
-  return doc && doc.until > now ? doc.until : undefined;
+/** The running snoozes among these keys (one read by _id for a whole burst of new alerts), key -> until. */
+export async function snoozedAmong(ctx: PluginContext<AlertsConfig>, keys: string[], now = new Date()): Promise<Map<string, Date>> {
+  if (!keys.length) return new Map();
+  const docs = await snoozes(ctx).find({ _id: { $in: [...new Set(keys)] } }).toArray();
+  return new Map(docs.filter((d) => d.until > now).map((d) => [d._id, d.until]));
 }
 
 export async function snooze(ctx: PluginContext<AlertsConfig>, doc: Omit<SnoozeDoc, '_id' | 'at'>): Promise<void> {

@@ -18,6 +18,14 @@ export async function thresholdFor(ctx: PluginContext<AlertsConfig>, team: strin
   return stored?.severity ?? configuredThreshold(ctx.config, team);
 }
 
+/** thresholdFor of several teams in one read by _id; a team absent from the map has none set (undefined team included). */
+export async function thresholdsFor(ctx: PluginContext<AlertsConfig>, teams: (string | undefined)[]): Promise<(team: string | undefined) => Severity> {
+  const named = [...new Set(teams.filter((t): t is string => t !== undefined))];
+  const stored = named.length ? await thresholds(ctx).find({ _id: { $in: named } }).toArray() : [];
+  const byTeam = new Map(stored.map((d) => [d._id, d.severity]));
+  return (team) => (team !== undefined ? byTeam.get(team) : undefined) ?? configuredThreshold(ctx.config, team);
+}
+
 export async function setThreshold(ctx: PluginContext<AlertsConfig>, team: string, severity: Severity, by: string): Promise<void> {
   await thresholds(ctx).updateOne({ _id: team }, { $set: { severity, by, at: new Date() } }, { upsert: true });
 }

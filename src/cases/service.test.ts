@@ -69,7 +69,7 @@ describe('case service', () => {
     const withAlert = await cases.service.addAlerts(as('UAPPSEC1'), String(c.number), [alert._id]);
     expect(withAlert.observables.map((o) => o.value)).toEqual(['evil.example']);
     // The correlator appends a signal to the alert: its new artifacts reach the case.
-    await cases.service.alertUpdated({ _id: alert._id, artifacts: [...alert.artifacts, 'url=https://evil.example/x', 'https://evil.example/x'] });
+    await cases.service.alertsUpdated([{ _id: alert._id, artifacts: [...alert.artifacts, 'url=https://evil.example/x', 'https://evil.example/x'] }]);
     expect((await cases.service.get(c._id))!.observables.map((o) => o.value)).toEqual(['evil.example', 'https://evil.example/x']);
 
     await expect(cases.service.close(as('UAPPSEC1'), c.number, { resolution: 'true_positive' })).rejects.toBeInstanceOf(CaseForbiddenError);
@@ -84,6 +84,21 @@ describe('case service', () => {
     expect(kinds).toEqual(['created:UAPPSEC1', 'updated:UAPPSEC1', 'alerts_added:UAPPSEC1', 'observables_added:UAPPSEC1', 'observables_added:taser', 'closed:ULEAD1', 'reopened:UADMIN1']);
     const updated = (await cases.store.eventsAfter(c._id, 1, 1))[0]!;
     expect(updated.data).toEqual({ changes: { severity: 'high', assignee: 'UAPPSEC1' } });
+  });
+
+  it('takes the observables of a burst of alert updates with one read, one change per case', async () => {
+    const first = await storeAlert(db.db, { domain: ['one.example'] });
+    const second = await storeAlert(db.db, { domain: ['two.example'] });
+    const outside = await storeAlert(db.db, { domain: ['outside.example'] });
+    const c = await cases.service.create(as('UAPPSEC1'), { title: 'Burst', severity: 'low', team: 'appsec', alertIds: [first._id, second._id] });
+    const logged = (await cases.store.eventsAfter(c._id, 0)).length;
+    await cases.service.alertsUpdated([
+      { _id: first._id, artifacts: [...first.artifacts, 'ip=10.9.9.9', '10.9.9.9'] },
+      { _id: second._id, artifacts: [...second.artifacts, 'ip=10.9.9.8', '10.9.9.8'] },
+      { _id: outside._id, artifacts: [...outside.artifacts, 'ip=10.9.9.7', '10.9.9.7'] },
+    ]);
+    expect((await cases.service.get(c._id))!.observables.map((o) => o.value)).toEqual(['one.example', 'two.example', '10.9.9.9', '10.9.9.8']);
+    expect((await cases.store.eventsAfter(c._id, logged)).map((e) => e.kind)).toEqual(['observables_added']);
   });
 
   it('lists and searches: status, team, assignee, artifact, paged', async () => {

@@ -104,6 +104,10 @@ export class CaseService {
     return this.deps.store.forAlert(alertId);
   }
 
+  forAlerts(alertIds: string[]): Promise<Map<string, StoredCase[]>> {
+    return this.deps.store.forAlerts(alertIds);
+  }
+
   /** Title, description, severity, assignee (null: unassigned), tags. Only what changes is recorded. */
   async update(who: Principal, ref: string | number, patch: CasePatch): Promise<StoredCase> {
     const parsed = casePatchSchema.safeParse(patch);
@@ -190,10 +194,21 @@ export class CaseService {
     return this.changedWith(current._id, who.actor, 'sync_retried', {});
   }
 
-  /** Observables of signals appended to an alert that cases hold (the correlation `updated` event). */
-  async alertUpdated(alert: Pick<StoredAlert, '_id' | 'artifacts'>): Promise<void> {
-    const cases = await this.deps.store.forAlert(alert._id);
-    for (const c of cases) await this.storeObservables(c, observablesOfAlert(alert), SYSTEM_ACTOR);
+  /**
+   * Observables of signals appended to alerts that cases hold (the correlation `updated` events of a burst): one
+   * read of the cases holding any of them, then one change per case.
+   */
+  async alertsUpdated(alerts: Pick<StoredAlert, '_id' | 'artifacts'>[]): Promise<void> {
+    const byAlert = await this.deps.store.forAlerts(alerts.map((a) => a._id));
+    const byCase = new Map<string, { c: StoredCase; inputs: ObservableInput[] }>();
+    for (const alert of alerts) {
+      for (const c of byAlert.get(alert._id) ?? []) {
+        const entry = byCase.get(c._id) ?? { c, inputs: [] };
+        entry.inputs.push(...observablesOfAlert(alert));
+        byCase.set(c._id, entry);
+      }
+    }
+    for (const { c, inputs } of byCase.values()) await this.storeObservables(c, inputs, SYSTEM_ACTOR);
   }
 
   /** The link shown with a case: the backend's copy, else `cases.caseUrl`, else none. */

@@ -207,6 +207,16 @@ export class CaseStore {
     return this.cases.find({ alertIds: alertId }).sort({ createdAt: -1 }).limit(20).toArray();
   }
 
+  /** forAlert of several alerts in one read (a burst of alert cards): alert id -> its cases, newest first. */
+  async forAlerts(alertIds: string[]): Promise<Map<string, StoredCase[]>> {
+    const wanted = new Set(alertIds);
+    const byAlert = new Map<string, StoredCase[]>(alertIds.map((id) => [id, []]));
+    if (!wanted.size) return byAlert;
+    const cases = await this.cases.find({ alertIds: { $in: [...wanted] } }).sort({ createdAt: -1 }).toArray();
+    for (const c of cases) for (const id of c.alertIds) if (wanted.has(id) && byAlert.get(id)!.length < 20) byAlert.get(id)!.push(c);
+    return byAlert;
+  }
+
   /** The query's filter without paging. */
   filterOf(query: Omit<CaseQuery, 'limit' | 'cursor' | 'before'>): Filter<StoredCase> {
     const filter: Filter<StoredCase> = {};

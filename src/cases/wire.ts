@@ -9,7 +9,7 @@ import { ConfigError } from '../app/errors.js';
 import type { Logger } from '../app/logger.js';
 import type { AccessControl, CaseCaller, CasesApi, PluginContext } from '../plugins/types.js';
 import type { RouteTable } from '../plugins/routes.js';
-import type { AlertEvents, AlertStore } from '../correlation/alert-store.js';
+import type { AlertEvents, AlertStore, StoredAlert } from '../correlation/alert-store.js';
 import type { JobRunner } from '../jobs/scheduler.js';
 import { CaseAccess, type CaseAuditDoc, type Principal } from './access.js';
 import type { CaseBackend } from './backend.js';
@@ -86,6 +86,7 @@ export function buildCases(deps: {
     get: (ref) => service.get(ref),
     list: (query) => service.list(query),
     forAlert: (alertId) => service.forAlert(alertId),
+    forAlerts: (alertIds) => service.forAlerts(alertIds),
     create: (caller, input) => service.create(who(caller), input),
     update: (caller, ref, patch) => service.update(who(caller), ref, patch),
     addAlerts: (caller, ref, alertIds) => service.addAlerts(who(caller), ref, alertIds),
@@ -133,8 +134,21 @@ export function buildCases(deps: {
       await channels?.ensureIndexes();
     },
     async start(jobs, alertEvents) {
+      // The correlator emits dozens of updates per ingested batch: those that come while a burst is being
+      // applied are applied together next (one read of the cases holding them, not one per alert).
+      let updated: StoredAlert[] = [];
+      let draining = false;
+      const drain = async () => {
+        draining = true;
+        while (updated.length) {
+          const burst = updated.splice(0, 500);
+          await service.alertsUpdated(burst).catch((err: unknown) => logger.error({ err, alerts: burst.map((a) => a._id) }, 'could not add the observables of updated alerts to their cases'));
+        }
+        draining = false;
+      };
       alertEvents.on('updated', (alert) => {
-        service.alertUpdated(alert).catch((err: unknown) => logger.error({ err, alert: alert._id }, 'could not add the observables of an updated alert to its cases'));
+        updated.push(alert);
+        if (!draining && updated.length === 1) queueMicrotask(() => void (draining || drain()));
       });
       await sync!.register(jobs);
       await channels?.register(jobs);

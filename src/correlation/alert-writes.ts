@@ -125,6 +125,7 @@ function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
 /** Applies alert writes: every create in one insertMany, then each update. Throws when MongoDB fails. */
 export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
   const creates = ops.flatMap((op) => (op.kind === 'create' ? [op.doc] : []));
+  const updated: [StoredAlert, { appended: string[] }][] = [];
   if (creates.length) {
     let existing = new Set<number>();
     try {
@@ -136,18 +137,21 @@ export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<Stored
     const refused = ops.flatMap((op) => (op.kind === 'create' ? [op] : [])).filter((_, i) => existing.has(i));
     // A create refused as a duplicate that carries later updates (a replay made the episode and appended to it
     // in one batch): those updates still apply to the stored alert.
-    for (const op of refused) if (op.folded) await updateAlert(op.folded, deps);
+    for (const op of refused) if (op.folded) await updateAlert(op.folded, deps, updated);
     creates.forEach((doc, i) => {
       if (existing.has(i)) return;
       deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
       deps.events.emit('created', doc);
     });
   }
-  for (const op of ops) if (op.kind === 'update') await updateAlert(op, deps);
+  for (const op of ops) if (op.kind === 'update') await updateAlert(op, deps, updated);
+  // After every write, in one go: listeners (card requests, cases) apply the whole burst with one read each.
+  for (const [alert, change] of updated) deps.events.emit('updated', alert, change);
 }
 
-async function updateAlert(op: Extract<AlertOp, { kind: 'update' }>, deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
-  const updated = await deps.alerts.findOneAndUpdate(
+/** Applies one update; the alert after it goes to `updated`, for its event. */
+async function updateAlert(op: Extract<AlertOp, { kind: 'update' }>, deps: { alerts: Collection<StoredAlert>; logger: Logger }, updated: [StoredAlert, { appended: string[] }][]): Promise<void> {
+  const after = await deps.alerts.findOneAndUpdate(
     { _id: op.id },
     {
       $set: op.set,
@@ -157,15 +161,15 @@ async function updateAlert(op: Extract<AlertOp, { kind: 'update' }>, deps: { ale
     },
     { returnDocument: 'after' },
   );
-  if (!updated) {
+  if (!after) {
     deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
     return;
   }
-  if (updated.severity !== severityOfRank(updated.severityRank)) {
-    updated.severity = severityOfRank(updated.severityRank);
-    await deps.alerts.updateOne({ _id: op.id }, { $set: { severity: updated.severity } });
+  if (after.severity !== severityOfRank(after.severityRank)) {
+    after.severity = severityOfRank(after.severityRank);
+    await deps.alerts.updateOne({ _id: op.id }, { $set: { severity: after.severity } });
   }
-  deps.events.emit('updated', updated, { appended: op.appended });
+  updated.push([after, { appended: op.appended }]);
 }
 
 /** The rule's team, else a `Team:<name>` tag on a held signal. */

@@ -37,6 +37,8 @@ export interface CasesApi {
   get(ref: CaseRef): Promise<StoredCase | null>;
   list(query: import('../cases/model.js').CaseQuery): Promise<{ cases: StoredCase[]; next?: string }>;
   forAlert(alertId: string): Promise<StoredCase[]>;
+  /** forAlert of several alerts in one read: alert id -> its cases (every id asked is a key). */
+  forAlerts(alertIds: string[]): Promise<Map<string, StoredCase[]>>;
   create(who: CaseCaller, input: import('../cases/model.js').NewCase): Promise<StoredCase>;
   update(who: CaseCaller, ref: CaseRef, patch: import('../cases/model.js').CasePatch): Promise<StoredCase>;
   addAlerts(who: CaseCaller, ref: CaseRef, alertIds: string[]): Promise<StoredCase>;
