@@ -142,14 +142,13 @@ export class CorrelationEngine {
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
   private readonly view = new AlertView();
-  private readonly event: EngineEvent = { kind: 'opened', rule: undefined as unknown as CompiledRule, group: [], alert: this.view };
+  private readonly event = new EventView(this.view);
 
   /** Emits an event of the slot's open alert (`alert` given: a snapshot from the general path). */
   private emit(kind: StepEvent['kind'], table: GroupTable, slot: number, alert?: EngineAlert): void {
     const e = this.event;
     e.kind = kind;
     e.rule = table.rule;
-    e.group = table.values(slot);
     this.view.table = table;
     this.view.slot = slot;
     e.alert = alert ?? this.view;
@@ -231,10 +230,14 @@ export class CorrelationEngine {
     this.events.length = 0;
   }
 
-  /** No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend. */
+  /**
+   * No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend.
+   * Without an open alert the newest free signal is the latest stepped (LAST_T, in the record: no pool read).
+   */
   private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
     const f = table.f;
-    if (table.isOpen(g) && nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
+    if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
+    if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
     const tail = table.i[g * I + FREE_TAIL]!;
     return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
   }
@@ -299,5 +302,18 @@ export class CorrelationEngine {
       groupRecords += rt.groups.slots;
     }
     return { groups, keys: this.keys.size(), freeSignals: this.pool.live, heldSignals: this.held.live, groupRecords, poolNodes: this.pool.t.length + this.held.t.length };
+  }
+}
+
+/** The engine's one event object: its group's values are looked up only if the callback reads them. */
+class EventView implements EngineEvent {
+  kind: StepEvent['kind'] = 'opened';
+  rule = undefined as unknown as CompiledRule;
+  alert: EngineAlert;
+  constructor(private readonly view: AlertView) {
+    this.alert = view;
+  }
+  get group(): readonly string[] {
+    return this.view.table.values(this.view.slot);
   }
 }
