@@ -61,6 +61,8 @@ export class CorrelationEngine {
   private stepRule = new Int32Array(64);
   private stepGroup = new Int32Array(64);
   private stepMask = new Int32Array(64);
+  /** The signal's part mask for each rule of its dispatch (0: it takes no part). */
+  private readonly ruleMask: Int32Array;
   private readonly events: StepEvent[] = [];
   /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
   private readonly pool = new SignalPool();
@@ -70,6 +72,7 @@ export class CorrelationEngine {
     readonly rules: readonly CompiledRule[],
     private readonly onEvent: (event: EngineEvent) => void,
   ) {
+    this.ruleMask = new Int32Array(rules.length);
     this.runtimes = rules.map((compiled) => {
       const slot = this.keys.slot(compiled.groupBy);
       let filtered = 0;
@@ -102,20 +105,28 @@ export class CorrelationEngine {
   }
 
   /**
-   * Two passes: every lookup first (the rules' part masks, the signal's key ids, each step's group record),
-   * then the steps, in the same (rule, key) order. The lookups are independent reads of memory that is
-   * mostly not in cache, so issued together they wait for memory together instead of one after another.
+   * Three passes: the rules' part masks and the signal's key ids (one intern lookup per distinct groupBy),
+   * then each step's group record, then the steps, in the same (rule, key) order. The lookups are reads of
+   * memory that is mostly not in cache, independent within a pass, so issued together they wait for memory
+   * together instead of one after another (a record's address needs its key's id: hence two passes for them).
    */
   process(s: PreparedSignal): void {
     const signalKeys = this.keys;
     signalKeys.next();
     const d = this.dispatch(s.type);
-    let steps = 0;
+    const ruleMask = this.ruleMask;
     for (let r = 0; r < d.rules.length; r++) {
       const rt = d.rules[r]!;
       let mask = d.masks[r]!;
       if (mask & rt.filtered) mask = signalKeys.refine(rt.compiled.parts, rt.filtered, s, mask);
+      if (mask !== 0) signalKeys.keys(rt.slot, s);
+      ruleMask[r] = mask;
+    }
+    let steps = 0;
+    for (let r = 0; r < d.rules.length; r++) {
+      const mask = ruleMask[r]!;
       if (mask === 0) continue;
+      const rt = d.rules[r]!;
       const count = signalKeys.keys(rt.slot, s);
       const keys = signalKeys.ids(rt.slot);
       if (steps + count > this.stepRule.length) this.growSteps(steps + count);
