@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../test/support/prng.js';
-import { KeyIntern } from './key-intern.js';
+import { hashKey, KeyIntern } from './key-intern.js';
 
 describe('KeyIntern (open addressing with backward-shift deletion)', () => {
   it('agrees with a Map model over random interning and releasing, across growth and wrap-around', () => {
@@ -45,5 +45,33 @@ describe('KeyIntern (open addressing with backward-shift deletion)', () => {
     const again = intern.id('k1');
     expect(intern.size).toBe(1);
     expect(intern.key(again)).toBe('k1');
+  });
+
+  it('tells keys apart by every code unit, inline or past the inline prefix, including non-ASCII', () => {
+    const intern = new KeyIntern();
+    // Same length and prefix, differing only in the last unit; units above 0x7fff fill an int32's sign bit.
+    const keys = ['alice', 'alicf', 'a', '', 'abcdefghij', 'abcdefghik', 'abcdefghijk', 'abcdefghijl', 'alice.smith@example.com', 'alice.smith@example.org', '\u00e9l\u00e8ve', '\uffff\u8000x', '\uffff\u8001x', '\ud83d\ude00'];
+    const ids = keys.map((k) => intern.id(k));
+    expect(new Set(ids).size).toBe(keys.length);
+    for (const id of ids) intern.ref(id);
+    // Many more keys force rehashes: each key still finds its own id, and a key never seen finds none.
+    for (let i = 0; i < 2000; i++) intern.ref(intern.id(`user${i}@corp.example.com`));
+    keys.forEach((k, n) => expect(intern.id(k)).toBe(ids[n]));
+    expect(intern.find('alice.smith@example.net')).toBe(-1);
+    expect(intern.find('abcdefghi')).toBe(-1);
+    // Keys of one length and one hash (found by search): told apart inline, and past the 10 inline units.
+    for (const [a, b] of [['ubfdvm', 'xdqfxu'], ['iladinmuqrrqja', 'fsxewvpllceghb'], ['host-0042.zufsxn', 'host-0042.ehmgpo']] as const) {
+      expect(hashKey(a)).toBe(hashKey(b));
+      const ia = intern.id(a);
+      expect(intern.find(b)).toBe(-1);
+      const ib = intern.id(b);
+      expect(ib).not.toBe(ia);
+      expect([intern.find(a), intern.find(b)]).toEqual([ia, ib]);
+    }
+    // Releasing keys shifts entries back; the others are still found.
+    for (let i = 0; i < 2000; i += 2) intern.unref(intern.id(`user${i}@corp.example.com`));
+    for (let i = 1; i < 2000; i += 2) expect(intern.key(intern.find(`user${i}@corp.example.com`))).toBe(`user${i}@corp.example.com`);
+    expect(intern.find('user0@corp.example.com')).toBe(-1);
+    keys.forEach((k, n) => expect(intern.find(k)).toBe(ids[n]));
   });
 });

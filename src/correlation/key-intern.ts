@@ -2,11 +2,16 @@
 // looked up once however many rules group by it, and each rule finds its group by indexing an array with the
 // number. Ids are counted by the groups that use them and recycled when none does (memory stays bounded).
 //
-// The lookup is an open-addressing table of (id + 1, hash) pairs in one Int32Array, probed linearly: a hit
-// reads one pair and compares one string, where a Map of strings also walks a bucket chain (the engine's
-// profile had the Map's lookup as its largest single cost). Deletion shifts later entries back, no tombstones.
+// The lookup is an open-addressing table in one Int32Array, probed linearly: each position holds id + 1, the
+// hash, the length and the first INLINE code units of the key, so a hit on a key that short reads one 32-byte
+// entry and nothing else (a Map of strings walks a bucket chain; comparing with the stored string chased two
+// more pointers, the intern's largest cost in the engine's profile). Longer keys also compare the stored string.
+// Deletion shifts later entries back, no tombstones.
 
 const EMPTY = 0;
+/** Int32s per table position: id + 1, hash, length, then INLINE code units, two per int32. */
+const ENTRY = 8;
+const INLINE = 10;
 
 /** FNV-1a over the UTF-16 code units, never 0. */
 export function hashKey(key: string): number {
@@ -16,8 +21,8 @@ export function hashKey(key: string): number {
 }
 
 export class KeyIntern {
-  /** Pairs (id + 1, hash) by position; id + 1 = EMPTY: a free position. Capacity a power of two, at most half full. */
-  private table = new Int32Array(2 * 64);
+  /** ENTRY int32s per position; id + 1 = EMPTY: a free position. Capacity a power of two, at most half full. */
+  private table = new Int32Array(ENTRY * 64);
   private mask = 63;
   private keys: string[] = [];
   /** The groupBy values of each key (made from the key itself on first use when there is one field). */
@@ -34,11 +39,23 @@ export class KeyIntern {
   private lookup(key: string, h: number): number {
     const table = this.table;
     const mask = this.mask;
+    const len = key.length;
     for (let pos = h & mask; ; pos = (pos + 1) & mask) {
-      const entry = table[2 * pos]!;
+      const at = pos * ENTRY;
+      const entry = table[at]!;
       if (entry === EMPTY) return -1;
-      if (table[2 * pos + 1] === h && this.keys[entry - 1] === key) return entry - 1;
+      if (table[at + 1] === h && table[at + 2] === len && this.same(key, len, at, entry - 1)) return entry - 1;
     }
+  }
+
+  /** Is the key (of length len, hash already equal) the one at table position `at`, of id `id`? */
+  private same(key: string, len: number, at: number, id: number): boolean {
+    const table = this.table;
+    const n = len < INLINE ? len : INLINE;
+    let k = 0;
+    for (let w = at + 3; k + 1 < n; k += 2, w++) if (table[w] !== (key.charCodeAt(k) | (key.charCodeAt(k + 1) << 16))) return false;
+    if (k < n && table[at + 3 + (k >> 1)] !== key.charCodeAt(k)) return false;
+    return len <= INLINE || this.keys[id] === key;
   }
 
   /** The key's id, made if new (with no references yet); `tuple`: its values, with several groupBy fields. */
@@ -94,9 +111,15 @@ export class KeyIntern {
   private place(id: number, h: number): void {
     const table = this.table;
     let pos = h & this.mask;
-    while (table[2 * pos] !== EMPTY) pos = (pos + 1) & this.mask;
-    table[2 * pos] = id + 1;
-    table[2 * pos + 1] = h;
+    while (table[pos * ENTRY] !== EMPTY) pos = (pos + 1) & this.mask;
+    const at = pos * ENTRY;
+    const key = this.keys[id]!;
+    const n = Math.min(key.length, INLINE);
+    table[at] = id + 1;
+    table[at + 1] = h;
+    table[at + 2] = key.length;
+    table.fill(0, at + 3, at + ENTRY);
+    for (let k = 0; k < n; k++) table[at + 3 + (k >> 1)]! |= key.charCodeAt(k) << (k & 1 ? 16 : 0);
   }
 
   /** Takes the id's entry out and shifts back the entries of its probe run that may take its place. */
@@ -104,23 +127,22 @@ export class KeyIntern {
     const table = this.table;
     const mask = this.mask;
     let hole = hashKey(this.keys[id]!) & mask;
-    while (table[2 * hole] !== id + 1) hole = (hole + 1) & mask;
-    for (let pos = (hole + 1) & mask; table[2 * pos] !== EMPTY; pos = (pos + 1) & mask) {
-      const home = table[2 * pos + 1]! & mask;
+    while (table[hole * ENTRY] !== id + 1) hole = (hole + 1) & mask;
+    for (let pos = (hole + 1) & mask; table[pos * ENTRY] !== EMPTY; pos = (pos + 1) & mask) {
+      const home = table[pos * ENTRY + 1]! & mask;
       // The entry at pos may move to the hole unless its home lies after the hole (cyclically, up to pos).
       if (((pos - home) & mask) >= ((pos - hole) & mask)) {
-        table[2 * hole] = table[2 * pos]!;
-        table[2 * hole + 1] = table[2 * pos + 1]!;
+        table.copyWithin(hole * ENTRY, pos * ENTRY, (pos + 1) * ENTRY);
         hole = pos;
       }
     }
-    table[2 * hole] = EMPTY;
+    table[hole * ENTRY] = EMPTY;
   }
 
   private rehash(capacity: number): void {
     const old = this.table;
-    this.table = new Int32Array(2 * capacity);
+    this.table = new Int32Array(ENTRY * capacity);
     this.mask = capacity - 1;
-    for (let pos = 0; pos < old.length; pos += 2) if (old[pos] !== EMPTY) this.place(old[pos]! - 1, old[pos + 1]!);
+    for (let at = 0; at < old.length; at += ENTRY) if (old[at] !== EMPTY) this.place(old[at]! - 1, old[at + 1]!);
   }
 }

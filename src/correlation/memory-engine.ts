@@ -61,6 +61,8 @@ export class CorrelationEngine {
   private stepRule = new Int32Array(64);
   private stepGroup = new Int32Array(64);
   private stepMask = new Int32Array(64);
+  /** The signal's part mask for each rule of its dispatch (0: it takes no part). */
+  private readonly ruleMask: Int32Array;
   private readonly events: StepEvent[] = [];
   /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
   private readonly pool = new SignalPool();
@@ -70,6 +72,7 @@ export class CorrelationEngine {
     readonly rules: readonly CompiledRule[],
     private readonly onEvent: (event: EngineEvent) => void,
   ) {
+    this.ruleMask = new Int32Array(rules.length);
     this.runtimes = rules.map((compiled) => {
       const slot = this.keys.slot(compiled.groupBy);
       let filtered = 0;
@@ -102,20 +105,28 @@ export class CorrelationEngine {
   }
 
   /**
-   * Two passes: every lookup first (the rules' part masks, the signal's key ids, each step's group record),
-   * then the steps, in the same (rule, key) order. The lookups are independent reads of memory that is
-   * mostly not in cache, so issued together they wait for memory together instead of one after another.
+   * Three passes: the rules' part masks and the signal's key ids (one intern lookup per distinct groupBy),
+   * then each step's group record, then the steps, in the same (rule, key) order. The lookups are reads of
+   * memory that is mostly not in cache, independent within a pass, so issued together they wait for memory
+   * together instead of one after another (a record's address needs its key's id: hence two passes for them).
    */
   process(s: PreparedSignal): void {
     const signalKeys = this.keys;
     signalKeys.next();
     const d = this.dispatch(s.type);
-    let steps = 0;
+    const ruleMask = this.ruleMask;
     for (let r = 0; r < d.rules.length; r++) {
       const rt = d.rules[r]!;
       let mask = d.masks[r]!;
       if (mask & rt.filtered) mask = signalKeys.refine(rt.compiled.parts, rt.filtered, s, mask);
+      if (mask !== 0) signalKeys.keys(rt.slot, s);
+      ruleMask[r] = mask;
+    }
+    let steps = 0;
+    for (let r = 0; r < d.rules.length; r++) {
+      const mask = ruleMask[r]!;
       if (mask === 0) continue;
+      const rt = d.rules[r]!;
       const count = signalKeys.keys(rt.slot, s);
       const keys = signalKeys.ids(rt.slot);
       if (steps + count > this.stepRule.length) this.growSteps(steps + count);
@@ -142,14 +153,13 @@ export class CorrelationEngine {
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
   private readonly view = new AlertView();
-  private readonly event: EngineEvent = { kind: 'opened', rule: undefined as unknown as CompiledRule, group: [], alert: this.view };
+  private readonly event = new EventView(this.view);
 
   /** Emits an event of the slot's open alert (`alert` given: a snapshot from the general path). */
   private emit(kind: StepEvent['kind'], table: GroupTable, slot: number, alert?: EngineAlert): void {
     const e = this.event;
     e.kind = kind;
     e.rule = table.rule;
-    e.group = table.values(slot);
     this.view.table = table;
     this.view.slot = slot;
     e.alert = alert ?? this.view;
@@ -231,10 +241,14 @@ export class CorrelationEngine {
     this.events.length = 0;
   }
 
-  /** No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend. */
+  /**
+   * No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend.
+   * Without an open alert the newest free signal is the latest stepped (LAST_T, in the record: no pool read).
+   */
   private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
     const f = table.f;
-    if (table.isOpen(g) && nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
+    if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
+    if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
     const tail = table.i[g * I + FREE_TAIL]!;
     return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
   }
@@ -299,5 +313,18 @@ export class CorrelationEngine {
       groupRecords += rt.groups.slots;
     }
     return { groups, keys: this.keys.size(), freeSignals: this.pool.live, heldSignals: this.held.live, groupRecords, poolNodes: this.pool.t.length + this.held.t.length };
+  }
+}
+
+/** The engine's one event object: its group's values are looked up only if the callback reads them. */
+class EventView implements EngineEvent {
+  kind: StepEvent['kind'] = 'opened';
+  rule = undefined as unknown as CompiledRule;
+  alert: EngineAlert;
+  constructor(private readonly view: AlertView) {
+    this.alert = view;
+  }
+  get group(): readonly string[] {
+    return this.view.table.values(this.view.slot);
   }
 }

@@ -96,9 +96,18 @@ export class GroupTable {
     return this.f.length / F;
   }
 
-  /** The group of an interned key (its slot is the key id), made empty if new. */
+  /** The values `slotOf` reads only to bring memory into cache: kept so the reads are not optimized away. */
+  private touched = 0;
+
+  /**
+   * The group of an interned key (its slot is the key id), made empty if new. Also reads the record's first
+   * field (USED is on its other cache line: an 80-byte record spans two) and the group's tally, which the
+   * step reads next: the engine calls this for all of a signal's groups before stepping any, so the cache
+   * misses on records and tallies wait for memory together.
+   */
   slotOf(slot: number): number {
     if (slot * F >= this.f.length) this.grow(slot + 1);
+    this.touched = this.f[slot * F + FIRST_SEEN]! + (this.stride ? this.counts[slot * this.stride]! : 0);
     if (this.i[slot * I + USED] !== 0) return slot;
     if (this.tallied && !this.stride) this.tally[slot] = [];
     const f = this.f;
@@ -329,6 +338,10 @@ export function admits(table: GroupTable, slot: number): boolean {
   if (table.stride) {
     const counts = table.counts;
     const base = slot * table.stride;
+    // Enough signals matching each part alone (the usual case: parts of distinct types) meets every subset's demand.
+    let alone = 0;
+    while (alone < n && counts[base + (1 << alone)]! >= parts[alone]!.count) alone++;
+    if (alone === n) return true;
     for (let subset = 1; subset <= full; subset++) {
       let available = 0;
       for (let m = 1; m <= full; m++) if (m & subset) available += counts[base + m]!;
