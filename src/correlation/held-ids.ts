@@ -1,21 +1,24 @@
 // The signal ids of the simulator's open alerts, kept outside the engine (its `holdIds: false`): an alert that
 // a steady stream keeps alive holds ever more ids, so held in memory they grow with the file. Here they are
-// kept in memory up to a byte budget; past it every open alert's ids so far are appended to a spill file as
-// one part (a JSON fragment, `"a","b"`), each part linking to the alert's part before it. An alert that
-// closes before it spilled gives its ids straight back; one that spilled gives the offset of its last part,
-// and its ids are read back, part by part, when the output is written. Memory is the budget, whatever the
-// number of lines: nothing is held per spilled part but the offset in the alert's own (sorted) output item.
+// written as they come into one byte arena (no string kept per id: nothing for the garbage collector to
+// promote), each linked to its alert's entry before it. When the arena is full, every open alert's ids so far
+// are appended to a spill file as one part (a JSON fragment, `"a","b"`) linking to the alert's part before it,
+// and the arena starts over. An alert that closes before it spilled gives its ids straight back; one that
+// spilled gives the offset of its last part, and its ids are read back, part by part, when the output is
+// written. Memory is the arena, whatever the number of lines: per spilled alert only its last part's offset,
+// in its own (sorted) output item.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
 
-/** An open alert's ids as the engine reports them to its group slot, per rule. */
+/** The open alerts of one rule, by the group slot the engine reports. */
 interface RuleIds {
-  /** Ids not yet spilled, per slot (undefined: none). */
-  lists: (string[] | undefined)[];
+  /** Offset of the slot's latest entry in the arena, or -1. */
+  head: number[];
   /** Offset of the slot's last spilled part, or -1. */
   last: number[];
-  /** Ids spilled for the slot's alert. */
+  /** Ids of the slot's alert: in all, and spilled. */
+  count: number[];
   spilled: number[];
 }
 
@@ -26,75 +29,91 @@ export interface ClosedIds {
   part: number;
 }
 
+// An arena entry: [i32 offset of the alert's entry before it, or -1][u32 byte length][UTF-8 id].
+const ENTRY_HEADER = 8;
 // A part on disk: [u32 byte length][f64 offset of the alert's part before it, or -1][UTF-8 fragment].
 const PART_HEADER = 12;
 const WRITE_BLOCK = 1 << 20;
-// An id's cost in memory beyond its characters: the string's header and the list's slot.
-const ID_OVERHEAD = 40;
+const READ_BLOCK = 1 << 16;
 
 export class HeldIds {
   private readonly rules: RuleIds[] = [];
-  private bytes = 0;
+  private arena: Buffer;
+  private used = 0;
   private dir?: string;
   private fd?: number;
   /** Bytes in the spill file (written and buffered). */
   private size = 0;
   private block = Buffer.alloc(0);
   private filled = 0;
+  private readBlock = Buffer.alloc(0);
   /** Spills so far (tests). */
   spills = 0;
 
-  /** `maxBytes`: about how much the ids not yet spilled may take in memory. */
-  constructor(private readonly maxBytes = 8 << 20) {}
-
-  private rule(r: number): RuleIds {
-    return (this.rules[r] ??= { lists: [], last: [], spilled: [] });
+  /** `maxBytes`: the arena the ids not yet spilled are written in. */
+  constructor(maxBytes = 8 << 20) {
+    this.arena = Buffer.allocUnsafe(Math.max(maxBytes, 1));
   }
 
-  /** An alert opened in `slot` of rule `r` with `ids` (kept: the caller hands them over). */
+  /** An alert opened in `slot` of rule `r` with `ids`. */
   opened(r: number, slot: number, ids: readonly string[]): void {
-    const rule = this.rule(r);
-    rule.lists[slot] = ids.slice();
+    const rule = (this.rules[r] ??= { head: [], last: [], count: [], spilled: [] });
+    rule.head[slot] = -1;
     rule.last[slot] = -1;
+    rule.count[slot] = 0;
     rule.spilled[slot] = 0;
-    for (const id of ids) this.bytes += id.length + ID_OVERHEAD;
-    if (this.bytes > this.maxBytes) this.spill();
+    for (const id of ids) this.appended(r, slot, id);
   }
 
   appended(r: number, slot: number, id: string): void {
+    const most = ENTRY_HEADER + 3 * id.length;
+    if (this.used + most > this.arena.length) {
+      if (this.used > 0) this.spill();
+      if (most > this.arena.length) this.arena = Buffer.allocUnsafe(most);
+    }
     const rule = this.rules[r]!;
-    (rule.lists[slot] ??= []).push(id);
-    this.bytes += id.length + ID_OVERHEAD;
-    if (this.bytes > this.maxBytes) this.spill();
+    const arena = this.arena;
+    const at = this.used;
+    arena.writeInt32LE(rule.head[slot]!, at);
+    const length = arena.write(id, at + ENTRY_HEADER);
+    arena.writeUInt32LE(length, at + 4);
+    rule.head[slot] = at;
+    rule.count[slot]!++;
+    this.used = at + ENTRY_HEADER + length;
+  }
+
+  /** The slot's ids in the arena as a JSON fragment, in order (its entries are linked newest first). */
+  private pending(rule: RuleIds, slot: number): string {
+    const ids: string[] = [];
+    const arena = this.arena;
+    for (let at = rule.head[slot]!; at !== -1; at = arena.readInt32LE(at)) ids.push(arena.toString('utf8', at + ENTRY_HEADER, at + ENTRY_HEADER + arena.readUInt32LE(at + 4)));
+    return JSON.stringify(ids.reverse()).slice(1, -1);
   }
 
   /** The alert in `slot` of rule `r` closed: its ids, or where they were spilled (the rest is spilled too). */
   closed(r: number, slot: number): ClosedIds {
     const rule = this.rules[r]!;
-    const list = rule.lists[slot] ?? [];
-    rule.lists[slot] = undefined;
-    for (const id of list) this.bytes -= id.length + ID_OVERHEAD;
-    const json = list.length ? JSON.stringify(list).slice(1, -1) : '';
-    const count = rule.spilled[slot]! + list.length;
+    const count = rule.count[slot]!;
+    const inArena = rule.head[slot] !== -1;
+    const json = inArena ? this.pending(rule, slot) : '';
+    rule.head[slot] = -1;
     if (rule.last[slot] === -1) return { count, json, part: -1 };
-    return { count, json: '', part: list.length ? this.writePart(json, rule.last[slot]!) : rule.last[slot]! };
+    return { count, json: '', part: inArena ? this.writePart(json, rule.last[slot]!) : rule.last[slot]! };
   }
 
-  /** Every open alert's ids so far go to the spill file, one part each. */
+  /** Every open alert's ids in the arena go to the spill file, one part each; the arena starts over. */
   private spill(): void {
     this.spills++;
     for (const rule of this.rules) {
       if (!rule) continue;
-      const { lists, last, spilled } = rule;
-      for (let slot = 0; slot < lists.length; slot++) {
-        const list = lists[slot];
-        if (!list?.length) continue;
-        last[slot] = this.writePart(JSON.stringify(list).slice(1, -1), last[slot]!);
-        spilled[slot]! += list.length;
-        lists[slot] = undefined;
+      const { head, last } = rule;
+      for (let slot = 0; slot < head.length; slot++) {
+        if (head[slot] === undefined || head[slot] === -1) continue;
+        last[slot] = this.writePart(this.pending(rule, slot), last[slot]!);
+        head[slot] = -1;
       }
     }
-    this.bytes = 0;
+    this.used = 0;
   }
 
   private writePart(json: string, previous: number): number {
@@ -103,9 +122,9 @@ export class HeldIds {
       this.fd = openSync(join(this.dir, 'held-ids.bin'), 'w+');
       this.block = Buffer.allocUnsafe(WRITE_BLOCK);
     }
-    const need = PART_HEADER + Buffer.byteLength(json);
-    if (this.filled + need > this.block.length) this.flush();
-    if (need > this.block.length) this.block = Buffer.allocUnsafe(need);
+    const most = PART_HEADER + 3 * json.length;
+    if (this.filled + most > this.block.length) this.flush();
+    if (most > this.block.length) this.block = Buffer.allocUnsafe(most);
     const at = this.size;
     const length = this.block.write(json, this.filled + PART_HEADER);
     this.block.writeUInt32LE(length, this.filled);
@@ -123,14 +142,21 @@ export class HeldIds {
   /** The ids fragment of an alert that spilled, from the offset of its last part (after the replay). */
   read(part: number): string {
     if (this.filled) this.flush();
+    if (this.readBlock.length === 0) this.readBlock = Buffer.allocUnsafe(READ_BLOCK);
     const parts: string[] = [];
-    const header = Buffer.allocUnsafe(PART_HEADER);
     for (let at = part; at !== -1; ) {
-      readAll(this.fd!, header, at);
-      const body = Buffer.allocUnsafe(header.readUInt32LE(0));
-      readAll(this.fd!, body, at + PART_HEADER);
-      parts.push(body.toString('utf8'));
-      at = header.readDoubleLE(4);
+      // One read for the header and, mostly, the whole part.
+      let buf = this.readBlock;
+      let got = readAt(this.fd!, buf, 0, Math.min(buf.length, this.size - at), at);
+      const length = buf.readUInt32LE(0);
+      const previous = buf.readDoubleLE(4);
+      if (PART_HEADER + length > got) {
+        buf = Buffer.allocUnsafe(PART_HEADER + length);
+        this.readBlock.copy(buf, 0, 0, got);
+        got += readAt(this.fd!, buf, got, buf.length - got, at + got);
+      }
+      parts.push(buf.toString('utf8', PART_HEADER, PART_HEADER + length));
+      at = previous;
     }
     return parts.reverse().join(',');
   }
@@ -142,14 +168,17 @@ export class HeldIds {
     if (this.dir) removeSortDir(this.dir);
     this.dir = undefined;
     this.rules.length = 0;
+    this.arena = Buffer.alloc(0);
     this.block = Buffer.alloc(0);
   }
 }
 
-function readAll(fd: number, buf: Buffer, position: number): void {
-  for (let at = 0; at < buf.length; ) {
-    const read = readSync(fd, buf, at, buf.length - at, position + at);
+/** Reads exactly `length` bytes at `position` into buf[offset...]; returns `length`. */
+function readAt(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  for (let done = 0; done < length; ) {
+    const read = readSync(fd, buf, offset + done, length - done, position + done);
     if (read === 0) throw new Error('the held ids spill file ended inside a part');
-    at += read;
+    done += read;
   }
+  return length;
 }
