@@ -10,7 +10,7 @@
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
-import { admits, after, AlertView, GroupTable, NO_ALERT, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { admits, after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
@@ -52,6 +52,14 @@ interface Dispatch {
 
 const CACHE_LIMIT = 100_000;
 
+export interface EngineOptions {
+  /**
+   * False: open alerts do not keep their signal ids (memory that would grow with a stream that keeps an alert
+   * alive); each event's `alert.ids` are only those it adds, and signals must come in (t, seq) order.
+   */
+  holdIds?: boolean;
+}
+
 /** All rules' group states in memory. Emits every event to `onEvent`; feed it signals in event-time order. */
 export class CorrelationEngine {
   private readonly runtimes: RuleRuntime[];
@@ -71,6 +79,7 @@ export class CorrelationEngine {
   constructor(
     readonly rules: readonly CompiledRule[],
     private readonly onEvent: (event: EngineEvent) => void,
+    options: EngineOptions = {},
   ) {
     this.ruleMask = new Int32Array(rules.length);
     this.runtimes = rules.map((compiled) => {
@@ -80,7 +89,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.keys.intern(slot)), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -160,6 +169,8 @@ export class CorrelationEngine {
     const e = this.event;
     e.kind = kind;
     e.rule = table.rule;
+    e.slot = slot;
+    if (kind === 'closed') table.added = NO_IDS;
     this.view.table = table;
     this.view.slot = slot;
     e.alert = alert ?? this.view;
@@ -234,6 +245,7 @@ export class CorrelationEngine {
 
   /** A signal before a later one of its group: stepGroup's general path on the group's JSON-able state. */
   private stepLate(table: GroupTable, g: number, s: { id: string; t: number; seq: number; mask: number }): void {
+    if (!table.holdIds) throw new Error('a signal came before a later one of its group, with holdIds false');
     const state = table.toState(g);
     stepGroup(table.rule, state, s, this.events);
     table.load(g, state);
@@ -320,6 +332,7 @@ export class CorrelationEngine {
 class EventView implements EngineEvent {
   kind: StepEvent['kind'] = 'opened';
   rule = undefined as unknown as CompiledRule;
+  slot = 0;
   alert: EngineAlert;
   constructor(private readonly view: AlertView) {
     this.alert = view;

@@ -21,6 +21,7 @@ export interface EngineAlert {
   readonly lastSeen: number;
   /** The input order (seq) of the alert's first signal. */
   readonly firstSeq: number;
+  /** The alert's signal ids; with the engine's `holdIds: false`, only those the event adds (none when closed). */
   readonly ids: readonly string[];
 }
 
@@ -30,10 +31,13 @@ export interface EngineEvent {
   rule: CompiledRule;
   /** The normalized groupBy values, in groupBy order. */
   group: readonly string[];
+  /** The group's record in its rule's table: no other group of the rule has it while its alert is open. */
+  slot: number;
   alert: EngineAlert;
 }
 
 export const NO_ALERT = 0;
+export const NO_IDS: readonly string[] = Object.freeze([]);
 
 /** A record's stride in float64 and in int32 elements (80 bytes). */
 export const F = 10;
@@ -78,12 +82,20 @@ export class GroupTable {
   tally: number[][] = [];
   /** Groups held. */
   size = 0;
+  /** With `holdIds` false: the ids the current event adds (AlertView.ids), and the array an append reuses. */
+  added: readonly string[] = NO_IDS;
+  private readonly one: string[] = [''];
 
+  /**
+   * `holdIds` false: an open alert keeps only its first signal's node (for firstSeq), not its ids: each event
+   * reports the ids it adds, and whoever needs them keeps them (the simulator spills them to disk).
+   */
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
     readonly held: SignalPool,
     private readonly intern: KeyIntern,
+    readonly holdIds = true,
   ) {
     const n = rule.parts.length;
     this.tallied = !rule.ordered && n > 1;
@@ -248,6 +260,12 @@ export class GroupTable {
 
   /** Adds a signal after the open alert's others (at the front of its newest-first list). */
   appendHeld(slot: number, id: string, t: number, seq: number): void {
+    if (!this.holdIds && this.i[slot * I + HELD_SIZE]! > 0) {
+      this.i[slot * I + HELD_SIZE]!++;
+      this.one[0] = id;
+      this.added = this.one;
+      return;
+    }
     const held = this.held;
     const node = held.add(id, t, seq, 0);
     const ib = slot * I;
@@ -263,7 +281,13 @@ export class GroupTable {
   holdFree(slot: number): void {
     const pool = this.pool;
     const head = this.i[slot * I + FREE_HEAD]!;
-    for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
+    if (!this.holdIds) {
+      // Only the first node is kept (firstSeq); the ids go out with the 'opened' event.
+      const added = pool.idsOf(head, this.i[slot * I + FREE_SIZE]!);
+      this.appendHeld(slot, pool.ids[head]!, pool.t[head]!, pool.seq[head]!);
+      this.i[slot * I + HELD_SIZE] = added.length;
+      this.added = added;
+    } else for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
     pool.freeList(head);
     this.emptyFree(slot);
   }
@@ -300,6 +324,7 @@ export class AlertView implements EngineAlert {
     return this.table.held.seq[this.table.i[this.slot * I + HELD_FIRST]!]!;
   }
   get ids(): readonly string[] {
+    if (!this.table.holdIds) return this.table.added;
     return this.table.held.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!, true);
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RecordSorter, type RecordSortLimits } from './record-sort.js';
+import { RecordBuffer, RecordSorter, type RecordSortLimits } from './record-sort.js';
 import { prng } from '../../test/correlation/helpers.js';
 
 interface Item {
@@ -76,6 +76,33 @@ describe('RecordSorter', () => {
     expect(existsSync(dir)).toBe(true);
     sorter.discard();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('takes whole blocks of records (a parse worker\'s chunks) as it takes them one by one, line offsets and patches applied', () => {
+    // Chunks of varied sizes, line numbers counted within each chunk; the patch upper-cases a payload's first byte.
+    const chunks: { records: Uint8Array; offset: number }[] = [];
+    const want: Item[] = [];
+    for (let at = 0, chunk = 0; at < items.length; chunk++) {
+      const size = [1, 7, 40, 333][chunk % 4]!;
+      const block = new RecordBuffer(64);
+      const offset = at;
+      for (const item of items.slice(at, at + size)) {
+        const text = `q${item.text}`;
+        const start = block.begin(item.k1, item.k2 - offset, 3 * text.length);
+        block.commit(start + block.buf.write(text, start));
+        want.push({ ...item, text: `Q${item.text}` });
+      }
+      chunks.push({ records: block.bytes(), offset });
+      at += size;
+    }
+    want.sort((a, b) => a.k1 - b.k1 || a.k2 - b.k2);
+    for (const limits of [{}, { maxBytes: 4096 }, { maxItems: 5 }, { maxItems: 1 }]) {
+      const sorter = new RecordSorter(limits);
+      for (const { records, offset } of chunks) sorter.addRecords(records, offset, (buf, start) => void (buf[start] = 0x51));
+      const out: Item[] = [];
+      sorter.drain((r) => out.push({ k1: r.k1, k2: r.k2, text: r.buf.toString('utf8', r.start, r.end) }));
+      expect(out, JSON.stringify(limits)).toEqual(want);
+    }
   });
 
   it('gives nothing for no records', () => {

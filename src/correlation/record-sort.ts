@@ -149,12 +149,52 @@ export class RecordSorter implements RecordSink {
   addRecords(records: Uint8Array, k2Offset: number, patch?: (buf: Buffer, start: number) => void): void {
     const from = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     for (let at = 0; at < from.length; ) {
-      const size = from.readUInt32LE(at);
-      const start = this.begin(from.readDoubleLE(at + 4), from.readDoubleLE(at + 12) + k2Offset, size);
-      from.copy(this.buf, start, at + RECORD_HEADER, at + RECORD_HEADER + size);
-      patch?.(this.buf, start);
-      this.commit(start + size);
-      at += RECORD_HEADER + size;
+      // As many records as fit the arena and the budget as they are: one copy, then each is indexed in place.
+      let end = at;
+      let n = 0;
+      let used = this.used;
+      while (end < from.length && this.count + n < this.maxItems) {
+        const size = RECORD_HEADER + from.readUInt32LE(end);
+        if (used + size > this.buf.length || used + size + (this.count + n + 1) * INDEX_BYTES > this.maxBytes) break;
+        used += size;
+        end += size;
+        n++;
+      }
+      if (n === 0) {
+        // Spills first, or a record larger than the arena: one at a time.
+        const size = from.readUInt32LE(at);
+        const start = this.begin(from.readDoubleLE(at + 4), from.readDoubleLE(at + 12) + k2Offset, size);
+        from.copy(this.buf, start, at + RECORD_HEADER, at + RECORD_HEADER + size);
+        patch?.(this.buf, start);
+        this.commit(start + size);
+        at += RECORD_HEADER + size;
+        continue;
+      }
+      while (this.count + n > this.k1s.length) this.growIndex();
+      const buf = this.buf;
+      from.copy(buf, this.used, at, end);
+      let offset = this.used;
+      let { lastK1, lastK2 } = this;
+      for (let i = this.count; i < this.count + n; i++) {
+        const k1 = buf.readDoubleLE(offset + 4);
+        let k2 = buf.readDoubleLE(offset + 12);
+        if (k2Offset !== 0) buf.writeDoubleLE((k2 += k2Offset), offset + 12);
+        this.k1s[i] = k1;
+        this.k2s[i] = k2;
+        this.offsets[i] = offset;
+        if (k1 < lastK1 || (k1 === lastK1 && k2 < lastK2)) this.inOrder = this.runInOrder = false;
+        lastK1 = k1;
+        lastK2 = k2;
+        patch?.(buf, offset + RECORD_HEADER);
+        offset += RECORD_HEADER + buf.readUInt32LE(offset);
+      }
+      this.lastK1 = lastK1;
+      this.lastK2 = lastK2;
+      this.used = offset;
+      this.count += n;
+      this.total += n;
+      at = end;
+      if (this.count >= this.maxItems) this.spill();
     }
   }
 

@@ -489,6 +489,8 @@ describe('output', () => {
     expect(inMemory.alerts.length).toBeGreaterThan(40);
     expect(inMemory.stats.duplicates).toBe(40);
     for (const chunkSize of [1, 2, 17, 100]) expect(await run(rules, signals, chunkSize)).toEqual(inMemory);
+    // Open alerts' ids spilled at every id, or every few.
+    for (const maxHeldIdBytes of [1, 200]) expect(await simulateSignals(dir, rules, signals, { maxHeldIdBytes })).toEqual(inMemory);
   });
 });
 

@@ -4,11 +4,12 @@
 // binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
-// alerts are held (those spill too).
+// alerts are held (those spill too), and open alerts' signal ids spill as they grow (held-ids.ts).
 import type { ProgressFn } from '../app/terminal-progress.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { ExternalSorter, type SortLimits } from './external-sort.js';
+import { HeldIds } from './held-ids.js';
 import { RecordSorter } from './record-sort.js';
 import { markDuplicates, SignalCodec } from './signal-record.js';
 import { readSignalFile, SignalFileError } from './signal-file.js';
@@ -68,6 +69,8 @@ export interface SimulateOptions {
   chunkSize?: number;
   /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 6 MiB for the alerts). */
   maxSortBytes?: number;
+  /** Bytes of open alerts' signal ids held in memory before they spill (default 8 MiB; tests force spills). */
+  maxHeldIdBytes?: number;
   /** Parse worker threads (0: parse in this thread); default: by the file's size (signal-file.ts). */
   parseThreads?: number;
   /** Bytes per chunk read (tests cut lines at every place with small ones). */
@@ -84,7 +87,10 @@ interface Done {
   q: number;
   r: string;
   g: string;
+  /** The alert's JSON; when its ids spilled (`p`: the offset of their last part), without them: they go at `s`. */
   json: string;
+  p: number;
+  s: number;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -138,33 +144,42 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const finished = new ExternalSorter<Done>(
     {
       compare: (a, b) => a.f - b.f || cmp(a.r, b.r) || cmp(a.g, b.g) || a.q - b.q,
-      line: (d) => `${d.f}\t${d.q}\t${d.r}\t${JSON.stringify(d.g)}\t${d.json}`,
+      line: (d) => `${d.f}\t${d.q}\t${d.r}\t${JSON.stringify(d.g)}\t${d.p}\t${d.s}\t${d.json}`,
       size: (d) => d.json.length + d.g.length + 80,
       parse: (line) => {
-        const [f, q, r, g] = line.split('\t', 4) as [string, string, string, string];
-        return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, json: line.slice(f.length + q.length + r.length + g.length + 4) };
+        const [f, q, r, g, p, s] = line.split('\t', 6) as [string, string, string, string, string, string];
+        return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, p: Number(p), s: Number(s), json: line.slice(f.length + q.length + r.length + g.length + p.length + s.length + 6) };
       },
     },
     limits,
   );
-  const engine = new CorrelationEngine(compiled, (event: EngineEvent) => {
-    if (event.kind === 'appended') stats.appended++;
-    if (event.kind !== 'closed') return;
-    const { alert, rule, group } = event;
-    const id = rule.rule.id;
-    const ruleStats = stats.rules[id]!;
-    stats.alerts++;
-    ruleStats.alerts++;
-    ruleStats.signals += alert.ids.length;
-    const json = JSON.stringify({
-      rule: id,
-      group: Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])),
-      signals: alert.ids,
-      firstSeen: formatEventTime(alert.firstSeen),
-      lastSeen: formatEventTime(alert.lastSeen),
-    });
-    finished.add({ f: alert.firstSeen, q: alert.firstSeq, r: id, g: group.join('\u0001'), json });
-  });
+  // The engine keeps no open alert's ids: they come with the events, and are kept (or spilled) here.
+  const held = new HeldIds(options.maxHeldIdBytes);
+  const ruleIndex = new Map(compiled.map((r, i) => [r, i]));
+  const engine = new CorrelationEngine(
+    compiled,
+    (event: EngineEvent) => {
+      const r = ruleIndex.get(event.rule)!;
+      if (event.kind === 'appended') {
+        stats.appended++;
+        held.appended(r, event.slot, event.alert.ids[0]!);
+        return;
+      }
+      if (event.kind === 'opened') return held.opened(r, event.slot, event.alert.ids);
+      const { alert, rule, group } = event;
+      const id = rule.rule.id;
+      const ruleStats = stats.rules[id]!;
+      const ids = held.closed(r, event.slot);
+      stats.alerts++;
+      ruleStats.alerts++;
+      ruleStats.signals += ids.count;
+      // As JSON.stringify({rule, group, signals, firstSeen, lastSeen}) writes it, with the ids put in as text.
+      const head = `{"rule":${JSON.stringify(id)},"group":${JSON.stringify(Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])))},"signals":[`;
+      const tail = `],"firstSeen":"${formatEventTime(alert.firstSeen)}","lastSeen":"${formatEventTime(alert.lastSeen)}"}`;
+      finished.add({ f: alert.firstSeen, q: alert.firstSeq, r: id, g: group.join('\u0001'), json: head + ids.json + tail, p: ids.part, s: head.length });
+    },
+    { holdIds: false },
+  );
   let sinceEvict = 0;
   byTime.drain((r) => {
     const n = r.k2;
@@ -180,7 +195,11 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   engine.closeAll();
 
   function* alertJson(): Generator<string> {
-    for (const done of finished.sorted()) yield done.json;
+    try {
+      for (const done of finished.sorted()) yield done.p === -1 ? done.json : done.json.slice(0, done.s) + held.read(done.p) + done.json.slice(done.s);
+    } finally {
+      held.discard();
+    }
   }
   async function* alerts(): AsyncGenerator<SimulatedAlert> {
     for (const json of alertJson()) yield JSON.parse(json) as SimulatedAlert;

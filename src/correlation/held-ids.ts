@@ -1,0 +1,184 @@
+// The signal ids of the simulator's open alerts, kept outside the engine (its `holdIds: false`): an alert that
+// a steady stream keeps alive holds ever more ids, so held in memory they grow with the file. Here they are
+// written as they come into one byte arena (no string kept per id: nothing for the garbage collector to
+// promote), each linked to its alert's entry before it. When the arena is full, every open alert's ids so far
+// are appended to a spill file as one part (a JSON fragment, `"a","b"`) linking to the alert's part before it,
+// and the arena starts over. An alert that closes before it spilled gives its ids straight back; one that
+// spilled gives the offset of its last part, and its ids are read back, part by part, when the output is
+// written. Memory is the arena, whatever the number of lines: per spilled alert only its last part's offset,
+// in its own (sorted) output item.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSortDir, removeSortDir } from './sort-dirs.js';
+
+/** The open alerts of one rule, by the group slot the engine reports. */
+interface RuleIds {
+  /** Offset of the slot's latest entry in the arena, or -1. */
+  head: number[];
+  /** Offset of the slot's last spilled part, or -1. */
+  last: number[];
+  /** Ids of the slot's alert: in all, and spilled. */
+  count: number[];
+  spilled: number[];
+}
+
+/** What a closed alert's ids are: inline (`part` -1, `json` the fragment) or spilled (`part` the last part's offset). */
+export interface ClosedIds {
+  count: number;
+  json: string;
+  part: number;
+}
+
+// An arena entry: [i32 offset of the alert's entry before it, or -1][u32 byte length][UTF-8 id].
+const ENTRY_HEADER = 8;
+// A part on disk: [u32 byte length][f64 offset of the alert's part before it, or -1][UTF-8 fragment].
+const PART_HEADER = 12;
+const WRITE_BLOCK = 1 << 20;
+const READ_BLOCK = 1 << 16;
+
+export class HeldIds {
+  private readonly rules: RuleIds[] = [];
+  private arena: Buffer;
+  private used = 0;
+  private dir?: string;
+  private fd?: number;
+  /** Bytes in the spill file (written and buffered). */
+  private size = 0;
+  private block = Buffer.alloc(0);
+  private filled = 0;
+  private readBlock = Buffer.alloc(0);
+  /** Spills so far (tests). */
+  spills = 0;
+
+  /** `maxBytes`: the arena the ids not yet spilled are written in. */
+  constructor(maxBytes = 8 << 20) {
+    this.arena = Buffer.allocUnsafe(Math.max(maxBytes, 1));
+  }
+
+  /** An alert opened in `slot` of rule `r` with `ids`. */
+  opened(r: number, slot: number, ids: readonly string[]): void {
+    const rule = (this.rules[r] ??= { head: [], last: [], count: [], spilled: [] });
+    rule.head[slot] = -1;
+    rule.last[slot] = -1;
+    rule.count[slot] = 0;
+    rule.spilled[slot] = 0;
+    for (const id of ids) this.appended(r, slot, id);
+  }
+
+  appended(r: number, slot: number, id: string): void {
+    const most = ENTRY_HEADER + 3 * id.length;
+    if (this.used + most > this.arena.length) {
+      if (this.used > 0) this.spill();
+      if (most > this.arena.length) this.arena = Buffer.allocUnsafe(most);
+    }
+    const rule = this.rules[r]!;
+    const arena = this.arena;
+    const at = this.used;
+    arena.writeInt32LE(rule.head[slot]!, at);
+    const length = arena.write(id, at + ENTRY_HEADER);
+    arena.writeUInt32LE(length, at + 4);
+    rule.head[slot] = at;
+    rule.count[slot]!++;
+    this.used = at + ENTRY_HEADER + length;
+  }
+
+  /** The slot's ids in the arena as a JSON fragment, in order (its entries are linked newest first). */
+  private pending(rule: RuleIds, slot: number): string {
+    const ids: string[] = [];
+    const arena = this.arena;
+    for (let at = rule.head[slot]!; at !== -1; at = arena.readInt32LE(at)) ids.push(arena.toString('utf8', at + ENTRY_HEADER, at + ENTRY_HEADER + arena.readUInt32LE(at + 4)));
+    return JSON.stringify(ids.reverse()).slice(1, -1);
+  }
+
+  /** The alert in `slot` of rule `r` closed: its ids, or where they were spilled (the rest is spilled too). */
+  closed(r: number, slot: number): ClosedIds {
+    const rule = this.rules[r]!;
+    const count = rule.count[slot]!;
+    const inArena = rule.head[slot] !== -1;
+    const json = inArena ? this.pending(rule, slot) : '';
+    rule.head[slot] = -1;
+    if (rule.last[slot] === -1) return { count, json, part: -1 };
+    return { count, json: '', part: inArena ? this.writePart(json, rule.last[slot]!) : rule.last[slot]! };
+  }
+
+  /** Every open alert's ids in the arena go to the spill file, one part each; the arena starts over. */
+  private spill(): void {
+    this.spills++;
+    for (const rule of this.rules) {
+      if (!rule) continue;
+      const { head, last } = rule;
+      for (let slot = 0; slot < head.length; slot++) {
+        if (head[slot] === undefined || head[slot] === -1) continue;
+        last[slot] = this.writePart(this.pending(rule, slot), last[slot]!);
+        head[slot] = -1;
+      }
+    }
+    this.used = 0;
+  }
+
+  private writePart(json: string, previous: number): number {
+    if (this.fd === undefined) {
+      this.dir = makeSortDir();
+      this.fd = openSync(join(this.dir, 'held-ids.bin'), 'w+');
+      this.block = Buffer.allocUnsafe(WRITE_BLOCK);
+    }
+    const most = PART_HEADER + 3 * json.length;
+    if (this.filled + most > this.block.length) this.flush();
+    if (most > this.block.length) this.block = Buffer.allocUnsafe(most);
+    const at = this.size;
+    const length = this.block.write(json, this.filled + PART_HEADER);
+    this.block.writeUInt32LE(length, this.filled);
+    this.block.writeDoubleLE(previous, this.filled + 4);
+    this.filled += PART_HEADER + length;
+    this.size += PART_HEADER + length;
+    return at;
+  }
+
+  private flush(): void {
+    for (let at = 0; at < this.filled; ) at += writeSync(this.fd!, this.block, at, this.filled - at);
+    this.filled = 0;
+  }
+
+  /** The ids fragment of an alert that spilled, from the offset of its last part (after the replay). */
+  read(part: number): string {
+    if (this.filled) this.flush();
+    if (this.readBlock.length === 0) this.readBlock = Buffer.allocUnsafe(READ_BLOCK);
+    const parts: string[] = [];
+    for (let at = part; at !== -1; ) {
+      // One read for the header and, mostly, the whole part.
+      let buf = this.readBlock;
+      let got = readAt(this.fd!, buf, 0, Math.min(buf.length, this.size - at), at);
+      const length = buf.readUInt32LE(0);
+      const previous = buf.readDoubleLE(4);
+      if (PART_HEADER + length > got) {
+        buf = Buffer.allocUnsafe(PART_HEADER + length);
+        this.readBlock.copy(buf, 0, 0, got);
+        got += readAt(this.fd!, buf, got, buf.length - got, at + got);
+      }
+      parts.push(buf.toString('utf8', PART_HEADER, PART_HEADER + length));
+      at = previous;
+    }
+    return parts.reverse().join(',');
+  }
+
+  /** Removes the spill file (after the output, or when the run is abandoned). */
+  discard(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (this.dir) removeSortDir(this.dir);
+    this.dir = undefined;
+    this.rules.length = 0;
+    this.arena = Buffer.alloc(0);
+    this.block = Buffer.alloc(0);
+  }
+}
+
+/** Reads exactly `length` bytes at `position` into buf[offset...]; returns `length`. */
+function readAt(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  for (let done = 0; done < length; ) {
+    const read = readSync(fd, buf, offset + done, length - done, position + done);
+    if (read === 0) throw new Error('the held ids spill file ended inside a part');
+    done += read;
+  }
+  return length;
+}
