@@ -127,7 +127,9 @@ function retentionRows(r: RetentionBench): [string, string, string][] {
   const sizes = r.figures.map((f) => f.signals).join(' / ');
   const each = (pick: (f: RetentionBench['figures'][number]) => unknown) => r.figures.map(pick).join(' / ');
   return [
-    ['retention.insertRatio', String(r.insertRatio), `insertMany of 500 signals at ${r.figures.at(-1)!.signals} stored signals over the fresh database (wall; server CPU ${r.insertCpuRatio ?? 'n/a'}); target <= ${RETENTION_FLAT}`],
+    // Server CPU where it is known (the embedded database): on a shared machine the wall time is mostly the others' load.
+    ['retention.insertCpuRatio', String(r.insertCpuRatio ?? 'n/a'), `server CPU of an insertMany of 500 signals at ${r.figures.at(-1)!.signals} stored signals over the fresh database's; target <= ${RETENTION_FLAT}`],
+    ['retention.insertRatio', String(r.insertRatio), `the same in wall time${r.insertCpuRatio === null ? `; target <= ${RETENTION_FLAT}` : ''}`],
     ['retention.insertSignals500Ms', each((f) => f.probe.insertSignals500Ms), `median ms at ${sizes} stored signals; server CPU ${each((f) => f.probe.insertSignals500CpuMs ?? 'n/a')} ms (loaded at ${r.loadPerSec} signals/s)`],
     ['retention.ledgerClaim100Ms', each((f) => f.probe.ledgerClaim100Ms), `median ms at the same sizes (${each((f) => f.slackEvents)} Slack event ids; ledger and Positron cache alike); target: flat`],
     ['retention.slackEventInsertMs', each((f) => f.probe.slackEventInsertMs), 'median ms; target: flat'],
