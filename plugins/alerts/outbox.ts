@@ -90,7 +90,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       let stop = false;
       for (const [i, c] of claimed.entries()) {
         // Too long since the claim (slow sends before it): the rest is given back and claimed afresh next round.
-        const late = Date.now() - c.at > SEND_WITHIN_MS;
+        // The first is always sent, so a slow store cannot make a run that sends nothing.
+        const late = i > 0 && Date.now() - c.at > SEND_WITHIN_MS;
         // Rate limited: the rest waits too, a job is scheduled after Retry-After.
         stop = !late && (await send(ctx, c, data.get(c.doc._id), cleared)) === 'stop';
         if (late || stop) {
