@@ -63,6 +63,11 @@ export interface E2eBench extends E2eOptions {
   warnings: number;
   /** taser's database commands per POST while the load ran and drained, by command and collection (the most frequent). */
   storeOpsPerPost: Record<string, number>;
+  /**
+   * Milliseconds those commands took per POST, by command and collection (the longest in total), as the driver
+   * saw them: a command waiting for the database behind others counts its wait, so read it as a ranking.
+   */
+  storeMsPerPost: Record<string, number>;
   /** The most frequent warnings: "message: error" with their counts. */
   topWarnings: string[];
 }
@@ -206,6 +211,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     // when the load ended, the slowest were left out).
     const latencies = Object.entries(sent.sentAt).flatMap(([trigger, at]) => (createdAt.has(trigger) ? [createdAt.get(trigger)! - at] : []));
     const storeOpsPerPost = ops.perPost(o.batches);
+    const storeMsPerPost = ops.msPerPost(o.batches);
     // A POST that got no answer in time may or may not have been stored: then what was stored is counted, not
     // what was sent (its signals were otherwise counted as correlated).
     const backlog = correlation.live.backlog();
@@ -241,6 +247,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       cardsPosted: slack.callsTo('chat.postMessage').length,
       warnings: seen.count,
       storeOpsPerPost,
+      storeMsPerPost,
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
     };
   } finally {
@@ -251,17 +258,31 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
   }
 }
 
-/** Counts the client's commands by name and collection from now on; `perPost` gives the most frequent per POST. */
+/**
+ * Counts the client's commands by name and collection from now on, and the time they took; `perPost` gives the
+ * most frequent per POST, `msPerPost` the longest in total.
+ */
 function countCommands(client: MongoClient) {
   const counts = new Map<string, number>();
+  const ms = new Map<string, number>();
+  const started = new Map<number, string>();
   client.on('commandStarted', (e) => {
     const target = e.command[e.commandName] as unknown;
     const key = `${e.commandName}${typeof target === 'string' ? ` ${target}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    started.set(e.requestId, key);
   });
-  return {
-    perPost: (posts: number) => Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, round(n / posts, 2)])),
+  const ended = (e: { requestId: number; duration: number }) => {
+    const key = started.get(e.requestId);
+    if (key === undefined) return;
+    started.delete(e.requestId);
+    ms.set(key, (ms.get(key) ?? 0) + e.duration);
   };
+  client.on('commandSucceeded', ended);
+  client.on('commandFailed', ended);
+  const top = (m: Map<string, number>, posts: number, digits: number) =>
+    Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, round(n / posts, digits)]));
+  return { perPost: (posts: number) => top(counts, posts, 2), msPerPost: (posts: number) => top(ms, posts, 1) };
 }
 
 /** What the sender process reports. */

@@ -66,6 +66,8 @@ describe('alert card outbox in bursts, two replicas', () => {
     b = await startTestApp(options);
     for (const app of [a, b]) {
       app.taser.database.client.on('commandStarted', (e) => {
+        // This test's own polling for the burst's alerts is not taser's work.
+        if ((e.command.filter as Record<string, unknown> | undefined)?.['group.host'] !== undefined) return;
         const target = e.command[e.commandName] as unknown;
         const key = `${e.commandName} ${typeof target === 'string' ? target : ''}`;
         commands.set(key, (commands.get(key) ?? 0) + 1);
@@ -85,13 +87,15 @@ describe('alert card outbox in bursts, two replicas', () => {
     await allPosted(ids, 'every card of the burst posted');
     for (const id of ids) expect(cardsOf(id)).toHaveLength(1);
     expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL)).toHaveLength(BURST);
-    // Per burst, not per alert (one each per alert before): routing reads, new delivery rows, claims, alert reads.
+    // Per burst, not per alert (one each per alert before): routing reads and new delivery rows per burst of
+    // requests (one per replica's correlation round); claims, alert and case reads per sweep of the outbox (a
+    // sweep takes what is due when it starts, so a loaded machine may run a few more, smaller ones).
     const count = (key: string) => commands.get(key) ?? 0;
     expect(count('find plugin_alerts_snoozes')).toBeLessThan(BURST / 4);
     expect(count('insert plugin_alerts_deliveries')).toBeLessThan(BURST / 4);
-    expect(count('insert plugin_alerts_claims')).toBeLessThan(BURST / 4);
-    expect(count('find alerts')).toBeLessThan(BURST / 4);
-    expect(count('find cases')).toBeLessThan(BURST / 4);
+    expect(count('insert plugin_alerts_claims')).toBeLessThan(BURST / 2);
+    expect(count('find alerts')).toBeLessThan(BURST / 2);
+    expect(count('find cases')).toBeLessThan(BURST / 2);
   });
 
   it('a sweep killed after claiming its cards, some posted and none recorded: the next run posts the rest once, none twice', async () => {
@@ -100,7 +104,13 @@ describe('alert card outbox in bursts, two replicas', () => {
     const old = new Date(Date.now() - 5 * 60_000);
     // The state a SIGKILL leaves in the middle of a sweep: every card claimed (claim records and claimedUntil,
     // both expired now), the even ones posted by Slack and not recorded, the odd ones not posted at all.
+    // The outbox of either replica may run while this state is made (a sweep, a wake): calls are counted from here.
+    const mark = slack.calls.length;
     for (const [i, d] of before.entries()) {
+      if (i % 2) {
+        const messages = slack.messagesIn(CHANNEL);
+        messages.splice(messages.findIndex((m) => m.ts === d.ts), 1);
+      }
       // The dead claimer won the next number and deleted its card's spent one, as a winner does.
       await claims().insertOne({ _id: `${d._id}#${d.claims + 1}`, at: old });
       await claims().deleteOne({ _id: `${d._id}#${d.claims}` });
@@ -108,12 +118,7 @@ describe('alert card outbox in bursts, two replicas', () => {
         { _id: d._id },
         { $set: { status: 'pending', dirty: true, nextAttemptAt: old, claims: d.claims + 1, claimedUntil: new Date(old.getTime() + 60_000), postingSince: old }, $inc: { rev: 1 }, $unset: { ts: '' } },
       );
-      if (i % 2) {
-        const messages = slack.messagesIn(CHANNEL);
-        messages.splice(messages.findIndex((m) => m.ts === d.ts), 1);
-      }
     }
-    slack.reset();
     await runOutbox();
     const after = await allPosted(ids, 'every card of the killed sweep recorded');
     for (const id of ids) expect(cardsOf(id)).toHaveLength(1);
@@ -122,7 +127,8 @@ describe('alert card outbox in bursts, two replicas', () => {
       if (i % 2) expect(now.ts).not.toBe(d.ts); // posted now
       else expect(now.ts).toBe(d.ts); // found in the channel and updated, not posted again
     }
-    expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL)).toHaveLength(ids.length / 2);
+    const posts = slack.calls.slice(mark).filter((c) => c.method === 'chat.postMessage' && c.args.channel === CHANNEL);
+    for (const [i, d] of before.entries()) expect(posts.filter((c) => JSON.stringify(c.args).includes(d._id))).toHaveLength(i % 2);
     // One claim record per card: the dead sweep's spent ones were deleted by the winners.
     const numbers = before.flatMap((d) => [d.claims, d.claims + 1, d.claims + 2, d.claims + 3].map((n) => `${d._id}#${n}`));
     const left = await claims().find({ _id: { $in: numbers } }).toArray();

@@ -23,6 +23,9 @@ const BATCH = 50;
 const COALESCE_MS = 2_000;
 /** A claimed card whose send has not begun this long after its claim goes back (its claim must outlive the send). */
 const SEND_WITHIN_MS = CLAIM_MS / 3;
+const LOCK_MS = 5 * 60_000;
+/** A run stops taking new sweeps after this long; a fresh run continues. */
+const RUN_MS = LOCK_MS / 5;
 
 export interface Outbox {
   job: JobRef<{ reason?: string }>;
@@ -74,7 +77,9 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   async function processDue(ctx: Ctx): Promise<void> {
     queuedAt = undefined; // what is requested from now on needs a run of its own
     const col = deliveries(ctx);
-    for (let round = 0; round < 20; round++) {
+    const began = Date.now();
+    // A run ends well within its job lock's lifetime (a slow store), so Agenda never starts a second one here.
+    for (let round = 0; round < 20 && Date.now() - began < RUN_MS; round++) {
       const now = new Date();
       const due = await col.find({ dirty: true, nextAttemptAt: { $lte: now } }).sort({ nextAttemptAt: 1 }).limit(BATCH).toArray();
       const claimable = due.filter((d) => !d.claimedUntil || d.claimedUntil <= now);
@@ -85,7 +90,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       let stop = false;
       for (const [i, c] of claimed.entries()) {
         // Too long since the claim (slow sends before it): the rest is given back and claimed afresh next round.
-        const late = Date.now() - c.at > SEND_WITHIN_MS;
+        // The first is always sent, so a slow store cannot make a run that sends nothing.
+        const late = i > 0 && Date.now() - c.at > SEND_WITHIN_MS;
         // Rate limited: the rest waits too, a job is scheduled after Retry-After.
         stop = !late && (await send(ctx, c, data.get(c.doc._id), cleared)) === 'stop';
         if (late || stop) {
@@ -222,7 +228,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
   const job = plugin.job({
     name: 'outbox',
     data: jobData,
-    lockLifetimeMs: 5 * 60_000,
+    lockLifetimeMs: LOCK_MS,
     // One run at a time per process: sends stay in order and paced; replicas are kept apart by claims.
     concurrency: 1,
     async handler(_input, ctx) {
