@@ -31,9 +31,30 @@ export class KeyIntern {
   private vacant: number[] = [];
   private count = 0;
 
+  /** The key's first INLINE code units as the table stores them, filled by `hash` for the lookup that follows. */
+  private readonly probe = new Int32Array(INLINE / 2);
+
   /** The key's id, or -1 when it has none. */
   find(key: string): number {
-    return this.lookup(key, hashKey(key));
+    return this.lookup(key, this.hash(key));
+  }
+
+  /** hashKey(key), and the key's inline words into `probe`: one pass over its code units. */
+  private hash(key: string): number {
+    const probe = this.probe;
+    const len = key.length;
+    let h = 0x811c9dc5 | 0;
+    let word = 0;
+    for (let i = 0; i < len; i++) {
+      const c = key.charCodeAt(i);
+      h = Math.imul(h ^ c, 0x01000193);
+      if (i < INLINE) {
+        if (i & 1) probe[i >> 1] = word | (c << 16);
+        else word = c;
+      }
+    }
+    if (len < INLINE && len & 1) probe[len >> 1] = word;
+    return h | 1;
   }
 
   private lookup(key: string, h: number): number {
@@ -48,19 +69,18 @@ export class KeyIntern {
     }
   }
 
-  /** Is the key (of length len, hash already equal) the one at table position `at`, of id `id`? */
+  /** Is the key (of length len, hash already equal, its words in `probe`) the one at position `at`, of id `id`? */
   private same(key: string, len: number, at: number, id: number): boolean {
     const table = this.table;
-    const n = len < INLINE ? len : INLINE;
-    let k = 0;
-    for (let w = at + 3; k + 1 < n; k += 2, w++) if (table[w] !== (key.charCodeAt(k) | (key.charCodeAt(k + 1) << 16))) return false;
-    if (k < n && table[at + 3 + (k >> 1)] !== key.charCodeAt(k)) return false;
+    const probe = this.probe;
+    const words = len < INLINE ? (len + 1) >> 1 : INLINE / 2;
+    for (let w = 0; w < words; w++) if (table[at + 3 + w] !== probe[w]) return false;
     return len <= INLINE || this.keys[id] === key;
   }
 
   /** The key's id, made if new (with no references yet); `tuple`: its values, with several groupBy fields. */
   id(key: string, tuple?: readonly string[]): number {
-    const h = hashKey(key);
+    const h = this.hash(key);
     const found = this.lookup(key, h);
     if (found >= 0) return found;
     let id = this.vacant.pop();
