@@ -36,6 +36,8 @@ const ENTRY_HEADER = 8;
 const PART_HEADER = 12;
 const WRITE_BLOCK = 1 << 20;
 const READ_BLOCK = 1 << 16;
+// 8 MiB of them: all of a 1M-line file's spilled ids.
+const CACHED_BLOCKS = 128;
 
 export class HeldIds {
   private readonly rules: RuleIds[] = [];
@@ -47,7 +49,6 @@ export class HeldIds {
   private size = 0;
   private block = Buffer.alloc(0);
   private filled = 0;
-  private readBlock = Buffer.alloc(0);
   /** Spills so far (tests). */
   spills = 0;
 
@@ -190,28 +191,43 @@ export class HeldIds {
   private flush(): void {
     for (let at = 0; at < this.filled; ) at += writeSync(this.fd!, this.block, at, this.filled - at);
     this.filled = 0;
+    // The file's last block, if cached, was cut short.
+    this.cache.clear();
   }
 
   /** The ids fragment of an alert that spilled, from the offset of its last part (after the replay). */
   read(part: number): string {
     if (this.filled) this.flush();
-    if (this.readBlock.length === 0) this.readBlock = Buffer.allocUnsafe(READ_BLOCK);
     const parts: string[] = [];
+    const header = Buffer.allocUnsafe(PART_HEADER);
     for (let at = part; at !== -1; ) {
-      // One read for the header and, mostly, the whole part.
-      let buf = this.readBlock;
-      let got = readAt(this.fd!, buf, 0, Math.min(buf.length, this.size - at), at);
-      const length = buf.readUInt32LE(0);
-      const previous = buf.readDoubleLE(4);
-      if (PART_HEADER + length > got) {
-        buf = Buffer.allocUnsafe(PART_HEADER + length);
-        this.readBlock.copy(buf, 0, 0, got);
-        got += readAt(this.fd!, buf, got, buf.length - got, at + got);
-      }
-      parts.push(buf.toString('utf8', PART_HEADER, PART_HEADER + length));
-      at = previous;
+      this.copyOut(at, header, PART_HEADER);
+      const length = header.readUInt32LE(0);
+      if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(length);
+      this.copyOut(at + PART_HEADER, this.scratch, length);
+      parts.push(this.scratch.toString('utf8', 0, length));
+      at = header.readDoubleLE(4);
     }
     return parts.reverse().join(',');
+  }
+
+  /** Blocks of the spill file read so far, by number, oldest first (alerts in output order read their parts all over it). */
+  private readonly cache = new Map<number, Buffer>();
+
+  /** Copies the file's bytes [at, at + length) to out[0...], through the block cache. */
+  private copyOut(at: number, out: Buffer, length: number): void {
+    for (let done = 0; done < length; ) {
+      const n = Math.floor((at + done) / READ_BLOCK);
+      let block = this.cache.get(n);
+      if (!block) {
+        if (this.cache.size >= CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
+        block = Buffer.allocUnsafe(Math.min(READ_BLOCK, this.size - n * READ_BLOCK));
+        readAt(this.fd!, block, 0, block.length, n * READ_BLOCK);
+        this.cache.set(n, block);
+      }
+      const from = at + done - n * READ_BLOCK;
+      done += block.copy(out, done, from, Math.min(block.length, from + length - done));
+    }
   }
 
   /** Removes the spill file (after the output, or when the run is abandoned). */
@@ -223,6 +239,7 @@ export class HeldIds {
     this.rules.length = 0;
     this.arena = Buffer.alloc(0);
     this.block = Buffer.alloc(0);
+    this.cache.clear();
   }
 }
 
