@@ -218,15 +218,19 @@ export class HeldIds {
   private copyOut(at: number, out: Buffer, length: number): void {
     for (let done = 0; done < length; ) {
       const n = Math.floor((at + done) / READ_BLOCK);
+      // The file's last block is shorter.
+      const valid = Math.min(READ_BLOCK, this.size - n * READ_BLOCK);
       let block = this.cache.get(n);
       if (!block) {
-        if (this.cache.size >= CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
-        block = Buffer.allocUnsafe(Math.min(READ_BLOCK, this.size - n * READ_BLOCK));
-        readAt(this.fd!, block, 0, block.length, n * READ_BLOCK);
+        // The oldest block's memory is reused: blocks dropped for the collector piled up outside the heap.
+        const oldest = this.cache.size >= CACHED_BLOCKS ? this.cache.keys().next().value! : -1;
+        block = oldest === -1 ? Buffer.allocUnsafe(READ_BLOCK) : this.cache.get(oldest)!;
+        this.cache.delete(oldest);
+        readAt(this.fd!, block, 0, valid, n * READ_BLOCK);
         this.cache.set(n, block);
       }
       const from = at + done - n * READ_BLOCK;
-      done += block.copy(out, done, from, Math.min(block.length, from + length - done));
+      done += block.copy(out, done, from, Math.min(valid, from + length - done));
     }
   }
 
