@@ -16,7 +16,8 @@ describe('HeldIds', () => {
     const held = new HeldIds();
     held.opened(0, 3, ['a', 'b']);
     held.appended(0, 3, 'c"d');
-    expect(held.closed(0, 3)).toEqual({ count: 3, json: '"a","b","c\\"d"', part: -1 });
+    held.appended(0, 3, 'é\n𝄞');
+    expect(held.closed(0, 3)).toEqual({ count: 4, json: `"a","b",${JSON.stringify('c"d')},${JSON.stringify('é\n𝄞')}`, part: -1 });
     expect(held.spills).toBe(0);
     held.discard();
   });
@@ -28,7 +29,7 @@ describe('HeldIds', () => {
       held.opened(r, slot, ids);
       want.set(`${r}/${slot}`, [...ids]);
     };
-    open(0, 1, ['x0']);
+    open(0, 1, ['x0', 'é"\\']);
     open(1, 1, ['y0', 'y1']);
     for (let i = 1; i < 40; i++) {
       held.appended(0, 1, `x${i}`);

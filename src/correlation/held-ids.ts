@@ -29,12 +29,15 @@ export interface ClosedIds {
   part: number;
 }
 
-// An arena entry: [i32 offset of the alert's entry before it, or -1][u32 byte length][UTF-8 id].
+// An arena entry: [i32 offset of the alert's entry before it, or -1][u32 byte length][the id as a JSON string,
+// UTF-8]: spilling copies bytes, and no id is turned back into a string before the output.
 const ENTRY_HEADER = 8;
 // A part on disk: [u32 byte length][f64 offset of the alert's part before it, or -1][UTF-8 fragment].
 const PART_HEADER = 12;
 const WRITE_BLOCK = 1 << 20;
 const READ_BLOCK = 1 << 16;
+// 8 MiB of them: all of a 1M-line file's spilled ids.
+const CACHED_BLOCKS = 128;
 
 export class HeldIds {
   private readonly rules: RuleIds[] = [];
@@ -46,13 +49,13 @@ export class HeldIds {
   private size = 0;
   private block = Buffer.alloc(0);
   private filled = 0;
-  private readBlock = Buffer.alloc(0);
   /** Spills so far (tests). */
   spills = 0;
 
   /** `maxBytes`: the arena the ids not yet spilled are written in. */
-  constructor(maxBytes = 8 << 20) {
-    this.arena = Buffer.allocUnsafe(Math.max(maxBytes, 1));
+  constructor(private readonly maxBytes = 8 << 20) {
+    // Grown up to maxBytes as ids come (a small file's run allocates little).
+    this.arena = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 16));
   }
 
   /** An alert opened in `slot` of rule `r` with `ids`. */
@@ -66,39 +69,83 @@ export class HeldIds {
   }
 
   appended(r: number, slot: number, id: string): void {
-    const most = ENTRY_HEADER + 3 * id.length;
+    const most = ENTRY_HEADER + 6 * id.length + 2;
     if (this.used + most > this.arena.length) {
-      if (this.used > 0) this.spill();
-      if (most > this.arena.length) this.arena = Buffer.allocUnsafe(most);
+      if (this.arena.length < this.maxBytes) {
+        const grown = Buffer.allocUnsafe(Math.max(Math.min(2 * this.arena.length, this.maxBytes), this.used + most));
+        this.arena.copy(grown, 0, 0, this.used);
+        this.arena = grown;
+      } else {
+        if (this.used > 0) this.spill();
+        if (most > this.arena.length) this.arena = Buffer.allocUnsafe(most);
+      }
     }
     const rule = this.rules[r]!;
     const arena = this.arena;
     const at = this.used;
     arena.writeInt32LE(rule.head[slot]!, at);
-    const length = arena.write(id, at + ENTRY_HEADER);
+    const length = writeJsonString(arena, at + ENTRY_HEADER, id);
     arena.writeUInt32LE(length, at + 4);
     rule.head[slot] = at;
     rule.count[slot]!++;
     this.used = at + ENTRY_HEADER + length;
   }
 
-  /** The slot's ids in the arena as a JSON fragment, in order (its entries are linked newest first). */
-  private pending(rule: RuleIds, slot: number): string {
-    const ids: string[] = [];
+  private entries = new Int32Array(64);
+
+  /**
+   * Copies the slot's ids in the arena, in order (its entries are linked newest first), as a JSON fragment
+   * into `out` at `to`; returns the end, or -1 when `out` is too small.
+   */
+  private pending(rule: RuleIds, slot: number, out: Buffer, to: number): number {
     const arena = this.arena;
-    for (let at = rule.head[slot]!; at !== -1; at = arena.readInt32LE(at)) ids.push(arena.toString('utf8', at + ENTRY_HEADER, at + ENTRY_HEADER + arena.readUInt32LE(at + 4)));
-    return JSON.stringify(ids.reverse()).slice(1, -1);
+    let n = 0;
+    let bytes = 0;
+    for (let at = rule.head[slot]!; at !== -1; at = arena.readInt32LE(at)) {
+      if (n === this.entries.length) {
+        const grown = new Int32Array(2 * n);
+        grown.set(this.entries);
+        this.entries = grown;
+      }
+      this.entries[n++] = at;
+      bytes += arena.readUInt32LE(at + 4) + 1;
+    }
+    if (to + bytes > out.length) return -1;
+    for (let i = n - 1; i >= 0; i--) {
+      const at = this.entries[i]!;
+      const end = at + ENTRY_HEADER + arena.readUInt32LE(at + 4);
+      for (let j = at + ENTRY_HEADER; j < end; j++) out[to++] = arena[j]!;
+      if (i > 0) out[to++] = 44; // ,
+    }
+    return to;
   }
+
+  /** The slot's ids in the arena as a JSON fragment string. */
+  private pendingJson(rule: RuleIds, slot: number): string {
+    let scratch = this.scratch;
+    let end = this.pending(rule, slot, scratch, 0);
+    while (end === -1) {
+      scratch = this.scratch = Buffer.allocUnsafe(2 * scratch.length);
+      end = this.pending(rule, slot, scratch, 0);
+    }
+    return scratch.toString('utf8', 0, end);
+  }
+
+  private scratch = Buffer.allocUnsafe(1 << 12);
 
   /** The alert in `slot` of rule `r` closed: its ids, or where they were spilled (the rest is spilled too). */
   closed(r: number, slot: number): ClosedIds {
     const rule = this.rules[r]!;
     const count = rule.count[slot]!;
     const inArena = rule.head[slot] !== -1;
-    const json = inArena ? this.pending(rule, slot) : '';
+    if (rule.last[slot] === -1) {
+      const json = inArena ? this.pendingJson(rule, slot) : '';
+      rule.head[slot] = -1;
+      return { count, json, part: -1 };
+    }
+    const part = inArena ? this.writePart(rule, slot) : rule.last[slot]!;
     rule.head[slot] = -1;
-    if (rule.last[slot] === -1) return { count, json, part: -1 };
-    return { count, json: '', part: inArena ? this.writePart(json, rule.last[slot]!) : rule.last[slot]! };
+    return { count, json: '', part };
   }
 
   /** Every open alert's ids in the arena go to the spill file, one part each; the arena starts over. */
@@ -109,26 +156,33 @@ export class HeldIds {
       const { head, last } = rule;
       for (let slot = 0; slot < head.length; slot++) {
         if (head[slot] === undefined || head[slot] === -1) continue;
-        last[slot] = this.writePart(this.pending(rule, slot), last[slot]!);
+        last[slot] = this.writePart(rule, slot);
         head[slot] = -1;
       }
     }
     this.used = 0;
   }
 
-  private writePart(json: string, previous: number): number {
+  /** Appends the slot's ids in the arena as a part linked to its last one; returns the part's offset. */
+  private writePart(rule: RuleIds, slot: number): number {
     if (this.fd === undefined) {
       this.dir = makeSortDir();
       this.fd = openSync(join(this.dir, 'held-ids.bin'), 'w+');
       this.block = Buffer.allocUnsafe(WRITE_BLOCK);
     }
-    const most = PART_HEADER + 3 * json.length;
-    if (this.filled + most > this.block.length) this.flush();
-    if (most > this.block.length) this.block = Buffer.allocUnsafe(most);
+    let end = this.pending(rule, slot, this.block, this.filled + PART_HEADER);
+    if (end === -1) {
+      this.flush();
+      end = this.pending(rule, slot, this.block, PART_HEADER);
+      while (end === -1) {
+        this.block = Buffer.allocUnsafe(2 * this.block.length);
+        end = this.pending(rule, slot, this.block, PART_HEADER);
+      }
+    }
     const at = this.size;
-    const length = this.block.write(json, this.filled + PART_HEADER);
+    const length = end - this.filled - PART_HEADER;
     this.block.writeUInt32LE(length, this.filled);
-    this.block.writeDoubleLE(previous, this.filled + 4);
+    this.block.writeDoubleLE(rule.last[slot]!, this.filled + 4);
     this.filled += PART_HEADER + length;
     this.size += PART_HEADER + length;
     return at;
@@ -137,28 +191,47 @@ export class HeldIds {
   private flush(): void {
     for (let at = 0; at < this.filled; ) at += writeSync(this.fd!, this.block, at, this.filled - at);
     this.filled = 0;
+    // The file's last block, if cached, was cut short.
+    this.cache.clear();
   }
 
   /** The ids fragment of an alert that spilled, from the offset of its last part (after the replay). */
   read(part: number): string {
     if (this.filled) this.flush();
-    if (this.readBlock.length === 0) this.readBlock = Buffer.allocUnsafe(READ_BLOCK);
     const parts: string[] = [];
+    const header = Buffer.allocUnsafe(PART_HEADER);
     for (let at = part; at !== -1; ) {
-      // One read for the header and, mostly, the whole part.
-      let buf = this.readBlock;
-      let got = readAt(this.fd!, buf, 0, Math.min(buf.length, this.size - at), at);
-      const length = buf.readUInt32LE(0);
-      const previous = buf.readDoubleLE(4);
-      if (PART_HEADER + length > got) {
-        buf = Buffer.allocUnsafe(PART_HEADER + length);
-        this.readBlock.copy(buf, 0, 0, got);
-        got += readAt(this.fd!, buf, got, buf.length - got, at + got);
-      }
-      parts.push(buf.toString('utf8', PART_HEADER, PART_HEADER + length));
-      at = previous;
+      this.copyOut(at, header, PART_HEADER);
+      const length = header.readUInt32LE(0);
+      if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(length);
+      this.copyOut(at + PART_HEADER, this.scratch, length);
+      parts.push(this.scratch.toString('utf8', 0, length));
+      at = header.readDoubleLE(4);
     }
     return parts.reverse().join(',');
+  }
+
+  /** Blocks of the spill file read so far, by number, oldest first (alerts in output order read their parts all over it). */
+  private readonly cache = new Map<number, Buffer>();
+
+  /** Copies the file's bytes [at, at + length) to out[0...], through the block cache. */
+  private copyOut(at: number, out: Buffer, length: number): void {
+    for (let done = 0; done < length; ) {
+      const n = Math.floor((at + done) / READ_BLOCK);
+      // The file's last block is shorter.
+      const valid = Math.min(READ_BLOCK, this.size - n * READ_BLOCK);
+      let block = this.cache.get(n);
+      if (!block) {
+        // The oldest block's memory is reused: blocks dropped for the collector piled up outside the heap.
+        const oldest = this.cache.size >= CACHED_BLOCKS ? this.cache.keys().next().value! : -1;
+        block = oldest === -1 ? Buffer.allocUnsafe(READ_BLOCK) : this.cache.get(oldest)!;
+        this.cache.delete(oldest);
+        readAt(this.fd!, block, 0, valid, n * READ_BLOCK);
+        this.cache.set(n, block);
+      }
+      const from = at + done - n * READ_BLOCK;
+      done += block.copy(out, done, from, Math.min(valid, from + length - done));
+    }
   }
 
   /** Removes the spill file (after the output, or when the run is abandoned). */
@@ -170,7 +243,21 @@ export class HeldIds {
     this.rules.length = 0;
     this.arena = Buffer.alloc(0);
     this.block = Buffer.alloc(0);
+    this.cache.clear();
   }
+}
+
+/** Writes `id` as JSON writes a string, in UTF-8, at buf[at...] (room for 6 bytes a character and the quotes); returns its length. */
+function writeJsonString(buf: Buffer, at: number, id: string): number {
+  // Printable ASCII without a quote or a backslash, by hand: most ids, and cheaper than a call into C++.
+  buf[at] = 34;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34 || c === 92) return buf.write(JSON.stringify(id), at);
+    buf[at + 1 + i] = c;
+  }
+  buf[at + 1 + id.length] = 34;
+  return id.length + 2;
 }
 
 /** Reads exactly `length` bytes at `position` into buf[offset...]; returns `length`. */
