@@ -3,17 +3,15 @@
 // once, and the burst costs a few database commands, not a few per alert. Then a sweep killed after claiming
 // its cards (some posted, some not, none recorded) is finished by the next run: nothing lost, nothing doubled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from '../../test/support/app.js';
 import { startSlackFake, type SlackFake } from '../../test/support/slack-fake.js';
 import { postSignals } from '../../test/support/signal-webhook.js';
 import { freshDbUri } from '../../test/support/db.js';
 import { waitUntil } from '../../test/support/wait.js';
-import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import type { JobRef } from '../../src/plugins/types.js';
 import type { DeliveryDoc } from './deliveries.js';
+import { cardTestAppOptions } from './card-test-app.js';
 
-const SOURCES = fileURLToPath(new URL('../../test/fixtures/plugins/sources', import.meta.url));
 const TOKEN = 'token-bursts-7d1e';
 const CHANNEL = 'C0BURSTS';
 const BURST = 40;
@@ -49,19 +47,7 @@ describe('alert card outbox in bursts, two replicas', () => {
   beforeAll(async () => {
     slack = await startSlackFake({ token: 'xoxb-test-token' });
     slack.addChannel({ id: CHANNEL, name: 'bursts' });
-    const options = {
-      pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES],
-      slack,
-      keepDatabase: true,
-      mongodbUri: `${freshDbUri('bursts')}?monitorCommands=true`,
-      file: {
-        plugins: { passthrough: { enabled: true }, alerts: { updateIntervalSeconds: 1 } },
-        sources: { test: { auth: { type: 'bearer', tokenEnv: 'TEST_TOKEN' } } },
-        rules: [{ id: 'finding', severity: 'high', parts: [{ match: { type: 'finding' }, count: 1 }], window: '1h', groupBy: ['host'] }],
-        channels: { default: CHANNEL },
-      },
-      env: { TEST_TOKEN: TOKEN },
-    };
+    const options = { ...cardTestAppOptions(CHANNEL, TOKEN), slack, keepDatabase: true, mongodbUri: `${freshDbUri('bursts')}?monitorCommands=true` };
     a = await startTestApp(options);
     b = await startTestApp(options);
     for (const app of [a, b]) {

@@ -3,16 +3,14 @@
 // restart) against the Slack fake: a claim won but never recorded does not block the card for good, and a post
 // Slack accepted but the database never recorded is found and updated, not posted twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from '../../test/support/app.js';
 import { postSignals } from '../../test/support/signal-webhook.js';
 import { waitUntil } from '../../test/support/wait.js';
-import { BUILTIN_PLUGINS_DIR } from '../../src/app/paths.js';
 import { JOBS_COLLECTION } from '../../src/jobs/scheduler.js';
 import type { JobRef } from '../../src/plugins/types.js';
 import type { DeliveryDoc } from './deliveries.js';
+import { cardTestAppOptions } from './card-test-app.js';
 
-const SOURCES = fileURLToPath(new URL('../../test/fixtures/plugins/sources', import.meta.url));
 const TOKEN = 'token-restart-5a2c';
 const CHANNEL = 'C0DEFAULT';
 
@@ -34,16 +32,7 @@ describe('alert card outbox across a crash', () => {
   const cardsOf = (alertId: string) => t.slack.messagesIn(CHANNEL).filter((m) => JSON.stringify(m.blocks ?? []).includes(alertId));
 
   beforeAll(async () => {
-    t = await startTestApp({
-      pluginDirs: [BUILTIN_PLUGINS_DIR, SOURCES],
-      file: {
-        plugins: { passthrough: { enabled: true }, alerts: { updateIntervalSeconds: 1 } },
-        sources: { test: { auth: { type: 'bearer', tokenEnv: 'TEST_TOKEN' } } },
-        rules: [{ id: 'finding', severity: 'high', parts: [{ match: { type: 'finding' }, count: 1 }], window: '1h', groupBy: ['host'] }],
-        channels: { default: CHANNEL },
-      },
-      env: { TEST_TOKEN: TOKEN },
-    });
+    t = await startTestApp(cardTestAppOptions(CHANNEL, TOKEN));
     t.slack.addChannel({ id: CHANNEL, name: 'alerts' });
   });
   afterAll(async () => t?.stop());
