@@ -7,19 +7,19 @@
 //   the rate actually acknowledged and the ack p99 (target >= 1,000/s sustained).
 // The ack is all that is timed: handlers run after it (the edge acks commands and clicks before Bolt runs;
 // src/app/slack-edge.ts), and the bench then waits until every request was claimed in the interaction ledger,
-// so `handledSeconds` and the CPU figure cover the handlers too. taser runs in a child process and the load in
-// another (as Slack is another machine), so the client's own CPU is not taser's; the Slack fake that receives
-// the handlers' response_url replies is in taser's process. The database is MONGODB_URI when set, else the
-// embedded FerretDB.
+// so `handledSeconds` and the CPU figure cover the handlers too. taser runs in a child process, the load in
+// another and the Slack fake that receives the handlers' response_url replies in a third (as Slack is another
+// machine), so neither the client's CPU nor the fake's runs on taser's event loop. The database is MONGODB_URI
+// when set, else the embedded FerretDB.
 import { Agent, request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { BUILTIN_PLUGINS_DIR } from '../src/app/paths.js';
 import { startTaser, type Taser } from '../src/app/runtime.js';
 import { CORE_COLLECTIONS } from '../src/store/collections.js';
-import { startSlackFake } from '../test/support/slack-fake.js';
 import { blockActionsBody, signSlackRequest, slackCommandBody, type SlackBody } from '../test/support/slack-requests.js';
 import { burst, rawRequest, RawConnection } from './raw-http.js';
+import { startRemoteSlackFake } from './slack-fake-process.js';
 import { benchDatabase, isMain, percentile, round, runChild, benchConfig, BENCH_TOKEN, BENCH_SIGNING_SECRET } from './support.js';
 
 export interface SlackEdgeOptions {
@@ -43,7 +43,7 @@ export interface SlackEdgeBench extends SlackEdgeOptions {
   interactionP50Ms: number;
   interactionP99Ms: number;
   interactionFailures: number;
-  /** CPU time of the taser process (with the Slack fake in it) per request, handlers included: a figure the machine's load does not inflate. */
+  /** CPU time of the taser process per request, handlers included: a figure the machine's load does not inflate. */
   cpuUsPerRequest: number;
   /** auth.test calls the Slack fake saw after start-up (Bolt's per-request check; target 0). */
   authTestCalls: number;
@@ -90,16 +90,16 @@ function post(url: URL, body: Signed, agent: Agent): Promise<{ ms: number; statu
 
 async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
   const database = await benchDatabase('bench');
-  const slack = await startSlackFake({ token: TOKEN });
+  const slack = await startRemoteSlackFake({ token: TOKEN });
   const config = benchConfig({ databaseUri: database.uri, slackApiUrl: slack.apiUrl, file: {}, env: {} });
   let taser: Taser | undefined;
   try {
     taser = await startTaser({ config, mode: 'http', logger: pino({ level: 'error' }), pluginDirs: [BUILTIN_PLUGINS_DIR] });
-    slack.reset();
+    await slack.reset();
     const cpuBefore = process.cpuUsage();
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
-    const load = await runChild<LoadResult>('./slack-edge.ts', ['load', JSON.stringify({ ...o, url: `${taser.url}/slack/events`, responseBase: slack.responseUrl('x').replace(/x$/, '') })]);
+    const load = await runChild<LoadResult>('./slack-edge.ts', ['load', JSON.stringify({ ...o, url: `${taser.url}/slack/events`, responseBase: slack.responseUrl('') })]);
     loop.disable();
     // The handlers run behind the acks: wait until each request was claimed in the interaction ledger (the
     // first thing every command and click handler does), so the CPU below is all of their work and the
@@ -113,9 +113,9 @@ async function measure(o: SlackEdgeOptions): Promise<SlackEdgeBench> {
     const handledSeconds = round((Date.now() - load.interactionsStartedAt) / 1000, 1);
     await new Promise((r) => setTimeout(r, 500)); // the last handlers' replies
     const cpu = process.cpuUsage(cpuBefore);
-    // Load-independent: what taser (and the Slack fake beside it) spent per request, handlers included.
+    // Load-independent: what taser spent per request, handlers included.
     const { interactionsStartedAt: _, untimedFailures: __, ...figures } = load;
-    return { ...o, ...figures, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / requests), authTestCalls: slack.callsTo('auth.test').length, handledSeconds, handled,
+    return { ...o, ...figures, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / requests), authTestCalls: await slack.callCount('auth.test'), handledSeconds, handled,
       serverLoopDelayP99Ms: round(loop.percentile(99) / 1e6, 1), serverLoopDelayMaxMs: round(loop.max / 1e6, 1) };
   } finally {
     await taser?.database.db.dropDatabase().catch(() => {});
