@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { newErrorId } from './errors.js';
 import type { Logger } from './logger.js';
-import { noteConnection } from './turns.js';
+import { noteArrival } from './turns.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void> | void;
 
@@ -76,7 +76,7 @@ export class HttpServer {
   async listen(port: number, host: string): Promise<AddressInfo> {
     this.server = createServer(this.listener);
     // Paced work waits while connections are being accepted (src/app/turns.ts): libuv accepts one per turn.
-    this.server.on('connection', noteConnection);
+    this.server.on('connection', noteArrival);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());

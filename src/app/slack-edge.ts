@@ -17,7 +17,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { ReceiverEvent } from '@slack/bolt';
 import { gateRefusal, UnauthenticatedBodyGate } from './body-gate.js';
 import { sendJson } from './http-server.js';
-import { TurnBudget } from './turns.js';
+import { noteArrival, TurnBudget } from './turns.js';
 import type { Logger } from './logger.js';
 
 /** Slack's replay window: a signed request is valid this long on either side of our clock. */
@@ -113,7 +113,7 @@ const noAck = async (): Promise<void> => {};
 export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDeps): SlackEndpoint {
   const { logger, gate, signingSecret, processEvent, maxQueued = SLACK_EDGE_MAX_QUEUED, maxRunning = SLACK_EDGE_MAX_RUNNING } = deps;
   // Requests already acknowledged wait here for Bolt, and at most `maxRunning` run in Bolt at once, PER_TURN
-  // more started per turn of the event loop, none while the server is accepting new connections (TurnBudget,
+  // more started per turn of the event loop, none while new connections or acks keep arriving (TurnBudget,
   // src/app/turns.ts): each turn first serves the I/O that arrived (other requests' acks), and the handlers'
   // own continuations stay bounded, so under a burst the acks keep their place and the handlers' work waits in
   // this queue instead. A handler that hangs gives its slot back after SLOT_TIMEOUT_MS.
@@ -200,6 +200,7 @@ export function guardSlackEndpoint(bolt: RequestListener, deps: SlackEndpointDep
           return;
         }
         overflowing = false;
+        noteArrival(); // the handlers wait while acks are coming in (src/app/turns.ts)
         res.writeHead(200).end();
         enqueue({ body: parsed, ack: noAck, retryNum: undefined, retryReason: undefined, customProperties: {} });
         return;

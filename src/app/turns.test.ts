@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_DEFER_LOOKS, nextTurn, noteConnection, PER_TURN, TurnBudget } from './turns.js';
+import { MAX_DEFER_LOOKS, nextTurn, noteArrival, PER_TURN, TurnBudget } from './turns.js';
 
 describe('nextTurn', () => {
   it('resumes its callers in order, a few per turn of the event loop, so I/O that arrives is served between them', async () => {
@@ -41,10 +41,10 @@ describe('TurnBudget', () => {
   it('gives nothing while connections are being accepted, PER_TURN once a look finds none since the last', () => {
     const budget = new TurnBudget();
     expect(budget.take()).toBe(PER_TURN);
-    noteConnection();
+    noteArrival();
     expect(budget.take()).toBe(0);
-    noteConnection();
-    noteConnection();
+    noteArrival();
+    noteArrival();
     expect(budget.take()).toBe(0);
     expect(budget.take()).toBe(PER_TURN);
   });
@@ -53,7 +53,7 @@ describe('TurnBudget', () => {
     const budget = new TurnBudget();
     const looks = (count: number) =>
       Array.from({ length: count }, () => {
-        noteConnection();
+        noteArrival();
         return budget.take();
       });
     expect(looks(MAX_DEFER_LOOKS).every((n) => n === 0)).toBe(true);
@@ -64,7 +64,7 @@ describe('TurnBudget', () => {
   it('each queue keeps its own count: two queues looking in the same turn both wait', () => {
     const a = new TurnBudget();
     const b = new TurnBudget();
-    noteConnection();
+    noteArrival();
     expect([a.take(), b.take()]).toEqual([0, 0]);
   });
 });

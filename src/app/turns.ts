@@ -12,29 +12,34 @@
 // does not spin) and goes on once a look finds no connection accepted since the one before. It waits at most
 // MAX_DEFER_LOOKS looks in a row and then goes on for as many turns without waiting, so a flood of new
 // connections slows the handlers at most by half and never starves them.
+//
+// Slack requests acknowledged at the edge count as arrivals too: a burst of them on warm keep-alive
+// connections reaches the server over several turns, and each turn that also started PER_TURN handlers (about
+// a millisecond of CPU each) made the next acks wait for them. Slack needs the ack within 3 s; the handlers
+// answer through response_url, which stays valid for 30 minutes.
 
 /** Callers resumed per turn: a few, so the turn stays short and the per-turn overhead is shared. */
 export const PER_TURN = 8;
 /** Looks in a row (each 1 ms or more apart) paced work waits for arriving connections at most. */
 export const MAX_DEFER_LOOKS = 1_000;
 
-let accepted = 0;
+let arrivals = 0;
 
-/** Called by the HTTP server for every connection it accepts. */
-export function noteConnection(): void {
-  accepted++;
+/** Called for every connection the HTTP server accepts and every Slack request the edge acknowledges. */
+export function noteArrival(): void {
+  arrivals++;
 }
 
 /** One queue's pacing: how much of its work may run this turn, and when to look again. */
 export class TurnBudget {
-  private seen = accepted;
+  private seen = arrivals;
   private deferred = 0;
   private owed = 0;
 
-  /** Callers this queue may start now: none while connections are being accepted (within the bounds above), else PER_TURN. */
+  /** Callers this queue may start now: none while connections or Slack requests arrive (within the bounds above), else PER_TURN. */
   take(): number {
-    const arrived = accepted !== this.seen;
-    this.seen = accepted;
+    const arrived = arrivals !== this.seen;
+    this.seen = arrivals;
     if (this.owed > 0) {
       this.owed--;
       return PER_TURN;
@@ -49,7 +54,7 @@ export class TurnBudget {
     return PER_TURN;
   }
 
-  /** Runs `fn` in the next turn, or a millisecond later while this queue waits for arriving connections. */
+  /** Runs `fn` in the next turn, or a millisecond later while this queue waits for arrivals. */
   later(fn: () => void): void {
     if (this.deferred > 0) setTimeout(fn, 1);
     else setImmediate(fn);
@@ -73,7 +78,7 @@ function release(): void {
   } else budget.later(release);
 }
 
-/** Resolves in a later turn of the event loop, in order, at most PER_TURN callers per turn (none while connections are being accepted). */
+/** Resolves in a later turn of the event loop, in order, at most PER_TURN callers per turn (none while connections or Slack requests arrive). */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
     if (waiting.push(resolve) - head === 1) setImmediate(release);

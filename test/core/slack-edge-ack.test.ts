@@ -13,6 +13,7 @@ import type { ReceiverEvent } from '@slack/bolt';
 import { edgeAckable, guardSlackEndpoint, validSlackSignature, type SlackEndpointDeps } from '../../src/app/slack-edge.js';
 import { UnauthenticatedBodyGate } from '../../src/app/body-gate.js';
 import { HttpServer } from '../../src/app/http-server.js';
+import { PER_TURN, TurnBudget } from '../../src/app/turns.js';
 import { blockActionsBody, signSlackRequest, slackCommandBody, viewSubmissionBody, type SlackBody } from '../support/slack-requests.js';
 
 const SECRET = 'edge-ack-secret';
@@ -126,6 +127,27 @@ describe('the queue behind the edge acks', () => {
       expect(edge.guard.running).toBe(0);
     } finally {
       for (const r of release) r();
+      await edge.close();
+    }
+  });
+});
+
+describe('acks as arrivals', () => {
+  it('counts each acknowledged command as an arrival, so paced handlers wait while a burst on warm connections is being acked', async () => {
+    // A burst on keep-alive connections opens no connection, yet reaches the server over several turns: the
+    // pacing (src/app/turns.ts) must see the acks themselves, or 8 handlers start in each of those turns.
+    const edge = await edgeServer();
+    try {
+      const budget = new TurnBudget();
+      expect(budget.take()).toBe(PER_TURN);
+      expect((await edge.post(slackCommandBody({ command: '/taser', text: 'help', responseUrl: 'https://hooks.slack.test/r/a1' }))).status).toBe(200);
+      expect(budget.take()).toBe(0);
+      expect(budget.take()).toBe(PER_TURN);
+      // A refused one is no arrival: nothing of it will run.
+      expect((await edge.post(slackCommandBody({ command: '/taser', text: 'help', responseUrl: 'https://hooks.slack.test/r/a2' }), 'wrong-secret')).status).toBe(401);
+      expect(budget.take()).toBe(PER_TURN);
+      await edge.guard.settled();
+    } finally {
       await edge.close();
     }
   });
