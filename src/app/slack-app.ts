@@ -87,6 +87,9 @@ export function createSlackApp(config: AppConfig, mode: SlackMode, logger: Logge
     // Verifying the token is done explicitly at start (auth.test) so a bad token is a clear error, not an
     // unhandled rejection from the constructor.
     tokenVerificationEnabled: false,
+    // Bolt's default conversation store is per process (wrong with several replicas) and nothing here reads
+    // context.conversation; its middleware cost every request a rejected lookup (an Error and its stack).
+    convoStore: false,
     clientOptions: {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     },
