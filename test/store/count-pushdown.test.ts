@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { openTestDatabase, testMongoKind } from '../support/db.js';
-import { DATES, KEYS, makeDocs, type Doc } from './pushdown-docs.js';
+import { DATES, makeDocs, pushedAndPlain, type Doc } from './pushdown-docs.js';
 
 const FILTERS: Filter<Doc>[] = [
   {},
@@ -59,17 +59,7 @@ describe('count pushdown (embedded FerretDB patch 50)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('countpush');
-    pushed = database.db.collection<Doc>('pushed');
-    plain = database.db.collection<Doc>('plain');
-    const docs = makeDocs();
-    for (const [name, key] of Object.entries(KEYS)) {
-      await pushed.createIndex(key, { name: `scalar_${name}` });
-      await plain.createIndex(key, { name: `plain_${name}` });
-    }
-    await pushed.createIndex({ a: 1 }, { name: 'multi_a' });
-    await plain.createIndex({ a: 1 }, { name: 'plain_a' });
-    await pushed.insertMany(docs.map((d) => ({ ...d })));
-    await plain.insertMany(docs.map((d) => ({ ...d })));
+    ({ pushed, plain } = await pushedAndPlain(database.db, makeDocs()));
   });
   afterAll(async () => database?.drop());
 

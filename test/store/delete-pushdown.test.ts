@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, type Collection, type Filter } from 'mongodb';
 import { openTestDatabase } from '../support/db.js';
-import { DATES, KEYS, makeDocs, type Doc } from './pushdown-docs.js';
+import { DATES, makeDocs, pushedAndPlain, type Doc } from './pushdown-docs.js';
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `d${String(from + i).padStart(3, '0')}`);
 
@@ -48,16 +48,7 @@ describe('delete pushdown (embedded FerretDB patch 97)', () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('delpush');
-    pushed = database.db.collection<Doc>('pushed');
-    plain = database.db.collection<Doc>('plain');
-    for (const [name, key] of Object.entries(KEYS)) {
-      await pushed.createIndex(key, { name: `scalar_${name}` });
-      await plain.createIndex(key, { name: `plain_${name}` });
-    }
-    await pushed.createIndex({ a: 1 }, { name: 'multi_a' });
-    await plain.createIndex({ a: 1 }, { name: 'plain_a' });
-    await pushed.insertMany(docs.map((d) => ({ ...d })));
-    await plain.insertMany(docs.map((d) => ({ ...d })));
+    ({ pushed, plain } = await pushedAndPlain(database.db, docs));
   });
   afterAll(async () => database?.drop());
 

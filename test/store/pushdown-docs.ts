@@ -1,7 +1,7 @@
 // The documents of the pushdown tests (count-pushdown, delete-pushdown): the same keys indexed as scalar_/multi_ in
 // one collection and under other names in another, so the two answer a filter in SQL and in Go. They keep the
 // indexes' promise (one type per path, no array on a scalar_ path, only scalars in a multi_ path), as taser's do.
-import { ObjectId } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
 import { prng } from '../support/prng.js';
 
 export interface Doc {
@@ -55,4 +55,19 @@ export function makeDocs(seed = 50, count = 300): Doc[] {
     docs.push(d);
   }
   return docs;
+}
+
+/** `pushed` (scalar_ indexes and multi_a) and `plain` (the same keys under other names), each holding a copy of `docs`. */
+export async function pushedAndPlain(db: Db, docs: Doc[]): Promise<{ pushed: Collection<Doc>; plain: Collection<Doc> }> {
+  const pushed = db.collection<Doc>('pushed');
+  const plain = db.collection<Doc>('plain');
+  for (const [name, key] of Object.entries(KEYS)) {
+    await pushed.createIndex(key, { name: `scalar_${name}` });
+    await plain.createIndex(key, { name: `plain_${name}` });
+  }
+  await pushed.createIndex({ a: 1 }, { name: 'multi_a' });
+  await plain.createIndex({ a: 1 }, { name: 'plain_a' });
+  await pushed.insertMany(docs.map((d) => ({ ...d })));
+  await plain.insertMany(docs.map((d) => ({ ...d })));
+  return { pushed, plain };
 }
