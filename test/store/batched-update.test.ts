@@ -172,6 +172,23 @@ describe('update commands of many statements', { timeout: 120_000 }, () => {
     const docs = await c.find({}).toArray();
     expect(docs.every((d) => d.n === Number(d._id.slice(1)) + 1000)).toBe(true);
   });
+
+  it('a collection and an index created during a long command on the same database are created', async () => {
+    const COUNT = 3000;
+    const c = await collection(ids(COUNT).map((_id) => ({ _id, n: 0 })));
+    const started = performance.now();
+    await c.bulkWrite(incEach(COUNT));
+    const fullMs = performance.now() - started;
+    const running = c.bulkWrite(incEach(COUNT));
+    await new Promise((r) => setTimeout(r, fullMs / 3));
+    const other = database.db.collection<Doc>(`c${name++}`);
+    // As first written, the index build held FerretDB's registry lock while it waited for SQLite's write lock, and
+    // the command held that while it waited for the registry: the build failed after SQLite's 10 s busy timeout.
+    const [index] = await Promise.all([other.createIndex({ tag: 1 }, { name: 'scalar_tag' }), running]);
+    expect(index).toBe('scalar_tag');
+    expect(await c.countDocuments({ n: 2 })).toBe(COUNT);
+    expect((await other.indexes()).map((i) => i.name)).toContain('scalar_tag');
+  });
 });
 
 describe.skipIf(testMongoKind() !== 'ferretdb')('an update command on the embedded database is one transaction', { timeout: 180_000 }, () => {
