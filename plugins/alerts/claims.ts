@@ -1,8 +1,11 @@
 // Claims: a delivery is sent only by the runner that won claim number n+1 of it, a unique _id in `claims`, not
 // a conditional update: replicas must never both post one card, and the arbiter must hold on any server. A
-// sweep of due cards claims them together: one insertMany of their next numbers, one read of the deliveries
-// after recording the claims; a number found taken falls back to one card at a time.
+// sweep of due cards claims them together: one insertMany of their next numbers, their deliveries marked in a
+// bulkWrite, one read of the deliveries after recording the claims; a number found taken falls back to one card
+// at a time.
+import type { AnyBulkWriteOperation } from 'mongodb';
 import type { PluginContext } from '../../src/plugins/types.js';
+import { bulkWriteInChunks } from '../../src/store/bulk-writes.js';
 import { isDuplicateKeyError } from '../../src/store/mongo.js';
 import { duplicateIndexes } from '../../src/correlation/leases.js';
 import type { AlertsConfig } from './config.js';
@@ -55,11 +58,14 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
   // postingSince recorded with the claim, before any post: if this runner dies after posting, the next one looks.
   const posting = new Date(claimedAt);
   const spent: string[] = [];
+  const statements: AnyBulkWriteOperation<DeliveryDoc>[] = [];
   for (const { candidate, number } of won.values()) {
     const first = candidate.ts ? {} : { $min: { postingSince: posting } };
-    await col.updateOne({ _id: candidate._id }, { $max: { claims: number }, $set: { claimedUntil: new Date(claimedAt + CLAIM_MS) }, ...first });
+    statements.push({ updateOne: { filter: { _id: candidate._id }, update: { $max: { claims: number }, $set: { claimedUntil: new Date(claimedAt + CLAIM_MS) }, ...first } } });
     for (let k = Math.max(1, candidate.claims); k < number; k++) spent.push(claimId(candidate._id, k));
   }
+  // Recorded together (a few commands for the sweep, not one per card); each statement is idempotent.
+  await bulkWriteInChunks(col, statements);
   if (spent.length) await claimsOf(ctx).deleteMany({ _id: { $in: spent } });
   // Re-read, so what is sent is current, and only if no later claim exists.
   const now = new Date();

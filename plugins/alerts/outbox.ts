@@ -3,7 +3,7 @@
 // up to maxAttempts; a problem retrying cannot fix (bot not in the channel) fails at once, loudly. Nothing
 // lives only in memory, so a restart (or another replica) picks up whatever is pending. A run takes the due
 // cards a sweep at a time: claimed together (claims.ts), their alerts, cases and signals read together
-// (card-input.ts), then sent one by one, each with its own writes.
+// (card-input.ts), then sent one by one, and recorded a few at a time.
 import { z } from 'zod';
 import type { JobRef, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
@@ -16,6 +16,7 @@ import { channelProblem, classifySlackError } from './slack-errors.js';
 import { countSend } from './metrics.js';
 import { cardRequests } from './requests.js';
 import { CLAIM_MS, claimAll, release, type Claimed } from './claims.js';
+import { bulkWriteInChunks } from '../../src/store/bulk-writes.js';
 
 type Ctx = PluginContext<AlertsConfig>;
 const BATCH = 50;
@@ -24,8 +25,18 @@ const COALESCE_MS = 2_000;
 /** A claimed card whose send has not begun this long after its claim goes back (its claim must outlive the send). */
 const SEND_WITHIN_MS = CLAIM_MS / 3;
 const LOCK_MS = 5 * 60_000;
+/** Cards sent are recorded this many at a time (and at the end of a sweep). */
+const RECORD_EVERY = 16;
 /** A run stops taking new sweeps after this long; a fresh run continues. */
 const RUN_MS = LOCK_MS / 5;
+
+/** A card Slack accepted, not yet recorded. */
+interface Sent {
+  doc: DeliveryDoc;
+  channel: string;
+  ts: string;
+  at: Date;
+}
 
 export interface Outbox {
   job: JobRef<{ reason?: string }>;
@@ -87,18 +98,21 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       const claimed = await claimAll(ctx, claimable);
       const data = await cardData(ctx, claimed.map((c) => c.doc._id));
       const cleared: DeliveryDoc[] = [];
+      const sent: Sent[] = [];
       let stop = false;
       for (const [i, c] of claimed.entries()) {
         // Too long since the claim (slow sends before it): the rest is given back and claimed afresh next round.
         // The first is always sent, so a slow store cannot make a run that sends nothing.
         const late = i > 0 && Date.now() - c.at > SEND_WITHIN_MS;
         // Rate limited: the rest waits too, a job is scheduled after Retry-After.
-        stop = !late && (await send(ctx, c, data.get(c.doc._id), cleared)) === 'stop';
+        stop = !late && (await send(ctx, c, data.get(c.doc._id), sent)) === 'stop';
         if (late || stop) {
           for (const rest of claimed.slice(late ? i : i + 1)) await release(ctx, rest.doc._id, rest.posting);
           break;
         }
+        if (sent.length >= RECORD_EVERY) await recordSent(ctx, sent, cleared);
       }
+      await recordSent(ctx, sent, cleared);
       await recheckCleared(ctx, cleared);
       if (stop) return;
     }
@@ -122,8 +136,8 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     }
   }
 
-  /** Sends one claimed card; a card marked clean goes to `cleared`, re-checked once the sweep's sends are done. */
-  async function send(ctx: Ctx, claimed: Claimed, data: CardData | undefined, cleared: DeliveryDoc[]): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
+  /** Sends one claimed card; a card sent goes to `sent`, recorded a few at a time (recordSent). */
+  async function send(ctx: Ctx, claimed: Claimed, data: CardData | undefined, sent: Sent[]): Promise<'ok' | 'retry' | 'failed' | 'stop'> {
     let doc = claimed.doc;
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
@@ -132,7 +146,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       ctx.logger.error({ alert: doc._id }, 'alert card delivery failed: the alert is missing');
       return 'failed';
     }
-    let sent: { channel: string; ts: string };
+    let where: { channel: string; ts: string };
     try {
       const message = renderAlertCard(ctx.templates, cardInput(data, deps.buttons(data.alert, ctx)));
       const client = deliveryClient(ctx);
@@ -144,32 +158,51 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       }
       if (doc.ts) {
         await client.chat.update({ channel: doc.channel!, ts: doc.ts, ...message });
-        sent = { channel: doc.channel!, ts: doc.ts };
+        where = { channel: doc.channel!, ts: doc.ts };
       } else {
         const res = await client.chat.postMessage({ channel: doc.channel!, ...message, unfurl_links: false, unfurl_media: false });
-        sent = { channel: res.channel ?? doc.channel!, ts: res.ts! };
+        where = { channel: res.channel ?? doc.channel!, ts: res.ts! };
       }
     } catch (err) {
       return failed(ctx, doc, method, err);
     }
     countSend(ctx, method, 'ok');
-    const now = new Date();
-    const done = { status: 'posted' as const, channel: sent.channel, ts: sent.ts, attempts: 0, lastSentAt: now, updatedAt: now };
-    const finished = { claimedUntil: '' as const, lastError: '' as const, postingSince: '' as const };
-    // The ts is recorded by whichever of the two writes below applies: until then postingSince stays, so a
-    // process that dies here leaves a card the next sender finds in the channel, not one posted twice.
-    const clean = await col.updateOne({ _id: doc._id, rev: doc.rev }, { $set: { ...done, dirty: false, urgent: false, nextAttemptAt: now }, $unset: finished });
-    if (clean.matchedCount === 1) {
-      cleared.push(doc);
-    } else {
-      // Changed while we were sending: one more update, no sooner than the interval allows (unless urgent).
-      const current = await col.findOne({ _id: doc._id });
-      const next = new Date(current?.urgent ? now.getTime() : now.getTime() + ctx.config.updateIntervalSeconds * 1000);
-      await col.updateOne({ _id: doc._id }, { $set: { ...done, nextAttemptAt: next }, $unset: finished });
-      await wake(ctx, next, 'changed while sending');
-    }
-    ctx.logger.debug({ alert: doc._id, method, channel: sent.channel, ts: sent.ts }, 'alert card sent');
+    sent.push({ doc, ...where, at: new Date() });
+    ctx.logger.debug({ alert: doc._id, method, ...where }, 'alert card sent');
     return 'ok';
+  }
+
+  /**
+   * Records cards sent: a few commands for the batch, not one per card. Until its ts is recorded a first post
+   * keeps postingSince, so a process that dies before this leaves a card the next sender finds in the channel,
+   * not one posted twice. A card cleared here goes to `cleared` (re-checked once the sweep's sends are done).
+   */
+  async function recordSent(ctx: Ctx, sent: Sent[], cleared: DeliveryDoc[]): Promise<void> {
+    if (!sent.length) return;
+    const batch = sent.splice(0);
+    const col = deliveries(ctx);
+    const done = (s: Sent) => ({ status: 'posted' as const, channel: s.channel, ts: s.ts, attempts: 0, lastSentAt: s.at, updatedAt: s.at });
+    const finished = { claimedUntil: '' as const, lastError: '' as const, postingSince: '' as const };
+    // Clean only if no request came while sending (rev unchanged).
+    const { matched } = await bulkWriteInChunks(col, batch.map((s) => ({
+      updateOne: { filter: { _id: s.doc._id, rev: s.doc.rev }, update: { $set: { ...done(s), dirty: false, urgent: false, nextAttemptAt: s.at }, $unset: finished } },
+    })));
+    if (matched === batch.length) {
+      cleared.push(...batch.map((s) => s.doc));
+      return;
+    }
+    // Some changed while we were sending (rev moved; it only grows): recorded as sent, one more update due no
+    // sooner than the interval allows (unless urgent).
+    const current = new Map((await col.find({ _id: { $in: batch.map((s) => s.doc._id) } }).toArray()).map((d) => [d._id, d]));
+    const again: { s: Sent; next: Date }[] = [];
+    for (const s of batch) {
+      const now = current.get(s.doc._id);
+      if (!now) continue;
+      if (now.rev === s.doc.rev) cleared.push(s.doc);
+      else again.push({ s, next: new Date(now.urgent ? s.at.getTime() : s.at.getTime() + ctx.config.updateIntervalSeconds * 1000) });
+    }
+    await bulkWriteInChunks(col, again.map(({ s, next }) => ({ updateOne: { filter: { _id: s.doc._id }, update: { $set: { ...done(s), nextAttemptAt: next }, $unset: finished } } })));
+    for (const { next } of again) await wake(ctx, next, 'changed while sending');
   }
 
   /**

@@ -2,9 +2,12 @@
 // in bursts: the correlator emits an alert event per alert it writes, dozens per ingested batch, and one
 // request each cost a delivery read, a snooze read and an insert or update. Requests made while a burst is being
 // applied wait and are applied together next: one read of their deliveries by _id, one threshold and one snooze
-// read for the new ones, one insertMany of their delivery rows. Nothing is held only in memory beyond the
-// caller's await: a request resolves once its row is written (or found needing no write).
+// read for the new ones, one insertMany of their delivery rows, the changes to existing rows in a bulkWrite.
+// Nothing is held only in memory beyond the caller's await: a request resolves once its row is written (or found
+// needing no write).
+import type { AnyBulkWriteOperation } from 'mongodb';
 import type { PluginContext } from '../../src/plugins/types.js';
+import { bulkWriteInChunks } from '../../src/store/bulk-writes.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
 import { duplicateIndexes } from '../../src/correlation/leases.js';
 import type { AlertsConfig } from './config.js';
@@ -70,6 +73,9 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
     });
     const decisions = await routeAll(ctx, fresh.map((r) => r.alert), now);
     const inserts: { request: CardRequest; doc: DeliveryDoc }[] = [];
+    // Writes to existing rows, applied together below (a few commands for the burst), and the wakes they need.
+    const writes: AnyBulkWriteOperation<DeliveryDoc>[] = [];
+    const wakes: Date[] = [];
     let due = false;
     for (const [i, r] of fresh.entries()) {
       const { alert } = r;
@@ -79,13 +85,13 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
         r.ctx.logger.info({ alert: alert._id, rule: alert.ruleId, team: alert.team, reason: decision.reason, detail: decision.detail }, 'alert stored, card not posted');
         if (decision.reason === 'no_channel' && !had) await notifyAdmins(r.ctx, `An alert card was not posted: ${decision.detail} (alert \`${alert._id}\`, rule \`${alert.ruleId}\`).`);
         const suppressed = { reason: decision.reason, detail: decision.detail };
-        if (had) await col.updateOne({ _id: alert._id }, { $set: { suppressed, updatedAt: now } });
+        if (had) writes.push({ updateOne: { filter: { _id: alert._id }, update: { $set: { suppressed, updatedAt: now } } } });
         else inserts.push({ request: r, doc: { _id: alert._id, status: 'suppressed', dirty: false, urgent: false, rev: 0, claims: 0, attempts: 0, nextAttemptAt: now, suppressed, createdAt: now, updatedAt: now } });
         continue;
       }
       due = true;
       if (had) {
-        await col.updateOne({ _id: alert._id }, { $set: { status: 'pending', channel: decision.channel, dirty: true, attempts: 0, nextAttemptAt: now, updatedAt: now }, $inc: { rev: 1 }, $unset: { suppressed: '' } });
+        writes.push({ updateOne: { filter: { _id: alert._id }, update: { $set: { status: 'pending', channel: decision.channel, dirty: true, attempts: 0, nextAttemptAt: now, updatedAt: now }, $inc: { rev: 1 }, $unset: { suppressed: '' } } } });
       } else {
         inserts.push({ request: r, doc: { _id: alert._id, status: 'pending', channel: decision.channel, dirty: true, urgent: false, rev: 1, claims: 0, attempts: 0, nextAttemptAt: now, createdAt: now, updatedAt: now } });
       }
@@ -102,8 +108,10 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
     const freshIds = new Set(fresh.map((r) => r.alert._id));
     for (const r of todo) {
       const d = existing.get(r.alert._id);
-      if (d && !freshIds.has(r.alert._id)) await changed(r, d, now, wake);
+      if (d && !freshIds.has(r.alert._id)) changed(r, d, now, writes, wakes);
     }
+    await bulkWriteInChunks(col, writes);
+    for (const when of wakes) await wake(ctx, when, 'card changed');
     if (due) await wake(ctx, now, 'new card');
     todo = again;
   }
@@ -113,12 +121,12 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
  * A change to an alert whose card has a delivery row: mark it dirty, due no sooner than the update interval
  * allows (at once when urgent). `rev` counts changes so that a sender that read the alert before this change
  * does not mark the card clean; when no send can have read it yet (the row is dirty, no claim is running and the
- * due time stays), the next send reads the alert after this change and the row needs no write at all.
+ * due time stays), the next send reads the alert after this change and the row needs no write at all. The write
+ * goes to `writes` and the time to wake the outbox at to `wakes`.
  */
-async function changed(r: CardRequest, existing: DeliveryDoc, now: Date, wake: Wake): Promise<void> {
+function changed(r: CardRequest, existing: DeliveryDoc, now: Date, writes: AnyBulkWriteOperation<DeliveryDoc>[], wakes: Date[]): void {
   const { ctx, alert, urgent } = r;
   if (existing.status === 'suppressed') return; // was posted once, then suppressed: nothing to do
-  const col = deliveries(ctx);
   const interval = ctx.config.updateIntervalSeconds * 1000;
   const earliest = urgent ? now : new Date(Math.max(now.getTime(), (existing.lastSentAt?.getTime() ?? 0) + interval));
   // A failed card gets a fresh set of attempts with every new change: nothing is given up for good.
@@ -127,16 +135,12 @@ async function changed(r: CardRequest, existing: DeliveryDoc, now: Date, wake: W
     // Every send sets claimedUntil before it reads the alert and unsets it when it ends (a dead sender's stays).
     const sending = existing.claimedUntil !== undefined;
     if (!urgent && !sending && existing.status !== 'failed' && earliest >= existing.nextAttemptAt) return;
-    await col.updateOne(
-      { _id: alert._id },
-      { $set: { updatedAt: now, ...revive, ...(urgent ? { urgent: true } : {}) }, $inc: { rev: 1 }, $min: { nextAttemptAt: earliest } },
-    );
-    if (earliest < existing.nextAttemptAt) await wake(ctx, earliest, 'card changed');
+    writes.push({
+      updateOne: { filter: { _id: alert._id }, update: { $set: { updatedAt: now, ...revive, ...(urgent ? { urgent: true } : {}) }, $inc: { rev: 1 }, $min: { nextAttemptAt: earliest } } },
+    });
+    if (earliest < existing.nextAttemptAt) wakes.push(earliest);
   } else {
-    await col.updateOne(
-      { _id: alert._id },
-      { $set: { dirty: true, urgent, nextAttemptAt: earliest, updatedAt: now, ...revive }, $inc: { rev: 1 } },
-    );
-    await wake(ctx, earliest, 'card changed');
+    writes.push({ updateOne: { filter: { _id: alert._id }, update: { $set: { dirty: true, urgent, nextAttemptAt: earliest, updatedAt: now, ...revive }, $inc: { rev: 1 } } } });
+    wakes.push(earliest);
   }
 }

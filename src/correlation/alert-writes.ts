@@ -2,7 +2,7 @@
 // is derived from rule version, group and episode, so a second create of one episode is refused by the unique
 // index) and bringing an alert up to its episode's last state. Applying a write twice changes nothing that
 // matters, which is what lets the live correlator replay its log after a crash.
-import type { Collection } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import { severityRank, type Signal } from '../signals/signal.js';
 import { artifactValuesOf } from '../signals/store.js';
@@ -10,6 +10,7 @@ import type { OpenAlert, StepEvent } from './engine.js';
 import { alertId, severityOfRank, type AlertEvents, type AlertHistoryEntry, type StoredAlert } from './alert-store.js';
 import type { ActiveRule } from './rule-store.js';
 import { duplicateIndexes } from './leases.js';
+import { bulkWriteInChunks } from '../store/bulk-writes.js';
 
 export type AlertOp =
   /** `folded`: updates merged into the create (signals appended, the episode ended) since it was made. */
@@ -122,10 +123,13 @@ function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
   return { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] };
 }
 
-/** Applies alert writes: every create in one insertMany, then each update. Throws when MongoDB fails. */
+/**
+ * Applies alert writes: every create in one insertMany, then the updates in a few bulkWrites
+ * (store/bulk-writes.ts), then one read of the updated alerts for their events. Throws when MongoDB fails: the writes are idempotent, applied again.
+ */
 export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
   const creates = ops.flatMap((op) => (op.kind === 'create' ? [op.doc] : []));
-  const updated: [StoredAlert, { appended: string[] }][] = [];
+  const updates = ops.flatMap((op) => (op.kind === 'update' ? [op] : []));
   if (creates.length) {
     let existing = new Set<number>();
     try {
@@ -137,39 +141,47 @@ export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<Stored
     const refused = ops.flatMap((op) => (op.kind === 'create' ? [op] : [])).filter((_, i) => existing.has(i));
     // A create refused as a duplicate that carries later updates (a replay made the episode and appended to it
     // in one batch): those updates still apply to the stored alert.
-    for (const op of refused) if (op.folded) await updateAlert(op.folded, deps, updated);
+    for (const op of refused) if (op.folded) updates.push(op.folded);
     creates.forEach((doc, i) => {
       if (existing.has(i)) return;
       deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
       deps.events.emit('created', doc);
     });
   }
-  for (const op of ops) if (op.kind === 'update') await updateAlert(op, deps, updated);
+  const updated = await updateAlerts(updates, deps);
   // After every write, in one go: listeners (card requests, cases) apply the whole burst with one read each.
   for (const [alert, change] of updated) deps.events.emit('updated', alert, change);
 }
 
-/** Applies one update; the alert after it goes to `updated`, for its event. */
-async function updateAlert(op: Extract<AlertOp, { kind: 'update' }>, deps: { alerts: Collection<StoredAlert>; logger: Logger }, updated: [StoredAlert, { appended: string[] }][]): Promise<void> {
-  const after = await deps.alerts.findOneAndUpdate(
-    { _id: op.id },
-    {
-      $set: op.set,
-      $max: { severityRank: op.rank },
-      // $addToSet, not $push: the same history entry applied twice is recorded once.
-      $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } },
-    },
-    { returnDocument: 'after' },
-  );
-  if (!after) {
-    deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
-    return;
+/**
+ * The update statements of one alert write: its new state, and, when its appended signals may raise its
+ * severity, a second statement that raises rank and severity together only where the stored rank is lower (so
+ * the severity name never needs the stored document first). Both are idempotent and commute.
+ */
+function updateStatements(op: UpdateOp): AnyBulkWriteOperation<StoredAlert>[] {
+  const statements: AnyBulkWriteOperation<StoredAlert>[] = [
+    // $addToSet, not $push: the same history entry applied twice is recorded once.
+    { updateOne: { filter: { _id: op.id }, update: { $set: op.set, $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } } } } },
+  ];
+  if (op.rank > 0) {
+    statements.push({ updateOne: { filter: { _id: op.id, severityRank: { $lt: op.rank } }, update: { $set: { severityRank: op.rank, severity: severityOfRank(op.rank) } } } });
   }
-  if (after.severity !== severityOfRank(after.severityRank)) {
-    after.severity = severityOfRank(after.severityRank);
-    await deps.alerts.updateOne({ _id: op.id }, { $set: { severity: after.severity } });
+  return statements;
+}
+
+/** Applies the updates (a chunk of statements per command); returns each updated alert as stored after them. */
+async function updateAlerts(ops: UpdateOp[], deps: { alerts: Collection<StoredAlert>; logger: Logger }): Promise<[StoredAlert, { appended: string[] }][]> {
+  if (!ops.length) return [];
+  const statements = ops.flatMap(updateStatements);
+  await bulkWriteInChunks(deps.alerts, statements);
+  const after = new Map((await deps.alerts.find({ _id: { $in: [...new Set(ops.map((op) => op.id))] } }).toArray()).map((a) => [a._id, a]));
+  const updated: [StoredAlert, { appended: string[] }][] = [];
+  for (const op of ops) {
+    const alert = after.get(op.id);
+    if (alert) updated.push([alert, { appended: op.appended }]);
+    else deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
   }
-  updated.push([after, { appended: op.appended }]);
+  return updated;
 }
 
 /** The rule's team, else a `Team:<name>` tag on a held signal. */
