@@ -72,6 +72,20 @@ describe('update commands of many statements', { timeout: 120_000 }, () => {
     expect(await c.countDocuments({ n: 10 })).toBe(1000);
   });
 
+  it('single-document writes and inserts beside long commands all land', async () => {
+    const c = await collection(ids(1000).map((_id) => ({ _id, n: 0 })));
+    const singles = async (k: number) => {
+      for (let i = 0; i < 50; i++) await c.updateOne({ _id: `d${(i * 7 + k) % 1000}` }, { $inc: { by: 1 } });
+    };
+    const inserts = async () => {
+      for (let b = 0; b < 10; b++) await c.insertMany(ids(100, `new${b}-`).map((_id) => ({ _id })));
+    };
+    await Promise.all([...[1, 2, 3, 4].map((k) => c.bulkWrite(incEach(1000, k))), singles(0), singles(1), inserts()]);
+    expect(await c.countDocuments({ n: 10 })).toBe(1000);
+    expect((await c.aggregate<{ total: number }>([{ $group: { _id: null, total: { $sum: '$by' } } }]).toArray())[0]?.total).toBe(100);
+    expect(await c.countDocuments({ _id: { $regex: '^new' } })).toBe(1000);
+  });
+
   /** Ten documents; statement 5 applies $inc to a string, which fails (TypeMismatch). */
   const failingFifth = (): AnyBulkWriteOperation<Doc>[] => ids(10).map((_id, i) => ({ updateOne: { filter: { _id }, update: i === 5 ? { $inc: { s: 1 } as never } : { $set: { tag: 'x' } } } }));
 
