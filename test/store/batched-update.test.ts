@@ -86,6 +86,30 @@ describe('update commands of many statements', { timeout: 120_000 }, () => {
     expect(await c.countDocuments({ _id: { $regex: '^new' } })).toBe(1000);
   });
 
+  it('a single write is not starved by long commands back to back for longer than the busy timeout', async () => {
+    const c = await collection(ids(1000).map((_id) => ({ _id, n: 0 })));
+    let stop = false;
+    const hammer = async () => {
+      while (!stop) await c.bulkWrite(incEach(1000));
+    };
+    const hammers = [hammer(), hammer(), hammer()];
+    const started = Date.now();
+    const waits: number[] = [];
+    try {
+      // SQLite's busy timeout is 10 s: single writes through 12 s of batches queued back to back
+      while (Date.now() - started < 12_000) {
+        const t = Date.now();
+        await c.updateOne({ _id: 'd1' }, { $inc: { by: 1 } });
+        waits.push(Date.now() - t);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(hammers);
+    }
+    expect(waits.length).toBeGreaterThan(3);
+    expect((await c.findOne({ _id: 'd1' }))?.by).toBe(waits.length);
+  });
+
   /** Ten documents; statement 5 applies $inc to a string, which fails (TypeMismatch). */
   const failingFifth = (): AnyBulkWriteOperation<Doc>[] => ids(10).map((_id, i) => ({ updateOne: { filter: { _id }, update: i === 5 ? { $inc: { s: 1 } as never } : { $set: { tag: 'x' } } } }));
 
