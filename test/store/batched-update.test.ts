@@ -72,6 +72,44 @@ describe('update commands of many statements', { timeout: 120_000 }, () => {
     expect(await c.countDocuments({ n: 10 })).toBe(1000);
   });
 
+  it('single-document writes and inserts beside long commands all land', async () => {
+    const c = await collection(ids(1000).map((_id) => ({ _id, n: 0 })));
+    const singles = async (k: number) => {
+      for (let i = 0; i < 50; i++) await c.updateOne({ _id: `d${(i * 7 + k) % 1000}` }, { $inc: { by: 1 } });
+    };
+    const inserts = async () => {
+      for (let b = 0; b < 10; b++) await c.insertMany(ids(100, `new${b}-`).map((_id) => ({ _id })));
+    };
+    await Promise.all([...[1, 2, 3, 4].map((k) => c.bulkWrite(incEach(1000, k))), singles(0), singles(1), inserts()]);
+    expect(await c.countDocuments({ n: 10 })).toBe(1000);
+    expect((await c.aggregate<{ total: number }>([{ $group: { _id: null, total: { $sum: '$by' } } }]).toArray())[0]?.total).toBe(100);
+    expect(await c.countDocuments({ _id: { $regex: '^new' } })).toBe(1000);
+  });
+
+  it('a single write is not starved by long commands back to back for longer than the busy timeout', async () => {
+    const c = await collection(ids(1000).map((_id) => ({ _id, n: 0 })));
+    let stop = false;
+    const hammer = async () => {
+      while (!stop) await c.bulkWrite(incEach(1000));
+    };
+    const hammers = [hammer(), hammer(), hammer()];
+    const started = Date.now();
+    const waits: number[] = [];
+    try {
+      // SQLite's busy timeout is 10 s: single writes through 12 s of batches queued back to back
+      while (Date.now() - started < 12_000) {
+        const t = Date.now();
+        await c.updateOne({ _id: 'd1' }, { $inc: { by: 1 } });
+        waits.push(Date.now() - t);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(hammers);
+    }
+    expect(waits.length).toBeGreaterThan(3);
+    expect((await c.findOne({ _id: 'd1' }))?.by).toBe(waits.length);
+  });
+
   /** Ten documents; statement 5 applies $inc to a string, which fails (TypeMismatch). */
   const failingFifth = (): AnyBulkWriteOperation<Doc>[] => ids(10).map((_id, i) => ({ updateOne: { filter: { _id }, update: i === 5 ? { $inc: { s: 1 } as never } : { $set: { tag: 'x' } } } }));
 
