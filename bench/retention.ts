@@ -44,6 +44,8 @@ export interface Probe {
   slackEventInsertMs: number;
   positronCacheUpsertMs: number;
   findSignalByIdMs: number;
+  /** 100 updateOnes by _id ($set on stored signals): as 100 commands, and as one bulkWrite (one update command). */
+  update100: { commandsMs: number; commandsCpuMs: number | null; bulkMs: number; bulkCpuMs: number | null };
 }
 
 export interface RetentionSize {
@@ -130,6 +132,12 @@ async function probe(db: Db, pid: number | undefined): Promise<Probe> {
     cache.replaceOne({ _id: hashKey(`probe${r}-${i}`) }, { result: { query: 'whois', top: { summary: `answer ${i}` } }, expiresAt: new Date(Date.now() + 3_600_000) }, { upsert: true }),
   );
   const find = await times(20, (i) => signals.findOne({ _id: signalKey(fresh[i * 100]!) as never }));
+  // The same 100 stored signals each time (what the live path does with alerts and deliveries).
+  const setSeen = (k: number) => fresh.slice(0, 100).map((s) => ({ updateOne: { filter: { _id: signalKey(s) as never }, update: { $set: { seenAt: new Date(), seen: k } } } }));
+  const commands = await times(5, async (i) => {
+    for (const { updateOne: u } of setSeen(2 * i)) await signals.updateOne(u.filter, u.update);
+  });
+  const bulk = await times(5, (i) => signals.bulkWrite(setSeen(2 * i + 1)));
   return {
     insertSignals500Ms: insert.ms,
     insertSignals500CpuMs: insert.cpu,
@@ -137,6 +145,7 @@ async function probe(db: Db, pid: number | undefined): Promise<Probe> {
     slackEventInsertMs: slackEvent.ms,
     positronCacheUpsertMs: positron.ms,
     findSignalByIdMs: find.ms,
+    update100: { commandsMs: commands.ms, commandsCpuMs: commands.cpu, bulkMs: bulk.ms, bulkCpuMs: bulk.cpu },
   };
 }
 
