@@ -67,6 +67,16 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
 
 /** At most this many signals in one grouped insert (the rest wait for the next). */
 const MAX_GROUP_SIGNALS = 2_000;
+/** Signals waiting for their insert above which a request is refused at once (StoreBusyError), not queued. */
+export const MAX_QUEUED_SIGNALS = 10_000;
+
+/** The store is this far behind: nothing was written for the request; the sender retries later. */
+export class StoreBusyError extends Error {
+  override readonly name = 'StoreBusyError';
+  constructor(readonly queued: number) {
+    super(`${queued} signals are waiting to be stored`);
+  }
+}
 
 interface WaitingInsert {
   signals: Signal[];
@@ -78,13 +88,14 @@ interface WaitingInsert {
 export class Ingestor {
   /** Inserts asked for while one is running: they go together in the next (see `insert`). */
   private readonly waiting: WaitingInsert[] = [];
+  private waitingSignals = 0;
   private inserting = false;
 
   constructor(
     private readonly store: SignalStore,
     private readonly logger: Logger,
     private readonly correlate: CorrelationHook,
-    private readonly options: { foldConfusables?: boolean } = {},
+    private readonly options: { foldConfusables?: boolean; maxQueuedSignals?: number } = {},
   ) {}
 
   /**
@@ -92,6 +103,8 @@ export class Ingestor {
    * acknowledge then). Throws when either fails: nothing is acknowledged, and a retry is safe.
    */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
+    // Refused before anything is written: a request queued behind minutes of inserts would time out unanswered.
+    if (this.waitingSignals > (this.options.maxQueuedSignals ?? MAX_QUEUED_SIGNALS)) throw new StoreBusyError(this.waitingSignals);
     const folded = this.options.foldConfusables ? signals.map(foldConfusables) : signals;
     const handOff = (await this.correlate(folded)) ?? undefined;
     let result;
@@ -109,12 +122,14 @@ export class Ingestor {
 
   /**
    * Group commit: one insert at a time; the ingestions that arrive meanwhile are stored together by the next, one
-   * command for many requests. On a store with one writer (the embedded database) concurrent inserts only queue,
-   * each paying a transaction; a larger insert costs less per signal. A failed insert fails all of its requests.
+   * command for many requests. On a store with one writer (the embedded database) concurrent inserts only queue
+   * there, each a transaction of its own, and one that waits past SQLite's busy timeout fails (SQLITE_BUSY). A
+   * failed insert fails all of its requests.
    */
   private insert(signals: Signal[], batch?: string): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ signals, batch, resolve, reject });
+      this.waitingSignals += signals.length;
       if (!this.inserting) void this.insertWaiting();
     });
   }
@@ -126,6 +141,7 @@ export class Ingestor {
       let size = this.waiting[0]!.signals.length;
       while (take < this.waiting.length && size + this.waiting[take]!.signals.length <= MAX_GROUP_SIGNALS) size += this.waiting[take++]!.signals.length;
       const group = this.waiting.splice(0, take);
+      this.waitingSignals -= size;
       try {
         const results = await this.store.insertBatches(group.map(({ signals, batch }) => ({ signals, batch })), new Date());
         group.forEach((g, i) => g.resolve(results[i]!));

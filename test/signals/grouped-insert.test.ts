@@ -1,9 +1,10 @@
 // Ingestions that arrive while a signals insert is running are stored together by the next one (group commit):
 // many concurrent requests cost a few insert commands, and each request still learns exactly which of its
-// signals it stored and which were duplicates, the first of two equal signals winning across requests too.
+// signals it stored and which were duplicates, the first of two equal signals winning across requests too. While
+// too many signals wait for their insert, a new request is refused at once (503 at the webhook), not queued.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { Ingestor } from '../../src/signals/ingest.js';
+import { Ingestor, StoreBusyError } from '../../src/signals/ingest.js';
 import { SignalStore } from '../../src/signals/store.js';
 import type { Signal } from '../../src/signals/signal.js';
 import { connectDatabase, type Database } from '../../src/store/mongo.js';
@@ -44,5 +45,19 @@ describe('grouped signal inserts', () => {
     // Each request's stored signals are its own two, whichever request's insert carried them.
     results.forEach((r, i) => expect(r.stored.map((s) => s.id).sort()).toEqual([`r${i}-a`, `r${i}-b`]));
     expect(await store.collection.countDocuments({})).toBe(41);
+  });
+
+  it('refuses a request at once, writing nothing, while too many signals wait for their insert', async () => {
+    const store = new SignalStore(database.db);
+    const ingestor = new Ingestor(store, pino({ level: 'silent' }), async () => undefined, { maxQueuedSignals: 250 });
+    const batch = (prefix: string) => Array.from({ length: 100 }, (_, i) => sig(`${prefix}-${i}`));
+    // Five requests: the first is inserted at once, the other four (400 signals) wait behind it.
+    const queued = ['q0', 'q1', 'q2', 'q3', 'q4'].map((p) => ingestor.ingest('test', batch(p)));
+    await new Promise((r) => setImmediate(r));
+    await expect(ingestor.ingest('test', batch('refused'))).rejects.toBeInstanceOf(StoreBusyError);
+    for (const r of await Promise.all(queued)) expect(r.accepted).toBe(100);
+    expect(await store.collection.find({ _id: { $in: batch('refused').map((s) => `test/${s.id}`) } }).toArray()).toHaveLength(0);
+    // Caught up: accepted again.
+    expect((await ingestor.ingest('test', batch('later'))).accepted).toBe(100);
   });
 });
