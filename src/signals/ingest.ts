@@ -69,6 +69,8 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
 const MAX_GROUP_SIGNALS = 2_000;
 /** Signals waiting for their insert above which a request is refused at once (StoreBusyError), not queued. */
 export const MAX_QUEUED_SIGNALS = 10_000;
+/** Also refused when the signals waiting would take longer than this to store, at the recent insert rate. */
+const MAX_WAIT_S = 10;
 
 /** The store is this far behind: nothing was written for the request; the sender retries later. */
 export class StoreBusyError extends Error {
@@ -89,6 +91,8 @@ export class Ingestor {
   /** Inserts asked for while one is running: they go together in the next (see `insert`). */
   private readonly waiting: WaitingInsert[] = [];
   private waitingSignals = 0;
+  /** Signals stored per second by recent grouped inserts (a moving average; undefined until one is done). */
+  private insertRate?: number;
   private inserting = false;
 
   constructor(
@@ -104,7 +108,8 @@ export class Ingestor {
    */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
     // Refused before anything is written: a request queued behind minutes of inserts would time out unanswered.
-    if (this.waitingSignals > (this.options.maxQueuedSignals ?? MAX_QUEUED_SIGNALS)) throw new StoreBusyError(this.waitingSignals);
+    const queued = this.waitingSignals;
+    if (queued > (this.options.maxQueuedSignals ?? MAX_QUEUED_SIGNALS) || (this.insertRate && queued / this.insertRate > MAX_WAIT_S)) throw new StoreBusyError(queued);
     const folded = this.options.foldConfusables ? signals.map(foldConfusables) : signals;
     const handOff = (await this.correlate(folded)) ?? undefined;
     let result;
@@ -143,7 +148,10 @@ export class Ingestor {
       const group = this.waiting.splice(0, take);
       this.waitingSignals -= size;
       try {
+        const started = performance.now();
         const results = await this.store.insertBatches(group.map(({ signals, batch }) => ({ signals, batch })), new Date());
+        const rate = (size * 1000) / Math.max(1, performance.now() - started);
+        this.insertRate = this.insertRate === undefined ? rate : 0.8 * this.insertRate + 0.2 * rate;
         group.forEach((g, i) => g.resolve(results[i]!));
       } catch (err) {
         for (const g of group) g.reject(err);
