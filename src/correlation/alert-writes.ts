@@ -124,10 +124,39 @@ function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
 }
 
 /**
- * Applies alert writes: every create in one insertMany, then the updates in a few bulkWrites
- * (store/bulk-writes.ts), then one read of the updated alerts for their events. Throws when MongoDB fails: the writes are idempotent, applied again.
+ * Severity ranks seen stored, by alert id (a lower bound: a stored rank only rises), so an update whose signals
+ * cannot raise it sends no statement for it. Bounded: the oldest are forgotten (then the statement is sent).
  */
-export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<StoredAlert>; events: AlertEvents; logger: Logger }): Promise<void> {
+export class StoredRanks {
+  private readonly ranks = new Map<string, number>();
+  constructor(private readonly limit = 100_000) {}
+
+  get(id: string): number | undefined {
+    return this.ranks.get(id);
+  }
+
+  saw(id: string, rank: number): void {
+    const known = this.ranks.get(id);
+    if (known !== undefined && known >= rank) return;
+    this.ranks.delete(id);
+    this.ranks.set(id, rank);
+    if (this.ranks.size > this.limit) this.ranks.delete(this.ranks.keys().next().value!);
+  }
+}
+
+interface ApplyDeps {
+  alerts: Collection<StoredAlert>;
+  events: AlertEvents;
+  logger: Logger;
+  ranks?: StoredRanks;
+}
+
+/**
+ * Applies alert writes: every create in one insertMany, then the updates in a few bulkWrites
+ * (store/bulk-writes.ts), then one read of the updated alerts for their events. Throws when MongoDB fails: the
+ * writes are idempotent, applied again.
+ */
+export async function applyOps(ops: AlertOp[], deps: ApplyDeps): Promise<void> {
   const creates = ops.flatMap((op) => (op.kind === 'create' ? [op.doc] : []));
   const updates = ops.flatMap((op) => (op.kind === 'update' ? [op] : []));
   if (creates.length) {
@@ -144,6 +173,7 @@ export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<Stored
     for (const op of refused) if (op.folded) updates.push(op.folded);
     creates.forEach((doc, i) => {
       if (existing.has(i)) return;
+      deps.ranks?.saw(doc._id, doc.severityRank);
       deps.logger.info({ alert: doc._id, rule: doc.ruleId, group: doc.group, signals: doc.signalCount }, 'alert created');
       deps.events.emit('created', doc);
     });
@@ -155,31 +185,34 @@ export async function applyOps(ops: AlertOp[], deps: { alerts: Collection<Stored
 
 /**
  * The update statements of one alert write: its new state, and, when its appended signals may raise its
- * severity, a second statement that raises rank and severity together only where the stored rank is lower (so
- * the severity name never needs the stored document first). Both are idempotent and commute.
+ * severity (above `known`, the rank seen stored), a second statement that raises rank and severity together only
+ * where the stored rank is lower (so the severity name never needs the stored document first). Both are
+ * idempotent and commute.
  */
-function updateStatements(op: UpdateOp): AnyBulkWriteOperation<StoredAlert>[] {
+function updateStatements(op: UpdateOp, known = 0): AnyBulkWriteOperation<StoredAlert>[] {
   const statements: AnyBulkWriteOperation<StoredAlert>[] = [
     // $addToSet, not $push: the same history entry applied twice is recorded once.
     { updateOne: { filter: { _id: op.id }, update: { $set: op.set, $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } } } } },
   ];
-  if (op.rank > 0) {
+  if (op.rank > known) {
     statements.push({ updateOne: { filter: { _id: op.id, severityRank: { $lt: op.rank } }, update: { $set: { severityRank: op.rank, severity: severityOfRank(op.rank) } } } });
   }
   return statements;
 }
 
 /** Applies the updates (a chunk of statements per command); returns each updated alert as stored after them. */
-async function updateAlerts(ops: UpdateOp[], deps: { alerts: Collection<StoredAlert>; logger: Logger }): Promise<[StoredAlert, { appended: string[] }][]> {
+async function updateAlerts(ops: UpdateOp[], deps: ApplyDeps): Promise<[StoredAlert, { appended: string[] }][]> {
   if (!ops.length) return [];
-  const statements = ops.flatMap(updateStatements);
+  const statements = ops.flatMap((op) => updateStatements(op, deps.ranks?.get(op.id)));
   await bulkWriteInChunks(deps.alerts, statements);
   const after = new Map((await deps.alerts.find({ _id: { $in: [...new Set(ops.map((op) => op.id))] } }).toArray()).map((a) => [a._id, a]));
   const updated: [StoredAlert, { appended: string[] }][] = [];
   for (const op of ops) {
     const alert = after.get(op.id);
-    if (alert) updated.push([alert, { appended: op.appended }]);
-    else deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
+    if (alert) {
+      deps.ranks?.saw(alert._id, alert.severityRank);
+      updated.push([alert, { appended: op.appended }]);
+    } else deps.logger.error({ alert: op.id }, 'an alert the correlation state holds is missing from the alerts collection');
   }
   return updated;
 }

@@ -17,7 +17,7 @@ import { decodeSignal } from '../signals/stored-form.js';
 import type { HandOff } from '../signals/ingest.js';
 import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
-import { alertOps, applyOps, coalesce, type AlertOp } from './alert-writes.js';
+import { alertOps, applyOps, coalesce, StoredRanks, type AlertOp } from './alert-writes.js';
 import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
 import { routeSignals, stepEntry } from './partition-step.js';
 import { entryId, LOG_COLLECTION, PartitionLog, pruneCovered, type LogEntry } from './partition-log.js';
@@ -71,6 +71,7 @@ export class LiveCorrelator {
   /** Recently stepped signals, so an alert's held signals rarely need a read. */
   private readonly recent = new Map<string, Signal>();
   private pendingOps: AlertOp[] = [];
+  private readonly ranks = new StoredRanks(); // updates that cannot raise an alert's severity skip that statement
   private timer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private leaseTick?: Promise<void>;
@@ -366,7 +367,7 @@ export class LiveCorrelator {
     const ops = coalesce(this.pendingOps);
     this.pendingOps = [];
     try {
-      await applyOps(ops, { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger });
+      await applyOps(ops, { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger, ranks: this.ranks });
     } catch (err) {
       this.pendingOps = [...ops, ...this.pendingOps];
       throw err;
@@ -396,4 +397,3 @@ export class LiveCorrelator {
     }
   }
 }
-

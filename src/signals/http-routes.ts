@@ -8,7 +8,7 @@ import type { Logger } from '../app/logger.js';
 import type { Env } from '../app/secrets.js';
 import type { RouteTable } from '../plugins/routes.js';
 import { BodyParseError, capProblems, parseEventsBody } from './body.js';
-import { InvalidEventsError, mapEvents, type Ingestor } from './ingest.js';
+import { InvalidEventsError, mapEvents, StoreBusyError, type Ingestor } from './ingest.js';
 import { resolveAuthSecret, verifyWebhook, type WebhookAuthConfig } from './webhook-auth.js';
 import { ConfigError } from '../app/errors.js';
 
@@ -127,6 +127,10 @@ export function mountSignalRoutes(
     try {
       result = await ingestor.ingest(name, signals);
     } catch (err) {
+      if (err instanceof StoreBusyError) {
+        logger.warn({ source: name, queued: err.queued }, 'signal webhook refused: the store is behind (signals waiting to be stored)');
+        return sendJson(res, 503, { error: 'store_busy', message: 'the store is behind; nothing was stored; retry in 5 s' }, { 'retry-after': '5' });
+      }
       const errorId = newErrorId();
       // Not the error object itself: a driver error can carry whole documents, and this line must stay small.
       const { name: kind, message, code } = err as { name?: string; message?: string; code?: unknown };

@@ -7,7 +7,7 @@ import type { Logger } from '../app/logger.js';
 import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
 import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
-import { signalKey, type SignalStore } from './store.js';
+import { signalKey, type InsertResult, type SignalStore } from './store.js';
 import { foldConfusables } from './confusables.js';
 
 export interface IngestResult {
@@ -65,12 +65,41 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
   return signals;
 }
 
+/** At most this many signals in one grouped insert (the rest wait for the next). */
+const MAX_GROUP_SIGNALS = 2_000;
+/** Signals waiting for their insert above which a request is refused at once (StoreBusyError), not queued. */
+export const MAX_QUEUED_SIGNALS = 10_000;
+/** Also refused when the signals waiting would take longer than this to store, at the recent insert rate. */
+const MAX_WAIT_S = 10;
+
+/** The store is this far behind: nothing was written for the request; the sender retries later. */
+export class StoreBusyError extends Error {
+  override readonly name = 'StoreBusyError';
+  constructor(readonly queued: number) {
+    super(`${queued} signals are waiting to be stored`);
+  }
+}
+
+interface WaitingInsert {
+  signals: Signal[];
+  batch?: string;
+  resolve(result: InsertResult): void;
+  reject(err: unknown): void;
+}
+
 export class Ingestor {
+  /** Inserts asked for while one is running: they go together in the next (see `insert`). */
+  private readonly waiting: WaitingInsert[] = [];
+  private waitingSignals = 0;
+  /** Signals stored per second by recent grouped inserts (a moving average; undefined until one is done). */
+  private insertRate?: number;
+  private inserting = false;
+
   constructor(
     private readonly store: SignalStore,
     private readonly logger: Logger,
     private readonly correlate: CorrelationHook,
-    private readonly options: { foldConfusables?: boolean } = {},
+    private readonly options: { foldConfusables?: boolean; maxQueuedSignals?: number } = {},
   ) {}
 
   /**
@@ -78,11 +107,14 @@ export class Ingestor {
    * acknowledge then). Throws when either fails: nothing is acknowledged, and a retry is safe.
    */
   async ingest(sourceName: string, signals: Signal[]): Promise<IngestResult> {
+    // Refused before anything is written: a request queued behind minutes of inserts would time out unanswered.
+    const queued = this.waitingSignals;
+    if (queued > (this.options.maxQueuedSignals ?? MAX_QUEUED_SIGNALS) || (this.insertRate && queued / this.insertRate > MAX_WAIT_S)) throw new StoreBusyError(queued);
     const folded = this.options.foldConfusables ? signals.map(foldConfusables) : signals;
     const handOff = (await this.correlate(folded)) ?? undefined;
     let result;
     try {
-      result = await this.store.insert(folded, new Date(), handOff?.batch);
+      result = await this.insert(folded, handOff?.batch);
     } catch (err) {
       handOff?.settle('failed');
       throw err;
@@ -91,5 +123,40 @@ export class Ingestor {
     const { inserted, duplicates } = result;
     if (duplicates.length) this.logger.info({ source: sourceName, duplicates: duplicates.length }, 'duplicate signals ignored');
     return { accepted: inserted.length, duplicates: duplicates.length, stored: inserted };
+  }
+
+  /**
+   * Group commit: one insert at a time; the ingestions that arrive meanwhile are stored together by the next, one
+   * command for many requests. On a store with one writer (the embedded database) concurrent inserts only queue
+   * there, each a transaction of its own, and one that waits past SQLite's busy timeout fails (SQLITE_BUSY). A
+   * failed insert fails all of its requests.
+   */
+  private insert(signals: Signal[], batch?: string): Promise<InsertResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ signals, batch, resolve, reject });
+      this.waitingSignals += signals.length;
+      if (!this.inserting) void this.insertWaiting();
+    });
+  }
+
+  private async insertWaiting(): Promise<void> {
+    this.inserting = true;
+    while (this.waiting.length) {
+      let take = 1;
+      let size = this.waiting[0]!.signals.length;
+      while (take < this.waiting.length && size + this.waiting[take]!.signals.length <= MAX_GROUP_SIGNALS) size += this.waiting[take++]!.signals.length;
+      const group = this.waiting.splice(0, take);
+      this.waitingSignals -= size;
+      try {
+        const started = performance.now();
+        const results = await this.store.insertBatches(group.map(({ signals, batch }) => ({ signals, batch })), new Date());
+        const rate = (size * 1000) / Math.max(1, performance.now() - started);
+        this.insertRate = this.insertRate === undefined ? rate : 0.8 * this.insertRate + 0.2 * rate;
+        group.forEach((g, i) => g.resolve(results[i]!));
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.inserting = false;
   }
 }

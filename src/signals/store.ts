@@ -29,6 +29,12 @@ export interface StoredSignal {
   batch?: string;
 }
 
+/** What an insert stored: the new signals, and those already stored (or twice in what was inserted). */
+export interface InsertResult {
+  inserted: Signal[];
+  duplicates: Signal[];
+}
+
 export function signalKey(signal: Pick<Signal, 'source' | 'id'>): string {
   return `${signal.source}/${signal.id}`;
 }
@@ -67,32 +73,49 @@ export class SignalStore {
    * including an error that does not say which signals were written (WriteOutcomeUnknownError): the caller
    * answers 503 and claims nothing, and the sender retries (duplicates make the retry safe).
    */
-  async insert(signals: Signal[], receivedAt = new Date(), batch?: string): Promise<{ inserted: Signal[]; duplicates: Signal[] }> {
-    if (signals.length === 0) return { inserted: [], duplicates: [] };
-    // Within one batch the first of two equal (source, id) wins, as everywhere else.
+  async insert(signals: Signal[], receivedAt = new Date(), batch?: string): Promise<InsertResult> {
+    return (await this.insertBatches([{ signals, batch }], receivedAt))[0]!;
+  }
+
+  /**
+   * Stores several ingestions' signals in one insertMany (one command for all of them); returns each one's
+   * result as `insert` does, and throws for all of them alike. Across them, as within one, the first of two
+   * equal (source, id) wins.
+   */
+  async insertBatches(batches: { signals: Signal[]; batch?: string }[], receivedAt = new Date()): Promise<InsertResult[]> {
     const seen = new Set<string>();
-    const unique: Signal[] = [];
-    const duplicates: Signal[] = [];
-    for (const s of signals) {
-      const key = signalKey(s);
-      if (seen.has(key)) duplicates.push(s);
-      else {
+    const parts = batches.map(() => ({ unique: [] as Signal[], duplicates: [] as Signal[] }));
+    const docs: StoredSignal[] = [];
+    batches.forEach(({ signals, batch }, b) => {
+      for (const signal of signals) {
+        const key = signalKey(signal);
+        if (seen.has(key)) {
+          parts[b]!.duplicates.push(signal);
+          continue;
+        }
         seen.add(key);
-        unique.push(s);
+        parts[b]!.unique.push(signal);
+        docs.push({
+          _id: key,
+          ...encodeSignal(signal),
+          occurredAt: new Date(parseEventTime(signal.occurredAt)!),
+          receivedAt,
+          artifactValues: artifactValuesOf(signal),
+          ...(batch ? { batch } : {}),
+        });
       }
-    }
-    const docs: StoredSignal[] = unique.map((signal) => ({
-      _id: signalKey(signal),
-      ...encodeSignal(signal),
-      occurredAt: new Date(parseEventTime(signal.occurredAt)!),
-      receivedAt,
-      artifactValues: artifactValuesOf(signal),
-      ...(batch ? { batch } : {}),
-    }));
+    });
+    if (!docs.length) return parts.map(({ duplicates }) => ({ inserted: [], duplicates }));
     const failed = await insertManyReportingDuplicates(this.collection, docs);
-    const inserted = unique.filter((_, i) => !failed.has(i));
+    let i = 0;
+    const results = parts.map(({ unique, duplicates }) => {
+      const result: InsertResult = { inserted: [], duplicates: [...duplicates] };
+      for (const signal of unique) (failed.has(i++) ? result.duplicates : result.inserted).push(signal);
+      return result;
+    });
+    const inserted = results.flatMap((r) => r.inserted);
     for (const observe of this.observers) observe(inserted);
-    return { inserted, duplicates: [...duplicates, ...unique.filter((_, i) => failed.has(i))] };
+    return results;
   }
 
   /** The query's filter without paging. */

@@ -1,6 +1,6 @@
 // Many small writes of one collection as few commands: a bulkWrite per chunk of statements, one round trip each
-// instead of one per statement. Chunks stay small: FerretDB v1 holds every statement of a command open until
-// the command ends, and 50-100 statements in one update command hung it (STACK_NOTES.md).
+// instead of one per statement (and on the embedded database one transaction: patch 9A). Chunks stay small: such
+// a command holds the embedded database's one write lock until its commit, and other writers wait meanwhile.
 import type { AnyBulkWriteOperation, BulkWriteResult, Collection, Document } from 'mongodb';
 
 export const WRITE_CHUNK = 32;
