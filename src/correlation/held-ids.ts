@@ -11,15 +11,36 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
 
-/** The open alerts of one rule, by the group slot the engine reports. */
-interface RuleIds {
+/**
+ * The open alerts of one rule, by the group slot the engine reports: typed arrays (a rule has thousands of
+ * slots; as JS arrays they would be garbage-collected heap, twice the size, and copied as they grow).
+ */
+class RuleIds {
   /** Offset of the slot's latest entry in the arena, or -1. */
-  head: number[];
+  head = new Int32Array(0);
   /** Offset of the slot's last spilled part, or -1. */
-  last: number[];
-  /** Ids of the slot's alert: in all, and spilled. */
-  count: number[];
-  spilled: number[];
+  last = new Float64Array(0);
+  /** Ids of the slot's alert. */
+  count = new Int32Array(0);
+  /** Slots used so far: [0, slots) of the arrays. */
+  slots = 0;
+
+  /** Makes room for `slot`; its entries are set by the caller. */
+  use(slot: number): void {
+    if (slot >= this.head.length) {
+      const size = Math.max(64, slot + 1, 2 * this.head.length);
+      const head = new Int32Array(size).fill(-1);
+      const last = new Float64Array(size).fill(-1);
+      const count = new Int32Array(size);
+      head.set(this.head);
+      last.set(this.last);
+      count.set(this.count);
+      this.head = head;
+      this.last = last;
+      this.count = count;
+    }
+    if (slot >= this.slots) this.slots = slot + 1;
+  }
 }
 
 /** What a closed alert's ids are: inline (`part` -1, `json` the fragment) or spilled (`part` the last part's offset). */
@@ -53,18 +74,18 @@ export class HeldIds {
   spills = 0;
 
   /** `maxBytes`: the arena the ids not yet spilled are written in. */
-  constructor(private readonly maxBytes = 8 << 20) {
+  constructor(private readonly maxBytes = 2 << 20) {
     // Grown up to maxBytes as ids come (a small file's run allocates little).
     this.arena = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 16));
   }
 
   /** An alert opened in `slot` of rule `r` with `ids`. */
   opened(r: number, slot: number, ids: readonly string[]): void {
-    const rule = (this.rules[r] ??= { head: [], last: [], count: [], spilled: [] });
+    const rule = (this.rules[r] ??= new RuleIds());
+    rule.use(slot);
     rule.head[slot] = -1;
     rule.last[slot] = -1;
     rule.count[slot] = 0;
-    rule.spilled[slot] = 0;
     for (const id of ids) this.appended(r, slot, id);
   }
 
@@ -154,8 +175,8 @@ export class HeldIds {
     for (const rule of this.rules) {
       if (!rule) continue;
       const { head, last } = rule;
-      for (let slot = 0; slot < head.length; slot++) {
-        if (head[slot] === undefined || head[slot] === -1) continue;
+      for (let slot = 0; slot < rule.slots; slot++) {
+        if (head[slot] === -1) continue;
         last[slot] = this.writePart(rule, slot);
         head[slot] = -1;
       }
