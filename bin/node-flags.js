@@ -9,6 +9,11 @@
 
 export const BATCH_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
 
+// And the environment: `taser simulate` parses in a worker thread, and glibc gives each thread a malloc arena
+// of its own that keeps what the thread freed (the buffers it handed over, its compiler's memory) after the
+// worker has stopped: about 10 MB of the 1M-line bench's peak that the replay cannot reuse. One arena for all.
+export const BATCH_NODE_ENV = { MALLOC_ARENA_MAX: '1' };
+
 /** The flags to re-run `taser <args>` with, or undefined when it runs as it is. */
 export function reexecFlags(args, execArgv) {
   if (args[0] !== 'simulate' && args[0] !== 'preview') return undefined;
