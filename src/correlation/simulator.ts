@@ -1,6 +1,6 @@
 // The simulator (SEMANTICS.md "Simulator"): replays a signals file through the engine from an empty state,
 // whatever the order of its lines, and reports the alerts. Memory stays flat as the file grows: lines are
-// validated as they stream in, by worker threads for a large file (signal-file.ts), and kept as compact
+// validated as they stream in, by a worker thread beside this one for a large file (signal-file.ts), and kept as compact
 // binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
@@ -93,7 +93,7 @@ export interface SimulateOptions {
   maxSortBytes?: number;
   /** Bytes of open alerts' signal ids held in memory before they spill (default 2 MiB, held beside the engine while it replays; tests force spills). */
   maxHeldIdBytes?: number;
-  /** Parse worker threads (0: parse in this thread); default: by the file's size (signal-file.ts). */
+  /** Parse worker threads beside this one, which parses too (0: this thread alone); default: by the file's size (signal-file.ts). */
   parseThreads?: number;
   /** Bytes per chunk read (tests cut lines at every place with small ones). */
   readBlockSize?: number;
