@@ -35,7 +35,7 @@ export interface SimulateBench {
   rssRatioOf: string;
 }
 
-const { BATCH_NODE_FLAGS } = (await import('../bin/node-flags.js' as string)) as { BATCH_NODE_FLAGS: string[] };
+const { BATCH_NODE_FLAGS, BATCH_NODE_ENV } = (await import('../bin/node-flags.js' as string)) as { BATCH_NODE_FLAGS: string[]; BATCH_NODE_ENV: Record<string, string> };
 
 const RULES = 20;
 const GROUP_KEYS = 10_000;
@@ -64,8 +64,8 @@ async function buildChild(): Promise<string> {
 
 function runCompiledChild(file: string, args: string[]): Promise<SimulateRun> {
   return new Promise((resolve, reject) => {
-    // With the V8 flags bin/taser.js re-runs `taser simulate` with, so the peak is the one a person gets.
-    const child = spawn(process.execPath, [...BATCH_NODE_FLAGS, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With the V8 flags and environment bin/taser.js re-runs `taser simulate` with, so the peak is the one a person gets.
+    const child = spawn(process.execPath, [...BATCH_NODE_FLAGS, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...BATCH_NODE_ENV, ...process.env } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('error', reject);

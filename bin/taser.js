@@ -6,13 +6,16 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { reexecFlags } from './node-flags.js';
+import { BATCH_NODE_ENV, reexecFlags } from './node-flags.js';
 
 const flags = reexecFlags(process.argv.slice(2), process.execArgv);
 if (flags) {
   // A batch command runs in a child with V8 flags that only apply at start (bin/node-flags.js); this process
   // only passes signals on and exits as the child did.
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...BATCH_NODE_ENV, ...process.env },
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 } else {

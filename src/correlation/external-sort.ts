@@ -27,6 +27,8 @@ export interface SortLimits {
 }
 
 const WRITE_BLOCK = 1 << 20;
+const MERGE_READ_BYTES = 2 << 20;
+const MIN_READ_BLOCK = 1 << 12;
 
 export class ExternalSorter<T> {
   private items: T[] = [];
@@ -112,6 +114,8 @@ export class ExternalSorter<T> {
         }
         return;
       }
+      // The readers' blocks in all stay within MERGE_READ_BYTES, however many runs a large file made.
+      const block = Math.max(MIN_READ_BLOCK, Math.min(1 << 16, Math.floor(MERGE_READ_BYTES / this.runs.length)));
       // Runs are spilled in arrival order, so among equal items the lower run index came first.
       const heap: { item: T; from: number }[] = [];
       const less = (a: { item: T; from: number }, b: { item: T; from: number }) => {
@@ -119,7 +123,7 @@ export class ExternalSorter<T> {
         return c < 0 || (c === 0 && a.from < b.from);
       };
       for (let from = 0; from < this.runs.length; from++) {
-        const reader = new LineReader(this.runs[from]!, 1 << 16);
+        const reader = new LineReader(this.runs[from]!, block);
         readers.push(reader);
         const line = reader.next();
         if (line !== undefined) {

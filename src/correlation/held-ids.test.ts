@@ -54,6 +54,23 @@ describe('HeldIds', () => {
     held.discard();
   });
 
+  it('reads back parts longer than its read window (4 KiB), between short ones', () => {
+    const held = new HeldIds(16_384);
+    const ids = Array.from({ length: 3000 }, (_, i) => `id-${String(i).padStart(6, '0')}`);
+    held.opened(0, 0, ['a']);
+    held.opened(1, 0, ids.slice(0, 1));
+    for (const id of ids.slice(1)) {
+      held.appended(1, 0, id);
+      if (id.endsWith('7')) held.appended(0, 0, id);
+    }
+    expect(held.spills).toBeGreaterThan(2);
+    const long = held.closed(1, 0);
+    const short = held.closed(0, 0);
+    expect(JSON.parse(`[${held.read(long.part)}]`)).toEqual(ids);
+    expect(JSON.parse(`[${held.read(short.part)}]`)).toEqual(['a', ...ids.filter((id) => id.endsWith('7'))]);
+    held.discard();
+  });
+
   it('leaves no spill file when the process exits before the output', () => {
     const module = fileURLToPath(new URL('./held-ids.ts', import.meta.url));
     const script = join(temp, 'exit.mts');

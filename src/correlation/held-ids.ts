@@ -11,15 +11,36 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
 
-/** The open alerts of one rule, by the group slot the engine reports. */
-interface RuleIds {
+/**
+ * The open alerts of one rule, by the group slot the engine reports: typed arrays (a rule has thousands of
+ * slots; as JS arrays they would be garbage-collected heap, twice the size, and copied as they grow).
+ */
+class RuleIds {
   /** Offset of the slot's latest entry in the arena, or -1. */
-  head: number[];
+  head = new Int32Array(0);
   /** Offset of the slot's last spilled part, or -1. */
-  last: number[];
-  /** Ids of the slot's alert: in all, and spilled. */
-  count: number[];
-  spilled: number[];
+  last = new Float64Array(0);
+  /** Ids of the slot's alert. */
+  count = new Int32Array(0);
+  /** Slots used so far: [0, slots) of the arrays. */
+  slots = 0;
+
+  /** Makes room for `slot`; its entries are set by the caller. */
+  use(slot: number): void {
+    if (slot >= this.head.length) {
+      const size = Math.max(64, slot + 1, 2 * this.head.length);
+      const head = new Int32Array(size).fill(-1);
+      const last = new Float64Array(size).fill(-1);
+      const count = new Int32Array(size);
+      head.set(this.head);
+      last.set(this.last);
+      count.set(this.count);
+      this.head = head;
+      this.last = last;
+      this.count = count;
+    }
+    if (slot >= this.slots) this.slots = slot + 1;
+  }
 }
 
 /** What a closed alert's ids are: inline (`part` -1, `json` the fragment) or spilled (`part` the last part's offset). */
@@ -34,10 +55,9 @@ export interface ClosedIds {
 const ENTRY_HEADER = 8;
 // A part on disk: [u32 byte length][f64 offset of the alert's part before it, or -1][UTF-8 fragment].
 const PART_HEADER = 12;
-const WRITE_BLOCK = 1 << 20;
-const READ_BLOCK = 1 << 16;
-// 8 MiB of them: all of a 1M-line file's spilled ids.
-const CACHED_BLOCKS = 128;
+const WRITE_BLOCK = 1 << 18;
+// Bytes read at a part's offset: most parts (the ids an alert gained between two spills) fit.
+const PART_WINDOW = 1 << 12;
 
 export class HeldIds {
   private readonly rules: RuleIds[] = [];
@@ -53,18 +73,18 @@ export class HeldIds {
   spills = 0;
 
   /** `maxBytes`: the arena the ids not yet spilled are written in. */
-  constructor(private readonly maxBytes = 8 << 20) {
+  constructor(private readonly maxBytes = 2 << 20) {
     // Grown up to maxBytes as ids come (a small file's run allocates little).
     this.arena = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 16));
   }
 
   /** An alert opened in `slot` of rule `r` with `ids`. */
   opened(r: number, slot: number, ids: readonly string[]): void {
-    const rule = (this.rules[r] ??= { head: [], last: [], count: [], spilled: [] });
+    const rule = (this.rules[r] ??= new RuleIds());
+    rule.use(slot);
     rule.head[slot] = -1;
     rule.last[slot] = -1;
     rule.count[slot] = 0;
-    rule.spilled[slot] = 0;
     for (const id of ids) this.appended(r, slot, id);
   }
 
@@ -131,7 +151,7 @@ export class HeldIds {
     return scratch.toString('utf8', 0, end);
   }
 
-  private scratch = Buffer.allocUnsafe(1 << 12);
+  private scratch = Buffer.allocUnsafe(PART_WINDOW);
 
   /** The alert in `slot` of rule `r` closed: its ids, or where they were spilled (the rest is spilled too). */
   closed(r: number, slot: number): ClosedIds {
@@ -154,8 +174,8 @@ export class HeldIds {
     for (const rule of this.rules) {
       if (!rule) continue;
       const { head, last } = rule;
-      for (let slot = 0; slot < head.length; slot++) {
-        if (head[slot] === undefined || head[slot] === -1) continue;
+      for (let slot = 0; slot < rule.slots; slot++) {
+        if (head[slot] === -1) continue;
         last[slot] = this.writePart(rule, slot);
         head[slot] = -1;
       }
@@ -191,47 +211,32 @@ export class HeldIds {
   private flush(): void {
     for (let at = 0; at < this.filled; ) at += writeSync(this.fd!, this.block, at, this.filled - at);
     this.filled = 0;
-    // The file's last block, if cached, was cut short.
-    this.cache.clear();
   }
 
-  /** The ids fragment of an alert that spilled, from the offset of its last part (after the replay). */
+  /**
+   * The ids fragment of an alert that spilled, from the offset of its last part (after the replay). Alerts in
+   * output order read their parts all over the file: each part is one read of a small window at its offset
+   * (two for a long one), from the page cache, rather than a block per part through a cache of our own.
+   */
   read(part: number): string {
     if (this.filled) this.flush();
     const parts: string[] = [];
-    const header = Buffer.allocUnsafe(PART_HEADER);
     for (let at = part; at !== -1; ) {
-      this.copyOut(at, header, PART_HEADER);
-      const length = header.readUInt32LE(0);
-      if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(length);
-      this.copyOut(at + PART_HEADER, this.scratch, length);
-      parts.push(this.scratch.toString('utf8', 0, length));
-      at = header.readDoubleLE(4);
+      let buf = this.scratch;
+      const got = readAt(this.fd!, buf, 0, Math.min(PART_WINDOW, this.size - at), at);
+      const end = PART_HEADER + buf.readUInt32LE(0);
+      if (end > got) {
+        if (buf.length < end) {
+          const bigger = Buffer.allocUnsafe(end);
+          buf.copy(bigger, 0, 0, got);
+          buf = this.scratch = bigger;
+        }
+        readAt(this.fd!, buf, got, end - got, at + got);
+      }
+      parts.push(buf.toString('utf8', PART_HEADER, end));
+      at = buf.readDoubleLE(4);
     }
     return parts.reverse().join(',');
-  }
-
-  /** Blocks of the spill file read so far, by number, oldest first (alerts in output order read their parts all over it). */
-  private readonly cache = new Map<number, Buffer>();
-
-  /** Copies the file's bytes [at, at + length) to out[0...], through the block cache. */
-  private copyOut(at: number, out: Buffer, length: number): void {
-    for (let done = 0; done < length; ) {
-      const n = Math.floor((at + done) / READ_BLOCK);
-      // The file's last block is shorter.
-      const valid = Math.min(READ_BLOCK, this.size - n * READ_BLOCK);
-      let block = this.cache.get(n);
-      if (!block) {
-        // The oldest block's memory is reused: blocks dropped for the collector piled up outside the heap.
-        const oldest = this.cache.size >= CACHED_BLOCKS ? this.cache.keys().next().value! : -1;
-        block = oldest === -1 ? Buffer.allocUnsafe(READ_BLOCK) : this.cache.get(oldest)!;
-        this.cache.delete(oldest);
-        readAt(this.fd!, block, 0, valid, n * READ_BLOCK);
-        this.cache.set(n, block);
-      }
-      const from = at + done - n * READ_BLOCK;
-      done += block.copy(out, done, from, Math.min(valid, from + length - done));
-    }
   }
 
   /** Removes the spill file (after the output, or when the run is abandoned). */
@@ -243,7 +248,6 @@ export class HeldIds {
     this.rules.length = 0;
     this.arena = Buffer.alloc(0);
     this.block = Buffer.alloc(0);
-    this.cache.clear();
   }
 }
 

@@ -16,7 +16,10 @@ export const RECORD_HEADER = 20;
 /** Bytes of index per record held in memory (k1, k2, offset). */
 const INDEX_BYTES = 20;
 const READ_BLOCK = 1 << 20;
-// Merging many runs (a 10M-line file makes hundreds) takes small blocks each, so the readers stay within the budget.
+// The merge's read blocks in all: they are held while the simulator replays, beside the engine, so fewer
+// than the arena's bytes (a larger block saves a few system calls, nothing more). Merging many runs (a
+// 10M-line file makes hundreds) takes small blocks each, so the readers stay within the budget.
+const MERGE_READ_BYTES = 2 << 20;
 const MIN_READ_BLOCK = 1 << 14;
 
 /** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
@@ -199,7 +202,7 @@ export class RecordSorter implements RecordSink {
   }
 
   private growIndex(): void {
-    const size = this.k1s.length * 2;
+    const size = Math.max(1024, this.k1s.length * 2);
     const k1s = new Float64Array(size);
     const k2s = new Float64Array(size);
     const offsets = new Uint32Array(size);
@@ -271,9 +274,11 @@ export class RecordSorter implements RecordSink {
         return;
       }
       if (this.count) this.spill();
-      // The arena is not needed any more: the readers' blocks take its place.
+      // The arena and its index are not needed any more: the readers' blocks take their place.
       this.buf = Buffer.alloc(0);
       this.out = undefined;
+      this.k1s = this.k2s = new Float64Array(0);
+      this.offsets = new Uint32Array(0);
       if (this.inOrder) {
         // One block, read into run after run.
         const block = Buffer.allocUnsafe(READ_BLOCK);
@@ -284,7 +289,7 @@ export class RecordSorter implements RecordSink {
         }
         return;
       }
-      const block = Math.max(MIN_READ_BLOCK, Math.min(READ_BLOCK, Math.floor(this.maxBytes / this.runs.length)));
+      const block = Math.max(MIN_READ_BLOCK, Math.min(READ_BLOCK, Math.floor(Math.min(this.maxBytes, MERGE_READ_BYTES) / this.runs.length)));
       // A heap of readers by their current record; among equal keys the earlier run came first.
       const heap: RunReader[] = [];
       const less = (a: RunReader, b: RunReader) => a.view.k1 < b.view.k1 || (a.view.k1 === b.view.k1 && (a.view.k2 < b.view.k2 || (a.view.k2 === b.view.k2 && a.run < b.run)));

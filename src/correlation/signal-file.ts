@@ -1,5 +1,5 @@
 // The simulator's input: a JSON-lines file of signals, read in large blocks cut at line ends. Each block
-// (a chunk of whole lines) is validated and encoded by a parser, by default in worker threads
+// (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread and this one, in turn
 // (signal-parse-pool.ts), and the chunks' records are handed on in file order with the number of lines
 // before them, so every line keeps its number (signal-record.ts keeps what the engine reads).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -14,7 +14,7 @@ export class SignalFileError extends Error {
 }
 
 export interface SignalFileOptions {
-  /** Parse workers (0: parse in this thread). Default: in this thread below 8 MiB, else defaultParseThreads(). */
+  /** Parse workers beside this thread, which parses too (0: this thread alone). Default: in this thread below 8 MiB, else defaultParseThreads(). */
   threads?: number;
   /** Bytes per chunk (default 1 MiB; tests use a few bytes to cut lines at every place). */
   blockSize?: number;

@@ -1,7 +1,7 @@
 // The parsers a signals file's chunks go to: worker threads (signal-parse-worker.ts), so reading JSON runs on
-// another core than the simulator, or this thread itself (a small file, where starting a worker costs more
-// than it saves). Either way a chunk's result comes back as a promise, and results are awaited in the order
-// the chunks were sent, so the file's order is kept.
+// another core than the simulator, and this thread itself, which has little else to do while the file is
+// read (alone for a small file, where starting a worker costs more than it saves). A chunk's result comes
+// back as a promise, and results are awaited in the order the chunks were sent, so the file's order is kept.
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -11,16 +11,20 @@ import { Worker } from 'node:worker_threads';
 import { ChunkParser, type ParsedChunk } from './signal-parse.js';
 
 export interface ChunkParsers {
-  /** How many parsers there are: chunks are numbered by the parser that took them (its name table). */
+  /** How many parsers there are (the workers and this thread): chunks are numbered by the parser that took them (its name table). */
   readonly count: number;
   parse(bytes: Uint8Array, first: boolean): { parser: number; result: Promise<ParsedChunk> };
   /** Stops the workers (after the last result, or when the file is refused half-way). */
   close(): Promise<void>;
 }
 
-/** Parse workers by default: one per core, at most two (the simulator's own thread takes the rest). */
+/**
+ * Parse workers by default: one, beside this thread, when there are two cores or more. Each worker is a V8
+ * heap of its own (about 20 MB at its peak, and what its allocator keeps after it): a second one would add that to the peak
+ * memory for no gain on two cores, where this thread parsing every other chunk keeps both busy.
+ */
 export function defaultParseThreads(): number {
-  return Math.min(2, availableParallelism());
+  return availableParallelism() >= 2 ? 1 : 0;
 }
 
 // A worker's young generation: small, since a chunk's objects die with the chunk (V8's default lets it grow
@@ -31,11 +35,11 @@ let running = 0;
 /** Parse workers started and not yet exited, in this process (tests check none is left behind). */
 export const runningParseWorkers = () => running;
 
+/** `threads` workers, and this thread as the last parser (it parses a chunk as it is sent, while the workers parse theirs). */
 export function chunkParsers(fields: readonly string[], threads: number): ChunkParsers {
-  if (threads <= 0) {
-    const parser = new ChunkParser(fields);
-    return { count: 1, parse: (bytes, first) => ({ parser: 0, result: Promise.resolve(parser.parse(bytes, first)) }), close: async () => {} };
-  }
+  const here = new ChunkParser(fields);
+  const parseHere = (bytes: Uint8Array, first: boolean) => ({ parser: threads, result: Promise.resolve(here.parse(bytes, first)) });
+  if (threads <= 0) return { count: 1, parse: parseHere, close: async () => {} };
   const workers: Worker[] = [];
   const exited: Promise<unknown>[] = [];
   const waiting: { resolve: (chunk: ParsedChunk) => void; reject: (err: Error) => void }[][] = [];
@@ -59,9 +63,10 @@ export function chunkParsers(fields: readonly string[], threads: number): ChunkP
   }
   let next = 0;
   return {
-    count: threads,
+    count: threads + 1,
     parse(bytes, first) {
-      const parser = next++ % threads;
+      const parser = next++ % (threads + 1);
+      if (parser === threads) return parseHere(bytes, first);
       const result = new Promise<ParsedChunk>((resolve, reject) => {
         if (failure) return reject(failure);
         waiting[parser]!.push({ resolve, reject });

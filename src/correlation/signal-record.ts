@@ -170,7 +170,10 @@ export function markDuplicates(keys: RecordSorter, duplicate: Uint8Array): numbe
     if (r.k1 !== hash) {
       hash = r.k1;
       if (length > first.length) first = Buffer.allocUnsafe(2 * length);
-      firstLength = r.buf.copy(first, 0, r.start, r.end);
+      // Once a line: a byte loop costs less than Buffer.copy's checks for a key of a few dozen bytes.
+      const buf = r.buf;
+      for (let i = 0, j = r.start; i < length; i++, j++) first[i] = buf[j]!;
+      firstLength = length;
       if (others.length) others = [];
       return;
     }

@@ -1,14 +1,14 @@
 // The simulator (SEMANTICS.md "Simulator"): replays a signals file through the engine from an empty state,
 // whatever the order of its lines, and reports the alerts. Memory stays flat as the file grows: lines are
-// validated as they stream in, by worker threads for a large file (signal-file.ts), and kept as compact
+// validated as they stream in, by a worker thread beside this one for a large file (signal-file.ts), and kept as compact
 // binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
 // alerts are held (those spill too), and open alerts' signal ids spill as they grow (held-ids.ts).
 import type { ProgressFn } from '../app/terminal-progress.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
-import { compileRule, type Rule } from './rule.js';
-import { ExternalSorter, type SortLimits } from './external-sort.js';
+import { compileRule, type CompiledRule, type Rule } from './rule.js';
+import { ExternalSorter } from './external-sort.js';
 import { HeldIds } from './held-ids.js';
 import { RecordSorter } from './record-sort.js';
 import { markDuplicates, SignalCodec } from './signal-record.js';
@@ -57,21 +57,43 @@ export interface SimulationRun {
  */
 export function formatEventTime(us: number): string {
   const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString();
   const micros = us - ms * 1000;
-  return micros === 0 ? iso : `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+  // Two per alert, hundreds of thousands of alerts: the date part is made once a day of event time, the
+  // time of day by arithmetic (a Date and its toISOString cost more).
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    datePrefix = iso.slice(0, iso.indexOf('T') + 1);
+    cachedDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const time = `${datePrefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(rest - sec * 1000)}`;
+  return micros === 0 ? `${time}Z` : `${time}${pad3(micros)}Z`;
 }
 
+const DAY_MS = 86_400_000;
+let cachedDay = NaN;
+let datePrefix = '';
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
 const EVICT_EVERY = 50_000;
+// Finished alerts held before their sort spills: they wait beside the engine's tables while it replays.
+const FINISHED_SORT_BYTES = 2 << 20;
 
 export interface SimulateOptions {
   /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
   chunkSize?: number;
-  /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 6 MiB for the alerts). */
+  /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 2 MiB for the alerts). */
   maxSortBytes?: number;
-  /** Bytes of open alerts' signal ids held in memory before they spill (default 8 MiB; tests force spills). */
+  /** Bytes of open alerts' signal ids held in memory before they spill (default 2 MiB, held beside the engine while it replays; tests force spills). */
   maxHeldIdBytes?: number;
-  /** Parse worker threads (0: parse in this thread); default: by the file's size (signal-file.ts). */
+  /** Parse worker threads beside this one, which parses too (0: this thread alone); default: by the file's size (signal-file.ts). */
   parseThreads?: number;
   /** Bytes per chunk read (tests cut lines at every place with small ones). */
   readBlockSize?: number;
@@ -97,7 +119,6 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Runs the simulation; the alerts come out of a sort in output order once the replay is done. */
 export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<SimulationRun> {
-  const limits: SortLimits = { maxItems: options.chunkSize, maxBytes: options.maxSortBytes };
   const compiled = rules.filter((r) => r.enabled).map((r) => compileRule(r));
   const stats: SimulationStats = { lines: 0, signals: 0, duplicates: 0, alerts: 0, appended: 0, rules: {} };
   for (const r of compiled) stats.rules[r.rule.id] = { alerts: 0, signals: 0 };
@@ -139,8 +160,33 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const duplicate = new Uint8Array((lastLine >> 3) + 1);
   stats.duplicates = markDuplicates(byKey, duplicate);
 
-  // Replay in event-time order, ties in input order. Finished alerts go to a third sort: the output is
-  // ordered by firstSeen, then rule id (then group and first signal, so it is deterministic).
+  const { finished, held } = replay(compiled, stats, byTime, codec, duplicate, records, options);
+  // The engine's tables (tens of MB) are garbage now: a full collection gives them back before the output
+  // allocates on top of them (bin/node-flags.js exposes gc() to `taser simulate`; elsewhere nothing happens).
+  (globalThis as { gc?: () => void }).gc?.();
+
+  function* alertJson(): Generator<string> {
+    try {
+      for (const done of finished.sorted()) yield done.p === -1 ? done.json : done.json.slice(0, done.s) + held.read(done.p) + done.json.slice(done.s);
+    } finally {
+      held.discard();
+    }
+  }
+  async function* alerts(): AsyncGenerator<SimulatedAlert> {
+    for (const json of alertJson()) yield JSON.parse(json) as SimulatedAlert;
+  }
+  return { stats, alerts: alerts(), alertJson };
+}
+
+/**
+ * Replays the records in event-time order, ties in input order, skipping duplicates; the finished alerts come
+ * back in a sort by output order, their spilled ids in `held`. A function of its own so the engine and its
+ * tables are garbage once it returns, before the output is written.
+ */
+function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: RecordSorter, codec: SignalCodec, duplicate: Uint8Array, records: number, options: SimulateOptions): { finished: ExternalSorter<Done>; held: HeldIds } {
+  const progress = options.onProgress;
+  // Finished alerts go to a third sort: the output is ordered by firstSeen, then rule id (then group and
+  // first signal, so it is deterministic).
   const finished = new ExternalSorter<Done>(
     {
       compare: (a, b) => a.f - b.f || cmp(a.r, b.r) || cmp(a.g, b.g) || a.q - b.q,
@@ -151,7 +197,7 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
         return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, p: Number(p), s: Number(s), json: line.slice(f.length + q.length + r.length + g.length + p.length + s.length + 6) };
       },
     },
-    limits,
+    { maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? FINISHED_SORT_BYTES },
   );
   // The engine keeps no open alert's ids: they come with the events, and are kept (or spilled) here.
   const held = new HeldIds(options.maxHeldIdBytes);
@@ -193,18 +239,7 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     }
   });
   engine.closeAll();
-
-  function* alertJson(): Generator<string> {
-    try {
-      for (const done of finished.sorted()) yield done.p === -1 ? done.json : done.json.slice(0, done.s) + held.read(done.p) + done.json.slice(done.s);
-    } finally {
-      held.discard();
-    }
-  }
-  async function* alerts(): AsyncGenerator<SimulatedAlert> {
-    for (const json of alertJson()) yield JSON.parse(json) as SimulatedAlert;
-  }
-  return { stats, alerts: alerts(), alertJson };
+  return { finished, held };
 }
 
 /** The whole result in memory (tests, previews). */
