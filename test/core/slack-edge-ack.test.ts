@@ -190,8 +190,14 @@ describe('a burst of new connections', () => {
       await guard.settled();
       expect(statuses).toEqual(Array(n).fill(200));
       // Without the pacing, 8 commands went to Bolt every turn, so each connection still waiting was accepted
-      // only after their work: the acks came between Bolt's runs.
-      expect(order).toEqual([...Array<string>(n).fill('ack 200'), ...Array<string>(n).fill('bolt')]);
+      // only after their work: the acks came between Bolt's runs, most commands ran before the last ack. With
+      // it, Bolt waits until the accepts pause for a millisecond: on a quiet machine none runs before the last
+      // ack; on a loaded one (a CI runner) the client's connects can pause that long once or twice, so up to
+      // two turns' worth may.
+      const lastAck = order.lastIndexOf('ack 200');
+      expect(order.filter((e) => e === 'ack 200')).toHaveLength(n);
+      expect(order.filter((e) => e === 'bolt')).toHaveLength(n);
+      expect(order.slice(0, lastAck).filter((e) => e === 'bolt').length).toBeLessThanOrEqual(2 * PER_TURN);
     } finally {
       await http.close();
     }
