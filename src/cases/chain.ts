@@ -80,13 +80,7 @@ export type VerifyResult =
   | { ok: false; seq: number; problem: ChainProblem; message: string; entries: number; expected?: string; found?: string };
 
 /** A stored entry as read back, unchecked: an old entry may lack its hashes, a tampered one anything. */
-export interface StoredEntry {
-  caseId: string;
-  seq: number;
-  at: Date;
-  actor: string;
-  kind: string;
-  data: unknown;
+export interface StoredEntry extends Omit<ChainedContent, 'prevHash'> {
   prevHash?: string;
   hash?: string;
 }
