@@ -1,5 +1,6 @@
 // The embedded default database: FerretDB (MongoDB wire protocol over SQLite) built from the small Go program
-// in ./embedded, with the patches in ./embedded (*.patch, in name order) applied to FerretDB. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
+// in ./embedded, with the patches in ./embedded (*.patch, in name order) applied to FerretDB and those in
+// ./embedded/modernc-sqlite to its SQLite driver. Used by the test harness and by `taser start` when MONGODB_URI is not set. Production uses a
 // real MongoDB replica set (compose.yaml).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,8 +26,24 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
  * Our fixes to FerretDB's SQLite backend (see README, "Storage and performance"): every `*.patch` file in
  * ./embedded, applied in name order (`10-…`, `20-…`), so each fix stays one reviewable file.
  */
-function patchFiles(): string[] {
-  return readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.patch')).sort();
+function patchFiles(dir = SOURCE_DIR): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.patch')).sort();
+}
+
+/** FerretDB's dependencies we patch too, each from the `*.patch` files of its folder in ./embedded, in name order. */
+const PATCHED_DEPENDENCIES = [{ module: 'modernc.org/sqlite', folder: 'modernc-sqlite' }] as const;
+
+/** Every patch, as a path relative to ./embedded: FerretDB's, then each patched dependency's. */
+function allPatchPaths(): string[] {
+  return [...patchFiles(), ...PATCHED_DEPENDENCIES.flatMap(({ folder }) => patchFiles(join(SOURCE_DIR, folder)).map((f) => `${folder}/${f}`))];
+}
+
+/** The version of `module` that go.mod requires. */
+function requiredVersion(module: string): string {
+  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const version = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(\\S+)`, 'm').exec(readFileSync(join(SOURCE_DIR, 'go.mod'), 'utf8'))?.[1];
+  if (!version) throw new EmbeddedDbError(`src/store/embedded/go.mod does not require ${module}`);
+  return version;
 }
 
 export interface EmbeddedBuildOptions {
@@ -41,7 +58,7 @@ export function embeddedBinaryPath(options: EmbeddedBuildOptions = {}): string {
   }
   const patched = options.patched ?? true;
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum', ...(patched ? patchFiles() : [])]) hash.update(file).update(readFileSync(join(SOURCE_DIR, file)));
+  for (const file of ['main.go', 'go.mod', 'go.sum', ...(patched ? allPatchPaths() : [])]) hash.update(file).update(readFileSync(join(SOURCE_DIR, file)));
   return join(cacheDir(), `ferretdb-embedded-${hash.digest('hex').slice(0, 16)}`);
 }
 
@@ -85,37 +102,41 @@ function makeWritable(path: string): void {
   }
 }
 
-function applyPatches(moduleDir: string): void {
+function applyPatches(moduleDir: string, patchDir = SOURCE_DIR): void {
   const hasPatch = spawnSync('patch', ['--version'], { stdio: 'ignore' }).status === 0;
-  for (const file of patchFiles()) {
-    const patch = join(SOURCE_DIR, file);
+  for (const file of patchFiles(patchDir)) {
+    const patch = join(patchDir, file);
     if (hasPatch) run('patch', ['-p1', '--batch', '--forward', '--silent', '-i', patch], moduleDir, `applying ${file}`);
     else run('git', ['apply', '--unsafe-paths', patch], moduleDir, `applying ${file}`);
   }
 }
 
+/** Copies `module` at the version go.mod requires out of the Go module cache into `into`, writable. */
+function copyModule(module: string, into: string): void {
+  const version = requiredVersion(module);
+  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${module}@${version}`], SOURCE_DIR, `downloading ${module}`)) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new EmbeddedDbError(`go mod download gave no directory for ${module}@${version}: ${info.Error ?? 'no error given'}`);
+  cpSync(info.Dir, into, { recursive: true });
+  makeWritable(into);
+}
+
 /**
- * Builds the patched FerretDB: copies the pinned module out of the Go module cache into a scratch directory,
- * applies our patches, points our main module at the copy (go mod edit -replace) and builds there. The sources in
- * the repository are never modified.
+ * Builds the patched FerretDB: copies the pinned module (and each patched dependency) out of the Go module cache
+ * into a scratch directory, applies our patches, points our main module at the copies (go mod edit -replace) and
+ * builds there. The sources in the repository are never modified.
  */
 function buildPatched(output: string, log: (line: string) => void): void {
-  const version = /^require\s+github\.com\/FerretDB\/FerretDB\s+(\S+)/m.exec(readFileSync(join(SOURCE_DIR, 'go.mod'), 'utf8'))?.[1];
-  if (!version) throw new EmbeddedDbError(`src/store/embedded/go.mod does not require ${FERRETDB_MODULE}`);
   const scratch = mkdtempSync(join(dirname(output), 'build-'));
   try {
-    log(`embedded database build 1/3: fetching ${FERRETDB_MODULE}@${version} (Go module cache)`);
-    const info = JSON.parse(run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], SOURCE_DIR, 'downloading FerretDB')) as { Dir?: string; Error?: string };
-    if (!info.Dir) throw new EmbeddedDbError(`go mod download gave no directory for ${FERRETDB_MODULE}@${version}: ${info.Error ?? 'no error given'}`);
-    const moduleDir = join(scratch, 'ferretdb');
-    cpSync(info.Dir, moduleDir, { recursive: true });
-    makeWritable(moduleDir);
-    log(`embedded database build 2/3: applying ${patchFiles().join(', ')}`);
-    applyPatches(moduleDir);
+    log(`embedded database build 1/3: fetching ${[FERRETDB_MODULE, ...PATCHED_DEPENDENCIES.map((d) => d.module)].join(', ')} (Go module cache)`);
+    const copies = [{ module: FERRETDB_MODULE, dir: 'ferretdb', patchDir: SOURCE_DIR }, ...PATCHED_DEPENDENCIES.map(({ module, folder }) => ({ module, dir: folder, patchDir: join(SOURCE_DIR, folder) }))];
+    for (const { module, dir } of copies) copyModule(module, join(scratch, dir));
+    log(`embedded database build 2/3: applying ${allPatchPaths().join(', ')}`);
+    for (const { dir, patchDir } of copies) applyPatches(join(scratch, dir), patchDir);
     const mainDir = join(scratch, 'main');
     mkdirSync(mainDir);
     for (const file of ['main.go', 'go.mod', 'go.sum']) cpSync(join(SOURCE_DIR, file), join(mainDir, file));
-    run('go', ['mod', 'edit', `-replace=${FERRETDB_MODULE}=../ferretdb`], mainDir, 'pointing the build at the patched copy');
+    for (const { module, dir } of copies) run('go', ['mod', 'edit', `-replace=${module}=../${dir}`], mainDir, 'pointing the build at the patched copies');
     log('embedded database build 3/3: compiling with go build (a few minutes on the first run; later runs use the cached binary)');
     run('go', ['build', '-v', '-o', output, '.'], mainDir, 'compiling');
   } finally {
@@ -133,7 +154,7 @@ export function ensureEmbeddedBinary(log: (line: string) => void = () => {}, opt
   mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
   const started = Date.now();
-  log(`building the embedded database (FerretDB${patched ? ` with taser's patches (${patchFiles().join(', ')})` : ', unpatched'}) into ${binary}; done once per version of its sources, it takes 3 to 10 minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it`);
+  log(`building the embedded database (FerretDB${patched ? ` with taser's patches (${allPatchPaths().join(', ')})` : ', unpatched'}) into ${binary}; done once per version of its sources, it takes 3 to 10 minutes on 2 cores (Go prints each package as it compiles); set MONGODB_URI to skip it`);
   if (patched) buildPatched(partial, log);
   else run('go', ['build', '-o', partial, '.'], SOURCE_DIR, 'compiling');
   renameSync(partial, binary); // atomic: a concurrent build of the same sources just replaces it
