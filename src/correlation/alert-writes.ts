@@ -117,9 +117,9 @@ export function coalesce(ops: AlertOp[]): AlertOp[] {
   return [...byId.values()];
 }
 
-type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
+export type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
 
-function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
+export function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
   return { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] };
 }
 
