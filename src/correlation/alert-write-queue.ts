@@ -1,42 +1,70 @@
-// Alert updates held back while correlation is behind. At 1,000 signals/s a hot alert (a group that keeps
-// matching) is updated in nearly every round, and each update rewrites the whole alert document and its indexes
-// on the server; held for up to a second and merged, it is written about once a second instead. Only while there
-// is a backlog (rounds follow each other at once): otherwise every write goes out at the end of its round. Creates
-// are never held (a new alert is what people wait for). Nothing held is only here: the partition's snapshot is
-// taken after the queue is emptied, so a crash replays these writes from the log.
+// The alert writes of stepped entries, on their way to the store, and the updates held back while correlation is
+// behind. At 1,000 signals/s a hot alert (a group that keeps matching) is updated in many rounds, and each update
+// rewrites the whole alert document and its indexes on the server; held for up to a second and merged, it is
+// written once instead. Only while there is a backlog (rounds follow each other at once): otherwise every write
+// goes out at the end of its round. Creates are never held (a new alert is what people wait for). Nothing held is
+// only here: a partition's snapshot is taken after its writes went out (`take` with that partition), so a crash
+// replays them from the log.
 import { coalesce, merge, type AlertOp, type UpdateOp } from './alert-writes.js';
 
 /** How long an update may be held at most. */
 export const HOLD_MS = 1_000;
 
+/** An alert write and the partition whose stepping made it (an alert's writes all come from one partition). */
+export interface PartitionOp {
+  p: number;
+  op: AlertOp;
+}
+
 export class AlertWriteQueue {
+  private pending: PartitionOp[] = [];
   /** Held updates by alert id, merged, with when the first of them was held. */
-  private readonly held = new Map<string, { op: UpdateOp; since: number }>();
+  private readonly held = new Map<string, { p: number; op: UpdateOp; since: number }>();
 
   constructor(private readonly holdMs = HOLD_MS) {}
 
-  /** Updates held now. */
+  /** Writes not yet taken. */
   get size(): number {
-    return this.held.size;
+    return this.pending.length + this.held.size;
+  }
+
+  /** Whether writes of partition p are waiting (its snapshot must wait for them). */
+  has(p: number): boolean {
+    return this.pending.some((w) => w.p === p) || [...this.held.values()].some((h) => h.p === p);
+  }
+
+  push(p: number, ops: AlertOp[]): void {
+    for (const op of ops) this.pending.push({ p, op });
+  }
+
+  /** Writes taken whose apply failed: first in line again (they are idempotent). */
+  restore(writes: PartitionOp[]): void {
+    this.pending = [...writes, ...this.pending];
   }
 
   /**
-   * Adds a round's writes; returns what to apply now: every create, and the held updates that are due (all of
-   * them when not `busy`), each alert's writes merged into one.
+   * What to apply now, each alert's writes merged into one: every create, and the updates not held. With `hold`,
+   * an update stays held until it has waited `holdMs`, unless it is of `flush` (a partition about to be
+   * snapshotted); without, nothing stays.
    */
-  take(ops: AlertOp[], now: number, busy: boolean): AlertOp[] {
-    const out: AlertOp[] = [];
-    for (const op of coalesce(ops)) {
+  take(now: number, hold: boolean, flush?: number): PartitionOp[] {
+    const partitionOf = new Map(this.pending.map((w) => [w.op.kind === 'create' ? w.op.doc._id : w.op.id, w.p]));
+    const out: PartitionOp[] = [];
+    for (const op of coalesce(this.pending.map((w) => w.op))) {
+      const id = op.kind === 'create' ? op.doc._id : op.id;
+      const p = partitionOf.get(id)!;
+      const prev = this.held.get(id);
       if (op.kind === 'create') {
-        out.push(op);
+        // A replayed create of an alert with held updates (after a reload): the create first, then those.
+        out.push({ p, op });
         continue;
       }
-      const prev = this.held.get(op.id);
-      this.held.set(op.id, { op: prev ? merge(prev.op, op) : op, since: prev?.since ?? now });
+      this.held.set(id, { p, op: prev ? merge(prev.op, op) : op, since: prev?.since ?? now });
     }
-    for (const [id, { op, since }] of this.held) {
-      if (busy && now - since < this.holdMs) continue;
-      out.push(op);
+    this.pending = [];
+    for (const [id, { p, op, since }] of this.held) {
+      if (hold && now - since < this.holdMs && p !== flush) continue;
+      out.push({ p, op });
       this.held.delete(id);
     }
     return out;

@@ -16,7 +16,7 @@ import { signalKey, type SignalStore } from '../signals/store.js';
 import type { HandOff } from '../signals/ingest.js';
 import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
-import { alertOps, applyOps, StoredRanks, type AlertOp } from './alert-writes.js';
+import { alertOps, applyOps, StoredRanks } from './alert-writes.js';
 import { AlertWriteQueue } from './alert-write-queue.js';
 import { RecentSignals } from './recent-signals.js';
 import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
@@ -70,8 +70,7 @@ export class LiveCorrelator {
   private readonly local = new Map<string, LocalEntry>();
   /** Recently stepped signals, so an alert's held signals rarely need a read. */
   private readonly recent: RecentSignals;
-  private pendingOps: AlertOp[] = [];
-  /** Updates of hot alerts held (merged) while there is a backlog. */
+  /** Alert writes of what was stepped; updates of hot alerts held (merged) while there is a backlog. */
   private readonly writeQueue = new AlertWriteQueue();
   private readonly ranks = new StoredRanks(); // updates that cannot raise an alert's severity skip that statement
   private timer?: NodeJS.Timeout;
@@ -216,7 +215,7 @@ export class LiveCorrelator {
 
   /** True when everything accepted here is correlated and its alerts written (tests and benchmarks wait on it). */
   idle(): boolean {
-    return this.local.size === 0 && this.pendingOps.length === 0 && this.writeQueue.size === 0 && !this.round;
+    return this.local.size === 0 && this.writeQueue.size === 0 && !this.round;
   }
 
   /** Partitions this replica steps now. */
@@ -315,7 +314,8 @@ export class LiveCorrelator {
     // One snapshot at a time, when the writer's byte budget allows: the partition waiting longest. It covers
     // every alert write before its position, so the held ones go out first.
     const waiting = [...this.owned].filter(([, part]) => part.dirty && now - part.snapshotAt >= this.options.snapshotMs).sort((a, b) => a[1].snapshotAt - b[1].snapshotAt);
-    if (waiting.length && this.snapshots.due(now)) await this.flushOps().then(() => this.writeSnapshot(waiting[0]![0]));
+    const next = waiting[0]?.[0];
+    if (next !== undefined && this.snapshots.due(now)) await this.flushOps(true, next).then(() => this.writeSnapshot(next));
     this.forgetSettled();
   }
 
@@ -347,23 +347,22 @@ export class LiveCorrelator {
   private async stepEntry(p: number, part: Partition, entry: LogEntry, signals: Signal[], rules: ActiveRule[]): Promise<void> {
     for (const s of signals) this.recent.remember(signalKey(s), s);
     for (const { active, group, events } of stepEntry(p, this.options.partitions, part.groups, entry, signals, rules)) {
-      if (events.length) this.pendingOps.push(...(await alertOps(active, group, events, (keys) => this.recent.load(keys))));
+      if (events.length) this.writeQueue.push(p, await alertOps(active, group, events, (keys) => this.recent.load(keys)));
     }
   }
 
   /**
-   * Applies the alert writes of what was stepped (`hold`: updates of alerts held less than a second stay held);
-   * on failure they are kept (idempotent) for the next round.
+   * Applies the alert writes of what was stepped (`hold`: updates of alerts held less than a second stay held,
+   * except partition `flush`'s); on failure they are kept (idempotent) for the next round.
    */
-  private async flushOps(hold = false): Promise<void> {
-    if (!this.pendingOps.length && !this.writeQueue.size) return;
-    const ops = this.writeQueue.take(this.pendingOps, Date.now(), hold);
-    this.pendingOps = [];
-    if (!ops.length) return;
+  private async flushOps(hold = false, flush?: number): Promise<void> {
+    if (!this.writeQueue.size) return;
+    const writes = this.writeQueue.take(Date.now(), hold, flush);
+    if (!writes.length) return;
     try {
-      await applyOps(ops, { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger, ranks: this.ranks });
+      await applyOps(writes.map((w) => w.op), { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger, ranks: this.ranks });
     } catch (err) {
-      this.pendingOps = [...ops, ...this.pendingOps];
+      this.writeQueue.restore(writes);
       throw err;
     }
   }
@@ -372,7 +371,7 @@ export class LiveCorrelator {
   private async writeSnapshot(p: number): Promise<void> {
     const part = this.owned.get(p);
     // The snapshot covers the alert writes before its position: only taken when they are all applied.
-    if (!part || this.pendingOps.length || this.writeQueue.size) return;
+    if (!part || this.writeQueue.has(p)) return;
     const active = new Set((await this.deps.rules.active()).map((r) => r.compiled.key));
     for (const [id, g] of part.groups) {
       const s = g.state;
