@@ -47,4 +47,15 @@ describe('AlertWriteQueue', () => {
     expect(q.has(1)).toBe(true);
     expect(ids(q.take(10, false))).toEqual(['update a s/1', 'update b s/2']);
   });
+
+  it('forgets a partition let go, pending and held alike, and keeps the others', () => {
+    const q = new AlertWriteQueue(1_000);
+    q.push(0, [update('a', 's/1')]);
+    q.take(0, true); // held
+    q.push(0, [create('c')]);
+    q.push(1, [update('b', 's/2')]);
+    q.drop(0);
+    expect(q.has(0)).toBe(false);
+    expect(ids(q.take(10, false))).toEqual(['update b s/2']);
+  });
 });

@@ -37,6 +37,16 @@ export class AlertWriteQueue {
     for (const op of ops) this.pending.push({ p, op });
   }
 
+  /**
+   * Forgets partition p's writes: its lease was lost (or its memory is half-stepped). Its next owner replays them
+   * from its snapshot, which never covers writes still here; applied late, after that owner's newer writes, they
+   * would set the alert back.
+   */
+  drop(p: number): void {
+    this.pending = this.pending.filter((w) => w.p !== p);
+    for (const [id, h] of this.held) if (h.p === p) this.held.delete(id);
+  }
+
   /** Writes taken whose apply failed: first in line again (they are idempotent). */
   restore(writes: PartitionOp[]): void {
     this.pending = [...writes, ...this.pending];

@@ -253,7 +253,7 @@ export class LiveCorrelator {
       await this.snapshots.flush();
     }
     const mine = this.leases.owned(now);
-    for (const p of this.owned.keys()) if (!mine.has(p)) this.owned.delete(p);
+    for (const p of this.owned.keys()) if (!mine.has(p)) this.dropPartition(p);
     for (const p of mine) if (!this.owned.has(p)) await this.load(p);
 
     // Entries other replicas wrote (and ours, after a takeover): one read for every partition, when due.
@@ -298,7 +298,7 @@ export class LiveCorrelator {
         }
       } catch (err) {
         // Its memory may be half-stepped: start again from the snapshot and the log.
-        this.owned.delete(p);
+        this.dropPartition(p);
         throw err;
       }
     }
@@ -317,6 +317,12 @@ export class LiveCorrelator {
     const next = waiting[0]?.[0];
     if (next !== undefined && this.snapshots.due(now)) await this.flushOps(true, next).then(() => this.writeSnapshot(next));
     this.forgetSettled();
+  }
+
+  /** Lets a partition go, with its alert writes not yet applied (whoever steps it next replays them). */
+  private dropPartition(p: number): void {
+    this.owned.delete(p);
+    this.writeQueue.drop(p);
   }
 
   private async load(p: number): Promise<void> {
