@@ -125,7 +125,8 @@ export function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
 
 /**
  * Severity ranks seen stored, by alert id (a lower bound: a stored rank only rises), so an update whose signals
- * cannot raise it sends no statement for it. Bounded: the oldest are forgotten (then the statement is sent).
+ * cannot raise it is the plain statement, not the conditional raise (which may miss and need the plain one after).
+ * Bounded: the oldest are forgotten (then the raise is tried).
  */
 export class StoredRanks {
   private readonly ranks = new Map<string, number>();

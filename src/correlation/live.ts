@@ -72,7 +72,7 @@ export class LiveCorrelator {
   private readonly recent: RecentSignals;
   /** Alert writes of what was stepped; updates of hot alerts held (merged) while there is a backlog. */
   private readonly writeQueue = new AlertWriteQueue();
-  private readonly ranks = new StoredRanks(); // updates that cannot raise an alert's severity skip that statement
+  private readonly ranks = new StoredRanks(); // an update that cannot raise an alert's severity is a plain statement
   private timer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private leaseTick?: Promise<void>;
