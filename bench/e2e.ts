@@ -16,7 +16,7 @@ import { startTaser, type Taser } from '../src/app/runtime.js';
 import { parseEventTime, type Signal } from '../src/signals/signal.js';
 import { artifactValuesOf, signalKey, type StoredSignal } from '../src/signals/store.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
-import { benchDatabase, benchRules, generateSignals, isMain, percentile, round, runChild, benchConfig, BENCH_TOKEN } from './support.js';
+import { benchDatabase, benchRules, generateSignals, isMain, percentile, processCpuMs, round, runChild, benchConfig, BENCH_TOKEN } from './support.js';
 
 export interface E2eOptions {
   batches: number;
@@ -68,6 +68,18 @@ export interface E2eBench extends E2eOptions {
    * saw them: a command waiting for the database behind others counts its wait, so read it as a ranking.
    */
   storeMsPerPost: Record<string, number>;
+  /**
+   * Documents (inserts) and statements (updates, deletes) per POST, by command and collection (the most frequent):
+   * what the server does row by row, where a command can carry one or a thousand.
+   */
+  storeDocsPerPost: Record<string, number>;
+  /**
+   * CPU per signal, ms, from the first POST until all was correlated: the database server's process (null on
+   * MONGODB_URI) and taser's (this process: taser with its Slack fake; the sender is a process of its own), and
+   * the server's for the raw insertMany of the same signals. CPU time is not inflated by other load on the
+   * machine the way wall time is, so it is what each change is judged by.
+   */
+  cpuMsPerSignal: { server: number | null; taser: number; rawInsertServer: number | null };
   /** The most frequent warnings: "message: error" with their counts. */
   topWarnings: string[];
 }
@@ -184,11 +196,14 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     const docs = batches.map((batch) =>
       batch.map((signal) => ({ _id: signalKey(signal), signal, occurredAt: new Date(parseEventTime(signal.occurredAt)!), receivedAt: new Date(), artifactValues: artifactValuesOf(signal) })),
     );
+    const serverCpu = () => (database.pid ? processCpuMs(database.pid) : undefined);
+    const rawCpu0 = serverCpu();
     const rawStarted = performance.now();
     await inParallel(docs, o.concurrency, async (batch) => {
       await raw.insertMany(batch, { ordered: false });
     });
     const rawSeconds = (performance.now() - rawStarted) / 1000;
+    const rawCpu1 = serverCpu();
     await raw.drop();
 
     // 2. Through taser: POST, store, correlate; trigger alerts timed from their POST. The POSTs are sent from a
@@ -199,6 +214,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       if (trigger !== undefined && !createdAt.has(trigger)) createdAt.set(trigger, clock());
     });
     const ops = countCommands(taser.database.client);
+    const cpu0 = { server: serverCpu(), taser: process.cpuUsage() };
     const sent = await runChild<LoadResult>('./e2e.ts', ['load', JSON.stringify({ o, start, url: `${taser.url}/signals/${SOURCE}` })]);
     const { throttled, unavailable, failedPosts, failedBatches } = sent;
     const acceptedSeconds = sent.acceptedSeconds;
@@ -207,11 +223,13 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     while (!correlation.live.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     // From the first POST (the sender's start-up, a second or two of loading its code, is not taser's time).
     const e2eSeconds = (clock() - sent.startedAt) / 1000;
+    const cpu1 = { server: serverCpu(), taser: process.cpuUsage(cpu0.taser) };
     // Timed once every signal is correlated: the trigger alerts created while the backlog drained count too (taken
     // when the load ended, the slowest were left out).
     const latencies = Object.entries(sent.sentAt).flatMap(([trigger, at]) => (createdAt.has(trigger) ? [createdAt.get(trigger)! - at] : []));
     const storeOpsPerPost = ops.perPost(o.batches);
     const storeMsPerPost = ops.msPerPost(o.batches);
+    const storeDocsPerPost = ops.docsPerPost(o.batches);
     // A POST that got no answer in time may or may not have been stored: then what was stored is counted, not
     // what was sent (its signals were otherwise counted as correlated).
     const backlog = correlation.live.backlog();
@@ -248,6 +266,12 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       warnings: seen.count,
       storeOpsPerPost,
       storeMsPerPost,
+      storeDocsPerPost,
+      cpuMsPerSignal: {
+        server: cpu0.server !== undefined && cpu1.server !== undefined ? round((cpu1.server - cpu0.server) / total, 3) : null,
+        taser: round((cpu1.taser.user + cpu1.taser.system) / 1000 / total, 3),
+        rawInsertServer: rawCpu0 !== undefined && rawCpu1 !== undefined ? round((rawCpu1 - rawCpu0) / total, 3) : null,
+      },
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
     };
   } finally {
@@ -264,6 +288,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
  */
 function countCommands(client: MongoClient) {
   const counts = new Map<string, number>();
+  const docs = new Map<string, number>();
   const ms = new Map<string, number>();
   const started = new Map<number, string>();
   client.on('commandStarted', (e) => {
@@ -271,6 +296,9 @@ function countCommands(client: MongoClient) {
     const key = `${e.commandName}${typeof target === 'string' ? ` ${target}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     started.set(e.requestId, key);
+    // The rows a command carries: an insert's documents, an update's or delete's statements.
+    const rows = (e.command.documents ?? e.command.updates ?? e.command.deletes) as unknown[] | undefined;
+    if (Array.isArray(rows)) docs.set(key, (docs.get(key) ?? 0) + rows.length);
   });
   const ended = (e: { requestId: number; duration: number }) => {
     const key = started.get(e.requestId);
@@ -282,7 +310,7 @@ function countCommands(client: MongoClient) {
   client.on('commandFailed', ended);
   const top = (m: Map<string, number>, posts: number, digits: number) =>
     Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, round(n / posts, digits)]));
-  return { perPost: (posts: number) => top(counts, posts, 2), msPerPost: (posts: number) => top(ms, posts, 1) };
+  return { perPost: (posts: number) => top(counts, posts, 2), msPerPost: (posts: number) => top(ms, posts, 1), docsPerPost: (posts: number) => top(docs, posts, 2) };
 }
 
 /** What the sender process reports. */

@@ -119,6 +119,8 @@ function e2eSustainedRows(s: E2eBench): [string, string, string][] {
   return [
     ['e2eSustained.p99Ms', String(s.p99Ms), `POST to alert stored at ${s.rate} signals/s offered for ${s.seconds} s (${s.batches} POSTs of ${s.batchSize}), p50 ${s.p50Ms} ms over ${s.triggers} triggers; target p99 < 1000`],
     ['e2eSustained.ratio', String(s.ratio), `${s.signalsPerSec}/s correlated against ${s.rawInsertPerSec}/s raw insertMany in the same run: at most ${s.rate}/${s.rawInsertPerSec} = ${Math.round(((s.rate ?? 0) / s.rawInsertPerSec) * 1000) / 1000} here, since no more than the offered ${s.rate}/s can be correlated (the >= 0.5 target is e2e.ratio's, at full speed); keeping up means ${s.signalsPerSec} = ${s.rate}`],
+    ['e2eSustained.serverCpuMsPerSignal', String(s.cpuMsPerSignal.server ?? 'n/a'), `database server CPU per signal, first POST to all correlated (raw insertMany of the same signals: ${s.cpuMsPerSignal.rawInsertServer ?? 'n/a'}); taser's CPU per signal ${s.cpuMsPerSignal.taser}`],
+    ['e2eSustained.docsPerPost', '', `rows per POST by command and collection: ${JSON.stringify(s.storeDocsPerPost)}`],
     ['e2eSustained.acceptedPerSec', String(s.acceptedPerSec), `accepted; ${s.signalsPerSec}/s correlated${s.complete ? '' : ` (INCOMPLETE: ${s.correlated}/${s.signals}, ${s.stored} stored)`}, ${s.throttled} throttled (429), ${s.unavailable} 503, ${s.failedPosts} POSTs unanswered in 60 s, ${s.warnings} warnings`],
   ];
 }

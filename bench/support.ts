@@ -3,7 +3,7 @@
 // is its own, not the whole bench's.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,22 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); undefined where unreadable. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces, hence from the last ')'): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ, what /proc/<pid>/stat counts CPU time in (100 on every common kernel). */
+const CLOCK_TICKS = 100;
 
 // ---------------------------------------------------------------- generated signals and rules
 
@@ -144,13 +160,15 @@ export function benchRules(count = 20): RuleInput[] {
 }
 
 /** A fresh database for one bench part: on MONGODB_URI when set, else on an embedded server of its own. */
-export async function benchDatabase(prefix: string): Promise<{ uri: string; stop(): Promise<void> }> {
+export async function benchDatabase(prefix: string): Promise<{ uri: string; pid?: number; stop(): Promise<void> }> {
   const dataDir = process.env.MONGODB_URI ? undefined : mkdtempSync(join(tmpdir(), 'taser-bench-db-'));
   const embedded = dataDir ? await startEmbeddedDb(dataDir) : undefined;
   const uri = new URL(embedded?.uri ?? process.env.MONGODB_URI!);
   uri.pathname = `/${prefix}_${randomBytes(4).toString('hex')}`;
   return {
     uri: uri.toString(),
+    // The embedded server's process, so a bench can read its CPU time (/proc/<pid>/stat); none on MONGODB_URI.
+    pid: embedded?.process.pid,
     async stop() {
       await embedded?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });

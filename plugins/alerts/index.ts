@@ -42,9 +42,13 @@ export default definePlugin({
       data: z.object({}),
       async handler(_input, ctx) {
         // An alert whose 'created' listener failed before its delivery row was written still gets its card.
-        const recent = await ctx.correlation.alerts.collection.find({ createdAt: { $gte: new Date(Date.now() - 86_400_000) } }).toArray();
+        // Ids first: a day of alerts, whole, is thousands of documents with their signals and history; only the few
+        // without a delivery row are read in full.
+        const recent = await ctx.correlation.alerts.collection.find({ createdAt: { $gte: new Date(Date.now() - 86_400_000) } }).project<{ _id: string }>({ _id: 1 }).toArray();
         const known = new Set((await deliveries(ctx).find({ _id: { $in: recent.map((a) => a._id) } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((d) => d._id));
-        await Promise.all(recent.filter((a) => !known.has(a._id)).map((alert) => outbox.request(ctx, alert))); // one burst
+        const missing = recent.filter((a) => !known.has(a._id)).map((a) => a._id);
+        const alerts = missing.length ? await ctx.correlation.alerts.collection.find({ _id: { $in: missing } }).toArray() : [];
+        await Promise.all(alerts.map((alert) => outbox.request(ctx, alert))); // one burst
         await ctx.scheduler.now(outbox.job, { reason: 'sweep' });
         // Claim records only matter while a send can still be running.
         await ctx.collection('claims').deleteMany({ at: { $lt: new Date(Date.now() - 86_400_000) } });

@@ -117,15 +117,16 @@ export function coalesce(ops: AlertOp[]): AlertOp[] {
   return [...byId.values()];
 }
 
-type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
+export type UpdateOp = Extract<AlertOp, { kind: 'update' }>;
 
-function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
+export function merge(prev: UpdateOp, op: UpdateOp): UpdateOp {
   return { ...op, rank: Math.max(prev.rank, op.rank), artifacts: [...new Set([...prev.artifacts, ...op.artifacts])], history: [...prev.history, ...op.history], appended: [...prev.appended, ...op.appended] };
 }
 
 /**
  * Severity ranks seen stored, by alert id (a lower bound: a stored rank only rises), so an update whose signals
- * cannot raise it sends no statement for it. Bounded: the oldest are forgotten (then the statement is sent).
+ * cannot raise it is the plain statement, not the conditional raise (which may miss and need the plain one after).
+ * Bounded: the oldest are forgotten (then the raise is tried).
  */
 export class StoredRanks {
   private readonly ranks = new Map<string, number>();
@@ -184,28 +185,42 @@ export async function applyOps(ops: AlertOp[], deps: ApplyDeps): Promise<void> {
 }
 
 /**
- * The update statements of one alert write: its new state, and, when its appended signals may raise its
- * severity (above `known`, the rank seen stored), a second statement that raises rank and severity together only
- * where the stored rank is lower (so the severity name never needs the stored document first). Both are
- * idempotent and commute.
+ * The one update statement of an alert write: its new state and, when its appended signals may raise its
+ * severity (above `known`, the rank seen stored), rank and severity raised together, on the condition that the
+ * stored rank is lower (so the severity name never needs the stored document first). A conditional statement
+ * that matched nothing (the stored rank was already as high) is followed by the plain one (`plainStatement`).
+ * Both are idempotent and commute.
  */
-function updateStatements(op: UpdateOp, known = 0): AnyBulkWriteOperation<StoredAlert>[] {
-  const statements: AnyBulkWriteOperation<StoredAlert>[] = [
-    // $addToSet, not $push: the same history entry applied twice is recorded once.
-    { updateOne: { filter: { _id: op.id }, update: { $set: op.set, $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } } } } },
-  ];
-  if (op.rank > known) {
-    statements.push({ updateOne: { filter: { _id: op.id, severityRank: { $lt: op.rank } }, update: { $set: { severityRank: op.rank, severity: severityOfRank(op.rank) } } } });
-  }
-  return statements;
+function updateStatement(op: UpdateOp, known = 0): AnyBulkWriteOperation<StoredAlert> {
+  // $addToSet, not $push: the same history entry applied twice is recorded once.
+  const addToSet = { artifacts: { $each: op.artifacts }, history: { $each: op.history } };
+  if (op.rank <= known) return plainStatement(op);
+  return { updateOne: { filter: { _id: op.id, severityRank: { $lt: op.rank } }, update: { $set: { ...op.set, severityRank: op.rank, severity: severityOfRank(op.rank) }, $addToSet: addToSet } } };
 }
 
-/** Applies the updates (a chunk of statements per command); returns each updated alert as stored after them. */
+function plainStatement(op: UpdateOp): AnyBulkWriteOperation<StoredAlert> {
+  return { updateOne: { filter: { _id: op.id }, update: { $set: op.set, $addToSet: { artifacts: { $each: op.artifacts }, history: { $each: op.history } } } } };
+}
+
+/**
+ * Applies the updates (a chunk of statements per command, one statement per alert); returns each updated alert
+ * as stored after them.
+ */
 async function updateAlerts(ops: UpdateOp[], deps: ApplyDeps): Promise<[StoredAlert, { appended: string[] }][]> {
   if (!ops.length) return [];
-  const statements = ops.flatMap((op) => updateStatements(op, deps.ranks?.get(op.id)));
-  await bulkWriteInChunks(deps.alerts, statements);
-  const after = new Map((await deps.alerts.find({ _id: { $in: [...new Set(ops.map((op) => op.id))] } }).toArray()).map((a) => [a._id, a]));
+  const conditional = new Set(ops.filter((op) => op.rank > (deps.ranks?.get(op.id) ?? 0)).map((op) => op.id));
+  const { matched } = await bulkWriteInChunks(deps.alerts, ops.map((op) => updateStatement(op, deps.ranks?.get(op.id))));
+  const read = (ids: string[]) => deps.alerts.find({ _id: { $in: ids } }).toArray();
+  const after = new Map((await read([...new Set(ops.map((op) => op.id))])).map((a) => [a._id, a]));
+  if (matched < ops.length && conditional.size) {
+    // A raise that did not match (its rank was already stored) left the alert as it was: its updatedAt, set by
+    // every write of this op, tells. Those get the plain statement, and are read again.
+    const missed = ops.filter((op) => conditional.has(op.id) && after.has(op.id) && after.get(op.id)!.updatedAt.getTime() !== op.set.updatedAt.getTime());
+    if (missed.length) {
+      await bulkWriteInChunks(deps.alerts, missed.map(plainStatement));
+      for (const a of await read(missed.map((op) => op.id))) after.set(a._id, a);
+    }
+  }
   const updated: [StoredAlert, { appended: string[] }][] = [];
   for (const op of ops) {
     const alert = after.get(op.id);

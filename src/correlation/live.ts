@@ -13,11 +13,12 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
 import { signalKey, type SignalStore } from '../signals/store.js';
-import { decodeSignal } from '../signals/stored-form.js';
 import type { HandOff } from '../signals/ingest.js';
 import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
-import { alertOps, applyOps, coalesce, StoredRanks, type AlertOp } from './alert-writes.js';
+import { alertOps, applyOps, StoredRanks } from './alert-writes.js';
+import { AlertWriteQueue } from './alert-write-queue.js';
+import { RecentSignals } from './recent-signals.js';
 import { LEASES_COLLECTION, PartitionLeases } from './leases.js';
 import { routeSignals, stepEntry } from './partition-step.js';
 import { entryId, LOG_COLLECTION, PartitionLog, pruneCovered, type LogEntry } from './partition-log.js';
@@ -58,7 +59,6 @@ interface LocalEntry {
 }
 
 const READ_AHEAD = 32;
-const RECENT_LIMIT = 100_000;
 
 export class LiveCorrelator {
   readonly owner = randomUUID();
@@ -69,9 +69,10 @@ export class LiveCorrelator {
   private readonly owned = new Map<number, Partition>();
   private readonly local = new Map<string, LocalEntry>();
   /** Recently stepped signals, so an alert's held signals rarely need a read. */
-  private readonly recent = new Map<string, Signal>();
-  private pendingOps: AlertOp[] = [];
-  private readonly ranks = new StoredRanks(); // updates that cannot raise an alert's severity skip that statement
+  private readonly recent: RecentSignals;
+  /** Alert writes of what was stepped; updates of hot alerts held (merged) while there is a backlog. */
+  private readonly writeQueue = new AlertWriteQueue();
+  private readonly ranks = new StoredRanks(); // an update that cannot raise an alert's severity is a plain statement
   private timer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private leaseTick?: Promise<void>;
@@ -92,6 +93,7 @@ export class LiveCorrelator {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.log = new PartitionLog(db);
     this.leases = new PartitionLeases(db, { partitions: this.options.partitions, termMs: this.options.termMs, owner: this.owner });
+    this.recent = new RecentSignals(deps.signals);
     this.snapshots = new SnapshotWriter(db, this.owner, deps.logger, { registry: deps.registry, maxBytes: options.maxSnapshotBytes });
   }
 
@@ -213,7 +215,7 @@ export class LiveCorrelator {
 
   /** True when everything accepted here is correlated and its alerts written (tests and benchmarks wait on it). */
   idle(): boolean {
-    return this.local.size === 0 && this.pendingOps.length === 0 && !this.round;
+    return this.local.size === 0 && this.writeQueue.size === 0 && !this.round;
   }
 
   /** Partitions this replica steps now. */
@@ -251,7 +253,7 @@ export class LiveCorrelator {
       await this.snapshots.flush();
     }
     const mine = this.leases.owned(now);
-    for (const p of this.owned.keys()) if (!mine.has(p)) this.owned.delete(p);
+    for (const p of this.owned.keys()) if (!mine.has(p)) this.dropPartition(p);
     for (const p of mine) if (!this.owned.has(p)) await this.load(p);
 
     // Entries other replicas wrote (and ours, after a takeover): one read for every partition, when due.
@@ -296,24 +298,31 @@ export class LiveCorrelator {
         }
       } catch (err) {
         // Its memory may be half-stepped: start again from the snapshot and the log.
-        this.owned.delete(p);
+        this.dropPartition(p);
         throw err;
       }
     }
     const elapsed = Date.now() - this.rate.at;
-    if (elapsed >= 1_000) {
-      this.rate.perSec = (this.rate.keys * 1000) / elapsed;
-      this.rate.at = Date.now();
-      this.rate.keys = 0;
-    }
+    if (elapsed >= 1_000) Object.assign(this.rate, { perSec: (this.rate.keys * 1000) / elapsed, at: Date.now(), keys: 0 });
     await this.finishRound(now);
   }
 
   /** Alert writes, then the snapshots that are due, then forgetting what other owners are past. */
   private async finishRound(now: number): Promise<void> {
-    await this.flushOps();
-    for (const [p, part] of this.owned) if (part.dirty && now - part.snapshotAt >= this.options.snapshotMs) await this.writeSnapshot(p);
+    // Behind (entries waiting): hot alerts' updates are held and merged (alert-write-queue.ts).
+    await this.flushOps(this.backlog() > 0);
+    // One snapshot at a time, when the writer's byte budget allows: the partition waiting longest. It covers
+    // every alert write before its position, so the held ones go out first.
+    const waiting = [...this.owned].filter(([, part]) => part.dirty && now - part.snapshotAt >= this.options.snapshotMs).sort((a, b) => a[1].snapshotAt - b[1].snapshotAt);
+    const next = waiting[0]?.[0];
+    if (next !== undefined && this.snapshots.due(now)) await this.flushOps(true, next).then(() => this.writeSnapshot(next));
     this.forgetSettled();
+  }
+
+  /** Lets a partition go, with its alert writes not yet applied (whoever steps it next replays them). */
+  private dropPartition(p: number): void {
+    this.owned.delete(p);
+    this.writeQueue.drop(p);
   }
 
   private async load(p: number): Promise<void> {
@@ -342,34 +351,24 @@ export class LiveCorrelator {
   }
 
   private async stepEntry(p: number, part: Partition, entry: LogEntry, signals: Signal[], rules: ActiveRule[]): Promise<void> {
-    for (const s of signals) this.remember(signalKey(s), s);
+    for (const s of signals) this.recent.remember(signalKey(s), s);
     for (const { active, group, events } of stepEntry(p, this.options.partitions, part.groups, entry, signals, rules)) {
-      if (events.length) this.pendingOps.push(...(await alertOps(active, group, events, (keys) => this.loadSignals(keys))));
+      if (events.length) this.writeQueue.push(p, await alertOps(active, group, events, (keys) => this.recent.load(keys)));
     }
   }
 
-  private remember(key: string, s: Signal): void {
-    this.recent.set(key, s);
-    if (this.recent.size > RECENT_LIMIT) this.recent.delete(this.recent.keys().next().value!);
-  }
-
-  /** Held signals from memory, else from the store (by _id). */
-  private async loadSignals(keys: string[]): Promise<Signal[]> {
-    const missing = keys.filter((k) => !this.recent.has(k));
-    const stored = missing.length ? await this.deps.signals.collection.find({ _id: { $in: missing } }).toArray() : [];
-    const found = new Map(stored.map((d) => [d._id, decodeSignal(d)]));
-    return keys.map((k) => this.recent.get(k) ?? found.get(k)).filter((s): s is Signal => s !== undefined);
-  }
-
-  /** Applies the alert writes of what was stepped; on failure they are kept (idempotent) for the next round. */
-  private async flushOps(): Promise<void> {
-    if (!this.pendingOps.length) return;
-    const ops = coalesce(this.pendingOps);
-    this.pendingOps = [];
+  /**
+   * Applies the alert writes of what was stepped (`hold`: updates of alerts held less than a second stay held,
+   * except partition `flush`'s); on failure they are kept (idempotent) for the next round.
+   */
+  private async flushOps(hold = false, flush?: number): Promise<void> {
+    if (!this.writeQueue.size) return;
+    const writes = this.writeQueue.take(Date.now(), hold, flush);
+    if (!writes.length) return;
     try {
-      await applyOps(ops, { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger, ranks: this.ranks });
+      await applyOps(writes.map((w) => w.op), { alerts: this.deps.alerts.collection, events: this.deps.events, logger: this.deps.logger, ranks: this.ranks });
     } catch (err) {
-      this.pendingOps = [...ops, ...this.pendingOps];
+      this.writeQueue.restore(writes);
       throw err;
     }
   }
@@ -378,7 +377,7 @@ export class LiveCorrelator {
   private async writeSnapshot(p: number): Promise<void> {
     const part = this.owned.get(p);
     // The snapshot covers the alert writes before its position: only taken when they are all applied.
-    if (!part || this.pendingOps.length) return;
+    if (!part || this.writeQueue.has(p)) return;
     const active = new Set((await this.deps.rules.active()).map((r) => r.compiled.key));
     for (const [id, g] of part.groups) {
       const s = g.state;

@@ -1,7 +1,7 @@
 // Alert writes of a correlation round on the real database: updates go in bulk and the alert after them is read
-// once for its event; appended signals raise the severity (rank and name together) and never lower it; an
-// update that cannot raise a severity seen stored sends no statement for it; applying the same writes twice
-// changes nothing (what a replay after a crash does).
+// once for its event; appended signals raise the severity (rank and name together) and never lower it; one
+// statement per alert update (a raise is conditional, and a raise that finds the rank already stored is followed by
+// the plain update); applying the same writes twice changes nothing (what a replay after a crash does).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { connectDatabase, type Database } from '../../src/store/mongo.js';
@@ -53,7 +53,7 @@ describe('alert writes', () => {
     expect(seen.map((x) => [x._id, x.severity])).toEqual([['a', 'high'], ['b', 'medium'], ['a', 'high'], ['b', 'medium']]);
   });
 
-  it('sends a severity statement only when the signals may raise what was seen stored', async () => {
+  it('sends one statement per alert update, and the plain update after a raise that found the rank stored', async () => {
     const alerts = database.db.collection<StoredAlert>('alerts');
     const statements: number[] = [];
     const count = (e: { commandName: string; command: Record<string, unknown> }) => {
@@ -62,11 +62,18 @@ describe('alert writes', () => {
     const deps = { alerts, events: new AlertEvents(), logger: pino({ level: 'silent' }), ranks: new StoredRanks() };
     await applyOps([created('c', 3)], deps);
     database.client.on('commandStarted', count);
-    await applyOps([appended('c', 't/4', 2)], deps); // below the rank created: one statement
-    await applyOps([appended('c', 't/5', 4)], deps); // above it: two
-    await applyOps([appended('c', 't/6', 4)], deps); // the raised rank was read back: one
+    await applyOps([appended('c', 't/4', 2)], deps); // below the rank created: the plain statement
+    await applyOps([appended('c', 't/5', 4)], deps); // above it: the conditional raise, matched
+    await applyOps([appended('c', 't/6', 4)], deps); // the raised rank was read back: plain
+    // Another process, whose ranks know nothing, raises to what is stored already: the raise matches nothing,
+    // then the plain update (a later updatedAt) is sent for that alert alone.
+    const other = { ...deps, ranks: new StoredRanks() };
+    const later = (op: AlertOp): AlertOp => (op.kind === 'update' ? { ...op, set: { ...op.set, updatedAt: new Date(at.getTime() + 1000) } } : op);
+    await applyOps([later(appended('c', 't/7', 3)), later(appended('a', 't/8', 0))], other);
     database.client.removeListener('commandStarted', count);
-    expect(statements).toEqual([1, 2, 1]);
-    expect(await alerts.findOne({ _id: 'c' })).toMatchObject({ severity: 'critical', severityRank: 4 });
+    expect(statements).toEqual([1, 1, 1, 2, 1]);
+    const c = await alerts.findOne({ _id: 'c' });
+    expect(c).toMatchObject({ severity: 'critical', severityRank: 4, signals: ['t/1', 't/7'], updatedAt: new Date(at.getTime() + 1000) });
+    expect(c!.artifacts).toContain('host=t/7');
   });
 });

@@ -1,6 +1,7 @@
 // The correlation store's housekeeping on the real database: a partition's log is pruned below its durable
 // snapshot, a writer whose position is stale never lands in the pruned prefix (where no owner reads), and a
 // snapshot over the document size limit is refused loudly (metric, error log) instead of crashing the owner.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -84,8 +85,9 @@ describe('correlation log pruning and snapshot size', () => {
     const logged: unknown[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) });
     const writer = new SnapshotWriter(database.db, 'owner-a', logger, { registry, maxBytes: 20_000 });
-    const group = (i: number): GroupEntry => ({ ruleKey: 'r@1', group: [`user${i}`], state: emptyGroupState() });
-    const big = new Map(Array.from({ length: 400 }, (_, i) => [`g${i}`, group(i)] as const));
+    // Random names: the snapshot is gzipped, so only what does not compress makes it large.
+    const group = (i: number): GroupEntry => ({ ruleKey: 'r@1', group: [`user${i}-${randomBytes(16).toString('hex')}`], state: emptyGroupState() });
+    const big = new Map(Array.from({ length: 1000 }, (_, i) => [`g${i}-${randomBytes(16).toString('hex')}`, group(i)] as const));
     const small = new Map([['g0', group(0)]]);
     writer.capture(10, 7, big);
     writer.capture(11, 9, small);
@@ -95,7 +97,27 @@ describe('correlation log pruning and snapshot size', () => {
     expect((await writer.collection.findOne({ _id: '11' }))?.cursor).toBe(9);
     expect([...writer.written.keys()]).toEqual([11]);
     expect(await registry.getSingleMetricAsString('taser_correlation_snapshot_too_large_total')).toContain('taser_correlation_snapshot_too_large_total{partition="10"} 1');
-    expect(logged).toEqual([expect.objectContaining({ partition: 10, limit: 20_000, groups: 400, msg: expect.stringContaining('too large') })]);
+    expect(logged).toEqual([expect.objectContaining({ partition: 10, limit: 20_000, groups: 1000, msg: expect.stringContaining('too large') })]);
+  });
+
+  it('writes a partition as one gzipped blob, loads it and the older form (groups as documents) alike, and paces by bytes', async () => {
+    const writer = new SnapshotWriter(database.db, 'owner-c', pino({ level: 'silent' }), { bytesPerSec: 1_000 });
+    const state = { ...emptyGroupState(), free: [{ id: 'test/a', t: 1_700_000_000_000_000, seq: 3_000_001, mask: 1 }], counts: { 1: 1 }, episodes: 2 };
+    const groups = new Map<string, GroupEntry>([['r@1\u0001["alice"]', { ruleKey: 'r@1', group: ['alice'], state }]]);
+    expect(writer.due()).toBe(true);
+    writer.capture(20, 5, groups);
+    expect(writer.due()).toBe(false); // one at a time
+    await writer.flush();
+    const doc = await writer.collection.findOne({ _id: '20' });
+    expect(doc).toMatchObject({ cursor: 5, count: 1 });
+    expect(doc!.groups).toBeUndefined();
+    expect(await writer.load(20)).toEqual({ cursor: 5, groups });
+    // Its bytes at 1,000/s: the next one is not due at once.
+    expect(writer.due()).toBe(false);
+    expect(writer.due(Date.now() + 60_000)).toBe(true);
+    // A snapshot written by an earlier version: the groups as an array of documents.
+    await writer.collection.insertOne({ _id: '21', cursor: 8, groups: [{ id: 'g', ruleKey: 'r@1', group: ['bob'], state }], owner: 'old', at: new Date() });
+    expect(await writer.load(21)).toEqual({ cursor: 8, groups: new Map([['g', { ruleKey: 'r@1', group: ['bob'], state }]]) });
   });
 
   it('says loudly when a loaded snapshot is older than the pruned log (a late snapshot beyond the assumed bound)', async () => {
