@@ -27,8 +27,9 @@ function cached(cache: Map<string, string>, raw: string, normalize: (v: string) 
 
 /** A signal type as rules match it (cached: a stream has few). */
 export const matchedType = (type: string): string => cached(typeNames, type, normalizeTypeName);
+const normalizeSource = (v: string): string => v.trim().toLowerCase();
 /** A source as rules match it (cached). */
-export const matchedSource = (source: string): string => cached(sourceNames, source, (v) => v.trim().toLowerCase());
+export const matchedSource = (source: string): string => cached(sourceNames, source, normalizeSource);
 
 export function prepareSignal(signal: Signal, seq: number): PreparedSignal {
   const t = eventTimeMicros(signal.occurredAt);
@@ -83,10 +84,18 @@ export function eventTimeMicros(text: string): number | undefined {
   // NaN fails every comparison: a non-digit anywhere lands here too.
   if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return parseEventTimeMicros(text);
   if (day > 28 && day > daysInMonth(year, month)) return undefined;
-  const seconds = ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes) * 60 + second;
+  // A stream's timestamps mostly share their date with the one before: its day number is kept.
+  if (year !== lastDate.year || month !== lastDate.month || day !== lastDate.day) {
+    lastDate.year = year;
+    lastDate.month = month;
+    lastDate.day = day;
+    lastDate.days = daysFromCivil(year, month, day);
+  }
+  const seconds = ((lastDate.days * 24 + hour) * 60 + minute - offsetMinutes) * 60 + second;
   return (seconds * 1000 + ms) * 1000 + micros;
 }
 
+const lastDate = { year: 0, month: 0, day: 0, days: 0 };
 const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 const daysInMonth = (y: number, m: number) => (m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
 

@@ -14,4 +14,9 @@ describe('eventTimeMicros date arithmetic', () => {
     for (const iso of ['2000-02-29T00:00:00Z', '2400-02-29T00:00:00Z', '2024-12-31T23:59:59.999999Z']) if (eventTimeMicros(iso) === undefined) bad.push(iso);
     expect(bad).toEqual([]);
   });
+
+  it('follows the date when timestamps go back and forth between days (the day number is kept from the call before)', () => {
+    const texts = ['2026-01-05T23:59:59.999Z', '2026-01-06T00:00:00Z', '2026-01-05T00:00:00+01:00', '2025-01-05T12:00:00Z', '2026-01-05T12:00:00Z', '2026-02-05T12:00:00Z', '2026-01-05T12:00:01Z'];
+    expect(texts.map((t) => eventTimeMicros(t))).toEqual(texts.map((t) => Date.parse(t) * 1000));
+  });
 });
