@@ -1,0 +1,74 @@
+// A RecordSorter's spilled runs: writing a block whole, and reading a run back a record at a time.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { RecordView } from './record-sort.js';
+
+/** A record's header: [u32 payload length][f64 k1][f64 k2]. */
+export const RECORD_HEADER = 20;
+
+export function writeAll(fd: number, buf: Buffer, offset: number, length: number): void {
+  while (length > 0) {
+    const written = writeSync(fd, buf, offset, length);
+    offset += written;
+    length -= written;
+  }
+}
+
+/** One spilled run, read a block at a time; `view` is its current record. */
+export class RunReader {
+  private fd: number | undefined;
+  private buf: Buffer;
+  /** Unread bytes are buf[at, filled). */
+  private at = 0;
+  private filled = 0;
+  readonly view: RecordView;
+
+  constructor(
+    path: string,
+    block: Buffer,
+    readonly run = 0,
+  ) {
+    this.fd = openSync(path, 'r');
+    this.buf = block;
+    this.view = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
+  }
+
+  /** Moves to the next record; false at the end of the run. */
+  next(): boolean {
+    if (this.filled - this.at < RECORD_HEADER && !this.fill(RECORD_HEADER)) return false;
+    const size = RECORD_HEADER + this.buf.readUInt32LE(this.at);
+    if (this.filled - this.at < size && !this.fill(size)) throw new Error('a sort run ended inside a record');
+    const view = this.view;
+    view.buf = this.buf;
+    view.k1 = this.buf.readDoubleLE(this.at + 4);
+    view.k2 = this.buf.readDoubleLE(this.at + 12);
+    view.start = this.at + RECORD_HEADER;
+    view.end = this.at + size;
+    this.at += size;
+    return true;
+  }
+
+  /** Reads on until `need` bytes are unread; false when the run ends first (with nothing left: its end). */
+  private fill(need: number): boolean {
+    const rest = this.filled - this.at;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(need);
+      this.buf.copy(bigger, 0, this.at, this.filled);
+      this.buf = bigger;
+    } else this.buf.copyWithin(0, this.at, this.filled);
+    this.at = 0;
+    this.filled = rest;
+    while (this.filled < need && this.fd !== undefined) {
+      const read = readSync(this.fd, this.buf, this.filled, this.buf.length - this.filled, null);
+      if (read === 0) this.close();
+      this.filled += read;
+    }
+    if (this.filled >= need) return true;
+    if (this.filled > 0) throw new Error('a sort run ended inside a record');
+    return false;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
