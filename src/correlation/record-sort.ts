@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
-import { RECORD_HEADER, RunReader, writeAll } from './record-runs.js';
+import { RECORD_HEADER, RunReader, sortIndex, writeAll } from './record-runs.js';
 
 export { RECORD_HEADER };
 
@@ -219,10 +219,9 @@ export class RecordSorter implements RecordSink {
   /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */
   private order(): Uint32Array | undefined {
     if (this.runInOrder) return undefined;
-    const { k1s, k2s } = this;
     const order = new Uint32Array(this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    return order.sort((a, b) => k1s[a]! - k1s[b]! || k2s[a]! - k2s[b]! || a - b);
+    return sortIndex(order, this.k1s, this.k2s);
   }
 
   private spill(): void {
