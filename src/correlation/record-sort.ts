@@ -53,9 +53,10 @@ export class RecordBuffer implements RecordSink {
   private used = 0;
   private pending = 0;
 
-  constructor(size: number) {
+  /** `reuse`: a block an earlier chunk's records were in, taken if it is large enough. */
+  constructor(size: number, reuse?: ArrayBuffer) {
     // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
-    this.buf = Buffer.allocUnsafeSlow(Math.max(size, 256));
+    this.buf = reuse && reuse.byteLength >= size ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(size, 256));
   }
 
   begin(k1: number, k2: number, maxPayload: number): number {

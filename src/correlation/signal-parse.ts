@@ -22,8 +22,16 @@ export interface ParsedChunk {
   lastLine: number;
   /** Source and type names this parser numbered first in this chunk, in number order. */
   names: string[];
+  /** The bytes parsed, given back so their block can be read into again. */
+  input: Uint8Array;
   /** Bad lines, in order: the local line number and what is wrong (at most MAX_REPORTED_PROBLEMS in all). */
   problems: { line: number; messages: string[] }[];
+}
+
+/** The record blocks of a chunk already stored, for the next chunk's records (fewer large allocations, fewer full collections). */
+export interface SpareBlocks {
+  time: ArrayBuffer;
+  keys: ArrayBuffer;
 }
 
 export const MAX_REPORTED_PROBLEMS = 50;
@@ -71,11 +79,11 @@ export class ChunkParser {
    * the file's first chunk, whose first line may start with a byte-order mark. Line ends are \n, \r\n or a
    * lone \r, as readline sees them.
    */
-  parse(bytes: Uint8Array, first: boolean): ParsedChunk {
+  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks): ParsedChunk {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const size = buf.length;
-    const time = new RecordBuffer(bytes.byteLength + 64);
-    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64);
+    const time = new RecordBuffer(bytes.byteLength + 64, reuse?.time);
+    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64, reuse?.keys);
     const scan = this.scanner;
     const namesBefore = this.codec.nameCount;
     const problems: ParsedChunk['problems'] = [];
@@ -148,6 +156,6 @@ export class ChunkParser {
       addKeyRecord(keys, n, s.source, s.id);
       lastLine = n;
     }
-    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, names: this.codec.namesFrom(namesBefore), problems };
+    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, input: bytes, names: this.codec.namesFrom(namesBefore), problems };
   }
 }
