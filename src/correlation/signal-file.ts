@@ -1,5 +1,5 @@
 // The simulator's input: a JSON-lines file of signals, read in large blocks cut at line ends. Each block
-// (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread and this one, in turn
+// (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread (two chunks in three) and this one
 // (signal-parse-pool.ts), and the chunks' records are handed on in file order with the number of lines
 // before them, so every line keeps its number (signal-record.ts keeps what the engine reads).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';

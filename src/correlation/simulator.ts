@@ -4,7 +4,7 @@
 // binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
-// alerts are held (those spill too), and open alerts' signal ids spill as they grow (held-ids.ts).
+// alerts are held (those spill too, as binary records: finished-sort.ts), and open alerts' signal ids spill as they grow (held-ids.ts).
 import type { ProgressFn } from '../app/terminal-progress.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type CompiledRule, type Rule } from './rule.js';
