@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RecordBuffer, RecordSorter, type RecordSortLimits } from './record-sort.js';
+import { sortIndex } from './record-runs.js';
 import { prng } from '../../test/correlation/helpers.js';
 
 interface Item {
@@ -107,5 +108,24 @@ describe('RecordSorter', () => {
 
   it('gives nothing for no records', () => {
     expect(sortAll([], { maxItems: 1 }).out).toEqual([]);
+  });
+});
+
+describe('sortIndex', () => {
+  it('orders by k1, then k2, equal keys by index (-0 as 0), as a comparator sort does', () => {
+    let seed = 3;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (const n of [0, 1, 2, 15, 16, 17, 33, 1000, 4099]) {
+      const k1s = Float64Array.from({ length: n }, () => [random(50) - 25 + (random(3) ? 0 : 0.5), -0, 2 ** 52 + random(9), -1e300, 1e-300, random(2 ** 30) * 2 ** 21 + random(2 ** 21)][random(6)]!);
+      const k2s = Float64Array.from({ length: n }, (_, i) => (n % 2 ? random(4) - 2 : i));
+      const identity = () => Uint32Array.from({ length: n }, (_, i) => i);
+      const expected = identity().sort((a, b) => k1s[a]! - k1s[b]! || k2s[a]! - k2s[b]! || a - b);
+      expect([...sortIndex(identity(), k1s, k2s)]).toEqual([...expected]);
+    }
+    // 0 and -0 are equal keys: index order.
+    expect([...sortIndex(Uint32Array.of(0, 1, 2, 3), Float64Array.of(0, -0, 0, -0), Float64Array.of(1, 1, 0, 0))]).toEqual([2, 3, 0, 1]);
   });
 });

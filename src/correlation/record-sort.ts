@@ -7,12 +7,14 @@
 //
 // On disk and in the arena a record is [u32 payload length][f64 k1][f64 k2][payload]. Synchronous, like
 // the rest of the simulator: a batch job, where a sync read or write of a large block is the cheapest.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
+import { RECORD_HEADER, RunReader, sortIndex, writeAll } from './record-runs.js';
 
-export const RECORD_HEADER = 20;
+export { RECORD_HEADER };
+
 /** Bytes of index per record held in memory (k1, k2, offset). */
 const INDEX_BYTES = 20;
 const READ_BLOCK = 1 << 20;
@@ -51,9 +53,10 @@ export class RecordBuffer implements RecordSink {
   private used = 0;
   private pending = 0;
 
-  constructor(size: number) {
+  /** `reuse`: a block an earlier chunk's records were in, taken if it is large enough. */
+  constructor(size: number, reuse?: ArrayBuffer) {
     // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
-    this.buf = Buffer.allocUnsafeSlow(Math.max(size, 256));
+    this.buf = reuse && reuse.byteLength >= size ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(size, 256));
   }
 
   begin(k1: number, k2: number, maxPayload: number): number {
@@ -217,10 +220,9 @@ export class RecordSorter implements RecordSink {
   /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */
   private order(): Uint32Array | undefined {
     if (this.runInOrder) return undefined;
-    const { k1s, k2s } = this;
     const order = new Uint32Array(this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    return order.sort((a, b) => k1s[a]! - k1s[b]! || k2s[a]! - k2s[b]! || a - b);
+    return sortIndex(order, this.k1s, this.k2s);
   }
 
   private spill(): void {
@@ -258,6 +260,11 @@ export class RecordSorter implements RecordSink {
 
   /** Calls `fn` with every record in key order; the sorter is spent afterwards (its files are removed). */
   drain(fn: (record: RecordView) => void): void {
+    for (const record of this.records()) fn(record);
+  }
+
+  /** The records in key order, one view reused for all; the sorter is spent once it is read to the end or closed. */
+  *records(): Generator<RecordView> {
     const view: RecordView = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
     const readers: RunReader[] = [];
     try {
@@ -269,7 +276,7 @@ export class RecordSorter implements RecordSink {
           view.k2 = this.k2s[order ? order[i]! : i]!;
           view.start = at + RECORD_HEADER;
           view.end = view.start + this.buf.readUInt32LE(at);
-          fn(view);
+          yield view;
         }
         return;
       }
@@ -285,7 +292,7 @@ export class RecordSorter implements RecordSink {
         for (const path of this.runs) {
           const reader = new RunReader(path, block);
           readers.push(reader);
-          while (reader.next()) fn(reader.view);
+          while (reader.next()) yield reader.view;
         }
         return;
       }
@@ -302,7 +309,7 @@ export class RecordSorter implements RecordSink {
       }
       while (heap.length) {
         const top = heap[0]!;
-        fn(top.view);
+        yield top.view;
         if (!top.next()) {
           const last = heap.pop()!;
           if (!heap.length) break;
@@ -326,70 +333,3 @@ export class RecordSorter implements RecordSink {
   }
 }
 
-function writeAll(fd: number, buf: Buffer, offset: number, length: number): void {
-  while (length > 0) {
-    const written = writeSync(fd, buf, offset, length);
-    offset += written;
-    length -= written;
-  }
-}
-
-/** One spilled run, read a block at a time; `view` is its current record. */
-class RunReader {
-  private fd: number | undefined;
-  private buf: Buffer;
-  /** Unread bytes are buf[at, filled). */
-  private at = 0;
-  private filled = 0;
-  readonly view: RecordView;
-
-  constructor(
-    path: string,
-    block: Buffer,
-    readonly run = 0,
-  ) {
-    this.fd = openSync(path, 'r');
-    this.buf = block;
-    this.view = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
-  }
-
-  /** Moves to the next record; false at the end of the run. */
-  next(): boolean {
-    if (this.filled - this.at < RECORD_HEADER && !this.fill(RECORD_HEADER)) return false;
-    const size = RECORD_HEADER + this.buf.readUInt32LE(this.at);
-    if (this.filled - this.at < size && !this.fill(size)) throw new Error('a sort run ended inside a record');
-    const view = this.view;
-    view.buf = this.buf;
-    view.k1 = this.buf.readDoubleLE(this.at + 4);
-    view.k2 = this.buf.readDoubleLE(this.at + 12);
-    view.start = this.at + RECORD_HEADER;
-    view.end = this.at + size;
-    this.at += size;
-    return true;
-  }
-
-  /** Reads on until `need` bytes are unread; false when the run ends first (with nothing left: its end). */
-  private fill(need: number): boolean {
-    const rest = this.filled - this.at;
-    if (need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(need);
-      this.buf.copy(bigger, 0, this.at, this.filled);
-      this.buf = bigger;
-    } else this.buf.copyWithin(0, this.at, this.filled);
-    this.at = 0;
-    this.filled = rest;
-    while (this.filled < need && this.fd !== undefined) {
-      const read = readSync(this.fd, this.buf, this.filled, this.buf.length - this.filled, null);
-      if (read === 0) this.close();
-      this.filled += read;
-    }
-    if (this.filled >= need) return true;
-    if (this.filled > 0) throw new Error('a sort run ended inside a record');
-    return false;
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}

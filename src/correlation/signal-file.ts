@@ -1,10 +1,10 @@
 // The simulator's input: a JSON-lines file of signals, read in large blocks cut at line ends. Each block
-// (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread and this one, in turn
+// (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread (two chunks in three) and this one
 // (signal-parse-pool.ts), and the chunks' records are handed on in file order with the number of lines
 // before them, so every line keeps its number (signal-record.ts keeps what the engine reads).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { chunkParsers, defaultParseThreads } from './signal-parse-pool.js';
-import { MAX_REPORTED_PROBLEMS, type ParsedChunk } from './signal-parse.js';
+import { MAX_REPORTED_PROBLEMS, type ParsedChunk, type SpareBlocks } from './signal-parse.js';
 
 export class SignalFileError extends Error {
   override readonly name = 'SignalFileError';
@@ -44,10 +44,15 @@ export async function readSignalFile(path: string, fields: readonly string[], on
   const blockSize = options.blockSize ?? BLOCK;
   let carry = Buffer.alloc(0);
   let eof = false;
+  // Blocks of chunks already stored, read into and written into again: a few in all, however large the file.
+  const spareInput: ArrayBuffer[] = [];
+  const spareRecords: SpareBlocks[] = [];
   /** The next chunk of whole lines (the last one may end without a line end), or undefined at the end. */
   const readChunk = (): Uint8Array | undefined => {
     // A block of its own (not from the pool): it is transferred to a worker.
-    let block = Buffer.allocUnsafeSlow(Math.max(blockSize, 2 * carry.length));
+    const size = Math.max(blockSize, 2 * carry.length);
+    const spare = spareInput.pop();
+    let block = spare && spare.byteLength >= size ? Buffer.from(spare) : Buffer.allocUnsafeSlow(size);
     let filled = carry.copy(block, 0);
     for (;;) {
       while (filled < block.length) {
@@ -86,7 +91,7 @@ export async function readSignalFile(path: string, fields: readonly string[], on
       while (!eof && pending.length < IN_FLIGHT_PER_PARSER * parsers.count) {
         const bytes = readChunk();
         if (!bytes) break;
-        pending.push(parsers.parse(bytes, first));
+        pending.push(parsers.parse(bytes, first, spareRecords.pop()));
         first = false;
       }
       const next = pending.shift();
@@ -99,6 +104,8 @@ export async function readSignalFile(path: string, fields: readonly string[], on
       }
       if (problems.length >= MAX_REPORTED_PROBLEMS) break;
       if (!problems.length) onChunk(chunk, offset, next.parser);
+      spareInput.push(chunk.input.buffer as ArrayBuffer);
+      spareRecords.push({ time: chunk.time.buffer as ArrayBuffer, keys: chunk.keys.buffer as ArrayBuffer });
       offset += chunk.lines;
     }
   } catch (err) {

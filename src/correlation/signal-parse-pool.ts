@@ -8,12 +8,13 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ChunkParser, type ParsedChunk } from './signal-parse.js';
+import { ChunkParser, type ParsedChunk, type SpareBlocks } from './signal-parse.js';
 
 export interface ChunkParsers {
   /** How many parsers there are (the workers and this thread): chunks are numbered by the parser that took them (its name table). */
   readonly count: number;
-  parse(bytes: Uint8Array, first: boolean): { parser: number; result: Promise<ParsedChunk> };
+  /** `reuse`: blocks for the chunk's records (a stored chunk's), moved to the parser that takes it. */
+  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks): { parser: number; result: Promise<ParsedChunk> };
   /** Stops the workers (after the last result, or when the file is refused half-way). */
   close(): Promise<void>;
 }
@@ -21,7 +22,7 @@ export interface ChunkParsers {
 /**
  * Parse workers by default: one, beside this thread, when there are two cores or more. Each worker is a V8
  * heap of its own (about 20 MB at its peak, and what its allocator keeps after it): a second one would add that to the peak
- * memory for no gain on two cores, where this thread parsing every other chunk keeps both busy.
+ * memory for no gain on two cores, where this thread parsing every third chunk keeps both busy.
  */
 export function defaultParseThreads(): number {
   return availableParallelism() >= 2 ? 1 : 0;
@@ -38,7 +39,7 @@ export const runningParseWorkers = () => running;
 /** `threads` workers, and this thread as the last parser (it parses a chunk as it is sent, while the workers parse theirs). */
 export function chunkParsers(fields: readonly string[], threads: number): ChunkParsers {
   const here = new ChunkParser(fields);
-  const parseHere = (bytes: Uint8Array, first: boolean) => ({ parser: threads, result: Promise.resolve(here.parse(bytes, first)) });
+  const parseHere = (bytes: Uint8Array, first: boolean, reuse?: SpareBlocks) => ({ parser: threads, result: Promise.resolve(here.parse(bytes, first, reuse)) });
   if (threads <= 0) return { count: 1, parse: parseHere, close: async () => {} };
   const workers: Worker[] = [];
   const exited: Promise<unknown>[] = [];
@@ -64,16 +65,18 @@ export function chunkParsers(fields: readonly string[], threads: number): ChunkP
   let next = 0;
   return {
     count: threads + 1,
-    parse(bytes, first) {
-      const parser = next++ % (threads + 1);
-      if (parser === threads) return parseHere(bytes, first);
+    parse(bytes, first, reuse) {
+      // Two chunks to each worker for one here: this thread also sorts every chunk's records as they come back.
+      const turn = next++ % (2 * threads + 1);
+      const parser = turn === 2 * threads ? threads : turn % threads;
+      if (parser === threads) return parseHere(bytes, first, reuse);
       const result = new Promise<ParsedChunk>((resolve, reject) => {
         if (failure) return reject(failure);
         waiting[parser]!.push({ resolve, reject });
       });
       // Awaited in order later; a failure rejects all of them at once, and only the first awaited counts.
       result.catch(() => {});
-      workers[parser]!.postMessage({ bytes, first }, [bytes.buffer as ArrayBuffer]);
+      workers[parser]!.postMessage({ bytes, first, reuse }, reuse ? [bytes.buffer as ArrayBuffer, reuse.time, reuse.keys] : [bytes.buffer as ArrayBuffer]);
       return { parser, result };
     },
     async close() {

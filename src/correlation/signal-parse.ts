@@ -5,7 +5,8 @@
 import { describeIssues, SEVERITIES, signalSchema } from '../signals/signal.js';
 import { eventTimeMicros, matchedSource, matchedType } from './engine.js';
 import { RecordBuffer } from './record-sort.js';
-import { addKeyRecord, SignalCodec, type ValidSignal } from './signal-record.js';
+import { addKeyRecord, addScannedKeyRecord, SignalCodec, type ValidSignal } from './signal-record.js';
+import { LineScanner } from './signal-scan.js';
 
 /** A chunk's outcome, as posted back by a worker (plain data and two transferable byte arrays). */
 export interface ParsedChunk {
@@ -21,8 +22,16 @@ export interface ParsedChunk {
   lastLine: number;
   /** Source and type names this parser numbered first in this chunk, in number order. */
   names: string[];
+  /** The bytes parsed, given back so their block can be read into again. */
+  input: Uint8Array;
   /** Bad lines, in order: the local line number and what is wrong (at most MAX_REPORTED_PROBLEMS in all). */
   problems: { line: number; messages: string[] }[];
+}
+
+/** The record blocks of a chunk already stored, for the next chunk's records (fewer large allocations, fewer full collections). */
+export interface SpareBlocks {
+  time: ArrayBuffer;
+  keys: ArrayBuffer;
 }
 
 export const MAX_REPORTED_PROBLEMS = 50;
@@ -57,10 +66,12 @@ function plainSignal(data: unknown): data is { id: string; source: string; type:
 /** Parses chunks one after another, numbering source and type names in a table of its own. */
 export class ChunkParser {
   private readonly codec: SignalCodec;
+  private readonly scanner: LineScanner;
 
   /** `fields`: the artifact fields some rule reads. */
   constructor(fields: readonly string[]) {
     this.codec = new SignalCodec(fields);
+    this.scanner = new LineScanner(fields);
   }
 
   /**
@@ -68,10 +79,12 @@ export class ChunkParser {
    * the file's first chunk, whose first line may start with a byte-order mark. Line ends are \n, \r\n or a
    * lone \r, as readline sees them.
    */
-  parse(bytes: Uint8Array, first: boolean): ParsedChunk {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    const time = new RecordBuffer(bytes.byteLength + 64);
-    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64);
+  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks): ParsedChunk {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const size = buf.length;
+    const time = new RecordBuffer(bytes.byteLength + 64, reuse?.time);
+    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64, reuse?.keys);
+    const scan = this.scanner;
     const namesBefore = this.codec.nameCount;
     const problems: ParsedChunk['problems'] = [];
     let reported = 0;
@@ -79,25 +92,43 @@ export class ChunkParser {
     let nonBlank = 0;
     let lastLine = 0;
     let at = 0;
-    let lf = text.indexOf('\n');
-    let cr = text.indexOf('\r');
-    while (at < text.length) {
-      if (lf !== -1 && lf < at) lf = text.indexOf('\n', at);
-      if (cr !== -1 && cr < at) cr = text.indexOf('\r', at);
-      let end = lf === -1 ? text.length : lf;
+    let lf = buf.indexOf(10);
+    let cr = buf.indexOf(13);
+    while (at < size) {
+      if (lf !== -1 && lf < at) lf = buf.indexOf(10, at);
+      if (cr !== -1 && cr < at) cr = buf.indexOf(13, at);
+      let end = lf === -1 ? size : lf;
       let next = end + 1;
       if (cr !== -1 && cr < end) {
         end = cr;
-        next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        next = buf[cr + 1] === 10 ? cr + 2 : cr + 1;
       }
-      let line = text.slice(at, end);
+      let start = at;
       at = next;
       n++;
       // A byte-order mark (files saved by Windows editors) is not part of the first line's JSON.
-      if (first && n === 1 && line.startsWith('\ufeff')) line = line.slice(1);
-      if (line.charCodeAt(0) !== 123 && line.trim() === '') continue;
+      if (first && n === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+      const plain = start < end && buf[start] === 123;
+      let line: string | undefined;
+      if (!plain) {
+        line = buf.toString('utf8', start, end);
+        if (line.trim() === '') continue;
+      }
       nonBlank++;
       if (reported >= MAX_REPORTED_PROBLEMS) continue;
+      if (plain && scan.scan(buf, start, end)) {
+        // The plain shape, read from the bytes (signal-scan.ts): the same record as below, without the objects.
+        const t = eventTimeMicros(buf.toString('latin1', scan.starts[3]!, scan.ends[3]!));
+        if (t !== undefined) {
+          if (problems.length) continue;
+          const source = matchedSource(buf.toString('latin1', scan.starts[1]!, scan.ends[1]!));
+          this.codec.addScanned(time, t, n, scan, buf, source, matchedType(buf.toString('latin1', scan.starts[2]!, scan.ends[2]!)));
+          addScannedKeyRecord(keys, n, buf, scan.starts[1]!, scan.ends[1]!, scan.starts[0]!, scan.ends[0]!);
+          lastLine = n;
+          continue;
+        }
+      }
+      line ??= buf.toString('utf8', start, end);
       let data: unknown;
       try {
         data = JSON.parse(line);
@@ -125,6 +156,6 @@ export class ChunkParser {
       addKeyRecord(keys, n, s.source, s.id);
       lastLine = n;
     }
-    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, names: this.codec.namesFrom(namesBefore), problems };
+    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, input: bytes, names: this.codec.namesFrom(namesBefore), problems };
   }
 }

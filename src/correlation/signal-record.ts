@@ -9,6 +9,7 @@
 import { SEVERITIES, type ArtifactValue, type Severity } from '../signals/signal.js';
 import type { PreparedSignal } from './engine.js';
 import type { RecordSink, RecordSorter } from './record-sort.js';
+import { VALUE_JSON, VALUE_TEXT, type LineScanner } from './signal-scan.js';
 
 /** A line that passed validation: what the engine needs of it. */
 export interface ValidSignal {
@@ -21,14 +22,23 @@ export interface ValidSignal {
 
 const SEVERITY_CODE = new Map<string | undefined, number>(SEVERITIES.map((s, i) => [s, i + 1]));
 const ABSENT = 0;
-const TEXT = 1;
-const JSON_VALUE = 2;
+const TEXT = VALUE_TEXT;
+const JSON_VALUE = VALUE_JSON;
 
 /** Writes `text` as [u32 byte length][UTF-8] at `at`; returns the end. */
 function putText(buf: Buffer, at: number, text: string): number {
   const length = buf.write(text, at + 4);
   buf.writeUInt32LE(length, at);
   return at + 4 + length;
+}
+
+/** Writes from[start, end) as [u32 length][bytes] at `at`; returns the end. */
+function putBytes(buf: Buffer, at: number, from: Buffer, start: number, end: number): number {
+  buf.writeUInt32LE(end - start, at);
+  at += 4;
+  // Byte by byte: ids and values are a few dozen bytes, less than Buffer.copy's checks cost.
+  for (let i = start; i < end; i++) buf[at++] = from[i]!;
+  return at;
 }
 
 /** Encodes signals into time records and decodes them back, with the name table both share. */
@@ -112,6 +122,30 @@ export class SignalCodec {
     sorter.commit(at);
   }
 
+  /**
+   * Adds the time record of a line `scan` read from `line` (signal-scan.ts): its kept strings are ASCII, so
+   * their bytes are copied as they are; `source` and `type` already as rules match them.
+   */
+  addScanned(sorter: RecordSink, t: number, n: number, scan: LineScanner, line: Buffer, source: string, type: string): void {
+    const { kinds, valueStarts, valueEnds } = scan;
+    const idStart = scan.starts[0]!;
+    const idEnd = scan.ends[0]!;
+    let max = 13 + idEnd - idStart + 5 * kinds.length;
+    for (let i = 0; i < kinds.length; i++) if (kinds[i]) max += valueEnds[i]! - valueStarts[i]!;
+    const start = sorter.begin(t, n, max);
+    const buf = sorter.buf;
+    buf[start] = scan.severity;
+    buf.writeUInt32LE(this.nameId(source), start + 1);
+    buf.writeUInt32LE(this.nameId(type), start + 5);
+    let at = putBytes(buf, start + 9, line, idStart, idEnd);
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i]!;
+      buf[at++] = kind;
+      if (kind) at = putBytes(buf, at, line, valueStarts[i]!, valueEnds[i]!);
+    }
+    sorter.commit(at);
+  }
+
   /** The signal of a time record (payload buf[start, end), keys t and n). */
   decode(buf: Buffer, start: number, t: number, n: number): PreparedSignal {
     const severity = buf[start]! ? SEVERITIES[buf[start]! - 1] : undefined;
@@ -150,6 +184,24 @@ export function addKeyRecord(sorter: RecordSink, n: number, source: string, id: 
   const buf = sorter.buf;
   const at = putText(buf, start, source);
   sorter.commit(at + buf.write(id, at));
+}
+
+/** FNV-1a as `fnv`, over bytes that are ASCII (each byte one UTF-16 unit). */
+function fnvBytes(b: Buffer, start: number, end: number, hash: number): number {
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i]!, 16777619);
+  return hash >>> 0;
+}
+
+/** addKeyRecord for a source and an id given as ASCII bytes of `line` (signal-scan.ts): the same record. */
+export function addScannedKeyRecord(sorter: RecordSink, n: number, line: Buffer, sourceStart: number, sourceEnd: number, idStart: number, idEnd: number): void {
+  const high = fnvBytes(line, idStart, idEnd, fnvBytes(line, sourceStart, sourceEnd, 2166136261 ^ (sourceEnd - sourceStart)));
+  const low = fnvBytes(line, sourceStart, sourceEnd, fnvBytes(line, idStart, idEnd, 0x9e3779b9)) >>> 11;
+  const start = sorter.begin(high * 2 ** 21 + low, n, 4 + sourceEnd - sourceStart + idEnd - idStart);
+  const buf = sorter.buf;
+  const at = putBytes(buf, start, line, sourceStart, sourceEnd);
+  let to = at;
+  for (let i = idStart; i < idEnd; i++) buf[to++] = line[i]!;
+  sorter.commit(to);
 }
 
 /**

@@ -4,11 +4,11 @@
 // binary records (signal-record.ts); the records are ordered
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
-// alerts are held (those spill too), and open alerts' signal ids spill as they grow (held-ids.ts).
+// alerts are held (those spill too, as binary records: finished-sort.ts), and open alerts' signal ids spill as they grow (held-ids.ts).
 import type { ProgressFn } from '../app/terminal-progress.js';
 import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
 import { compileRule, type CompiledRule, type Rule } from './rule.js';
-import { ExternalSorter } from './external-sort.js';
+import { FinishedSort } from './finished-sort.js';
 import { HeldIds } from './held-ids.js';
 import { RecordSorter } from './record-sort.js';
 import { markDuplicates, SignalCodec } from './signal-record.js';
@@ -85,13 +85,16 @@ const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 const EVICT_EVERY = 50_000;
 // Finished alerts held before their sort spills: they wait beside the engine's tables while it replays.
 const FINISHED_SORT_BYTES = 2 << 20;
+// Open alerts' ids held before they spill (held-ids.ts): at 2 MiB the output read the spilled parts back with
+// about 1 s of preads at 1M lines, at 4 MiB a quarter of that, for about 4 MB more peak.
+const HELD_ID_BYTES = 4 << 20;
 
 export interface SimulateOptions {
   /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
   chunkSize?: number;
   /** Bytes per in-memory sort run before it spills (defaults: 8 MiB for the signals, 4 MiB for their keys, 2 MiB for the alerts). */
   maxSortBytes?: number;
-  /** Bytes of open alerts' signal ids held in memory before they spill (default 2 MiB, held beside the engine while it replays; tests force spills). */
+  /** Bytes of open alerts' signal ids held in memory before they spill (default 4 MiB, held beside the engine while it replays; tests force spills). */
   maxHeldIdBytes?: number;
   /** Parse worker threads beside this one, which parses too (0: this thread alone); default: by the file's size (signal-file.ts). */
   parseThreads?: number;
@@ -102,20 +105,6 @@ export interface SimulateOptions {
 }
 
 const PROGRESS_EVERY = 0x3fff;
-
-interface Done {
-  /** firstSeen (µs), first signal's line, rule id, group values joined: the output order. */
-  f: number;
-  q: number;
-  r: string;
-  g: string;
-  /** The alert's JSON; when its ids spilled (`p`: the offset of their last part), without them: they go at `s`. */
-  json: string;
-  p: number;
-  s: number;
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Runs the simulation; the alerts come out of a sort in output order once the replay is done. */
 export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<SimulationRun> {
@@ -167,8 +156,9 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
 
   function* alertJson(): Generator<string> {
     try {
-      for (const done of finished.sorted()) yield done.p === -1 ? done.json : done.json.slice(0, done.s) + held.read(done.p) + done.json.slice(done.s);
+      yield* finished.sorted((part) => held.read(part));
     } finally {
+      finished.discard();
       held.discard();
     }
   }
@@ -183,24 +173,19 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
  * back in a sort by output order, their spilled ids in `held`. A function of its own so the engine and its
  * tables are garbage once it returns, before the output is written.
  */
-function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: RecordSorter, codec: SignalCodec, duplicate: Uint8Array, records: number, options: SimulateOptions): { finished: ExternalSorter<Done>; held: HeldIds } {
+function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: RecordSorter, codec: SignalCodec, duplicate: Uint8Array, records: number, options: SimulateOptions): { finished: FinishedSort; held: HeldIds } {
   const progress = options.onProgress;
   // Finished alerts go to a third sort: the output is ordered by firstSeen, then rule id (then group and
   // first signal, so it is deterministic).
-  const finished = new ExternalSorter<Done>(
-    {
-      compare: (a, b) => a.f - b.f || cmp(a.r, b.r) || cmp(a.g, b.g) || a.q - b.q,
-      line: (d) => `${d.f}\t${d.q}\t${d.r}\t${JSON.stringify(d.g)}\t${d.p}\t${d.s}\t${d.json}`,
-      size: (d) => d.json.length + d.g.length + 80,
-      parse: (line) => {
-        const [f, q, r, g, p, s] = line.split('\t', 6) as [string, string, string, string, string, string];
-        return { f: Number(f), q: Number(q), r, g: JSON.parse(g) as string, p: Number(p), s: Number(s), json: line.slice(f.length + q.length + r.length + g.length + p.length + s.length + 6) };
-      },
-    },
+  const finished = new FinishedSort(
+    compiled.map((r) => r.rule.id),
     { maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? FINISHED_SORT_BYTES },
   );
+  // Each rule's JSON text before its group, and its group's field names as JSON keys.
+  const ruleJson = compiled.map((r) => JSON.stringify(r.rule.id));
+  const groupKeys = compiled.map((r) => plainKeys(r.groupBy));
   // The engine keeps no open alert's ids: they come with the events, and are kept (or spilled) here.
-  const held = new HeldIds(options.maxHeldIdBytes);
+  const held = new HeldIds(options.maxHeldIdBytes ?? HELD_ID_BYTES);
   const ruleIndex = new Map(compiled.map((r, i) => [r, i]));
   const engine = new CorrelationEngine(
     compiled,
@@ -220,9 +205,11 @@ function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: Record
       ruleStats.alerts++;
       ruleStats.signals += ids.count;
       // As JSON.stringify({rule, group, signals, firstSeen, lastSeen}) writes it, with the ids put in as text.
-      const head = `{"rule":${JSON.stringify(id)},"group":${JSON.stringify(Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])))},"signals":[`;
+      const keys = groupKeys[r];
+      const groupJson = keys ? objectJson(keys, group) : JSON.stringify(Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])));
+      const head = `{"rule":${ruleJson[r]},"group":${groupJson},"signals":[`;
       const tail = `],"firstSeen":"${formatEventTime(alert.firstSeen)}","lastSeen":"${formatEventTime(alert.lastSeen)}"}`;
-      finished.add({ f: alert.firstSeen, q: alert.firstSeq, r: id, g: group.join('\u0001'), json: head + ids.json + tail, p: ids.part, s: head.length });
+      finished.add(r, alert.firstSeen, alert.firstSeq, group.join('\u0001'), head, ids.json, tail, ids.part);
     },
     { holdIds: false },
   );
@@ -240,6 +227,22 @@ function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: Record
   });
   engine.closeAll();
   return { finished, held };
+}
+
+/**
+ * The group's field names as JSON object keys (`"name":`), when an object built from them keeps their order
+ * and each of them: no name twice, none that is an array index (an object puts those first). Else undefined.
+ */
+function plainKeys(fields: readonly string[]): string[] | undefined {
+  if (new Set(fields).size !== fields.length || fields.some((f) => /^(0|[1-9][0-9]*)$/.test(f))) return undefined;
+  return fields.map((f) => `${JSON.stringify(f)}:`);
+}
+
+/** JSON.stringify of the object of `keys` (plainKeys) and their string `values`. */
+function objectJson(keys: readonly string[], values: readonly string[]): string {
+  let json = '{';
+  for (let i = 0; i < keys.length; i++) json += `${i ? ',' : ''}${keys[i]}${JSON.stringify(values[i])}`;
+  return `${json}}`;
 }
 
 /** The whole result in memory (tests, previews). */
