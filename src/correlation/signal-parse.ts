@@ -56,7 +56,8 @@ function plainSignal(data: unknown): data is { id: string; source: string; type:
   if (a === undefined) return true;
   if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
   for (const key in a) {
-    if (key === '__proto__') return false;
+    // A name the store cannot hold as a field (signalSchema refuses it, and so does live ingestion): zod says why.
+    if (key === '' || key === '__proto__' || key.charCodeAt(0) === 36 || key.includes('.') || key.includes('\0')) return false;
     const v = (a as Record<string, unknown>)[key];
     if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) return false;
   }

@@ -98,3 +98,13 @@ describe('LineScanner', () => {
     expect(problems).toEqual(reference.parse(Buffer.from(bad), false).problems);
   });
 });
+
+describe('ChunkParser', () => {
+  it('refuses an artifact name the store cannot hold, as live ingestion does (signalSchema)', () => {
+    const names = ['a.b', '$x', '', 'nul\\u0000'];
+    const text = names.map((k, i) => `{${base.replace('s1', `s${i}`)},"artifacts":{"${k}":"v"}}`).join('\n') + `\n{${base},"artifacts":{"x$":"v"}}\n`;
+    const { problems } = new ChunkParser(fields).parse(Buffer.from(text), false);
+    expect(problems.map((p) => p.line)).toEqual([1, 2, 3, 4]);
+    for (const p of problems) expect(p.messages.join(' ')).toMatch(/artifact name must not/);
+  });
+});
