@@ -137,6 +137,7 @@ function retentionRows(r: RetentionBench): [string, string, string][] {
     ['retention.slackEventInsertMs', each((f) => f.probe.slackEventInsertMs), 'median ms; target: flat'],
     ['retention.positronCacheUpsertMs', each((f) => f.probe.positronCacheUpsertMs), 'median ms; target: flat'],
     ['retention.findSignalByIdMs', each((f) => f.probe.findSignalByIdMs), 'median ms; target: flat'],
+    ['retention.searchArtifactMs', each((f) => f.probe.searchArtifactMs), `the console's search by artifact value, a page of 50, median ms (server CPU ${each((f) => f.probe.searchArtifactCpuMs ?? 'n/a')})`],
     ['retention.update100BulkMs', each((f) => f.probe.update100.bulkMs), `100 updateOnes by _id as one bulkWrite, median ms (server CPU ${each((f) => f.probe.update100.bulkCpuMs ?? 'n/a')}); as 100 commands ${each((f) => f.probe.update100.commandsMs)} ms (server CPU ${each((f) => f.probe.update100.commandsCpuMs ?? 'n/a')})`],
     ['retention.jobPerSec', each((f) => f.job.perSec), `retention job deletions/s at each size, run for at most ${r.jobMs / 1000} s (server CPU ms per deletion ${each((f) => f.job.cpuMsPerDoc ?? 'n/a')}); deleted ${each((f) => JSON.stringify(f.job.deleted))}`],
   ];

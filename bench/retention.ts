@@ -6,7 +6,8 @@
 // - the probes, each the median of a few runs: insertMany of a 500-signal batch into `signals` (wall, and on the
 //   embedded database the server's CPU from /proc/PID/stat, which the machine's other load does not inflate), a
 //   100-key insertMany into the interaction ledger, a Slack event id insertOne, a Positron cache upsert
-//   (replaceOne by a random hash, as src/positron/service.ts writes it) and a signal findOne by `_id`;
+//   (replaceOne by a random hash, as src/positron/service.ts writes it), a signal findOne by `_id` and the
+//   console's search by artifact value (SignalStore.search: a page of 50);
 // - the retention job (deleteExpired, as core.retention runs it) for at most `jobMs`: its deletions per second.
 // Between sizes it loads signals (half received 31-60 days ago, so expired under the default 30 days, half in the
 // last day, interleaved), and a tenth as many Slack event ids, ledger entries and Positron cache entries (half
@@ -44,6 +45,9 @@ export interface Probe {
   slackEventInsertMs: number;
   positronCacheUpsertMs: number;
   findSignalByIdMs: number;
+  /** The console's search by artifact value (a page of 50, newest first), median ms, and the server's CPU. */
+  searchArtifactMs: number;
+  searchArtifactCpuMs: number | null;
   /** 100 updateOnes by _id ($set on stored signals): as 100 commands, and as one bulkWrite (one update command). */
   update100: { commandsMs: number; commandsCpuMs: number | null; bulkMs: number; bulkCpuMs: number | null };
 }
@@ -132,6 +136,9 @@ async function probe(db: Db, pid: number | undefined): Promise<Probe> {
     cache.replaceOne({ _id: hashKey(`probe${r}-${i}`) }, { result: { query: 'whois', top: { summary: `answer ${i}` } }, expiresAt: new Date(Date.now() + 3_600_000) }, { upsert: true }),
   );
   const find = await times(20, (i) => signals.findOne({ _id: signalKey(fresh[i * 100]!) as never }));
+  // Each `username=userK` is in about one stored signal in 10,000 (the load's 10,000 keys).
+  const store = new SignalStore(db);
+  const search = await times(5, (i) => store.search({ artifact: `username=user${(r * 1_777 + i * 3_011) % 10_000}`, limit: 50 }));
   // The same 100 stored signals each time (what the live path does with alerts and deliveries).
   const setSeen = (k: number) => fresh.slice(0, 100).map((s) => ({ updateOne: { filter: { _id: signalKey(s) as never }, update: { $set: { seenAt: new Date(), seen: k } } } }));
   const commands = await times(5, async (i) => {
@@ -145,6 +152,8 @@ async function probe(db: Db, pid: number | undefined): Promise<Probe> {
     slackEventInsertMs: slackEvent.ms,
     positronCacheUpsertMs: positron.ms,
     findSignalByIdMs: find.ms,
+    searchArtifactMs: search.ms,
+    searchArtifactCpuMs: search.cpu,
     update100: { commandsMs: commands.ms, commandsCpuMs: commands.cpu, bulkMs: bulk.ms, bulkCpuMs: bulk.cpu },
   };
 }
