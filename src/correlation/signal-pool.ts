@@ -44,7 +44,18 @@ export class SignalPool {
     this.live--;
   }
 
-  /** Frees a whole list from `head`. */
+  /**
+   * Frees a whole list of `size` nodes, `head` to `tail`, in one splice: its nodes are not visited (an open
+   * alert's are many and cold), so their ids stay referenced until the nodes are reused (bounded by the pool).
+   */
+  releaseList(head: number, tail: number, size: number): void {
+    if (head === NONE) return;
+    this.next[tail] = this.vacant;
+    this.vacant = head;
+    this.live -= size;
+  }
+
+  /** Frees a whole list from `head`, node by node. */
   freeList(head: number): void {
     for (let node = head; node !== NONE; ) {
       const next = this.next[node]!;
