@@ -23,12 +23,19 @@ describe('SignalPool', () => {
     expect(pool.t[heads[1]!]).toBe(1e15 + 1);
     expect(pool.mask[tails[0]!]).toBe(1);
 
-    pool.freeList(heads[0]!);
+    pool.releaseList(heads[0]!, tails[0]!, 2500);
     expect(pool.live).toBe(2500);
     // Freed nodes are reused before the pool grows again, and come back clean.
     const reused = pool.add('again', 7, 8, 3);
     expect(reused).toBeLessThan(5000);
     expect([pool.ids[reused], pool.t[reused], pool.seq[reused], pool.mask[reused], pool.next[reused]]).toEqual(['again', 7, 8, 3, NONE]);
+    expect(pool.idsOf(heads[1]!, 2500)).toEqual(odd);
+    // The whole spliced list comes back, node by node, before the pool takes a new one.
+    const again = new Set([reused]);
+    for (let i = 1; i < 2500; i++) again.add(pool.add(`b${i}`, 0, 0, 0));
+    expect(again.size).toBe(2500);
+    expect(Math.max(...again)).toBeLessThan(5000);
+    expect(pool.add('new', 0, 0, 0)).toBe(5000);
     expect(pool.idsOf(heads[1]!, 2500)).toEqual(odd);
   });
 });

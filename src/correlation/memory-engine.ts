@@ -226,15 +226,18 @@ export class CorrelationEngine {
     const i = table.i;
     const ib = g * I;
     const tallied = table.tallied;
-    let head = i[ib + FREE_HEAD]!;
+    const first = i[ib + FREE_HEAD]!;
+    let head = first;
+    let last = NONE;
     let dropped = 0;
     while (head !== NONE && pool.t[head]! < lower) {
       if (tallied) table.count(g, pool.mask[head]!, -1);
-      const next = pool.next[head]!;
-      pool.free(head);
-      head = next;
+      last = head;
+      head = pool.next[head]!;
       dropped++;
     }
+    // The dropped nodes go back to the pool in one splice (nodes already read: no walk to free them).
+    pool.releaseList(dropped ? first : NONE, last, dropped);
     if (head === NONE) table.emptyFree(g);
     else {
       i[ib + FREE_HEAD] = head;

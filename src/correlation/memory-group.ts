@@ -182,13 +182,16 @@ export class GroupTable {
   }
 
   clearFree(slot: number): void {
-    this.pool.freeList(this.i[slot * I + FREE_HEAD]!);
+    const ib = slot * I;
+    this.pool.releaseList(this.i[ib + FREE_HEAD]!, this.i[ib + FREE_TAIL]!, this.i[ib + FREE_SIZE]!);
     this.emptyFree(slot);
   }
 
   closeAlert(slot: number): void {
     const ib = slot * I;
-    this.held.freeList(this.i[ib + HELD_HEAD]!);
+    // Newest first: its last node is the alert's first; without `holdIds` the list is that one node.
+    const head = this.i[ib + HELD_HEAD]!;
+    this.held.releaseList(head, this.i[ib + HELD_FIRST]!, this.holdIds ? this.i[ib + HELD_SIZE]! : 1);
     this.i[ib + HELD_HEAD] = this.i[ib + HELD_FIRST] = NONE;
     this.i[ib + HELD_SIZE] = 0;
     this.i[ib + EPISODE] = NO_ALERT;
@@ -289,7 +292,7 @@ export class GroupTable {
       this.i[slot * I + HELD_SIZE] = added.length;
       this.added = added;
     } else for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
-    pool.freeList(head);
+    pool.releaseList(head, this.i[slot * I + FREE_TAIL]!, this.i[slot * I + FREE_SIZE]!);
     this.emptyFree(slot);
   }
 

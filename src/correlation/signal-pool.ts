@@ -2,6 +2,7 @@
 // arrays (event time, input order, part mask, next node) beside one array of ids, and a group's free signals
 // and its open alert's signals are linked lists through it. No object per signal and none per list: a step
 // touches a few array slots, and nodes are reused, so a long replay does not churn the garbage collector.
+// A list goes back in one splice (no walk over its nodes), so a vacant node keeps its id until it is reused.
 
 export const NONE = -1;
 
@@ -36,21 +37,15 @@ export class SignalPool {
     return node;
   }
 
-  /** Frees one node (its next is not followed). */
-  free(node: number): void {
-    this.ids[node] = ''; // the id string can be collected
-    this.next[node] = this.vacant;
-    this.vacant = node;
-    this.live--;
-  }
-
-  /** Frees a whole list from `head`. */
-  freeList(head: number): void {
-    for (let node = head; node !== NONE; ) {
-      const next = this.next[node]!;
-      this.free(node);
-      node = next;
-    }
+  /**
+   * Frees a whole list of `size` nodes, `head` to `tail`, in one splice: its nodes are not visited (an open
+   * alert's are many and cold), so their ids stay referenced until the nodes are reused (bounded by the pool).
+   */
+  releaseList(head: number, tail: number, size: number): void {
+    if (head === NONE) return;
+    this.next[tail] = this.vacant;
+    this.vacant = head;
+    this.live -= size;
   }
 
   /** The ids of a list, in list order (`reversed`: last node first). */
