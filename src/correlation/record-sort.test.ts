@@ -106,6 +106,38 @@ describe('RecordSorter', () => {
     }
   });
 
+  it('writes blocks that come in order straight to a run, and still sorts, stably, what comes out of order after them', () => {
+    const add = (sink: RecordBuffer | RecordSorter, item: Item) => {
+      const start = sink.begin(item.k1, item.k2, 3 * item.text.length);
+      sink.commit(start + sink.buf.write(item.text, start));
+    };
+    const block = (from: Item[]) => {
+      const records = new RecordBuffer(64);
+      for (const item of from) add(records, item);
+      return records.bytes();
+    };
+    // In order: nothing waits in the arena, one run is appended to.
+    const ordered = new RecordSorter({});
+    for (let at = 0; at < expected.length; at += 500) ordered.addRecords(block(expected.slice(at, at + 500)), 0);
+    expect(ordered.spilled).toBe(1);
+    const out: Item[] = [];
+    ordered.drain((r) => out.push({ k1: r.k1, k2: r.k2, text: r.buf.toString('utf8', r.start, r.end) }));
+    expect(out).toEqual(expected);
+    // In order for most of the input, then a block that breaks the order half-way, then blocks in order again
+    // (equal keys in arrival order), and single records.
+    const late = expected.slice(0, 2000).map((item) => ({ ...item, k2: 0 }));
+    const rest = items.slice(2000).map((item) => ({ ...item, k1: item.k1 % 50, k2: 0 }));
+    const mixed = new RecordSorter({ maxBytes: 1 << 16 });
+    mixed.addRecords(block(late.slice(0, 1000)), 0);
+    mixed.addRecords(block([...late.slice(1000, 1500), ...rest.slice(0, 300)]), 0);
+    mixed.addRecords(block(late.slice(1500)), 0);
+    for (const item of rest.slice(300)) add(mixed, item);
+    const arrival = [...late.slice(0, 1500), ...rest.slice(0, 300), ...late.slice(1500), ...rest.slice(300)];
+    const got: Item[] = [];
+    mixed.drain((r) => got.push({ k1: r.k1, k2: r.k2, text: r.buf.toString('utf8', r.start, r.end) }));
+    expect(got).toEqual([...arrival].sort((a, b) => a.k1 - b.k1));
+  });
+
   it('gives nothing for no records', () => {
     expect(sortAll([], { maxItems: 1 }).out).toEqual([]);
   });

@@ -103,6 +103,8 @@ export class RecordSorter implements RecordSink {
   private runInOrder = true;
   private lastK1 = -Infinity;
   private lastK2 = -Infinity;
+  /** While every record came in order and none waits in the arena: the run file blocks of records are appended to as they come (no copy, no index), else -1. */
+  private direct = -1;
   /** Records added in all. */
   total = 0;
   /** Runs spilled to disk in all. */
@@ -118,9 +120,15 @@ export class RecordSorter implements RecordSink {
     this.offsets = new Uint32Array(slots);
   }
 
+  /** Every record added so far came in key order (the simulator replays such a file as it is read). */
+  get ordered(): boolean {
+    return this.inOrder;
+  }
+
   /** Starts a record with its keys; returns where its payload (at most `maxPayload` bytes) goes in `buf`. */
   begin(k1: number, k2: number, maxPayload: number): number {
     const need = RECORD_HEADER + maxPayload;
+    if (this.direct !== -1) this.closeDirect();
     if (this.count > 0 && (this.used + need > this.buf.length || this.used + need + (this.count + 1) * INDEX_BYTES > this.maxBytes)) this.spill();
     // A record larger than the arena (a huge line) gets an arena of its own size.
     if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
@@ -154,7 +162,10 @@ export class RecordSorter implements RecordSink {
    */
   addRecords(records: Uint8Array, k2Offset: number, patch?: (buf: Buffer, start: number) => void): void {
     const from = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
-    for (let at = 0; at < from.length; ) {
+    let at = 0;
+    if (this.inOrder && this.count === 0 && k2Offset === 0 && !patch && this.maxItems === Infinity) at = this.appendInOrder(from);
+    if (at < from.length && this.direct !== -1) this.closeDirect();
+    while (at < from.length) {
       // As many records as fit the arena and the budget as they are: one copy, then each is indexed in place.
       let end = at;
       let n = 0;
@@ -204,6 +215,46 @@ export class RecordSorter implements RecordSink {
     }
   }
 
+  /**
+   * Appends the leading records of `from` that keep the order (all of them, for a file in order) to the
+   * direct run as they are; returns where the first that does not starts.
+   */
+  private appendInOrder(from: Buffer): number {
+    let { lastK1, lastK2 } = this;
+    let at = 0;
+    let n = 0;
+    while (at < from.length) {
+      const k1 = from.readDoubleLE(at + 4);
+      const k2 = from.readDoubleLE(at + 12);
+      if (k1 < lastK1 || (k1 === lastK1 && k2 < lastK2)) break;
+      lastK1 = k1;
+      lastK2 = k2;
+      n++;
+      at += RECORD_HEADER + from.readUInt32LE(at);
+    }
+    if (n === 0) return 0;
+    if (this.direct === -1) this.direct = openSync(this.nextRun(), 'w');
+    writeAll(this.direct, from, 0, at);
+    this.lastK1 = lastK1;
+    this.lastK2 = lastK2;
+    this.total += n;
+    return at;
+  }
+
+  private closeDirect(): void {
+    closeSync(this.direct);
+    this.direct = -1;
+  }
+
+  /** The path of a new run, counted as spilled. */
+  private nextRun(): string {
+    this.dir ??= makeSortDir();
+    const path = join(this.dir, `run-${this.runs.length}.bin`);
+    this.runs.push(path);
+    this.spilled++;
+    return path;
+  }
+
   private growIndex(): void {
     const size = Math.max(1024, this.k1s.length * 2);
     const k1s = new Float64Array(size);
@@ -226,11 +277,7 @@ export class RecordSorter implements RecordSink {
   }
 
   private spill(): void {
-    this.dir ??= makeSortDir();
-    const path = join(this.dir, `run-${this.runs.length}.bin`);
-    this.runs.push(path);
-    this.spilled++;
-    const fd = openSync(path, 'w');
+    const fd = openSync(this.nextRun(), 'w');
     try {
       const order = this.order();
       if (!order) writeAll(fd, this.buf, 0, this.used);
@@ -267,6 +314,7 @@ export class RecordSorter implements RecordSink {
   *records(): Generator<RecordView> {
     const view: RecordView = { buf: this.buf, start: 0, end: 0, k1: 0, k2: 0 };
     const readers: RunReader[] = [];
+    if (this.direct !== -1) this.closeDirect();
     try {
       if (this.runs.length === 0) {
         const order = this.order();
@@ -328,6 +376,7 @@ export class RecordSorter implements RecordSink {
     this.count = 0;
     this.used = 0;
     this.runs.length = 0;
+    if (this.direct !== -1) this.closeDirect();
     if (this.dir) removeSortDir(this.dir);
     this.dir = undefined;
   }

@@ -96,3 +96,28 @@ describe('signals parsed by worker threads', { timeout: 120_000 }, () => {
     }
   });
 });
+
+// A file in event-time order is replayed while it is read (simulator.ts); a duplicate (source, id), known only
+// at the end, or a line out of order, sends it back through the time sort. A shuffled copy of the same lines
+// always goes through the sort: each must give what it gives.
+describe('a file in event-time order', { timeout: 120_000 }, () => {
+  const inOrder = Array.from({ length: 150 }, (_, i) =>
+    sig(`o${i}`, i % 3 ? 'login' : 'vpn', new Date(Date.parse('2024-05-01T09:00:00Z') + i * 37_000).toISOString(), { username: `u${i % 4}`, src_ip: `10.0.0.${i % 3}` }, { source: i % 2 ? 'okta' : 'duo' }),
+  );
+  const text = (items: unknown[]) => `${items.map((s) => JSON.stringify(s)).join('\n')}\n`;
+  const sorted = async (items: unknown[]) => outcome(text(shuffle(items, prng(5))), { parseThreads: 0 });
+
+  it('gives what the time sort gives, without a duplicate, with one at the end, and with a late line', async () => {
+    const early = { ...inOrder[3]!, id: 'late', occurredAt: new Date(Date.parse(inOrder[3]!.occurredAt) + 1000).toISOString() };
+    const late = [...inOrder.slice(0, 140), early, ...inOrder.slice(140)];
+    // The duplicate: the last line again, so the file stays in order; the late line: an early one near the end.
+    const cases = { plain: inOrder, duplicate: [...inOrder, inOrder[149]], late };
+    for (const [name, items] of Object.entries(cases)) {
+      const reference = (await sorted(items)) as { alerts: unknown[]; stats: { duplicates: number } };
+      expect(reference.alerts.length, name).toBeGreaterThan(3);
+      expect(reference.stats.duplicates, name).toBe(name === 'duplicate' ? 1 : 0);
+      for (const way of [{ parseThreads: 0 }, ...WAYS, { parseThreads: 1, chunkSize: 7 }]) expect(await outcome(text(items), way), `${name} ${JSON.stringify(way)}`).toEqual(reference);
+    }
+    expect(runningParseWorkers()).toBe(0);
+  });
+});

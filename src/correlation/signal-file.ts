@@ -18,6 +18,8 @@ export interface SignalFileOptions {
   threads?: number;
   /** Bytes per chunk (default 1 MiB; tests use a few bytes to cut lines at every place). */
   blockSize?: number;
+  /** Asked before each chunk is sent: may this thread parse it (default yes)? No: the workers take it, if any. */
+  parseHere?: () => boolean;
 }
 
 const BLOCK = 1 << 20;
@@ -88,10 +90,12 @@ export async function readSignalFile(path: string, fields: readonly string[], on
   let first = true;
   try {
     for (;;) {
-      while (!eof && pending.length < IN_FLIGHT_PER_PARSER * parsers.count) {
+      // Chunks in flight per parser that may take them (fewer blocks held while this thread replays).
+      const here = options.parseHere?.() ?? true;
+      while (!eof && pending.length < IN_FLIGHT_PER_PARSER * (here || parsers.count === 1 ? parsers.count : parsers.count - 1)) {
         const bytes = readChunk();
         if (!bytes) break;
-        pending.push(parsers.parse(bytes, first, spareRecords.pop()));
+        pending.push(parsers.parse(bytes, first, spareRecords.pop(), here));
         first = false;
       }
       const next = pending.shift();

@@ -13,8 +13,11 @@ import { ChunkParser, type ParsedChunk, type SpareBlocks } from './signal-parse.
 export interface ChunkParsers {
   /** How many parsers there are (the workers and this thread): chunks are numbered by the parser that took them (its name table). */
   readonly count: number;
-  /** `reuse`: blocks for the chunk's records (a stored chunk's), moved to the parser that takes it. */
-  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks): { parser: number; result: Promise<ParsedChunk> };
+  /**
+   * `reuse`: blocks for the chunk's records (a stored chunk's), moved to the parser that takes it; `here`
+   * false: a worker takes the chunk, when there is one (this thread has other work meanwhile).
+   */
+  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks, here?: boolean): { parser: number; result: Promise<ParsedChunk> };
   /** Stops the workers (after the last result, or when the file is refused half-way). */
   close(): Promise<void>;
 }
@@ -65,10 +68,10 @@ export function chunkParsers(fields: readonly string[], threads: number): ChunkP
   let next = 0;
   return {
     count: threads + 1,
-    parse(bytes, first, reuse) {
+    parse(bytes, first, reuse, here = true) {
       // Two chunks to each worker for one here: this thread also sorts every chunk's records as they come back.
       const turn = next++ % (2 * threads + 1);
-      const parser = turn === 2 * threads ? threads : turn % threads;
+      const parser = !here ? turn % threads : turn === 2 * threads ? threads : turn % threads;
       if (parser === threads) return parseHere(bytes, first, reuse);
       const result = new Promise<ParsedChunk>((resolve, reject) => {
         if (failure) return reject(failure);

@@ -5,16 +5,16 @@
 // by an external sort that spills by bytes (record-sort.ts), duplicates are found by a second sort of
 // (source, id) keys alone and remembered as one bit per line, and only in-window state and not-yet-reported
 // alerts are held (those spill too, as binary records: finished-sort.ts), and open alerts' signal ids spill as they grow (held-ids.ts).
+// A file already in event-time order (an export) is replayed while it is read (simulate-replay.ts), the
+// parse worker taking every chunk meanwhile, unless a duplicate turns up at the end.
 import type { ProgressFn } from '../app/terminal-progress.js';
-import { CorrelationEngine, type EngineEvent } from './memory-engine.js';
-import { compileRule, type CompiledRule, type Rule } from './rule.js';
-import { FinishedSort } from './finished-sort.js';
-import { HeldIds } from './held-ids.js';
-import { RecordSorter } from './record-sort.js';
+import { compileRule, type Rule } from './rule.js';
+import { RECORD_HEADER, RecordSorter } from './record-sort.js';
+import { formatEventTime, Replay, type SimulationStats } from './simulate-replay.js';
 import { markDuplicates, SignalCodec } from './signal-record.js';
 import { readSignalFile, SignalFileError } from './signal-file.js';
 
-export { SignalFileError };
+export { formatEventTime, SignalFileError, type SimulationStats };
 
 export interface SimulatedAlert {
   rule: string;
@@ -22,19 +22,6 @@ export interface SimulatedAlert {
   signals: string[];
   firstSeen: string;
   lastSeen: string;
-}
-
-export interface SimulationStats {
-  /** Non-blank lines read. */
-  lines: number;
-  /** Signals replayed (lines minus duplicates). */
-  signals: number;
-  /** Lines whose (source, id) had been seen on an earlier line: ignored. */
-  duplicates: number;
-  alerts: number;
-  /** Signals appended to an already open alert. */
-  appended: number;
-  rules: Record<string, { alerts: number; signals: number }>;
 }
 
 export interface SimulationResult {
@@ -49,45 +36,6 @@ export interface SimulationRun {
   /** The same alerts as their JSON text, for writing out without parsing them again. */
   alertJson: () => Generator<string>;
 }
-
-/**
- * An event time in UTC ("Z"), whatever offset the signal was written with: milliseconds as toISOString
- * gives them, plus the microsecond digits when there are any, so firstSeen/lastSeen are the exact min/max
- * event times of the held signals (SEMANTICS.md) and not rounded down to the millisecond.
- */
-export function formatEventTime(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const micros = us - ms * 1000;
-  // Two per alert, hundreds of thousands of alerts: the date part is made once a day of event time, the
-  // time of day by arithmetic (a Date and its toISOString cost more).
-  const day = Math.floor(ms / DAY_MS);
-  if (day !== cachedDay) {
-    const iso = new Date(day * DAY_MS).toISOString();
-    datePrefix = iso.slice(0, iso.indexOf('T') + 1);
-    cachedDay = day;
-  }
-  let rest = ms - day * DAY_MS;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const sec = Math.floor(rest / 1000);
-  const time = `${datePrefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(rest - sec * 1000)}`;
-  return micros === 0 ? `${time}Z` : `${time}${pad3(micros)}Z`;
-}
-
-const DAY_MS = 86_400_000;
-let cachedDay = NaN;
-let datePrefix = '';
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
-
-const EVICT_EVERY = 50_000;
-// Finished alerts held before their sort spills: they wait beside the engine's tables while it replays.
-const FINISHED_SORT_BYTES = 2 << 20;
-// Open alerts' ids held before they spill (held-ids.ts): at 2 MiB the output read the spilled parts back with
-// about 1 s of preads at 1M lines, at 4 MiB a quarter of that, for about 4 MB more peak.
-const HELD_ID_BYTES = 4 << 20;
 
 export interface SimulateOptions {
   /** Items per in-memory sort run before it spills to disk (tests force spills with small numbers). */
@@ -105,12 +53,11 @@ export interface SimulateOptions {
 }
 
 const PROGRESS_EVERY = 0x3fff;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** Runs the simulation; the alerts come out of a sort in output order once the replay is done. */
 export async function runSimulation(rules: Rule[], signalsPath: string, options: SimulateOptions = {}): Promise<SimulationRun> {
   const compiled = rules.filter((r) => r.enabled).map((r) => compileRule(r));
-  const stats: SimulationStats = { lines: 0, signals: 0, duplicates: 0, alerts: 0, appended: 0, rules: {} };
-  for (const r of compiled) stats.rules[r.rule.id] = { alerts: 0, signals: 0 };
   // Only the artifact fields some rule reads are kept.
   const fields = [...new Set(compiled.flatMap((r) => [...r.groupBy, ...r.parts.flatMap((p) => (p.where ?? []).map(([field]) => field))]))];
 
@@ -122,37 +69,64 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   const names: number[][] = [];
   let lastLine = 0;
   const progress = options.onProgress;
+  // While every line so far is in event-time order, the records are replayed as they come, beside the parse
+  // workers (which take every chunk meanwhile), on the bet that the file has no duplicate (source, id): only
+  // the key sort, at the end, can say. The first line out of order drops this replay, and so does a
+  // duplicate at the end: then the time sort replays the file as it would have anyway.
+  let live: Replay | undefined = new Replay(compiled, codec, options);
+  let lines: number;
   try {
-    stats.lines = await readSignalFile(
+    lines = await readSignalFile(
       signalsPath,
       fields,
       (chunk, offset, parser) => {
         const map = (names[parser] ??= []);
         codec.adoptNames(chunk.names, map);
-        const same = map.every((id, i) => id === i);
-        byTime.addRecords(chunk.time, offset, same ? undefined : (buf, start) => SignalCodec.renumber(buf, start, map));
+        toFileLines(chunk.time, offset, map.every((id, i) => id === i) ? undefined : map);
+        byTime.addRecords(chunk.time, 0);
         byKey.addRecords(chunk.keys, offset);
         if (chunk.lastLine) lastLine = offset + chunk.lastLine;
-        progress?.('reading lines', offset + chunk.lines);
+        if (live && byTime.ordered) replayRecords(live, chunk.time);
+        else if (live) {
+          live.discard();
+          live = undefined;
+          // Its tables are garbage: given back before the rest of the file's records pile up beside them.
+          gc();
+        }
+        progress?.(live ? 'reading and replaying lines' : 'reading lines', offset + chunk.lines);
       },
-      { threads: options.parseThreads, blockSize: options.readBlockSize },
+      { threads: options.parseThreads, blockSize: options.readBlockSize, parseHere: () => live === undefined },
     );
   } catch (err) {
     // A bad line near the end of a large file must not leave its spilled runs behind.
     byTime.discard();
     byKey.discard();
+    live?.discard();
     throw err;
   }
   const records = byTime.total;
 
   // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
   const duplicate = new Uint8Array((lastLine >> 3) + 1);
-  stats.duplicates = markDuplicates(byKey, duplicate);
-
-  const { finished, held } = replay(compiled, stats, byTime, codec, duplicate, records, options);
+  const duplicates = markDuplicates(byKey, duplicate);
+  let replay: Replay;
+  if (live && duplicates === 0) {
+    replay = live;
+    byTime.discard();
+  } else {
+    live?.discard();
+    live = undefined;
+    gc();
+    replay = new Replay(compiled, codec, options);
+    replaySorted(replay, byTime, duplicate, records - duplicates, progress);
+  }
+  live = undefined;
+  const { finished, held, stats } = replay.finish();
+  stats.lines = lines;
+  stats.duplicates = duplicates;
   // The engine's tables (tens of MB) are garbage now: a full collection gives them back before the output
   // allocates on top of them (bin/node-flags.js exposes gc() to `taser simulate`; elsewhere nothing happens).
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
 
   function* alertJson(): Generator<string> {
     try {
@@ -169,80 +143,32 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
 }
 
 /**
- * Replays the records in event-time order, ties in input order, skipping duplicates; the finished alerts come
- * back in a sort by output order, their spilled ids in `held`. A function of its own so the engine and its
- * tables are garbage once it returns, before the output is written.
+ * Turns a chunk's time records into the file's, in place: line numbers `offset` further, source and type
+ * numbers through `map` (the parser's -> the codec's), so the time sort takes them as they are.
  */
-function replay(compiled: CompiledRule[], stats: SimulationStats, byTime: RecordSorter, codec: SignalCodec, duplicate: Uint8Array, records: number, options: SimulateOptions): { finished: FinishedSort; held: HeldIds } {
-  const progress = options.onProgress;
-  // Finished alerts go to a third sort: the output is ordered by firstSeen, then rule id (then group and
-  // first signal, so it is deterministic).
-  const finished = new FinishedSort(
-    compiled.map((r) => r.rule.id),
-    { maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? FINISHED_SORT_BYTES },
-  );
-  // Each rule's JSON text before its group, and its group's field names as JSON keys.
-  const ruleJson = compiled.map((r) => JSON.stringify(r.rule.id));
-  const groupKeys = compiled.map((r) => plainKeys(r.groupBy));
-  // The engine keeps no open alert's ids: they come with the events, and are kept (or spilled) here.
-  const held = new HeldIds(options.maxHeldIdBytes ?? HELD_ID_BYTES);
-  const ruleIndex = new Map(compiled.map((r, i) => [r, i]));
-  const engine = new CorrelationEngine(
-    compiled,
-    (event: EngineEvent) => {
-      const r = ruleIndex.get(event.rule)!;
-      if (event.kind === 'appended') {
-        stats.appended++;
-        held.appended(r, event.slot, event.alert.ids[0]!);
-        return;
-      }
-      if (event.kind === 'opened') return held.opened(r, event.slot, event.alert.ids);
-      const { alert, rule, group } = event;
-      const id = rule.rule.id;
-      const ruleStats = stats.rules[id]!;
-      const ids = held.closed(r, event.slot);
-      stats.alerts++;
-      ruleStats.alerts++;
-      ruleStats.signals += ids.count;
-      // As JSON.stringify({rule, group, signals, firstSeen, lastSeen}) writes it, with the ids put in as text.
-      const keys = groupKeys[r];
-      const groupJson = keys ? objectJson(keys, group) : JSON.stringify(Object.fromEntries(rule.groupBy.map((field, i) => [field, group[i]!])));
-      const head = `{"rule":${ruleJson[r]},"group":${groupJson},"signals":[`;
-      const tail = `],"firstSeen":"${formatEventTime(alert.firstSeen)}","lastSeen":"${formatEventTime(alert.lastSeen)}"}`;
-      finished.add(r, alert.firstSeen, alert.firstSeq, group.join('\u0001'), head, ids.json, tail, ids.part);
-    },
-    { holdIds: false },
-  );
-  let sinceEvict = 0;
+function toFileLines(records: Uint8Array, offset: number, map: readonly number[] | undefined): void {
+  const buf = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  for (let at = 0; at < buf.length; at += RECORD_HEADER + buf.readUInt32LE(at)) {
+    if (offset) buf.writeDoubleLE(buf.readDoubleLE(at + 12) + offset, at + 12);
+    if (map) SignalCodec.renumber(buf, at + RECORD_HEADER, map);
+  }
+}
+
+/** Replays a chunk's time records as they are (in order). */
+function replayRecords(replay: Replay, records: Uint8Array): void {
+  const buf = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  for (let at = 0; at < buf.length; at += RECORD_HEADER + buf.readUInt32LE(at)) replay.signal(buf, at + RECORD_HEADER, buf.readDoubleLE(at + 4), buf.readDoubleLE(at + 12));
+}
+
+/** Replays the time sort's records in event-time order, ties in input order, skipping duplicates. */
+function replaySorted(replay: Replay, byTime: RecordSorter, duplicate: Uint8Array, signals: number, progress?: ProgressFn): void {
+  const stats = replay.stats;
   byTime.drain((r) => {
     const n = r.k2;
     if (duplicate[n >> 3]! & (1 << (n & 7))) return;
-    stats.signals++;
-    engine.process(codec.decode(r.buf, r.start, r.k1, n));
-    if ((stats.signals & PROGRESS_EVERY) === 0) progress?.('replaying signals', stats.signals, records - stats.duplicates);
-    if (++sinceEvict >= EVICT_EVERY) {
-      sinceEvict = 0;
-      engine.evictIdle(r.k1);
-    }
+    replay.signal(r.buf, r.start, r.k1, n);
+    if ((stats.signals & PROGRESS_EVERY) === 0) progress?.('replaying signals', stats.signals, signals);
   });
-  engine.closeAll();
-  return { finished, held };
-}
-
-/**
- * The group's field names as JSON object keys (`"name":`), when an object built from them keeps their order
- * and each of them: no name twice, none that is an array index (an object puts those first). Else undefined.
- */
-function plainKeys(fields: readonly string[]): string[] | undefined {
-  if (new Set(fields).size !== fields.length || fields.some((f) => /^(0|[1-9][0-9]*)$/.test(f))) return undefined;
-  return fields.map((f) => `${JSON.stringify(f)}:`);
-}
-
-/** JSON.stringify of the object of `keys` (plainKeys) and their string `values`. */
-function objectJson(keys: readonly string[], values: readonly string[]): string {
-  let json = '{';
-  for (let i = 0; i < keys.length; i++) json += `${i ? ',' : ''}${keys[i]}${JSON.stringify(values[i])}`;
-  return `${json}}`;
 }
 
 /** The whole result in memory (tests, previews). */
