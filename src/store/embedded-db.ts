@@ -31,7 +31,10 @@ function patchFiles(dir = SOURCE_DIR): string[] {
 }
 
 /** FerretDB's dependencies we patch too, each from the `*.patch` files of its folder in ./embedded, in name order. */
-const PATCHED_DEPENDENCIES = [{ module: 'modernc.org/sqlite', folder: 'modernc-sqlite' }] as const;
+const PATCHED_DEPENDENCIES = [
+  { module: 'modernc.org/sqlite', folder: 'modernc-sqlite' },
+  { module: 'modernc.org/libc', folder: 'modernc-libc' },
+] as const;
 
 /** Every patch, as a path relative to ./embedded: FerretDB's, then each patched dependency's. */
 function allPatchPaths(): string[] {
