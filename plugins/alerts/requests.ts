@@ -119,10 +119,11 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
 
 /**
  * A change to an alert whose card has a delivery row: mark it dirty, due no sooner than the update interval
- * allows (at once when urgent). `rev` counts changes so that a sender that read the alert before this change
- * does not mark the card clean; when no send can have read it yet (the row is dirty, no claim is running and the
- * due time stays), the next send reads the alert after this change and the row needs no write at all. The write
- * goes to `writes` and the time to wake the outbox at to `wakes`.
+ * allows (at once when urgent). A row already dirty needs no write unless the change is urgent or makes it due
+ * sooner: the next send reads the alert after this change, and a send running now (it read the alert before)
+ * finds the change when it reads the alert again after recording (the outbox's recheck). `rev` counts the
+ * writes, so that a sender does not mark clean a card that an urgent change (a case, which the alert does not
+ * show) reached while it was sending. The write goes to `writes` and the time to wake the outbox at to `wakes`.
  */
 function changed(r: CardRequest, existing: DeliveryDoc, now: Date, writes: AnyBulkWriteOperation<DeliveryDoc>[], wakes: Date[]): void {
   const { ctx, alert, urgent } = r;
@@ -132,7 +133,7 @@ function changed(r: CardRequest, existing: DeliveryDoc, now: Date, writes: AnyBu
   // A failed card gets a fresh set of attempts with every new change: nothing is given up for good.
   const revive = existing.status === 'failed' ? { status: existing.ts ? ('posted' as const) : ('pending' as const), attempts: 0 } : {};
   if (existing.dirty) {
-    // Every send sets claimedUntil before it reads the alert and unsets it when it ends (a dead sender's stays).
+    // claimedUntil: set during a send by earlier versions, whose senders do not read the alert again afterwards.
     const sending = existing.claimedUntil !== undefined;
     if (!urgent && !sending && existing.status !== 'failed' && earliest >= existing.nextAttemptAt) return;
     writes.push({
