@@ -3,8 +3,9 @@
 // sweep of due cards claims them together: one insertMany of their next numbers, then one read of their
 // deliveries; a number found taken falls back to one card at a time. The claim record is the only write before
 // the send: the delivery row learns the number with the send's outcome (the outbox's record), so a card costs
-// one row update per send, not two. A number whose record outlived its holder (CLAIM_MS) was a sender that died
-// mid-send: the next claimer passes it, and for a card not in Slack yet looks in the channel before posting.
+// one row update per send, not two. So a send under way is the record of number `claims + 1` (sendsUnderWay). A
+// number whose record outlived its holder (CLAIM_MS) was a sender that died mid-send: the next claimer passes it
+// (keeping it until its own send is recorded) and, for a card not in Slack yet, looks in the channel first.
 import type { PluginContext } from '../../src/plugins/types.js';
 import { isDuplicateKeyError } from '../../src/store/mongo.js';
 import { duplicateIndexes } from '../../src/correlation/leases.js';
@@ -23,6 +24,8 @@ export interface Claimed {
   doc: DeliveryDoc;
   /** The claim number won: recorded on the delivery row (`claims`) with the send's outcome. */
   number: number;
+  /** Dead holders' claim records passed to win `number`: deleted once the send's outcome is recorded. */
+  passed: string[];
   /** When the claim was won: a send must begin well within CLAIM_MS of it. */
   at: number;
   /**
@@ -33,10 +36,10 @@ export interface Claimed {
 }
 
 /**
- * Claims the candidates for one send each; returns those won and still due, as they are now. The claims
- * below a won one are spent (their sends are over, or their holders dead): deleted, so a card keeps one claim
- * record instead of one per send. A stale runner that wins a deleted number again finds the counter at or past
- * it on its re-read and backs off.
+ * Claims the candidates for one send each; returns those won and still due, as they are now. The claim of the
+ * last recorded send is spent: deleted, so a card keeps one claim record instead of one per send (dead holders'
+ * ones go once the send that passed them is recorded). A stale runner that wins a deleted number again finds the
+ * counter at or past it on its re-read and backs off.
  */
 export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Claimed[]> {
   if (!candidates.length) return [];
@@ -55,9 +58,7 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
   if (!won.size) return [];
   const claimedAt = Date.now();
   const spent: string[] = [];
-  for (const { candidate, number } of won.values()) {
-    for (let k = Math.max(1, candidate.claims); k < number; k++) spent.push(claimId(candidate._id, k));
-  }
+  for (const { candidate } of won.values()) if (candidate.claims >= 1) spent.push(claimId(candidate._id, candidate.claims));
   if (spent.length) await claimsOf(ctx).deleteMany({ _id: { $in: spent } });
   // Re-read, so what is sent is current, and only if no send with our number or a later one was recorded.
   const now = new Date();
@@ -70,7 +71,9 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
       continue;
     }
     const since = doc.ts ? undefined : [doc.postingSince, deadSince].filter((d) => d !== undefined).sort((a, b) => a.getTime() - b.getTime())[0];
-    claimed.push({ doc, number, at: claimedAt, ...(since ? { unrecordedSince: since } : {}) });
+    const passed: string[] = [];
+    for (let k = doc.claims + 1; k < number; k++) passed.push(claimId(doc._id, k));
+    claimed.push({ doc, number, passed, at: claimedAt, ...(since ? { unrecordedSince: since } : {}) });
   }
   await release(ctx, giveBack);
   return claimed;
@@ -78,12 +81,14 @@ export async function claimAll(ctx: Ctx, candidates: DeliveryDoc[]): Promise<Cla
 
 /**
  * After losing the first number: the next free one, unless a live runner holds the card (undefined). A dead
- * holder's number is passed; `deadSince` is when the earliest of them was won (it may have posted since).
+ * holder's number is passed; `deadSince` is when the earliest of them was won (it may have posted since). A
+ * number given back meanwhile is tried again, not skipped: a send under way must hold `claims + 1` or pass it.
  */
 async function claimNext(ctx: Ctx, candidate: DeliveryDoc): Promise<{ number: number; deadSince?: Date } | undefined> {
   let deadSince: Date | undefined;
-  for (let number = candidate.claims + 1; ; number++) {
-    if (number > candidate.claims + 1) {
+  let number = candidate.claims + 1;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (attempt > 0) {
       try {
         await claimsOf(ctx).insertOne({ _id: claimId(candidate._id, number), at: new Date() });
         return { number, ...(deadSince ? { deadSince } : {}) };
@@ -92,9 +97,28 @@ async function claimNext(ctx: Ctx, candidate: DeliveryDoc): Promise<{ number: nu
       }
     }
     const held = await claimsOf(ctx).findOne({ _id: claimId(candidate._id, number) });
-    if (held && held.at.getTime() > Date.now() - CLAIM_MS) return undefined; // a live runner holds it
-    if (held && (!deadSince || held.at < deadSince)) deadSince = held.at;
+    if (!held) continue; // given back meanwhile: try it again
+    if (held.at.getTime() > Date.now() - CLAIM_MS) return undefined; // a live runner holds it
+    if (!deadSince || held.at < deadSince) deadSince = held.at;
+    number++;
   }
+  return undefined; // numbers keep appearing and vanishing: left to the next sweep
+}
+
+/**
+ * The rows (dirty ones, as read) whose card a runner may be sending now: the claim record of their next number
+ * exists. Its holder read the alert before a change that comes now, so such a change must be written (rev).
+ */
+export async function sendsUnderWay(ctx: Ctx, rows: DeliveryDoc[]): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const byClaim = new Map(rows.map((d) => [claimId(d._id, d.claims + 1), d._id]));
+  const held = await claimsOf(ctx).find({ _id: { $in: [...byClaim.keys()] } }).project<{ _id: string }>({ _id: 1 }).toArray();
+  return new Set(held.map((c) => byClaim.get(c._id)!));
+}
+
+/** Deletes claim records (dead holders' ones passed by a send now recorded). */
+export async function dropClaims(ctx: Ctx, ids: string[]): Promise<void> {
+  if (ids.length) await claimsOf(ctx).deleteMany({ _id: { $in: ids } });
 }
 
 /**

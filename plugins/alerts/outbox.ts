@@ -4,7 +4,7 @@
 // lives only in memory, so a restart (or another replica) picks up whatever is pending. A run takes the due
 // cards a sweep at a time: claimed together (claims.ts), their alerts, cases and signals read together
 // (card-input.ts), then sent one by one, and recorded a few at a time (one row update per send, which also
-// records the claim's number). A change that came while a card was being sent is found afterwards (recheck).
+// records the claim's number).
 import { z } from 'zod';
 import type { JobRef, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
@@ -16,8 +16,7 @@ import { deliveryClient, notifyAdmins } from './delivery-client.js';
 import { channelProblem, classifySlackError } from './slack-errors.js';
 import { countSend } from './metrics.js';
 import { cardRequests } from './requests.js';
-import { CLAIM_MS, claimAll, release, type Claimed } from './claims.js';
-import { alertVersion, VERSION_PROJECTION, type VersionFields } from './versions.js';
+import { CLAIM_MS, claimAll, dropClaims, release, type Claimed } from './claims.js';
 import { bulkWriteInChunks } from '../../src/store/bulk-writes.js';
 
 type Ctx = PluginContext<AlertsConfig>;
@@ -35,10 +34,8 @@ const RUN_MS = LOCK_MS / 5;
 /** A card Slack accepted, not yet recorded. */
 interface Sent {
   doc: DeliveryDoc;
-  /** The claim it was sent under, recorded with it. */
-  number: number;
-  /** The alert's version the card showed (alertVersion). */
-  shown: string;
+  /** The claim it was sent under, recorded with it, and the dead holders' claims it passed. */
+  claim: Pick<Claimed, 'number' | 'passed'>;
   channel: string;
   ts: string;
   at: Date;
@@ -150,6 +147,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     if (!data) {
       const update = { $set: { status: 'failed' as const, dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, $max: { claims: claimed.number }, $unset: { claimedUntil: '' as const } };
       await col.updateOne({ _id: doc._id }, update);
+      await dropClaims(ctx, claimed.passed);
       ctx.logger.error({ alert: doc._id }, 'alert card delivery failed: the alert is missing');
       return 'failed';
     }
@@ -171,10 +169,12 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
         where = { channel: res.channel ?? doc.channel!, ts: res.ts! };
       }
     } catch (err) {
-      return failed(ctx, claimed, doc, method, err);
+      const outcome = await failed(ctx, claimed, doc, method, err);
+      await dropClaims(ctx, claimed.passed);
+      return outcome;
     }
     countSend(ctx, method, 'ok');
-    sent.push({ doc, number: claimed.number, shown: alertVersion(data.alert), ...where, at: new Date() });
+    sent.push({ doc, claim: claimed, ...where, at: new Date() });
     ctx.logger.debug({ alert: doc._id, method, ...where }, 'alert card sent');
     return 'ok';
   }
@@ -193,10 +193,12 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     const finished = { claimedUntil: '' as const, lastError: '' as const, postingSince: '' as const };
     // Clean only if no request wrote while sending (rev unchanged).
     const { matched } = await bulkWriteInChunks(col, batch.map((s) => ({
-      updateOne: { filter: { _id: s.doc._id, rev: s.doc.rev }, update: { $set: { ...done(s), dirty: false, urgent: false, nextAttemptAt: s.at }, $max: { claims: s.number }, $unset: finished } },
+      updateOne: { filter: { _id: s.doc._id, rev: s.doc.rev }, update: { $set: { ...done(s), dirty: false, urgent: false, nextAttemptAt: s.at }, $max: { claims: s.claim.number }, $unset: finished } },
     })));
+    const passed = batch.flatMap((s) => s.claim.passed);
     if (matched === batch.length) {
       cleared.push(...batch);
+      await dropClaims(ctx, passed);
       return;
     }
     // Some changed while we were sending (rev moved; it only grows): recorded as sent, one more update due no
@@ -209,31 +211,26 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       if (now.rev === s.doc.rev) cleared.push(s);
       else again.push({ s, next: new Date(now.urgent ? s.at.getTime() : s.at.getTime() + ctx.config.updateIntervalSeconds * 1000) });
     }
-    const statements = again.map(({ s, next }) => ({ updateOne: { filter: { _id: s.doc._id }, update: { $set: { ...done(s), nextAttemptAt: next }, $max: { claims: s.number }, $unset: finished } } }));
+    const statements = again.map(({ s, next }) => ({ updateOne: { filter: { _id: s.doc._id }, update: { $set: { ...done(s), nextAttemptAt: next }, $max: { claims: s.claim.number }, $unset: finished } } }));
     await bulkWriteInChunks(col, statements);
+    await dropClaims(ctx, passed);
     for (const { next } of again) await wake(ctx, next, 'changed while sending');
   }
 
   /**
-   * Cards marked clean that changed while they were being sent, marked dirty again. Two kinds: (1) an appended
-   * signal. A request that finds a card already due writes nothing (the card's send reads the alert), so one
-   * that came after this send read the alert left no trace on the row: the alert tells, read again now that the
-   * row is recorded (a request after this read finds the row clean and marks it itself). (2) A write whose rev
-   * slipped in between our conditional write's check and its write (conditional updates are not atomic on every
-   * server). Either is due when the interval since the send allows (at once when urgent).
+   * Cards marked clean whose rev moved meanwhile: a request slipped in between our conditional write's check and
+   * its write (conditional updates are not atomic on every server), saw the card being sent and left it dirty.
+   * Marked dirty again. A request that found the card clean marked it dirty itself.
    */
   async function recheckCleared(ctx: Ctx, cleared: Sent[]): Promise<void> {
     if (!cleared.length) return;
-    const ids = cleared.map((s) => s.doc._id);
-    const versions = new Map((await ctx.correlation.alerts.collection.find({ _id: { $in: ids } }).project<VersionFields>(VERSION_PROJECTION).toArray()).map((a) => [a._id, alertVersion(a)]));
-    const rows = new Map((await deliveries(ctx).find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
-    for (const s of cleared) {
-      const after = rows.get(s.doc._id);
-      const version = versions.get(s.doc._id);
-      if (!after || after.dirty) continue; // a request marked it again itself
-      if (after.rev === s.doc.rev && (version === undefined || version === s.shown)) continue;
-      const next = new Date(after.urgent ? s.at.getTime() : s.at.getTime() + ctx.config.updateIntervalSeconds * 1000);
-      await deliveries(ctx).updateOne({ _id: after._id }, { $set: { dirty: true, nextAttemptAt: next } });
+    const col = deliveries(ctx);
+    const rev = new Map(cleared.map((s) => [s.doc._id, s.doc.rev]));
+    const now = Date.now();
+    for (const after of await col.find({ _id: { $in: [...rev.keys()] } }).toArray()) {
+      if (after.rev === rev.get(after._id) || after.dirty) continue;
+      const next = new Date(after.urgent ? now : now + ctx.config.updateIntervalSeconds * 1000);
+      await col.updateOne({ _id: after._id }, { $set: { dirty: true, nextAttemptAt: next } });
       await wake(ctx, next, 'changed while sending');
     }
   }

@@ -84,7 +84,7 @@ describe('alert card outbox across a crash', () => {
     expect(cardsOf(d._id)).toHaveLength(1);
   });
 
-  it('a signal appended while its card is being sent shows in the next update: the sender reads the alert again after recording', async () => {
+  it('a signal appended while its card is being sent shows in the next update: its request finds the claim and marks the row', async () => {
     const d = await postedCard('appended-mid-send');
     t.slack.reset();
     const release = t.slack.holdNext('chat.update');
@@ -95,17 +95,14 @@ describe('alert card outbox across a crash', () => {
     const sending = (await deliveries().findOne({ _id: d._id }))!;
     const body = JSON.stringify({ id: 's-appended-mid-send-2', type: 'finding', occurredAt: new Date().toISOString(), artifacts: { host: 'appended-mid-send' } });
     expect((await postSignals(t, 'test', body, TOKEN)).status).toBe(202);
-    await waitUntil(async () => (await t.taser.correlation.alerts.collection.findOne({ _id: d._id }))?.signalCount === 2, 'the signal appended');
-    // Its card request finds the card due and writes nothing (the row is unchanged): only the sender can see it.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await deliveries().findOne({ _id: d._id }))!.rev).toBe(sending.rev);
+    // The row is due and says nothing of the send (only the claim record does): the request must look there.
+    await waitUntil(async () => ((await deliveries().findOne({ _id: d._id }))!.rev > sending.rev ? true : undefined), 'the change written while the update is in flight');
     release();
     await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts && /2 signals/.test(String(c.args.text)), 15_000);
-    const done = await waitUntil(async () => {
+    await waitUntil(async () => {
       const now = await deliveries().findOne({ _id: d._id });
       return now && !now.dirty && now.claims >= sending.claims + 2 ? now : undefined;
     }, 'the second update recorded');
-    expect(done.rev).toBe(sending.rev);
     expect(cardsOf(d._id)).toHaveLength(1);
   });
 
