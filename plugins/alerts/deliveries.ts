@@ -1,7 +1,7 @@
 // Delivery state of each alert card, keyed by alert id, in the plugin's own collection: the outbox. A request
 // (new alert, appended signals, a person's action) marks the card `dirty`; the outbox job sends what is due.
-// `rev` counts requests, so a sender clears `dirty` only if nothing new arrived while it was talking to Slack;
-// `claims` numbers the sends, each won through a unique _id in the `claims` collection (outbox.ts).
+// `rev` counts requests' writes, so a sender clears `dirty` only if none came while it was talking to Slack;
+// `claims` numbers the sends, each won through a unique _id in the `claims` collection (claims.ts).
 import type { Collection } from 'mongodb';
 import type { PluginContext } from '../../src/plugins/types.js';
 import type { AlertsConfig } from './config.js';
@@ -20,14 +20,17 @@ export interface DeliveryDoc {
   dirty: boolean;
   /** A person acted: the next send ignores the update interval. */
   urgent: boolean;
+  /** Writes to the row by requests: a sender clears `dirty` only if it has not moved since its claim. */
   rev: number;
+  /** The number of the last claim whose send was recorded (claims.ts). */
   claims: number;
+  /** Set while sending by earlier versions (now the claim record alone says so); still honoured. */
   claimedUntil?: Date;
   attempts: number;
   nextAttemptAt: Date;
   lastError?: string;
   lastSentAt?: Date;
-  /** Set just before a first post; cleared once its ts is recorded. Still set: look in the channel before posting again. */
+  /** A first post failed in a way that may have posted it (timeout, 5xx): look in the channel before posting again. */
   postingSince?: Date;
   /** Why a card is not posted (below threshold, snoozed, no channel). */
   suppressed?: { reason: string; detail: string };

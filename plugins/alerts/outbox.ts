@@ -3,7 +3,8 @@
 // up to maxAttempts; a problem retrying cannot fix (bot not in the channel) fails at once, loudly. Nothing
 // lives only in memory, so a restart (or another replica) picks up whatever is pending. A run takes the due
 // cards a sweep at a time: claimed together (claims.ts), their alerts, cases and signals read together
-// (card-input.ts), then sent one by one, and recorded a few at a time.
+// (card-input.ts), then sent one by one, and recorded a few at a time (one row update per send, which also
+// records the claim's number).
 import { z } from 'zod';
 import type { JobRef, PluginContext, PluginRegistrar } from '../../src/plugins/types.js';
 import type { StoredAlert } from '../../src/correlation/alert-store.js';
@@ -15,7 +16,7 @@ import { deliveryClient, notifyAdmins } from './delivery-client.js';
 import { channelProblem, classifySlackError } from './slack-errors.js';
 import { countSend } from './metrics.js';
 import { cardRequests } from './requests.js';
-import { CLAIM_MS, claimAll, release, type Claimed } from './claims.js';
+import { CLAIM_MS, claimAll, dropClaims, release, type Claimed } from './claims.js';
 import { bulkWriteInChunks } from '../../src/store/bulk-writes.js';
 
 type Ctx = PluginContext<AlertsConfig>;
@@ -33,6 +34,8 @@ const RUN_MS = LOCK_MS / 5;
 /** A card Slack accepted, not yet recorded. */
 interface Sent {
   doc: DeliveryDoc;
+  /** The claim it was sent under, recorded with it, and the dead holders' claims it passed. */
+  claim: Pick<Claimed, 'number' | 'passed'>;
   channel: string;
   ts: string;
   at: Date;
@@ -97,7 +100,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
       if (!claimable.length) return;
       const claimed = await claimAll(ctx, claimable);
       const data = await cardData(ctx, claimed.map((c) => c.doc._id));
-      const cleared: DeliveryDoc[] = [];
+      const cleared: Sent[] = [];
       const sent: Sent[] = [];
       let stop = false;
       for (const [i, c] of claimed.entries()) {
@@ -107,7 +110,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
         // Rate limited: the rest waits too, a job is scheduled after Retry-After.
         stop = !late && (await send(ctx, c, data.get(c.doc._id), sent)) === 'stop';
         if (late || stop) {
-          for (const rest of claimed.slice(late ? i : i + 1)) await release(ctx, rest.doc._id, rest.posting);
+          await release(ctx, claimed.slice(late ? i : i + 1).map((rest) => ({ id: rest.doc._id, number: rest.number })));
           break;
         }
         if (sent.length >= RECORD_EVERY) await recordSent(ctx, sent, cleared);
@@ -124,10 +127,10 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
    * write) may be in the channel already: find it by the alert id its buttons carry, so it is updated, not
    * posted twice.
    */
-  async function findUnrecordedPost(ctx: Ctx, doc: DeliveryDoc): Promise<string | undefined> {
-    if (!doc.postingSince || !doc.channel) return undefined;
+  async function findUnrecordedPost(ctx: Ctx, doc: DeliveryDoc, since: Date): Promise<string | undefined> {
+    if (!doc.channel) return undefined;
     try {
-      const res = await deliveryClient(ctx).conversations.history({ channel: doc.channel, oldest: String(doc.postingSince.getTime() / 1000 - 60), limit: 200 });
+      const res = await deliveryClient(ctx).conversations.history({ channel: doc.channel, oldest: String(since.getTime() / 1000 - 60), limit: 200 });
       return (res.messages ?? []).find((m) => JSON.stringify(m.blocks ?? []).includes(doc._id))?.ts;
     } catch (err) {
       // Without channels:history the check cannot be made: a possible duplicate beats a lost card.
@@ -142,7 +145,9 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     const col = deliveries(ctx);
     const method = doc.ts ? 'chat.update' : 'chat.postMessage';
     if (!data) {
-      await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, $unset: { claimedUntil: '' } });
+      const update = { $set: { status: 'failed' as const, dirty: false, lastError: 'the alert is missing from the alerts collection', updatedAt: new Date() }, $max: { claims: claimed.number }, $unset: { claimedUntil: '' as const } };
+      await col.updateOne({ _id: doc._id }, update);
+      await dropClaims(ctx, claimed.passed);
       ctx.logger.error({ alert: doc._id }, 'alert card delivery failed: the alert is missing');
       return 'failed';
     }
@@ -150,7 +155,7 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     try {
       const message = renderAlertCard(ctx.templates, cardInput(data, deps.buttons(data.alert, ctx)));
       const client = deliveryClient(ctx);
-      const found = claimed.unrecorded ? await findUnrecordedPost(ctx, doc) : undefined;
+      const found = claimed.unrecordedSince ? await findUnrecordedPost(ctx, doc, claimed.unrecordedSince) : undefined;
       if (found) {
         ctx.logger.warn({ alert: doc._id, ts: found }, 'alert card was posted by a process that died before recording it; updating it instead of posting again');
         await col.updateOne({ _id: doc._id }, { $set: { ts: found, status: 'posted' }, $unset: { postingSince: '' } });
@@ -164,31 +169,36 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
         where = { channel: res.channel ?? doc.channel!, ts: res.ts! };
       }
     } catch (err) {
-      return failed(ctx, doc, method, err);
+      const outcome = await failed(ctx, claimed, doc, method, err);
+      await dropClaims(ctx, claimed.passed);
+      return outcome;
     }
     countSend(ctx, method, 'ok');
-    sent.push({ doc, ...where, at: new Date() });
+    sent.push({ doc, claim: claimed, ...where, at: new Date() });
     ctx.logger.debug({ alert: doc._id, method, ...where }, 'alert card sent');
     return 'ok';
   }
 
   /**
-   * Records cards sent: a few commands for the batch, not one per card. Until its ts is recorded a first post
-   * keeps postingSince, so a process that dies before this leaves a card the next sender finds in the channel,
-   * not one posted twice. A card cleared here goes to `cleared` (re-checked once the sweep's sends are done).
+   * Records cards sent, with their claims' numbers: a few commands for the batch, not one per card. Until then
+   * the claim record is the only trace of a send, so a process that dies before this leaves a claim that
+   * outlives it, and the next claimer of a first post looks in the channel: the card is found, not posted
+   * twice. A card cleared here goes to `cleared` (re-checked once the sweep's sends are done).
    */
-  async function recordSent(ctx: Ctx, sent: Sent[], cleared: DeliveryDoc[]): Promise<void> {
+  async function recordSent(ctx: Ctx, sent: Sent[], cleared: Sent[]): Promise<void> {
     if (!sent.length) return;
     const batch = sent.splice(0);
     const col = deliveries(ctx);
     const done = (s: Sent) => ({ status: 'posted' as const, channel: s.channel, ts: s.ts, attempts: 0, lastSentAt: s.at, updatedAt: s.at });
     const finished = { claimedUntil: '' as const, lastError: '' as const, postingSince: '' as const };
-    // Clean only if no request came while sending (rev unchanged).
+    // Clean only if no request wrote while sending (rev unchanged).
     const { matched } = await bulkWriteInChunks(col, batch.map((s) => ({
-      updateOne: { filter: { _id: s.doc._id, rev: s.doc.rev }, update: { $set: { ...done(s), dirty: false, urgent: false, nextAttemptAt: s.at }, $unset: finished } },
+      updateOne: { filter: { _id: s.doc._id, rev: s.doc.rev }, update: { $set: { ...done(s), dirty: false, urgent: false, nextAttemptAt: s.at }, $max: { claims: s.claim.number }, $unset: finished } },
     })));
+    const passed = batch.flatMap((s) => s.claim.passed);
     if (matched === batch.length) {
-      cleared.push(...batch.map((s) => s.doc));
+      cleared.push(...batch);
+      await dropClaims(ctx, passed);
       return;
     }
     // Some changed while we were sending (rev moved; it only grows): recorded as sent, one more update due no
@@ -198,22 +208,24 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     for (const s of batch) {
       const now = current.get(s.doc._id);
       if (!now) continue;
-      if (now.rev === s.doc.rev) cleared.push(s.doc);
+      if (now.rev === s.doc.rev) cleared.push(s);
       else again.push({ s, next: new Date(now.urgent ? s.at.getTime() : s.at.getTime() + ctx.config.updateIntervalSeconds * 1000) });
     }
-    await bulkWriteInChunks(col, again.map(({ s, next }) => ({ updateOne: { filter: { _id: s.doc._id }, update: { $set: { ...done(s), nextAttemptAt: next }, $unset: finished } } })));
+    const statements = again.map(({ s, next }) => ({ updateOne: { filter: { _id: s.doc._id }, update: { $set: { ...done(s), nextAttemptAt: next }, $max: { claims: s.claim.number }, $unset: finished } } }));
+    await bulkWriteInChunks(col, statements);
+    await dropClaims(ctx, passed);
     for (const { next } of again) await wake(ctx, next, 'changed while sending');
   }
 
   /**
    * Cards marked clean whose rev moved meanwhile: a request slipped in between our conditional write's check and
-   * its write (conditional updates are not atomic on every server), saw the card dirty and left it so. Marked
-   * dirty again. A request that found the card clean marked it dirty itself.
+   * its write (conditional updates are not atomic on every server), saw the card being sent and left it dirty.
+   * Marked dirty again. A request that found the card clean marked it dirty itself.
    */
-  async function recheckCleared(ctx: Ctx, cleared: DeliveryDoc[]): Promise<void> {
+  async function recheckCleared(ctx: Ctx, cleared: Sent[]): Promise<void> {
     if (!cleared.length) return;
     const col = deliveries(ctx);
-    const rev = new Map(cleared.map((d) => [d._id, d.rev]));
+    const rev = new Map(cleared.map((s) => [s.doc._id, s.doc.rev]));
     const now = Date.now();
     for (const after of await col.find({ _id: { $in: [...rev.keys()] } }).toArray()) {
       if (after.rev === rev.get(after._id) || after.dirty) continue;
@@ -223,15 +235,17 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     }
   }
 
-  async function failed(ctx: Ctx, doc: DeliveryDoc, method: string, err: unknown): Promise<'retry' | 'failed' | 'stop'> {
+  async function failed(ctx: Ctx, claimed: Claimed, doc: DeliveryDoc, method: string, err: unknown): Promise<'retry' | 'failed' | 'stop'> {
     const col = deliveries(ctx);
     const failure = classifySlackError(err);
     const now = new Date();
     const log = { alert: doc._id, method, channel: doc.channel, error: failure.error };
+    // Every outcome records the claim's number, so the next send claims the one after it.
+    const claims = { $max: { claims: claimed.number } };
     if (failure.kind === 'rate_limited') {
       countSend(ctx, method, 'rate_limited');
       const next = new Date(now.getTime() + failure.retryAfterSeconds * 1000);
-      await col.updateOne({ _id: doc._id }, { $set: { nextAttemptAt: next, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+      await col.updateOne({ _id: doc._id }, { $set: { nextAttemptAt: next, lastError: failure.error, updatedAt: now }, ...claims, $unset: { claimedUntil: '' } });
       ctx.logger.warn({ ...log, retryAfterSeconds: failure.retryAfterSeconds }, 'Slack rate limit: alert card delivery waits as asked');
       await wake(ctx, next, 'rate limited');
       return 'stop';
@@ -240,13 +254,15 @@ export function registerOutbox(plugin: PluginRegistrar<AlertsConfig>, deps: { bu
     if (failure.kind === 'transient' && attempts < ctx.config.maxAttempts) {
       countSend(ctx, method, 'retry');
       const next = new Date(now.getTime() + backoffMs(ctx.config, attempts));
-      await col.updateOne({ _id: doc._id }, { $set: { attempts, nextAttemptAt: next, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+      // A first post that timed out or got a 5xx may be in the channel all the same: the next sender looks.
+      const maybePosted = doc.ts ? {} : { $min: { postingSince: new Date(claimed.at) } };
+      await col.updateOne({ _id: doc._id }, { $set: { attempts, nextAttemptAt: next, lastError: failure.error, updatedAt: now }, ...claims, ...maybePosted, $unset: { claimedUntil: '' } });
       ctx.logger.warn({ ...log, attempts, nextAttemptAt: next }, 'alert card delivery failed; retrying later');
       await wake(ctx, next, 'retry');
       return 'retry';
     }
     countSend(ctx, method, 'failed');
-    await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, urgent: false, attempts, lastError: failure.error, updatedAt: now }, $unset: { claimedUntil: '' } });
+    await col.updateOne({ _id: doc._id }, { $set: { status: 'failed', dirty: false, urgent: false, attempts, lastError: failure.error, updatedAt: now }, ...claims, $unset: { claimedUntil: '' } });
     const problem = failure.kind === 'permanent' ? channelProblem(failure.code, doc.channel ?? '?') : undefined;
     const what = doc.ts ? 'updated' : 'posted';
     ctx.logger.error({ ...log, attempts, ...(problem ? { fix: problem } : {}) }, `alert card could not be ${what}${problem ? `: ${problem}` : ''}`);

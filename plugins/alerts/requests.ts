@@ -14,12 +14,15 @@ import type { AlertsConfig } from './config.js';
 import { deliveries, type DeliveryDoc } from './deliveries.js';
 import { routeAll } from './routing.js';
 import { notifyAdmins } from './delivery-client.js';
+import { sendsUnderWay } from './claims.js';
 
 type Ctx = PluginContext<AlertsConfig>;
 export type Wake = (ctx: Ctx, when: Date, reason: string) => Promise<void>;
 
 /** At most this many requests per burst (one `$in` read of their deliveries). */
 const BURST = 500;
+/** Rows due this far ahead may be claimed already by a replica whose clock is ahead of ours. */
+const CLOCK_SKEW_MS = 5_000;
 
 interface CardRequest {
   ctx: Ctx;
@@ -106,10 +109,11 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
     }
     const again = inserts.filter((_, i) => taken.has(i)).map((i) => i.request);
     const freshIds = new Set(fresh.map((r) => r.alert._id));
-    for (const r of todo) {
-      const d = existing.get(r.alert._id);
-      if (d && !freshIds.has(r.alert._id)) changed(r, d, now, writes, wakes);
-    }
+    const changes = todo.flatMap((r) => (existing.has(r.alert._id) && !freshIds.has(r.alert._id) ? [{ r, d: existing.get(r.alert._id)! }] : []));
+    // Due (or about to be, whatever the clocks of other replicas say), so perhaps being sent: is it?
+    const maybeSending = changes.filter(({ r, d }) => !r.urgent && d.dirty && d.status !== 'suppressed' && d.nextAttemptAt.getTime() <= now.getTime() + CLOCK_SKEW_MS);
+    const sending = await sendsUnderWay(ctx, maybeSending.map(({ d }) => d));
+    for (const { r, d } of changes) changed(r, d, sending.has(d._id), now, writes, wakes);
     await bulkWriteInChunks(col, writes);
     for (const when of wakes) await wake(ctx, when, 'card changed');
     if (due) await wake(ctx, now, 'new card');
@@ -120,11 +124,13 @@ async function applyRequests(requests: CardRequest[], wake: Wake): Promise<void>
 /**
  * A change to an alert whose card has a delivery row: mark it dirty, due no sooner than the update interval
  * allows (at once when urgent). `rev` counts changes so that a sender that read the alert before this change
- * does not mark the card clean; when no send can have read it yet (the row is dirty, no claim is running and the
- * due time stays), the next send reads the alert after this change and the row needs no write at all. The write
- * goes to `writes` and the time to wake the outbox at to `wakes`.
+ * does not mark the card clean; when no send can have read it yet (the row is dirty, no send is under way and
+ * the due time stays), the next send reads the alert after this change and the row needs no write at all. A
+ * send under way (`underWay`: its claim exists) is only looked for on rows already due: a sender takes a row
+ * only once it is due, and nothing moves a due time later while the send runs. The write goes to `writes` and
+ * the time to wake the outbox at to `wakes`.
  */
-function changed(r: CardRequest, existing: DeliveryDoc, now: Date, writes: AnyBulkWriteOperation<DeliveryDoc>[], wakes: Date[]): void {
+function changed(r: CardRequest, existing: DeliveryDoc, underWay: boolean, now: Date, writes: AnyBulkWriteOperation<DeliveryDoc>[], wakes: Date[]): void {
   const { ctx, alert, urgent } = r;
   if (existing.status === 'suppressed') return; // was posted once, then suppressed: nothing to do
   const interval = ctx.config.updateIntervalSeconds * 1000;
@@ -132,8 +138,8 @@ function changed(r: CardRequest, existing: DeliveryDoc, now: Date, writes: AnyBu
   // A failed card gets a fresh set of attempts with every new change: nothing is given up for good.
   const revive = existing.status === 'failed' ? { status: existing.ts ? ('posted' as const) : ('pending' as const), attempts: 0 } : {};
   if (existing.dirty) {
-    // Every send sets claimedUntil before it reads the alert and unsets it when it ends (a dead sender's stays).
-    const sending = existing.claimedUntil !== undefined;
+    // A send holds the claim of the row's next number (claimedUntil: earlier versions set it on the row instead).
+    const sending = underWay || existing.claimedUntil !== undefined;
     if (!urgent && !sending && existing.status !== 'failed' && earliest >= existing.nextAttemptAt) return;
     writes.push({
       updateOne: { filter: { _id: alert._id }, update: { $set: { updatedAt: now, ...revive, ...(urgent ? { urgent: true } : {}) }, $inc: { rev: 1 }, $min: { nextAttemptAt: earliest } } },

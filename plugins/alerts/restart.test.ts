@@ -84,6 +84,28 @@ describe('alert card outbox across a crash', () => {
     expect(cardsOf(d._id)).toHaveLength(1);
   });
 
+  it('a signal appended while its card is being sent shows in the next update: its request finds the claim and marks the row', async () => {
+    const d = await postedCard('appended-mid-send');
+    t.slack.reset();
+    const release = t.slack.holdNext('chat.update');
+    await deliveries().updateOne({ _id: d._id }, { $set: { dirty: true, urgent: true, nextAttemptAt: new Date() }, $inc: { rev: 1 } });
+    await runOutbox();
+    const first = await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts, 10_000); // in flight, held
+    expect(String(first.args.text)).toMatch(/1 signal\b/);
+    const sending = (await deliveries().findOne({ _id: d._id }))!;
+    const body = JSON.stringify({ id: 's-appended-mid-send-2', type: 'finding', occurredAt: new Date().toISOString(), artifacts: { host: 'appended-mid-send' } });
+    expect((await postSignals(t, 'test', body, TOKEN)).status).toBe(202);
+    // The row is due and says nothing of the send (only the claim record does): the request must look there.
+    await waitUntil(async () => ((await deliveries().findOne({ _id: d._id }))!.rev > sending.rev ? true : undefined), 'the change written while the update is in flight');
+    release();
+    await t.slack.waitForCall('chat.update', (c) => c.args.ts === d.ts && /2 signals/.test(String(c.args.text)), 15_000);
+    await waitUntil(async () => {
+      const now = await deliveries().findOne({ _id: d._id });
+      return now && !now.dirty && now.claims >= sending.claims + 2 ? now : undefined;
+    }, 'the second update recorded');
+    expect(cardsOf(d._id)).toHaveLength(1);
+  });
+
   it('leaves no finished outbox job records in the jobs collection', async () => {
     await postedCard('no-pile-up');
     await waitUntil(

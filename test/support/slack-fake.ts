@@ -54,6 +54,7 @@ export class SlackFake {
   readonly calls: SlackCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
   private readonly failures = new Map<string, { failure: SlackFailure; times: number }[]>();
+  private readonly holds = new Map<string, Promise<void>[]>();
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, FakeChannel & { members: string[]; messages: StoredMessage[] }>();
   readonly usergroups = new Map<string, { id: string; handle: string; users: string[] }>();
@@ -159,6 +160,19 @@ export class SlackFake {
     return `${prefix}${String(++this.idCounter).padStart(8, '0')}`;
   }
 
+  /** The next call of `method` is recorded at once but answered only when the returned function is called. */
+  holdNext(method: string): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(method, [...(this.holds.get(method) ?? []), gate]);
+    return release;
+  }
+
+  /** @internal */
+  takeHold(method: string): Promise<void> | undefined {
+    return this.holds.get(method)?.shift();
+  }
+
   /** @internal */
   takeFailure(method: string): SlackFailure | undefined {
     const list = this.failures.get(method);
@@ -257,6 +271,7 @@ export async function startSlackFake(options: { token?: string; botUserId?: stri
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
       fake.record({ method, args, token, at: Date.now() });
+      await fake.takeHold(method);
 
       const failure = fake.takeFailure(method);
       if (failure?.kind === 'ratelimited') return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
