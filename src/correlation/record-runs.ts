@@ -1,6 +1,14 @@
 // A RecordSorter's runs: putting one in order, writing it in blocks, and reading it back a record at a time.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import type { RecordView } from './record-sort.js';
+
+/** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
+export interface RecordView {
+  buf: Buffer;
+  start: number;
+  end: number;
+  k1: number;
+  k2: number;
+}
 
 /** A record's header: [u32 payload length][f64 k1][f64 k2]. */
 export const RECORD_HEADER = 20;

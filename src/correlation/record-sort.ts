@@ -11,7 +11,9 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
-import { RECORD_HEADER, RunReader, sortIndex, writeAll } from './record-runs.js';
+import { RECORD_HEADER, RunReader, sortIndex, writeAll, type RecordView } from './record-runs.js';
+
+export type { RecordView };
 
 export { RECORD_HEADER };
 
@@ -23,15 +25,6 @@ const READ_BLOCK = 1 << 20;
 // 10M-line file makes hundreds) takes small blocks each, so the readers stay within the budget.
 const MERGE_READ_BYTES = 2 << 20;
 const MIN_READ_BLOCK = 1 << 14;
-
-/** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
-export interface RecordView {
-  buf: Buffer;
-  start: number;
-  end: number;
-  k1: number;
-  k2: number;
-}
 
 export interface RecordSortLimits {
   /** Bytes of records and index held in memory before a run spills (default 8 MiB). */
