@@ -183,10 +183,22 @@ export class LiveCorrelator {
    * Routes signals to their partitions' logs, before they are stored. Call `settle` once the signals insert
    * is done (or failed). Throws if the log cannot be written: then nothing may be stored or acknowledged.
    */
-  async handOff(signals: Signal[]): Promise<HandOff | undefined> {
+  async handOff(signals: Signal[], meanwhile?: () => void): Promise<HandOff | undefined> {
     const { byPartition, byKey } = routeSignals(signals, await this.deps.rules.active(), this.options.partitions);
     if (!byPartition.size) return undefined;
-    const entries = await this.log.append(byPartition);
+    const appending = this.log.append(byPartition);
+    if (meanwhile) {
+      // A turn of the loop lets the driver send the entries' insert; the caller's work then runs while the server
+      // writes them. Awaited below: the handler here only keeps a failure from counting as unhandled meanwhile.
+      appending.catch(() => {});
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      try {
+        meanwhile();
+      } catch {
+        // The caller does it again after the hand-off, where a failure settles the entries as failed.
+      }
+    }
+    const entries = await appending;
     const locals = entries.map((entry) => ({ entry, signals: new Map(entry.keys.map((k) => [k, byKey.get(k)!])) }) as LocalEntry);
     for (const l of locals) this.local.set(l.entry._id, l);
     return {

@@ -44,9 +44,9 @@ export function buildCorrelation(deps: {
   const live = new LiveCorrelator(db, { rules, alerts, signals, events, logger, registry: deps.registry }, deps.live);
   const enricher = new Enricher(deps.enrichment, { positron: deps.positron, logger });
   // Enriched before they are routed and stored: a rule may group on what enrichment adds.
-  const ingestor = new Ingestor(signals, logger, async (batch) => {
+  const ingestor = new Ingestor(signals, logger, async (batch, meanwhile) => {
     await enricher.enrich(batch);
-    return live.handOff(batch);
+    return live.handOff(batch, meanwhile);
   }, { foldConfusables: deps.foldConfusables });
   return {
     signals,

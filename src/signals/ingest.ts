@@ -7,8 +7,9 @@ import type { Logger } from '../app/logger.js';
 import type { MappedSignal, SourceDefinition } from '../plugins/types.js';
 import { MAX_PROBLEMS, type RawEvent } from './body.js';
 import { describeIssues, signalSchema, type Signal } from './signal.js';
-import { signalKey, type InsertResult, type SignalStore } from './store.js';
+import { signalKey, type InsertResult, type SignalStore, type StoredSignal } from './store.js';
 import { foldConfusables } from './confusables.js';
+import { checkSignal } from './signal-check.js';
 
 export interface IngestResult {
   accepted: number;
@@ -30,8 +31,12 @@ export interface HandOff {
   settle(inserted: Set<string> | 'failed'): void;
 }
 
-/** Enriches and hands signals to correlation before they are stored; undefined when no rule wants them. */
-export type CorrelationHook = (signals: Signal[]) => Promise<HandOff | undefined | void>;
+/**
+ * Enriches and hands signals to correlation before they are stored; undefined when no rule wants them. It may
+ * call `meanwhile` once the signals are final (enriched) while the hand-off's write is in flight: ingestion then
+ * builds the documents to store in that time instead of after it.
+ */
+export type CorrelationHook = (signals: Signal[], meanwhile: () => void) => Promise<HandOff | undefined | void>;
 
 /** Maps raw events with the source's mapper, validating every signal; throws InvalidEventsError listing all problems. */
 export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unknown>, 'map'>, events: RawEvent[]): Signal[] {
@@ -55,8 +60,15 @@ export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unkn
         problems.push(`${where}: ${m.error ?? 'not mapped'}`);
         continue;
       }
-      // The mapper owns the vendor format; the Signal contract is checked here for every source alike.
-      const parsed = signalSchema.safeParse({ ...m.signal, source: sourceName });
+      // The mapper owns the vendor format; the Signal contract is checked here for every source alike (the
+      // common shape without zod: signal-check.ts).
+      const candidate = { ...m.signal, source: sourceName };
+      const fast = checkSignal(candidate);
+      if (fast) {
+        signals.push(fast);
+        continue;
+      }
+      const parsed = signalSchema.safeParse(candidate);
       if (!parsed.success) problems.push(...describeIssues(parsed.error).map((p) => `${where}: ${p}`));
       else signals.push(parsed.data);
     }
@@ -82,6 +94,7 @@ export class StoreBusyError extends Error {
 
 interface WaitingInsert {
   signals: Signal[];
+  docs: StoredSignal[];
   batch?: string;
   resolve(result: InsertResult): void;
   reject(err: unknown): void;
@@ -111,10 +124,12 @@ export class Ingestor {
     const queued = this.waitingSignals;
     if (queued > (this.options.maxQueuedSignals ?? MAX_QUEUED_SIGNALS) || (this.insertRate && queued / this.insertRate > MAX_WAIT_S)) throw new StoreBusyError(queued);
     const folded = this.options.foldConfusables ? signals.map(foldConfusables) : signals;
-    const handOff = (await this.correlate(folded)) ?? undefined;
+    let docs: StoredSignal[] | undefined;
+    const prepare = () => (docs ??= this.store.prepare(folded));
+    const handOff = (await this.correlate(folded, prepare)) ?? undefined;
     let result;
     try {
-      result = await this.insert(folded, handOff?.batch);
+      result = await this.insert(folded, prepare(), handOff?.batch);
     } catch (err) {
       handOff?.settle('failed');
       throw err;
@@ -131,9 +146,9 @@ export class Ingestor {
    * there, each a transaction of its own, and one that waits past SQLite's busy timeout fails (SQLITE_BUSY). A
    * failed insert fails all of its requests.
    */
-  private insert(signals: Signal[], batch?: string): Promise<InsertResult> {
+  private insert(signals: Signal[], docs: StoredSignal[], batch?: string): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ signals, batch, resolve, reject });
+      this.waiting.push({ signals, docs, batch, resolve, reject });
       this.waitingSignals += signals.length;
       if (!this.inserting) void this.insertWaiting();
     });
@@ -149,7 +164,7 @@ export class Ingestor {
       this.waitingSignals -= size;
       try {
         const started = performance.now();
-        const results = await this.store.insertBatches(group.map(({ signals, batch }) => ({ signals, batch })), new Date());
+        const results = await this.store.insertBatches(group.map(({ signals, docs, batch }) => ({ signals, docs, batch })));
         const rate = (size * 1000) / Math.max(1, performance.now() - started);
         this.insertRate = this.insertRate === undefined ? rate : 0.8 * this.insertRate + 0.2 * rate;
         group.forEach((g, i) => g.resolve(results[i]!));

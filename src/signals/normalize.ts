@@ -111,6 +111,8 @@ export function isCanonicalIPv4(text: string): boolean {
 /** One scalar's normalized form, or undefined when it counts as missing. */
 export function normalizeValue(value: string | number): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  // Most values already are normal (names, hosts, canonical IPv4): no regex, no Unicode normalization for them.
+  if (isNormalized(value) || isCanonicalIPv4(value)) return value;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   return canonicalIp(trimmed) ?? trimmed.normalize('NFC').toLowerCase();

@@ -2,7 +2,7 @@
 // server itself (duplicate key) on every replica, and reported as a duplicate.
 import type { Collection, Db, Filter } from 'mongodb';
 import type { Signal } from './signal.js';
-import { parseEventTime } from './signal.js';
+import { eventTimeMs } from './signal-check.js';
 import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { decodeSignal, encodeSignal } from './stored-form.js';
@@ -78,32 +78,40 @@ export class SignalStore {
   }
 
   /**
+   * The documents of signals to store, one per signal in order (without `batch`, added by insertBatches): built
+   * apart so that ingestion can make them while its correlation log entries are being written.
+   */
+  prepare(signals: Signal[], receivedAt = new Date()): StoredSignal[] {
+    return signals.map((signal) => ({
+      _id: signalKey(signal),
+      ...encodeSignal(signal),
+      occurredAt: new Date(eventTimeMs(signal.occurredAt)!),
+      receivedAt,
+      artifactValues: artifactValuesOf(signal),
+    }));
+  }
+
+  /**
    * Stores several ingestions' signals in one insertMany (one command for all of them); returns each one's
    * result as `insert` does, and throws for all of them alike. Across them, as within one, the first of two
-   * equal (source, id) wins.
+   * equal (source, id) wins. `docs`, when given, are prepare()'s documents of the batch's signals.
    */
-  async insertBatches(batches: { signals: Signal[]; batch?: string }[], receivedAt = new Date()): Promise<InsertResult[]> {
+  async insertBatches(batches: { signals: Signal[]; docs?: StoredSignal[]; batch?: string }[], receivedAt = new Date()): Promise<InsertResult[]> {
     const seen = new Set<string>();
     const parts = batches.map(() => ({ unique: [] as Signal[], duplicates: [] as Signal[] }));
     const docs: StoredSignal[] = [];
-    batches.forEach(({ signals, batch }, b) => {
-      for (const signal of signals) {
-        const key = signalKey(signal);
-        if (seen.has(key)) {
+    batches.forEach(({ signals, docs: prepared = this.prepare(signals, receivedAt), batch }, b) => {
+      signals.forEach((signal, i) => {
+        const doc = prepared[i]!;
+        if (seen.has(doc._id)) {
           parts[b]!.duplicates.push(signal);
-          continue;
+          return;
         }
-        seen.add(key);
+        seen.add(doc._id);
         parts[b]!.unique.push(signal);
-        docs.push({
-          _id: key,
-          ...encodeSignal(signal),
-          occurredAt: new Date(parseEventTime(signal.occurredAt)!),
-          receivedAt,
-          artifactValues: artifactValuesOf(signal),
-          ...(batch ? { batch } : {}),
-        });
-      }
+        if (batch) doc.batch = batch;
+        docs.push(doc);
+      });
     });
     if (!docs.length) return parts.map(({ duplicates }) => ({ inserted: [], duplicates }));
     const failed = await insertManyReportingDuplicates(this.collection, docs);
@@ -114,7 +122,8 @@ export class SignalStore {
       return result;
     });
     const inserted = results.flatMap((r) => r.inserted);
-    for (const observe of this.observers) observe(inserted);
+    // After the answer: the observers' counting is not the sender's to wait for.
+    if (this.observers.length) setImmediate(() => { for (const observe of this.observers) observe(inserted); });
     return results;
   }
 
