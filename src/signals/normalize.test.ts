@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, isCanonicalIPv4, isNormalized, normalizeTypeName, normalizeValue, normalizeValues } from './normalize.js';
+import { canonicalIp, isCanonicalIPv4, isNormalized, normalizeText, normalizeTypeName, normalizeTypeText, normalizeValue, normalizeValues } from './normalize.js';
 import { prng } from '../../test/support/prng.js';
 
 describe('artifact normalization', () => {
@@ -52,6 +52,18 @@ describe('artifact normalization', () => {
     expect(normalizeTypeName('SSO login from a new location')).toBe('sso_login_from_a_new_location');
     expect(normalizeTypeName('sso-login  from_a - new location')).toBe('sso_login_from_a_new_location');
   });
+
+  it('gives type names that are already normal back as they are, exactly as the general path does', () => {
+    const random = prng(13);
+    const alphabet = 'az09_-_ AZ\t\u00e9\u0065\u0301';
+    let same = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 10) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      expect(normalizeTypeName(text), JSON.stringify(text)).toBe(normalizeTypeText(text));
+      if (normalizeTypeText(text) === text) same++;
+    }
+    expect(same).toBeGreaterThan(1_000);
+  });
 });
 
 describe('isNormalized', () => {
@@ -65,7 +77,8 @@ describe('isNormalized', () => {
     const alphabet = 'abzAZ09.-_@/+=: \t\u00e9\u0065\u0301';
     for (let i = 0; i < 20_000; i++) {
       const text = Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
-      if (isNormalized(text)) expect(normalizeValue(text), JSON.stringify(text)).toBe(text);
+      if (isNormalized(text)) expect(normalizeText(text), JSON.stringify(text)).toBe(text);
+      expect(normalizeValue(text), JSON.stringify(text)).toBe(normalizeText(text));
     }
   });
 });
@@ -84,6 +97,7 @@ describe('isCanonicalIPv4', () => {
     for (let i = 0; i < 30_000; i++) {
       const text = Array.from({ length: 3 + Math.floor(random() * 3) }, group).join('.');
       expect(isCanonicalIPv4(text), JSON.stringify(text)).toBe(canonicalIp(text) === text);
+      expect(normalizeValue(text), JSON.stringify(text)).toBe(normalizeText(text));
       if (isCanonicalIPv4(text)) yes++;
     }
     expect(yes).toBeGreaterThan(500); // enough canonical addresses among them to mean something

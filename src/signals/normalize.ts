@@ -113,6 +113,11 @@ export function normalizeValue(value: string | number): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   // Most values already are normal (names, hosts, canonical IPv4): no regex, no Unicode normalization for them.
   if (isNormalized(value) || isCanonicalIPv4(value)) return value;
+  return normalizeText(value);
+}
+
+/** normalizeValue of a string by the general path (exported for the tests that hold its shortcuts to it). */
+export function normalizeText(value: string): string | undefined {
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   return canonicalIp(trimmed) ?? trimmed.normalize('NFC').toLowerCase();
@@ -139,5 +144,21 @@ export function normalizeValues(value: ArtifactValue | undefined): string[] {
 
 /** Signal type names compare case-insensitively, with runs of spaces, underscores and hyphens as one underscore. */
 export function normalizeTypeName(name: string): string {
+  return isNormalTypeName(name) ? name : normalizeTypeText(name);
+}
+
+/** normalizeTypeName by the general path (exported for the test that holds its shortcut to it). */
+export function normalizeTypeText(name: string): string {
   return name.trim().normalize('NFC').toLowerCase().replace(/[\s_-]+/g, '_');
+}
+
+/** True when normalizeTypeText(name) is name: lower-case ASCII letters, digits and single underscores only. */
+function isNormalTypeName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 95) {
+      if (name.charCodeAt(i + 1) === 95) return false;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
 }
