@@ -16,7 +16,7 @@ import { startTaser, type Taser } from '../src/app/runtime.js';
 import { parseEventTime, type Signal } from '../src/signals/signal.js';
 import { artifactValuesOf, signalKey, type StoredSignal } from '../src/signals/store.js';
 import { startSlackFake } from '../test/support/slack-fake.js';
-import { benchDatabase, benchRules, generateSignals, isMain, percentile, processCpuMs, round, runChild, benchConfig, BENCH_TOKEN } from './support.js';
+import { benchDatabase, benchRules, generateSignals, isMain, percentile, processCpuMs, round, runChild, benchConfig, BENCH_TOKEN, startProfile } from './support.js';
 
 export interface E2eOptions {
   batches: number;
@@ -76,10 +76,11 @@ export interface E2eBench extends E2eOptions {
   /**
    * CPU per signal, ms, from the first POST until all was correlated: the database server's process (null on
    * MONGODB_URI) and taser's (this process: taser with its Slack fake; the sender is a process of its own), and
-   * the server's for the raw insertMany of the same signals. CPU time is not inflated by other load on the
-   * machine the way wall time is, so it is what each change is judged by.
+   * the server's and this process's (the driver's side: encoding, sending) for the raw insertMany of the same
+   * signals. CPU time is not inflated by other load on the machine the way wall time is, so it is what each
+   * change is judged by.
    */
-  cpuMsPerSignal: { server: number | null; taser: number; rawInsertServer: number | null };
+  cpuMsPerSignal: { server: number | null; taser: number; rawInsertServer: number | null; rawInsertClient: number };
   /** The most frequent warnings: "message: error" with their counts. */
   topWarnings: string[];
 }
@@ -198,12 +199,14 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     );
     const serverCpu = () => (database.pid ? processCpuMs(database.pid) : undefined);
     const rawCpu0 = serverCpu();
+    const rawClient0 = process.cpuUsage();
     const rawStarted = performance.now();
     await inParallel(docs, o.concurrency, async (batch) => {
       await raw.insertMany(batch, { ordered: false });
     });
     const rawSeconds = (performance.now() - rawStarted) / 1000;
     const rawCpu1 = serverCpu();
+    const rawClient = process.cpuUsage(rawClient0);
     await raw.drop();
 
     // 2. Through taser: POST, store, correlate; trigger alerts timed from their POST. The POSTs are sent from a
@@ -214,6 +217,8 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
       if (trigger !== undefined && !createdAt.has(trigger)) createdAt.set(trigger, clock());
     });
     const ops = countCommands(taser.database.client);
+    // TASER_E2E_CPU_PROF=<file>: a CPU profile of this process (taser) from the first POST until all is correlated.
+    const profile = process.env.TASER_E2E_CPU_PROF ? await startProfile(process.env.TASER_E2E_CPU_PROF) : undefined;
     const cpu0 = { server: serverCpu(), taser: process.cpuUsage() };
     const sent = await runChild<LoadResult>('./e2e.ts', ['load', JSON.stringify({ o, start, url: `${taser.url}/signals/${SOURCE}` })]);
     const { throttled, unavailable, failedPosts, failedBatches } = sent;
@@ -224,6 +229,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
     // From the first POST (the sender's start-up, a second or two of loading its code, is not taser's time).
     const e2eSeconds = (clock() - sent.startedAt) / 1000;
     const cpu1 = { server: serverCpu(), taser: process.cpuUsage(cpu0.taser) };
+    await profile?.();
     // Timed once every signal is correlated: the trigger alerts created while the backlog drained count too (taken
     // when the load ended, the slowest were left out).
     const latencies = Object.entries(sent.sentAt).flatMap(([trigger, at]) => (createdAt.has(trigger) ? [createdAt.get(trigger)! - at] : []));
@@ -271,6 +277,7 @@ async function measure(o: E2eOptions): Promise<E2eBench> {
         server: cpu0.server !== undefined && cpu1.server !== undefined ? round((cpu1.server - cpu0.server) / total, 3) : null,
         taser: round((cpu1.taser.user + cpu1.taser.system) / 1000 / total, 3),
         rawInsertServer: rawCpu0 !== undefined && rawCpu1 !== undefined ? round((rawCpu1 - rawCpu0) / total, 3) : null,
+        rawInsertClient: round((rawClient.user + rawClient.system) / 1000 / total, 3),
       },
       topWarnings: [...seen.kinds].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${n}x ${kind}`),
     };

@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
 import { signalKey, type SignalStore } from '../signals/store.js';
-import type { HandOff } from '../signals/ingest.js';
+import { whileWriting, type HandOff } from '../signals/ingest.js';
 import type { AlertEvents, AlertStore } from './alert-store.js';
 import type { ActiveRule, RuleStore } from './rule-store.js';
 import { alertOps, applyOps, StoredRanks } from './alert-writes.js';
@@ -46,7 +46,6 @@ interface Partition {
   /** The next log entry to step. */
   cursor: number;
   dirty: boolean;
-  /** When it last went from clean to dirty: its snapshot is due snapshotMs later. */
   dirtyAt: number;
   loadedAt: number;
 }
@@ -187,19 +186,7 @@ export class LiveCorrelator {
   async handOff(signals: Signal[], meanwhile?: () => void): Promise<HandOff | undefined> {
     const { byPartition, byKey } = routeSignals(signals, await this.deps.rules.active(), this.options.partitions);
     if (!byPartition.size) return undefined;
-    const appending = this.log.append(byPartition);
-    if (meanwhile) {
-      // A turn of the loop lets the driver send the entries' insert; the caller's work then runs while the server
-      // writes them. Awaited below: the handler here only keeps a failure from counting as unhandled meanwhile.
-      appending.catch(() => {});
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      try {
-        meanwhile();
-      } catch {
-        // The caller does it again after the hand-off, where a failure settles the entries as failed.
-      }
-    }
-    const entries = await appending;
+    const entries = await whileWriting(this.log.append(byPartition), meanwhile);
     const locals = entries.map((entry) => ({ entry, signals: new Map(entry.keys.map((k) => [k, byKey.get(k)!])) }) as LocalEntry);
     for (const l of locals) this.local.set(l.entry._id, l);
     return {
@@ -297,11 +284,8 @@ export class LiveCorrelator {
     const byKey = new Map(stored.map((d) => [d._id, d]));
     const rules = await this.deps.rules.active();
     for (const [p, chain] of chains) {
-      // A turn of the loop between partitions: a webhook that came meanwhile is read, checked and its log
-      // entries sent first, and the rest of the stepping runs while it waits on the database.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const part = this.owned.get(p);
-      if (!part) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a webhook that came meanwhile goes first
+      const part = this.owned.get(p)!;
       try {
         for (const entry of chain) {
           if (!this.leases.owned(Date.now()).has(p)) break;
@@ -328,11 +312,9 @@ export class LiveCorrelator {
   private async finishRound(now: number): Promise<void> {
     // Behind (entries waiting): hot alerts' updates are held and merged (alert-write-queue.ts).
     await this.flushOps(this.backlog() > 0);
-    // One snapshot at a time, when the writer's byte budget allows: the partition changed longest ago. It covers
-    // every alert write before its position, so the held ones go out first. Due snapshotMs after the partition's
-    // first change since its last snapshot, not after that snapshot: after a quiet spell a burst's first entries
-    // would otherwise make every partition due at once, each snapshot soon stale and written while the burst's
-    // signals are (measured: 0.75 snapshot writes per POST of the e2e bench, beside its signal inserts).
+    // One snapshot at a time, when the writer's byte budget allows: the partition first changed longest ago, due
+    // snapshotMs after that change (after its last snapshot, a burst's first entry after a quiet spell made all due).
+    // It covers every alert write before its position, so the held ones go out first.
     const waiting = [...this.owned].filter(([, part]) => part.dirty && now - part.dirtyAt >= this.options.snapshotMs).sort((a, b) => a[1].dirtyAt - b[1].dirtyAt);
     const next = waiting[0]?.[0];
     if (next !== undefined && this.snapshots.due(now)) await this.flushOps(true, next).then(() => this.writeSnapshot(next));

@@ -38,6 +38,22 @@ export interface HandOff {
  */
 export type CorrelationHook = (signals: Signal[], meanwhile: () => void) => Promise<HandOff | undefined | void>;
 
+/**
+ * For a hook: `writing`'s result, with `meanwhile` run after a turn of the loop (the driver sends the write
+ * first) while the server works. A failure of `meanwhile` is left to its caller, who does that work again.
+ */
+export async function whileWriting<T>(writing: Promise<T>, meanwhile?: () => void): Promise<T> {
+  if (!meanwhile) return writing;
+  writing.catch(() => {}); // awaited below: only keeps a failure meanwhile from counting as unhandled
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    meanwhile();
+  } catch {
+    // Done again by the caller after the hand-off, where a failure settles the entries as failed.
+  }
+  return writing;
+}
+
 /** Maps raw events with the source's mapper, validating every signal; throws InvalidEventsError listing all problems. */
 export function mapEvents(sourceName: string, source: Pick<SourceDefinition<unknown>, 'map'>, events: RawEvent[]): Signal[] {
   const signals: Signal[] = [];
