@@ -31,7 +31,7 @@ export function routeSignals(signals: Signal[], rules: ActiveRule[], partitions:
     const key = signalKey(s);
     if (byKey.has(key)) continue;
     byKey.set(key, s);
-    const prepared = prepareSignal({ ...s, id: key }, 0);
+    const prepared = prepareSignal(s, 0); // routing reads no id: the signal itself, not a copy keyed by (source, id)
     const targets = new Set<number>();
     for (const active of rules) {
       if (matchMask(active.compiled, prepared) === 0) continue;
