@@ -6,7 +6,8 @@
 // order, from an empty state. Only a sort run, in-window state and counters are held: memory stays flat however
 // many signals the period holds.
 import type { Db } from 'mongodb';
-import { eventTimeMicros, prepareSignal } from './engine.js';
+import { eventTimeMicros } from '../signals/event-time.js';
+import { prepareSignal } from './engine.js';
 import { CorrelationEngine } from './memory-engine.js';
 import { compileRule, type Rule } from './rule.js';
 import { ExternalSorter } from './external-sort.js';

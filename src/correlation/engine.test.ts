@@ -1,8 +1,8 @@
 // The engine's building blocks, as live ingestion uses them: prepareSignal, matchMask, groupKeys, and
 // stepGroup on a JSON-able GroupState.
 import { describe, expect, it } from 'vitest';
-import { CorrelationEngine, emptyGroupState, eventTimeMicros, groupKeys, matchMask, prepareSignal, stepGroup, type EngineEvent, type GroupState, type StepEvent } from './engine.js';
-import { parseEventTimeMicros } from '../signals/signal.js';
+import { CorrelationEngine, emptyGroupState, groupKeys, matchMask, prepareSignal, stepGroup, type EngineEvent, type GroupState, type StepEvent } from './engine.js';
+import { eventTimeMicros, parseEventTimeMicros } from '../signals/event-time.js';
 import { compileRule, parseRule, parseRules } from './rule.js';
 import type { Signal } from '../signals/signal.js';
 import { at, pick, prng, sig } from '../../test/correlation/helpers.js';

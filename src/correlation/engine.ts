@@ -6,7 +6,7 @@
 // Callers feed signals in event-time order (ties in input order) and de-duplicate (source, id) themselves:
 // the simulator in its sort pass, live ingestion through the signal store's unique _id.
 import type { Signal } from '../signals/signal.js';
-import { parseEventTimeMicros } from '../signals/signal.js';
+import { eventTimeMicros } from '../signals/event-time.js';
 import { normalizeTypeName, normalizeValues } from '../signals/normalize.js';
 import type { CompiledRule } from './rule.js';
 import type { PreparedSignal } from './group-step.js';
@@ -35,77 +35,6 @@ export function prepareSignal(signal: Signal, seq: number): PreparedSignal {
   const t = eventTimeMicros(signal.occurredAt);
   if (t === undefined) throw new Error(`signal ${signal.id}: occurredAt is not an ISO-8601 timestamp`);
   return { id: signal.id, t, seq, type: matchedType(signal.type), source: matchedSource(signal.source), severity: signal.severity, artifacts: signal.artifacts };
-}
-
-const digit = (text: string, i: number): number => {
-  const c = text.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : NaN;
-};
-const two = (text: string, i: number) => digit(text, i) * 10 + digit(text, i + 1);
-
-/**
- * parseEventTimeMicros, with a fast path for the common shape "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" (the
- * regex and Date.parse were a tenth of the engine's time in the profile); anything else takes the general parser.
- */
-export function eventTimeMicros(text: string): number | undefined {
-  const len = text.length;
-  if (len < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
-    return parseEventTimeMicros(text);
-  }
-  const year = two(text, 0) * 100 + two(text, 2);
-  const month = two(text, 5);
-  const day = two(text, 8);
-  const hour = two(text, 11);
-  const minute = two(text, 14);
-  const second = two(text, 17);
-  let i = 19;
-  let ms = 0;
-  let micros = 0;
-  if (text.charCodeAt(i) === 46) {
-    let digits = 0;
-    for (i++; i < len; i++, digits++) {
-      const c = digit(text, i);
-      if (Number.isNaN(c)) break;
-      if (digits < 3) ms = ms * 10 + c;
-      else if (digits < 6) micros = micros * 10 + c;
-    }
-    if (digits === 0) return parseEventTimeMicros(text);
-    for (; digits < 3; digits++) ms *= 10;
-    for (let d = Math.max(digits, 3); d < 6; d++) micros *= 10;
-  }
-  let offsetMinutes: number;
-  if (i === len - 1 && text.charCodeAt(i) === 90) offsetMinutes = 0;
-  else if (i === len - 6 && text.charCodeAt(i + 3) === 58 && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) {
-    const oh = two(text, i + 1);
-    const om = two(text, i + 4);
-    if (!(oh <= 23 && om <= 59)) return parseEventTimeMicros(text);
-    offsetMinutes = (text.charCodeAt(i) === 43 ? 1 : -1) * (oh * 60 + om);
-  } else return parseEventTimeMicros(text);
-  // NaN fails every comparison: a non-digit anywhere lands here too.
-  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return parseEventTimeMicros(text);
-  if (day > 28 && day > daysInMonth(year, month)) return undefined;
-  // A stream's timestamps mostly share their date with the one before: its day number is kept.
-  if (year !== lastDate.year || month !== lastDate.month || day !== lastDate.day) {
-    lastDate.year = year;
-    lastDate.month = month;
-    lastDate.day = day;
-    lastDate.days = daysFromCivil(year, month, day);
-  }
-  const seconds = ((lastDate.days * 24 + hour) * 60 + minute - offsetMinutes) * 60 + second;
-  return (seconds * 1000 + ms) * 1000 + micros;
-}
-
-const lastDate = { year: 0, month: 0, day: 0, days: 0 };
-const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-const daysInMonth = (y: number, m: number) => (m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil; arithmetic, no Date call). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 function valuesOf(s: PreparedSignal, field: string): string[] {

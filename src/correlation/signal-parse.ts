@@ -2,8 +2,10 @@
 // work a parse worker does (signal-parse-worker.ts), or the simulator's own thread for a small file. A chunk
 // knows nothing of where it sits in the file: its lines are numbered from 1, and the reader adds the number
 // of lines before it (signal-file.ts).
-import { describeIssues, SEVERITIES, signalSchema } from '../signals/signal.js';
-import { eventTimeMicros, matchedSource, matchedType } from './engine.js';
+import { describeIssues, signalSchema } from '../signals/signal.js';
+import { checkSignal } from '../signals/signal-check.js';
+import { eventTimeMicros } from '../signals/event-time.js';
+import { matchedSource, matchedType } from './engine.js';
 import { RecordBuffer } from './record-sort.js';
 import { addKeyRecord, addScannedKeyRecord, SignalCodec, type ValidSignal } from './signal-record.js';
 import { LineScanner } from './signal-scan.js';
@@ -35,34 +37,6 @@ export interface SpareBlocks {
 }
 
 export const MAX_REPORTED_PROBLEMS = 50;
-const SEVERITY_NAMES = new Set<unknown>(SEVERITIES);
-const scalar = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-
-/**
- * True when signalSchema would accept `data` as it is (no defaults to fill but `artifacts`): checked by hand
- * because zod costs several microseconds a line. Anything it is unsure of (a link, odd keys) goes to zod,
- * which decides, so this can only make valid lines faster, never change what is valid.
- */
-function plainSignal(data: unknown): data is { id: string; source: string; type: string; occurredAt: string; severity?: string; artifacts?: Record<string, unknown> } {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  const d = data as Record<string, unknown>;
-  if (typeof d.id !== 'string' || d.id === '' || typeof d.source !== 'string' || d.source === '' || typeof d.type !== 'string' || d.type === '') return false;
-  if (typeof d.occurredAt !== 'string' || d.link !== undefined) return false;
-  if (d.severity !== undefined && !SEVERITY_NAMES.has(d.severity)) return false;
-  if (d.title !== undefined && typeof d.title !== 'string') return false;
-  if (d.tags !== undefined && !(Array.isArray(d.tags) && d.tags.every((t) => typeof t === 'string'))) return false;
-  if (d.raw !== undefined && (typeof d.raw !== 'object' || d.raw === null || Array.isArray(d.raw))) return false;
-  const a = d.artifacts;
-  if (a === undefined) return true;
-  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
-  for (const key in a) {
-    // A name the store cannot hold as a field (signalSchema refuses it, and so does live ingestion): zod says why.
-    if (key === '' || key === '__proto__' || key.charCodeAt(0) === 36 || key.includes('.') || key.includes('\0')) return false;
-    const v = (a as Record<string, unknown>)[key];
-    if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) return false;
-  }
-  return true;
-}
 
 /** Parses chunks one after another, numbering source and type names in a table of its own. */
 export class ChunkParser {
@@ -138,7 +112,10 @@ export class ChunkParser {
         reported++;
         continue;
       }
-      let t = plainSignal(data) ? eventTimeMicros(data.occurredAt) : undefined;
+      // Plain lines by hand (signal-check.ts: zod costs several microseconds a line); zod decides the rest.
+      const checked = checkSignal(data);
+      let t = checked ? eventTimeMicros(checked.occurredAt) : undefined;
+      if (checked) data = checked;
       if (t === undefined) {
         const parsed = signalSchema.safeParse(data);
         if (!parsed.success) {

@@ -12,7 +12,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../app/logger.js';
 import type { Signal } from '../signals/signal.js';
-import { eventTimeMs } from '../signals/signal-check.js';
+import { parseEventTime } from '../signals/signal.js';
 import { normalizeTypeName, normalizeValues } from '../signals/normalize.js';
 
 export const FIELD_SUMMARY_COLLECTION = 'signal_field_summary';
@@ -79,7 +79,7 @@ export class FieldSummary {
   /** Counts stored signals (called with what an insert stored); memory only. */
   observe(signals: readonly Signal[]): void {
     for (const s of signals) {
-      const t = eventTimeMs(s.occurredAt);
+      const t = parseEventTime(s.occurredAt);
       if (t === undefined) continue;
       const day = dayOf(t);
       let p = this.pending.get(day);

@@ -1,22 +1,12 @@
 // The Signal contract checked without zod for the shape nearly every event has, because signalSchema.safeParse is
-// most of a webhook's CPU before its insert: the first 500 signals of a process take about 15 ms in zod (its code
+// most of a webhook's CPU before its insert, and several microseconds a line of `taser simulate`: the first 500 signals of a process take about 15 ms in zod (its code
 // is not compiled yet; about 1.2 ms once it is), as long as the insert itself. `checkSignal` accepts only what
 // signalSchema accepts and returns what it returns (the same keys, in the same order; fresh objects and arrays
 // where zod makes them); anything else (a missing or wrong field, a link, an undefined value, a "__proto__" key,
 // a symbol key) is left to zod, which then answers or names the problems as before. signal-check.test.ts holds
 // the two to each other on generated valid and broken signals.
-import { eventTimeMicros } from '../correlation/engine.js';
+import { parseEventTime } from './event-time.js';
 import { SEVERITIES, type Signal } from './signal.js';
-
-/**
- * parseEventTime (epoch ms, undefined when not a real ISO-8601 instant with an offset) by the engine's arithmetic
- * for the common shape: the regex and Date.parse cost 3-9 µs a signal before they are compiled, and ingestion
- * asks twice per signal (the check, the stored date).
- */
-export function eventTimeMs(text: string): number | undefined {
-  const micros = eventTimeMicros(text);
-  return micros === undefined ? undefined : Math.floor(micros / 1000);
-}
 
 const SEVERITY_SET: ReadonlySet<unknown> = new Set(SEVERITIES);
 /** signalSchema's keys in its order (zod's output lists them first, then the extra keys in input order). */
@@ -47,9 +37,10 @@ function checkArtifacts(artifacts: unknown): Record<string, Signal['artifacts'][
 }
 
 /** The parsed signal when `value` is a plain, valid signal of the common shape; undefined: ask signalSchema. */
-export function checkSignal(value: Record<string, unknown>): Signal | undefined {
+export function checkSignal(value: unknown): Signal | undefined {
+  if (!isPlainObject(value)) return undefined;
   const { id, source, type, occurredAt, severity, title, artifacts, tags, link, raw } = value;
-  if (!nonEmpty(id) || !nonEmpty(source) || !nonEmpty(type) || typeof occurredAt !== 'string' || eventTimeMs(occurredAt) === undefined) return undefined;
+  if (!nonEmpty(id) || !nonEmpty(source) || !nonEmpty(type) || typeof occurredAt !== 'string' || parseEventTime(occurredAt) === undefined) return undefined;
   if (link !== undefined || ('link' in value)) return undefined;
   if (severity !== undefined && !SEVERITY_SET.has(severity)) return undefined;
   if (title !== undefined && typeof title !== 'string') return undefined;

@@ -1,6 +1,7 @@
 // The Signal: the one shape every source produces and the correlation engine consumes
 // (shared/correlation/SEMANTICS.md, "Signal"). Parsed with zod at the edge; trusted inside.
 import { z } from 'zod';
+import { parseEventTime } from './event-time.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -11,35 +12,8 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-// ISO-8601 date-time with an explicit offset or Z. Date.parse alone accepts too much ("2017-09-31" rolls over).
-const ISO_WITH_OFFSET =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-/** Epoch milliseconds of an ISO-8601 timestamp with offset, or undefined when it is not one or names no real instant. */
-export function parseEventTime(value: string): number | undefined {
-  const m = ISO_WITH_OFFSET.exec(value);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
-  const hour = Number(h), minute = Number(mi), second = s === undefined ? 0 : Number(s);
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return undefined;
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? t : undefined;
-}
-
-/**
- * Event time in integer microseconds since the epoch (exact: below 2^53 until the year 2255), keeping the
- * sub-millisecond digits that EDR and IDS events carry, so ordering and window edges are exact.
- */
-export function parseEventTimeMicros(value: string): number | undefined {
-  const ms = parseEventTime(value);
-  if (ms === undefined) return undefined;
-  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
-  const micros = Number(fraction.slice(3, 6).padEnd(3, '0'));
-  return Math.floor(ms) * 1000 + micros;
-}
+// The time format is part of the contract: event-time.ts parses it (re-exported for the Signal's users).
+export { eventTimeMicros, parseEventTime, parseEventTimeMicros } from './event-time.js';
 
 const artifactScalar = z.union([z.string(), z.number().finite()]);
 export const artifactValueSchema = z.union([artifactScalar, z.array(artifactScalar)]);

@@ -1,8 +1,7 @@
 // Signals in MongoDB, idempotent on (source, id): the pair is the _id, so a redelivery is refused by the
 // server itself (duplicate key) on every replica, and reported as a duplicate.
 import type { Collection, Db, Filter } from 'mongodb';
-import type { Signal } from './signal.js';
-import { eventTimeMs } from './signal-check.js';
+import { parseEventTime, type Signal } from './signal.js';
 import { normalizeValues } from './normalize.js';
 import { ensureCollectionIndexes } from '../store/collections.js';
 import { decodeSignal, encodeSignal } from './stored-form.js';
@@ -85,7 +84,7 @@ export class SignalStore {
     return signals.map((signal) => ({
       _id: signalKey(signal),
       ...encodeSignal(signal),
-      occurredAt: new Date(eventTimeMs(signal.occurredAt)!),
+      occurredAt: new Date(parseEventTime(signal.occurredAt)!),
       receivedAt,
       artifactValues: artifactValuesOf(signal),
     }));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventTimeMicros } from './engine.js';
+import { eventTimeMicros, parseEventTime, patternEventTime } from './event-time.js';
+import { prng } from '../../test/support/prng.js';
 
 describe('eventTimeMicros date arithmetic', () => {
   it('gives Date.parse for every day from 1600 to 2400 (century leap rules, month lengths), and rejects days that do not exist', () => {
@@ -18,5 +19,34 @@ describe('eventTimeMicros date arithmetic', () => {
   it('follows the date when timestamps go back and forth between days (the day number is kept from the call before)', () => {
     const texts = ['2026-01-05T23:59:59.999Z', '2026-01-06T00:00:00Z', '2026-01-05T00:00:00+01:00', '2025-01-05T12:00:00Z', '2026-01-05T12:00:00Z', '2026-02-05T12:00:00Z', '2026-01-05T12:00:01Z'];
     expect(texts.map((t) => eventTimeMicros(t))).toEqual(texts.map((t) => Date.parse(t) * 1000));
+  });
+});
+
+describe('parseEventTime', () => {
+  it('agrees with the general path (pattern and Date.parse) on every shape, valid or not', () => {
+    const random = prng(12);
+    const variants = (iso: string) => [
+      iso,
+      iso.replace('.000Z', 'Z'),
+      iso.replace('Z', '+02:00'),
+      iso.replace('Z', '-11:30'),
+      iso.replace('Z', '+0200'),
+      iso.replace('Z', 'z'),
+      iso.replace('.000Z', '.1Z'),
+      iso.replace('.000Z', '.123456Z'),
+      iso.replace('.000Z', '.9999999Z'),
+      iso.replace('.000Z', '.Z'),
+      iso.slice(0, 16) + 'Z',
+      iso.replace(/-\d\dT/, '-31T'),
+      iso.replace(/^\d{4}-\d\d/, '2023-02').replace(/-\d\dT/, '-29T'),
+      iso.replace(/T\d\d/, 'T24'),
+      iso.replace(/^\d{4}/, '1969'),
+      iso.replace(/^\d{4}/, '0099'),
+      `${iso} `,
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      const iso = new Date(Math.floor(random() * 4_102_444_800_000)).toISOString();
+      for (const text of variants(iso)) expect(parseEventTime(text), text).toBe(patternEventTime(text));
+    }
   });
 });
