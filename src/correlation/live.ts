@@ -91,7 +91,7 @@ export class LiveCorrelator {
     options: Partial<LiveOptions> & { maxSnapshotBytes?: number } = {},
   ) {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
-    this.log = new PartitionLog(db);
+    this.log = new PartitionLog(db, (p) => (this.leases.owned(Date.now()).has(p) ? this.owned.get(p)?.cursor : undefined));
     this.leases = new PartitionLeases(db, { partitions: this.options.partitions, termMs: this.options.termMs, owner: this.owner });
     this.recent = new RecentSignals(deps.signals);
     this.snapshots = new SnapshotWriter(db, this.owner, deps.logger, { registry: deps.registry, maxBytes: options.maxSnapshotBytes });

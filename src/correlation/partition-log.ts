@@ -44,7 +44,15 @@ export class PartitionLog {
 
   private readonly floors: Collection<LogFloor>;
 
-  constructor(db: Db) {
+  /**
+   * `floorBound(p)`: a position partition p's floor is known not to exceed now, if this process knows one (its
+   * owner's: the floor is raised only by owners, to a snapshot position, so while this process holds p's lease
+   * the floor is at most where it has stepped). Entries at or above it need no floor read.
+   */
+  constructor(
+    db: Db,
+    private readonly floorBound: (p: number) => number | undefined = () => undefined,
+  ) {
     this.collection = db.collection<LogEntry>(LOG_COLLECTION);
     this.floors = db.collection<LogFloor>(LOG_COLLECTION);
   }
@@ -121,14 +129,15 @@ export class PartitionLog {
 
   /** Takes out of `written` the entries below their partition's floor; returns them to append again. */
   private async belowFloor(written: LogEntry[][]): Promise<{ a: number; p: number }[]> {
-    const ids = [...new Set(written.flat().map((e) => e.p))].map(floorId);
+    // Asked after the insert: a floor known to be at most an entry's number then was at most it when it was written.
+    const ids = [...new Set(written.flat().filter((e) => e.seq < (this.floorBound(e.p) ?? Infinity)).map((e) => e.p))].map(floorId);
     if (!ids.length) return [];
     const floors = new Map((await this.floors.find({ _id: { $in: ids } }).toArray()).map((f) => [f._id, f.floor]));
     const again: { a: number; p: number }[] = [];
     written.forEach((entries, a) => {
       for (let i = entries.length - 1; i >= 0; i--) {
         const e = entries[i]!;
-        const floor = floors.get(floorId(e.p)) ?? 0;
+        const floor = floors.get(floorId(e.p)) ?? 0; // 0 too where no floor was read (known to be at most e.seq)
         if (e.seq >= floor) continue;
         entries.splice(i, 1);
         this.advance(e.p, floor);

@@ -2,7 +2,8 @@
 // snapshot, a writer whose position is stale never lands in the pruned prefix (where no owner reads), and a
 // snapshot over the document size limit is refused loudly (metric, error log) instead of crashing the owner.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Collection } from 'mongodb';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { openTestDatabase } from '../support/db.js';
@@ -64,6 +65,29 @@ describe('correlation log pruning and snapshot size', () => {
     expect(stored.find((e) => e.seq === 4)?.keys).toEqual(['late']);
     // The stray copy below the floor is never read (the owner starts at its snapshot's position).
     expect(stored.filter((e) => e.seq >= 3).map((e) => e.seq)).toEqual([3, 4]);
+  });
+
+  it('reads no floor for an entry at or above where the floor is known to be at most, and reads it below that', async () => {
+    const log = new PartitionLog(database.db);
+    for (let i = 0; i < 4; i++) await log.append(new Map([[5, [`b${i}`]]]));
+    await log.prune(5, 3);
+    const find = vi.spyOn(Collection.prototype, 'find');
+    try {
+      // The owner (floor at most its position, 3) appends at 4: one round trip, no floor read.
+      const owner = new PartitionLog(database.db, (p) => (p === 5 ? 3 : undefined));
+      owner.advance(5, 4);
+      const [own] = await owner.append(new Map([[5, ['own']]]));
+      expect(own!.seq).toBe(4);
+      expect(find).not.toHaveBeenCalled();
+      // A writer whose first try (0, in the pruned prefix) is below that bound reads the floor and moves above it.
+      const stale = new PartitionLog(database.db, (p) => (p === 5 ? 3 : undefined));
+      const [late] = await stale.append(new Map([[5, ['late']]]));
+      expect(late!.seq).toBe(5);
+      expect(find).toHaveBeenCalledTimes(1);
+    } finally {
+      find.mockRestore();
+    }
+    expect((await entries(5, 10)).find((e) => e.seq === 5)?.keys).toEqual(['late']);
   });
 
   it('prunes an owned partition only a term after taking it, below the snapshot written in that ownership', async () => {
