@@ -1,4 +1,5 @@
-// A RecordSorter's runs: putting one in order, writing it in blocks, and reading it back a record at a time.
+// A RecordSorter's records and runs: gathering records in a block, putting a run in order, writing it in
+// blocks, and reading it back a record at a time.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
@@ -12,6 +13,49 @@ export interface RecordView {
 
 /** A record's header: [u32 payload length][f64 k1][f64 k2]. */
 export const RECORD_HEADER = 20;
+
+/** Where records are written: `begin` a record with its keys, write its payload into `buf` from the offset it returns, `commit`. */
+export interface RecordSink {
+  buf: Buffer;
+  begin(k1: number, k2: number, maxPayload: number): number;
+  commit(end: number): void;
+}
+
+/** Records gathered in one growing block, in the sorter's format: a parse worker's output for one chunk. */
+export class RecordBuffer implements RecordSink {
+  buf: Buffer;
+  private used = 0;
+  private pending = 0;
+
+  /** `reuse`: a block an earlier chunk's records were in, taken if it is large enough. */
+  constructor(size: number, reuse?: ArrayBuffer) {
+    // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
+    this.buf = reuse && reuse.byteLength >= size ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(size, 256));
+  }
+
+  begin(k1: number, k2: number, maxPayload: number): number {
+    const need = this.used + RECORD_HEADER + maxPayload;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.pending = this.used;
+    this.buf.writeDoubleLE(k1, this.used + 4);
+    this.buf.writeDoubleLE(k2, this.used + 12);
+    return this.used + RECORD_HEADER;
+  }
+
+  commit(end: number): void {
+    this.buf.writeUInt32LE(end - this.pending - RECORD_HEADER, this.pending);
+    this.used = end;
+  }
+
+  /** The records written, as a view of the block (its ArrayBuffer is the block's own, to transfer). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.used);
+  }
+}
 
 // Radix digits of 11 bits: three to a 32-bit word, 2048 counters.
 const DIGIT = 11;
