@@ -26,9 +26,11 @@ export interface SignalFileOptions {
   keySort?: { maxBytes?: number; maxItems?: number };
 }
 
-/** The file read: its non-blank lines, and those whose (source, id) came on an earlier line. */
-export interface SignalFileRead extends Duplicates {
+/** The file read: its non-blank lines, and (once the key sorts are merged) those whose (source, id) came on an earlier line. */
+export interface SignalFileRead {
   lines: number;
+  /** To be awaited: the parse workers stop when it settles (meanwhile the caller may finish its replay). */
+  duplicates: Promise<Duplicates>;
 }
 
 const BLOCK = 1 << 20;
@@ -94,6 +96,12 @@ export async function readSignalFile(path: string, fields: readonly string[], on
   const keyLimits = { maxBytes: options.keySort?.maxBytes ?? 4 << 20, maxItems: options.keySort?.maxItems };
   const keys = new RecordSorter(keyLimits);
   const parsers = chunkParsers(fields, threads, keys, keyLimits);
+  // Stops the workers, then removes the key runs (the workers' too), whether they were merged or the file was refused.
+  const close = async () => {
+    await parsers.close();
+    keys.discard();
+  };
+  let duplicates: Promise<Duplicates> | undefined;
   const pending: ReturnType<typeof parsers.parse>[] = [];
   const problems: string[] = [];
   // The lines before each chunk, by its number (key records are numbered by chunk and line).
@@ -127,16 +135,17 @@ export async function readSignalFile(path: string, fields: readonly string[], on
       chunkOffsets.push(offset);
       offset += chunk.lines;
     }
-    if (!problems.length) return { lines, ...(await parsers.duplicates(chunkOffsets, (lastLine >> 3) + 1)) };
+    if (!problems.length) {
+      duplicates = parsers.duplicates(chunkOffsets, (lastLine >> 3) + 1).finally(close);
+      return { lines, duplicates };
+    }
   } catch (err) {
     // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
     if ((err as NodeJS.ErrnoException).syscall === 'read') throw cannotRead(err);
     throw err;
   } finally {
     closeSync(fd);
-    await parsers.close();
-    // The key runs (the workers' too: they are stopped), whether they were merged or the file was refused.
-    keys.discard();
+    if (!duplicates) await close();
   }
   throw new SignalFileError(problems);
 }

@@ -102,25 +102,40 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
     throw err;
   }
   const records = byTime.total;
-  const { lines, duplicate, count: duplicates } = read;
-  let replay: Replay;
-  if (live && duplicates === 0) {
-    replay = live;
+  const { lines } = read;
+  // While the first parse worker merges the key sorts, the replay of an in-order file is finished, on the
+  // bet that there is no duplicate; and the engine's tables (tens of MB), garbage then, are given back by a
+  // full collection before the output allocates on top of them (bin/node-flags.js exposes gc() to `taser
+  // simulate`; elsewhere nothing happens).
+  let done: ReturnType<Replay['finish']> | undefined;
+  let marked;
+  try {
+    try {
+      done = live?.finish();
+      gc();
+    } finally {
+      marked = await read.duplicates;
+    }
+  } catch (err) {
     byTime.discard();
-  } else {
+    live?.discard();
+    throw err;
+  }
+  const { duplicate, count: duplicates } = marked;
+  if (!done || duplicates > 0) {
+    // The replay's tables were given back above: the time sort replays the file from an empty state.
     live?.discard();
     live = undefined;
-    gc();
-    replay = new Replay(compiled, codec, options);
+    const replay = new Replay(compiled, codec, options);
     replaySorted(replay, byTime, duplicate, records - duplicates, progress);
+    done = replay.finish();
+    gc();
   }
+  byTime.discard();
   live = undefined;
-  const { finished, held, stats } = replay.finish();
+  const { finished, held, stats } = done;
   stats.lines = lines;
   stats.duplicates = duplicates;
-  // The engine's tables (tens of MB) are garbage now: a full collection gives them back before the output
-  // allocates on top of them (bin/node-flags.js exposes gc() to `taser simulate`; elsewhere nothing happens).
-  gc();
 
   function* alertJson(): Generator<string> {
     try {
