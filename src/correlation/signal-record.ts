@@ -41,6 +41,13 @@ function putBytes(buf: Buffer, at: number, from: Buffer, start: number, end: num
   return at;
 }
 
+/**
+ * Buffer's own UTF-8 decoder, which toString('utf8', start, end) calls after checking its arguments and
+ * looking the encoding up: called directly for the four strings of every replayed signal (the checks cost
+ * about as much as the decoding of a short string). The range is the record's own, always inside `buf`.
+ */
+type SlicingBuffer = Buffer & { utf8Slice(start: number, end: number): string };
+
 /** Encodes signals into time records and decodes them back, with the name table both share. */
 export class SignalCodec {
   private readonly nameIds = new Map<string, number>();
@@ -153,7 +160,7 @@ export class SignalCodec {
     const type = this.names[buf.readUInt32LE(start + 5)]!;
     let at = start + 9;
     let length = buf.readUInt32LE(at);
-    const id = buf.toString('utf8', at + 4, at + 4 + length);
+    const id = (buf as SlicingBuffer).utf8Slice(at + 4, at + 4 + length);
     at += 4 + length;
     const artifacts: Record<string, ArtifactValue> = {};
     const fields = this.fields;
@@ -161,7 +168,7 @@ export class SignalCodec {
       const tag = buf[at++];
       if (tag === ABSENT) continue;
       length = buf.readUInt32LE(at);
-      const text = buf.toString('utf8', at + 4, at + 4 + length);
+      const text = (buf as SlicingBuffer).utf8Slice(at + 4, at + 4 + length);
       at += 4 + length;
       artifacts[fields[i]!] = tag === TEXT ? text : (JSON.parse(text) as ArtifactValue);
     }
