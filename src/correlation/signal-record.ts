@@ -10,6 +10,7 @@ import { SEVERITIES, type ArtifactValue, type Severity } from '../signals/signal
 import type { PreparedSignal } from './engine.js';
 import type { RecordSink, RecordSorter } from './record-sort.js';
 import { VALUE_JSON, VALUE_TEXT, type LineScanner } from './signal-scan.js';
+import { utf8Slice } from './buffer-utf8.js';
 
 /** A line that passed validation: what the engine needs of it. */
 export interface ValidSignal {
@@ -40,13 +41,6 @@ function putBytes(buf: Buffer, at: number, from: Buffer, start: number, end: num
   for (let i = start; i < end; i++) buf[at++] = from[i]!;
   return at;
 }
-
-/**
- * Buffer's own UTF-8 decoder, which toString('utf8', start, end) calls after checking its arguments and
- * looking the encoding up: called directly for the four strings of every replayed signal (the checks cost
- * about as much as the decoding of a short string). The range is the record's own, always inside `buf`.
- */
-type SlicingBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** Encodes signals into time records and decodes them back, with the name table both share. */
 export class SignalCodec {
@@ -160,7 +154,7 @@ export class SignalCodec {
     const type = this.names[buf.readUInt32LE(start + 5)]!;
     let at = start + 9;
     let length = buf.readUInt32LE(at);
-    const id = (buf as SlicingBuffer).utf8Slice(at + 4, at + 4 + length);
+    const id = utf8Slice(buf, at + 4, at + 4 + length);
     at += 4 + length;
     const artifacts: Record<string, ArtifactValue> = {};
     const fields = this.fields;
@@ -168,7 +162,7 @@ export class SignalCodec {
       const tag = buf[at++];
       if (tag === ABSENT) continue;
       length = buf.readUInt32LE(at);
-      const text = (buf as SlicingBuffer).utf8Slice(at + 4, at + 4 + length);
+      const text = utf8Slice(buf, at + 4, at + 4 + length);
       at += 4 + length;
       artifacts[fields[i]!] = tag === TEXT ? text : (JSON.parse(text) as ArtifactValue);
     }
