@@ -71,15 +71,15 @@ const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
  * comparator, and then a merge sort, took most of a second of a 1M-line run's main thread on the
  * hash-ordered key records; this takes a few milliseconds a run.
  */
-export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Array): Uint32Array {
+export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Array, arrays = new SortScratch()): Uint32Array {
   const n = order.length;
   let ascending = true;
   for (let i = 1; i < n && ascending; i++) ascending = k2s[i]! >= k2s[i - 1]!;
   // Least significant first; k2 not at all when it already ascends with the index (a stable sort keeps that).
-  const words = ascending ? sortableWords(k1s, n) : [...sortableWords(k2s, n), ...sortableWords(k1s, n)];
-  const count = new Uint32Array(1 << DIGIT);
+  const words = ascending ? sortableWords(k1s, n, arrays, 2) : [...sortableWords(k2s, n, arrays, 4), ...sortableWords(k1s, n, arrays, 2)];
+  const count = arrays.take(0, 1 << DIGIT);
   let from: Uint32Array = order;
-  let to: Uint32Array = new Uint32Array(n);
+  let to: Uint32Array = arrays.take(1, n);
   for (const word of words) {
     for (let shift = 0; shift < 32; shift += DIGIT) {
       count.fill(0);
@@ -104,9 +104,9 @@ export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Arr
 }
 
 /** The keys' low and high 32 bits, turned so that unsigned order is numeric order: sign bit set for positives, all bits flipped for negatives. */
-function sortableWords(keys: Float64Array, n: number): [Uint32Array, Uint32Array] {
-  const low = new Uint32Array(n);
-  const high = new Uint32Array(n);
+function sortableWords(keys: Float64Array, n: number, arrays: SortScratch, slot: number): [Uint32Array, Uint32Array] {
+  const low = arrays.take(slot, n);
+  const high = arrays.take(slot + 1, n);
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
     scratch[0] = k === 0 ? 0 : k;
@@ -121,6 +121,22 @@ function sortableWords(keys: Float64Array, n: number): [Uint32Array, Uint32Array
     }
   }
   return [low, high];
+}
+
+/**
+ * A sorter's working arrays, kept from one sort to the next (grown, never shrunk): a parse worker's key sort
+ * sorts a run every few chunks, and in a heap that is seldom collected, arrays dropped after each sort
+ * piled up outside it. Slot 0: digit counts; 1: the index being filled; 2-5: the keys' words; 6: the index.
+ */
+export class SortScratch {
+  private readonly arrays: Uint32Array[] = [];
+
+  /** Slot `slot`'s array, `n` long (its contents are whatever the last sort left). */
+  take(slot: number, n: number): Uint32Array {
+    let array = this.arrays[slot];
+    if (!array || array.length < n) array = this.arrays[slot] = new Uint32Array(Math.max(n, 2 * (array?.length ?? 0)));
+    return array.length === n ? array : array.subarray(0, n);
+  }
 }
 
 export function writeAll(fd: number, buf: Buffer, offset: number, length: number): void {

@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
-import { RECORD_HEADER, RecordBuffer, RunReader, sortIndex, writeAll, type RecordSink, type RecordView } from './record-runs.js';
+import { RECORD_HEADER, RecordBuffer, RunReader, SortScratch, sortIndex, writeAll, type RecordSink, type RecordView } from './record-runs.js';
 
 export { RecordBuffer, type RecordSink, type RecordView };
 
@@ -53,6 +53,8 @@ export class RecordSorter implements RecordSink {
   private pending = -1;
   /** The block a run is gathered in when it spills out of order (kept: garbage blocks only a full GC frees). */
   private out?: Buffer;
+  /** The sort's working arrays, kept from run to run. */
+  private scratch = new SortScratch();
   /** Every record so far came in order: no sort, no merge. `runInOrder`: the same within the run in memory. */
   private inOrder = true;
   private runInOrder = true;
@@ -239,6 +241,7 @@ export class RecordSorter implements RecordSink {
     this.out = undefined;
     this.k1s = this.k2s = new Float64Array(0);
     this.offsets = new Uint32Array(0);
+    this.scratch = new SortScratch();
   }
 
   private growIndex(): void {
@@ -257,9 +260,9 @@ export class RecordSorter implements RecordSink {
   /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */
   private order(): Uint32Array | undefined {
     if (this.runInOrder) return undefined;
-    const order = new Uint32Array(this.count);
+    const order = this.scratch.take(6, this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    return sortIndex(order, this.k1s, this.k2s);
+    return sortIndex(order, this.k1s, this.k2s, this.scratch);
   }
 
   private spill(): void {

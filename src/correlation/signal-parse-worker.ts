@@ -14,19 +14,11 @@ const parser = new ChunkParser(data.fields);
 const sorter = new RecordSorter(data.keys);
 const keys = new ChunkKeys(sorter);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-let spilled = 0;
 parentPort!.on('message', (request: WorkerRequest) => {
   if (request.kind === 'chunk') {
     keys.chunk = request.chunk;
     const chunk = parser.parse(request.bytes, request.first, keys, request.reuse);
     parentPort!.postMessage(chunk, [chunk.time.buffer as ArrayBuffer, chunk.input.buffer as ArrayBuffer]);
-    // A full collection of this small heap (a few ms) after each run the key sort spills: this heap's old
-    // generation hardly grows, so V8 alone would seldom give back the blocks it let go (about 4 MB more of
-    // the 1M-line peak without it). gc() is there when `taser simulate` runs with --expose-gc.
-    if (sorter.spilled !== spilled) {
-      spilled = sorter.spilled;
-      gc();
-    }
   } else if (request.kind === 'takeRuns') {
     parentPort!.postMessage(sorter.takeRuns());
   } else {

@@ -77,7 +77,9 @@ export class ChunkParser {
   parse(bytes: Uint8Array, first: boolean, keys: RecordSink, reuse?: ArrayBuffer): ParsedChunk {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const size = buf.length;
-    const time = new RecordBuffer(bytes.byteLength + 64, reuse);
+    // Sized up to a whole 64 KiB, so the blocks of chunks of about the same size (the reader's) fit one
+    // another: a block that does not fit is dropped where it is, outside a heap a worker seldom collects.
+    const time = new RecordBuffer(Math.ceil((bytes.byteLength + 64) / 65_536) * 65_536, reuse);
     const scan = this.scanner;
     const namesBefore = this.codec.nameCount;
     const problems: ParsedChunk['problems'] = [];
