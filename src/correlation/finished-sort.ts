@@ -2,6 +2,7 @@
 // (which spills by bytes), not as objects and strings the garbage collector would carry through the replay.
 // The output order is firstSeen, then rule id, then group, then the first signal's line: the records are
 // keyed by firstSeen and the rule id's rank, and the few that tie on both are put in order as they come out.
+import { utf8Slice, utf8Write } from './buffer-utf8.js';
 import { RecordSorter, type RecordSortLimits, type RecordView } from './record-sort.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -39,12 +40,12 @@ export class FinishedSort {
     const buf = sorter.buf;
     buf.writeDoubleLE(firstSeq, start);
     buf.writeDoubleLE(part, start + 8);
-    const groupLength = buf.write(group, start + FIXED);
+    const groupLength = utf8Write(buf, group, start + FIXED);
     let at = start + FIXED + groupLength;
-    const headLength = buf.write(head, at);
+    const headLength = utf8Write(buf, head, at);
     at += headLength;
-    if (ids.length) at += buf.write(ids, at);
-    at += buf.write(tail, at);
+    if (ids.length) at += utf8Write(buf, ids, at);
+    at += utf8Write(buf, tail, at);
     buf.writeUInt32LE(headLength, start + 16);
     buf.writeUInt32LE(groupLength, start + 20);
     sorter.commit(at);
@@ -79,9 +80,9 @@ function read(r: RecordView, readIds: (part: number) => string): Tie {
   const headLength = buf.readUInt32LE(start + 16);
   const json = start + FIXED + buf.readUInt32LE(start + 20);
   return {
-    group: buf.toString('utf8', start + FIXED, json),
+    group: utf8Slice(buf, start + FIXED, json),
     q: buf.readDoubleLE(start),
-    json: part === -1 ? buf.toString('utf8', json, end) : buf.toString('utf8', json, json + headLength) + readIds(part) + buf.toString('utf8', json + headLength, end),
+    json: part === -1 ? utf8Slice(buf, json, end) : utf8Slice(buf, json, json + headLength) + readIds(part) + utf8Slice(buf, json + headLength, end),
   };
 }
 

@@ -1,4 +1,5 @@
-// A RecordSorter's runs: putting one in order, writing it in blocks, and reading it back a record at a time.
+// A RecordSorter's records and runs: gathering records in a block, putting a run in order, writing it in
+// blocks, and reading it back a record at a time.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /** The record being read: its keys, and its payload as buf[start, end). Reused: copy what must outlive the call. */
@@ -12,6 +13,49 @@ export interface RecordView {
 
 /** A record's header: [u32 payload length][f64 k1][f64 k2]. */
 export const RECORD_HEADER = 20;
+
+/** Where records are written: `begin` a record with its keys, write its payload into `buf` from the offset it returns, `commit`. */
+export interface RecordSink {
+  buf: Buffer;
+  begin(k1: number, k2: number, maxPayload: number): number;
+  commit(end: number): void;
+}
+
+/** Records gathered in one growing block, in the sorter's format: a parse worker's output for one chunk. */
+export class RecordBuffer implements RecordSink {
+  buf: Buffer;
+  private used = 0;
+  private pending = 0;
+
+  /** `reuse`: a block an earlier chunk's records were in, taken if it is large enough. */
+  constructor(size: number, reuse?: ArrayBuffer) {
+    // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
+    this.buf = reuse && reuse.byteLength >= size ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(size, 256));
+  }
+
+  begin(k1: number, k2: number, maxPayload: number): number {
+    const need = this.used + RECORD_HEADER + maxPayload;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.pending = this.used;
+    this.buf.writeDoubleLE(k1, this.used + 4);
+    this.buf.writeDoubleLE(k2, this.used + 12);
+    return this.used + RECORD_HEADER;
+  }
+
+  commit(end: number): void {
+    this.buf.writeUInt32LE(end - this.pending - RECORD_HEADER, this.pending);
+    this.used = end;
+  }
+
+  /** The records written, as a view of the block (its ArrayBuffer is the block's own, to transfer). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.used);
+  }
+}
 
 // Radix digits of 11 bits: three to a 32-bit word, 2048 counters.
 const DIGIT = 11;
@@ -27,15 +71,15 @@ const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
  * comparator, and then a merge sort, took most of a second of a 1M-line run's main thread on the
  * hash-ordered key records; this takes a few milliseconds a run.
  */
-export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Array): Uint32Array {
+export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Array, arrays = new SortScratch()): Uint32Array {
   const n = order.length;
   let ascending = true;
   for (let i = 1; i < n && ascending; i++) ascending = k2s[i]! >= k2s[i - 1]!;
   // Least significant first; k2 not at all when it already ascends with the index (a stable sort keeps that).
-  const words = ascending ? sortableWords(k1s, n) : [...sortableWords(k2s, n), ...sortableWords(k1s, n)];
-  const count = new Uint32Array(1 << DIGIT);
+  const words = ascending ? sortableWords(k1s, n, arrays, 2) : [...sortableWords(k2s, n, arrays, 4), ...sortableWords(k1s, n, arrays, 2)];
+  const count = arrays.take(0, 1 << DIGIT);
   let from: Uint32Array = order;
-  let to: Uint32Array = new Uint32Array(n);
+  let to: Uint32Array = arrays.take(1, n);
   for (const word of words) {
     for (let shift = 0; shift < 32; shift += DIGIT) {
       count.fill(0);
@@ -60,9 +104,9 @@ export function sortIndex(order: Uint32Array, k1s: Float64Array, k2s: Float64Arr
 }
 
 /** The keys' low and high 32 bits, turned so that unsigned order is numeric order: sign bit set for positives, all bits flipped for negatives. */
-function sortableWords(keys: Float64Array, n: number): [Uint32Array, Uint32Array] {
-  const low = new Uint32Array(n);
-  const high = new Uint32Array(n);
+function sortableWords(keys: Float64Array, n: number, arrays: SortScratch, slot: number): [Uint32Array, Uint32Array] {
+  const low = arrays.take(slot, n);
+  const high = arrays.take(slot + 1, n);
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
     scratch[0] = k === 0 ? 0 : k;
@@ -77,6 +121,22 @@ function sortableWords(keys: Float64Array, n: number): [Uint32Array, Uint32Array
     }
   }
   return [low, high];
+}
+
+/**
+ * A sorter's working arrays, kept from one sort to the next (grown, never shrunk): a parse worker's key sort
+ * sorts a run every few chunks, and in a heap that is seldom collected, arrays dropped after each sort
+ * piled up outside it. Slot 0: digit counts; 1: the index being filled; 2-5: the keys' words; 6: the index.
+ */
+export class SortScratch {
+  private readonly arrays: Uint32Array[] = [];
+
+  /** Slot `slot`'s array, `n` long (its contents are whatever the last sort left). */
+  take(slot: number, n: number): Uint32Array {
+    let array = this.arrays[slot];
+    if (!array || array.length < n) array = this.arrays[slot] = new Uint32Array(Math.max(n, 2 * (array?.length ?? 0)));
+    return array.length === n ? array : array.subarray(0, n);
+  }
 }
 
 export function writeAll(fd: number, buf: Buffer, offset: number, length: number): void {

@@ -11,9 +11,9 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
-import { RECORD_HEADER, RunReader, sortIndex, writeAll, type RecordView } from './record-runs.js';
+import { RECORD_HEADER, RecordBuffer, RunReader, SortScratch, sortIndex, writeAll, type RecordSink, type RecordView } from './record-runs.js';
 
-export type { RecordView };
+export { RecordBuffer, type RecordSink, type RecordView };
 
 export { RECORD_HEADER };
 
@@ -31,49 +31,9 @@ export interface RecordSortLimits {
   maxBytes?: number;
   /** Records held in memory before a run spills (default: no limit; tests force spills with small numbers). */
   maxItems?: number;
-}
-
-/** Where records are written: `begin` a record with its keys, write its payload into `buf` from the offset it returns, `commit`. */
-export interface RecordSink {
-  buf: Buffer;
-  begin(k1: number, k2: number, maxPayload: number): number;
-  commit(end: number): void;
-}
-
-/** Records gathered in one growing block, in the sorter's format: a parse worker's output for one chunk. */
-export class RecordBuffer implements RecordSink {
-  buf: Buffer;
-  private used = 0;
-  private pending = 0;
-
-  /** `reuse`: a block an earlier chunk's records were in, taken if it is large enough. */
-  constructor(size: number, reuse?: ArrayBuffer) {
-    // Never from the shared pool: the block's ArrayBuffer is transferred to another thread.
-    this.buf = reuse && reuse.byteLength >= size ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(Math.max(size, 256));
-  }
-
-  begin(k1: number, k2: number, maxPayload: number): number {
-    const need = this.used + RECORD_HEADER + maxPayload;
-    if (need > this.buf.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.buf.length));
-      this.buf.copy(bigger, 0, 0, this.used);
-      this.buf = bigger;
-    }
-    this.pending = this.used;
-    this.buf.writeDoubleLE(k1, this.used + 4);
-    this.buf.writeDoubleLE(k2, this.used + 12);
-    return this.used + RECORD_HEADER;
-  }
-
-  commit(end: number): void {
-    this.buf.writeUInt32LE(end - this.pending - RECORD_HEADER, this.pending);
-    this.used = end;
-  }
-
-  /** The records written, as a view of the block (its ArrayBuffer is the block's own, to transfer). */
-  bytes(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.used);
-  }
+  /** Runs go in this folder, made and removed by its owner (a parse worker's key runs go in the simulator's), named from `prefix`. */
+  dir?: string;
+  prefix?: string;
 }
 
 export class RecordSorter implements RecordSink {
@@ -88,9 +48,13 @@ export class RecordSorter implements RecordSink {
   private readonly maxItems: number;
   private readonly runs: string[] = [];
   private dir?: string;
+  private readonly ownsDir: boolean;
+  private readonly prefix: string;
   private pending = -1;
   /** The block a run is gathered in when it spills out of order (kept: garbage blocks only a full GC frees). */
   private out?: Buffer;
+  /** The sort's working arrays, kept from run to run. */
+  private scratch = new SortScratch();
   /** Every record so far came in order: no sort, no merge. `runInOrder`: the same within the run in memory. */
   private inOrder = true;
   private runInOrder = true;
@@ -106,7 +70,12 @@ export class RecordSorter implements RecordSink {
   constructor(limits: RecordSortLimits = {}) {
     this.maxBytes = Math.max(limits.maxBytes ?? 8 << 20, 4096);
     this.maxItems = limits.maxItems ?? Infinity;
-    this.buf = Buffer.allocUnsafe(Math.floor(this.maxBytes / 2));
+    this.dir = limits.dir;
+    this.ownsDir = !limits.dir;
+    this.prefix = limits.prefix ?? '';
+    // The arena comes with the first record: a sort that takes none (the simulator's key sort, when the parse
+    // workers sort the keys) holds none.
+    this.buf = Buffer.alloc(0);
     const slots = 1024;
     this.k1s = new Float64Array(slots);
     this.k2s = new Float64Array(slots);
@@ -123,8 +92,8 @@ export class RecordSorter implements RecordSink {
     const need = RECORD_HEADER + maxPayload;
     if (this.direct !== -1) this.closeDirect();
     if (this.count > 0 && (this.used + need > this.buf.length || this.used + need + (this.count + 1) * INDEX_BYTES > this.maxBytes)) this.spill();
-    // A record larger than the arena (a huge line) gets an arena of its own size.
-    if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+    // The first record, or one larger than the arena (a huge line: an arena of its own size).
+    if (need > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(need, Math.floor(this.maxBytes / 2)));
     if (this.count === this.k1s.length) this.growIndex();
     const at = this.used;
     this.buf.writeDoubleLE(k1, at + 4);
@@ -241,11 +210,38 @@ export class RecordSorter implements RecordSink {
 
   /** The path of a new run, counted as spilled. */
   private nextRun(): string {
-    this.dir ??= makeSortDir();
-    const path = join(this.dir, `run-${this.runs.length}.bin`);
+    const path = join(this.runDir(), `${this.prefix}run-${this.runs.length}.bin`);
     this.runs.push(path);
     this.spilled++;
     return path;
+  }
+
+  /** The folder the runs go in (made now if it is this sorter's own). */
+  runDir(): string {
+    return (this.dir ??= makeSortDir());
+  }
+
+  /** Spills what is in memory and hands every run over (to another sorter's `adoptRuns`): this one is left empty. */
+  takeRuns(): string[] {
+    if (this.direct !== -1) this.closeDirect();
+    if (this.count) this.spill();
+    this.release();
+    return this.runs.splice(0);
+  }
+
+  /** Runs another sorter of the same records spilled (takeRuns), in this one's folder: merged with its own. */
+  adoptRuns(runs: readonly string[]): void {
+    this.runs.push(...runs);
+    this.spilled += runs.length;
+    if (runs.length) this.inOrder = false;
+  }
+
+  private release(): void {
+    this.buf = Buffer.alloc(0);
+    this.out = undefined;
+    this.k1s = this.k2s = new Float64Array(0);
+    this.offsets = new Uint32Array(0);
+    this.scratch = new SortScratch();
   }
 
   private growIndex(): void {
@@ -264,9 +260,9 @@ export class RecordSorter implements RecordSink {
   /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */
   private order(): Uint32Array | undefined {
     if (this.runInOrder) return undefined;
-    const order = new Uint32Array(this.count);
+    const order = this.scratch.take(6, this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    return sortIndex(order, this.k1s, this.k2s);
+    return sortIndex(order, this.k1s, this.k2s, this.scratch);
   }
 
   private spill(): void {
@@ -323,10 +319,7 @@ export class RecordSorter implements RecordSink {
       }
       if (this.count) this.spill();
       // The arena and its index are not needed any more: the readers' blocks take their place.
-      this.buf = Buffer.alloc(0);
-      this.out = undefined;
-      this.k1s = this.k2s = new Float64Array(0);
-      this.offsets = new Uint32Array(0);
+      this.release();
       if (this.inOrder) {
         // One block, read into run after run.
         const block = Buffer.allocUnsafe(READ_BLOCK);
@@ -370,8 +363,8 @@ export class RecordSorter implements RecordSink {
     this.used = 0;
     this.runs.length = 0;
     if (this.direct !== -1) this.closeDirect();
-    if (this.dir) removeSortDir(this.dir);
-    this.dir = undefined;
+    if (this.dir && this.ownsDir) removeSortDir(this.dir);
+    if (this.ownsDir) this.dir = undefined;
   }
 }
 

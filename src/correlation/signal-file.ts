@@ -1,10 +1,12 @@
 // The simulator's input: a JSON-lines file of signals, read in large blocks cut at line ends. Each block
 // (a chunk of whole lines) is validated and encoded by a parser, by default in a worker thread (two chunks in three) and this one
 // (signal-parse-pool.ts), and the chunks' records are handed on in file order with the number of lines
-// before them, so every line keeps its number (signal-record.ts keeps what the engine reads).
+// before them, so every line keeps its number (signal-record.ts keeps what the engine reads). The lines'
+// (source, id) keys are sorted by the parsers, and the file's duplicate lines are found at the end.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { chunkParsers, defaultParseThreads } from './signal-parse-pool.js';
-import { MAX_REPORTED_PROBLEMS, type ParsedChunk, type SpareBlocks } from './signal-parse.js';
+import { RecordSorter } from './record-sort.js';
+import { chunkParsers, defaultParseThreads, type Duplicates } from './signal-parse-pool.js';
+import { MAX_REPORTED_PROBLEMS, type ParsedChunk } from './signal-parse.js';
 
 export class SignalFileError extends Error {
   override readonly name = 'SignalFileError';
@@ -20,6 +22,15 @@ export interface SignalFileOptions {
   blockSize?: number;
   /** Asked before each chunk is sent: may this thread parse it (default yes)? No: the workers take it, if any. */
   parseHere?: () => boolean;
+  /** The key sorts' limits (each parser's): bytes (default 4 MiB) and records in memory before a run spills. */
+  keySort?: { maxBytes?: number; maxItems?: number };
+}
+
+/** The file read: its non-blank lines, and (once the key sorts are merged) those whose (source, id) came on an earlier line. */
+export interface SignalFileRead {
+  lines: number;
+  /** To be awaited: the parse workers stop when it settles (meanwhile the caller may finish its replay). */
+  duplicates: Promise<Duplicates>;
 }
 
 const BLOCK = 1 << 20;
@@ -31,9 +42,9 @@ const IN_FLIGHT_PER_PARSER = 2;
 /**
  * Reads and validates the file, keeping the artifact `fields` some rule reads. The records of every chunk go to `onChunk` with the number of lines before
  * the chunk and the parser that numbered its names, in file order, until a line is bad: from then on only
- * problems are collected (at most 50), and they are thrown together. Returns the number of non-blank lines.
+ * problems are collected (at most 50), and they are thrown together.
  */
-export async function readSignalFile(path: string, fields: readonly string[], onChunk: (chunk: ParsedChunk, lineOffset: number, parser: number) => void, options: SignalFileOptions = {}): Promise<number> {
+export async function readSignalFile(path: string, fields: readonly string[], onChunk: (chunk: ParsedChunk, lineOffset: number, parser: number) => void, options: SignalFileOptions = {}): Promise<SignalFileRead> {
   const cannotRead = (err: unknown) => new SignalFileError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   let fd: number;
   let size: number;
@@ -48,7 +59,7 @@ export async function readSignalFile(path: string, fields: readonly string[], on
   let eof = false;
   // Blocks of chunks already stored, read into and written into again: a few in all, however large the file.
   const spareInput: ArrayBuffer[] = [];
-  const spareRecords: SpareBlocks[] = [];
+  const spareRecords: ArrayBuffer[] = [];
   /** The next chunk of whole lines (the last one may end without a line end), or undefined at the end. */
   const readChunk = (): Uint8Array | undefined => {
     // A block of its own (not from the pool): it is transferred to a worker.
@@ -82,12 +93,22 @@ export async function readSignalFile(path: string, fields: readonly string[], on
   };
 
   const threads = options.threads ?? (size < SMALL_FILE ? 0 : defaultParseThreads());
-  const parsers = chunkParsers(fields, threads);
+  const keyLimits = { maxBytes: options.keySort?.maxBytes ?? 4 << 20, maxItems: options.keySort?.maxItems };
+  const keys = new RecordSorter(keyLimits);
+  const parsers = chunkParsers(fields, threads, keys, keyLimits);
+  // Stops the workers, then removes the key runs (the workers' too), whether they were merged or the file was refused.
+  const close = async () => {
+    await parsers.close();
+    keys.discard();
+  };
+  let duplicates: Promise<Duplicates> | undefined;
   const pending: ReturnType<typeof parsers.parse>[] = [];
   const problems: string[] = [];
+  // The lines before each chunk, by its number (key records are numbered by chunk and line).
+  const chunkOffsets: number[] = [];
   let lines = 0;
   let offset = 0;
-  let first = true;
+  let lastLine = 0;
   try {
     for (;;) {
       // Chunks in flight per parser that may take them (fewer blocks held while this thread replays).
@@ -95,8 +116,8 @@ export async function readSignalFile(path: string, fields: readonly string[], on
       while (!eof && pending.length < IN_FLIGHT_PER_PARSER * (here || parsers.count === 1 ? parsers.count : parsers.count - 1)) {
         const bytes = readChunk();
         if (!bytes) break;
-        pending.push(parsers.parse(bytes, first, spareRecords.pop(), here));
-        first = false;
+        const chunk = chunkOffsets.length + pending.length;
+        pending.push(parsers.parse(bytes, chunk === 0, chunk, spareRecords.pop(), here));
       }
       const next = pending.shift();
       if (!next) break;
@@ -108,9 +129,15 @@ export async function readSignalFile(path: string, fields: readonly string[], on
       }
       if (problems.length >= MAX_REPORTED_PROBLEMS) break;
       if (!problems.length) onChunk(chunk, offset, next.parser);
+      if (chunk.lastLine) lastLine = offset + chunk.lastLine;
       spareInput.push(chunk.input.buffer as ArrayBuffer);
-      spareRecords.push({ time: chunk.time.buffer as ArrayBuffer, keys: chunk.keys.buffer as ArrayBuffer });
+      spareRecords.push(chunk.time.buffer as ArrayBuffer);
+      chunkOffsets.push(offset);
       offset += chunk.lines;
+    }
+    if (!problems.length) {
+      duplicates = parsers.duplicates(chunkOffsets, (lastLine >> 3) + 1).finally(close);
+      return { lines, duplicates };
     }
   } catch (err) {
     // A read error after opening (a directory, an I/O error) is the file's problem, not a crash.
@@ -118,8 +145,7 @@ export async function readSignalFile(path: string, fields: readonly string[], on
     throw err;
   } finally {
     closeSync(fd);
-    await parsers.close();
+    if (!duplicates) await close();
   }
-  if (problems.length) throw new SignalFileError(problems);
-  return lines;
+  throw new SignalFileError(problems);
 }

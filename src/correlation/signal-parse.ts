@@ -6,11 +6,11 @@ import { describeIssues, signalSchema } from '../signals/signal.js';
 import { checkSignal } from '../signals/signal-check.js';
 import { eventTimeMicros } from '../signals/event-time.js';
 import { matchedSource, matchedType } from './engine.js';
-import { RecordBuffer } from './record-sort.js';
+import { RecordBuffer, type RecordSink } from './record-sort.js';
 import { addKeyRecord, addScannedKeyRecord, SignalCodec, type ValidSignal } from './signal-record.js';
 import { LineScanner } from './signal-scan.js';
 
-/** A chunk's outcome, as posted back by a worker (plain data and two transferable byte arrays). */
+/** A chunk's outcome, as posted back by a worker (plain data and transferable byte arrays); its key records went to the parser's key sort. */
 export interface ParsedChunk {
   /** Lines in the chunk, blank ones included: the next chunk's first line is this many further. */
   lines: number;
@@ -18,8 +18,6 @@ export interface ParsedChunk {
   nonBlank: number;
   /** Time records of the valid lines (SignalCodec), their line numbers counted within the chunk. */
   time: Uint8Array;
-  /** (source, id) key records of the same lines (addKeyRecord). */
-  keys: Uint8Array;
   /** Local line number of the last valid line (0: none). */
   lastLine: number;
   /** Source and type names this parser numbered first in this chunk, in number order. */
@@ -28,12 +26,6 @@ export interface ParsedChunk {
   input: Uint8Array;
   /** Bad lines, in order: the local line number and what is wrong (at most MAX_REPORTED_PROBLEMS in all). */
   problems: { line: number; messages: string[] }[];
-}
-
-/** The record blocks of a chunk already stored, for the next chunk's records (fewer large allocations, fewer full collections). */
-export interface SpareBlocks {
-  time: ArrayBuffer;
-  keys: ArrayBuffer;
 }
 
 export const MAX_REPORTED_PROBLEMS = 50;
@@ -52,13 +44,16 @@ export class ChunkParser {
   /**
    * `bytes`: whole lines of UTF-8 (the last one may lack its line end only at the end of the file); `first`:
    * the file's first chunk, whose first line may start with a byte-order mark. Line ends are \n, \r\n or a
-   * lone \r, as readline sees them.
+   * lone \r, as readline sees them. The lines' (source, id) key records go to `keys` (addKeyRecord, lines
+   * numbered from 1); `reuse`: the time records block of a chunk already stored (fewer large allocations,
+   * fewer full collections).
    */
-  parse(bytes: Uint8Array, first: boolean, reuse?: SpareBlocks): ParsedChunk {
+  parse(bytes: Uint8Array, first: boolean, keys: RecordSink, reuse?: ArrayBuffer): ParsedChunk {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const size = buf.length;
-    const time = new RecordBuffer(bytes.byteLength + 64, reuse?.time);
-    const keys = new RecordBuffer((bytes.byteLength >> 1) + 64, reuse?.keys);
+    // Sized up to a whole 64 KiB, so the blocks of chunks of about the same size (the reader's) fit one
+    // another: a block that does not fit is dropped where it is, outside a heap a worker seldom collects.
+    const time = new RecordBuffer(Math.ceil((bytes.byteLength + 64) / 65_536) * 65_536, reuse);
     const scan = this.scanner;
     const namesBefore = this.codec.nameCount;
     const problems: ParsedChunk['problems'] = [];
@@ -134,6 +129,6 @@ export class ChunkParser {
       addKeyRecord(keys, n, s.source, s.id);
       lastLine = n;
     }
-    return { lines: n, nonBlank, time: time.bytes(), keys: keys.bytes(), lastLine, input: bytes, names: this.codec.namesFrom(namesBefore), problems };
+    return { lines: n, nonBlank, time: time.bytes(), lastLine, input: bytes, names: this.codec.namesFrom(namesBefore), problems };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordSorter } from './record-sort.js';
-import { addKeyRecord, markDuplicates, SignalCodec, type ValidSignal } from './signal-record.js';
+import { addKeyRecord, ChunkKeys, markDuplicates, SignalCodec, type ValidSignal } from './signal-record.js';
 
 describe('SignalCodec', () => {
   it('gives back what the engine reads of a signal, for the fields the rules name', () => {
@@ -46,5 +46,22 @@ describe('markDuplicates', () => {
     const duplicate = new Uint8Array(1);
     expect(markDuplicates(keys, duplicate)).toBe(2);
     expect(marked(duplicate)).toEqual([3, 4]);
+  });
+
+  it('marks the file lines of key records numbered by chunk, whichever parser sorted which chunk', () => {
+    // Three chunks of 3, 2 and 4 lines (a blank line in the second), read by two parsers with sorts of their own.
+    const chunks: [string, string][][] = [[['okta', 'a'], ['duo', 'a'], ['okta', 'b']], [['okta', 'b']], [['duo', 'a'], ['x', 'y'], ['okta', 'a'], ['okta', 'b']]];
+    const chunkOffsets = [0, 3, 5];
+    const sorts = [new RecordSorter({ maxItems: 2 }), new RecordSorter({ maxItems: 3 })];
+    chunks.forEach((chunk, c) => {
+      const keys = new ChunkKeys(sorts[c % 2]!);
+      keys.chunk = c;
+      chunk.forEach(([source, id], i) => addKeyRecord(keys, c === 1 ? 2 : i + 1, source, id));
+    });
+    sorts[1]!.adoptRuns(sorts[0]!.takeRuns());
+    const duplicate = new Uint8Array(2);
+    expect(markDuplicates(sorts[1]!, duplicate, chunkOffsets)).toBe(4);
+    expect(marked(duplicate)).toEqual([5, 6, 8, 9]);
+    sorts[0]!.discard();
   });
 });

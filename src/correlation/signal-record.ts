@@ -10,6 +10,7 @@ import { SEVERITIES, type ArtifactValue, type Severity } from '../signals/signal
 import type { PreparedSignal } from './engine.js';
 import type { RecordSink, RecordSorter } from './record-sort.js';
 import { VALUE_JSON, VALUE_TEXT, type LineScanner } from './signal-scan.js';
+import { utf8Slice } from './buffer-utf8.js';
 
 /** A line that passed validation: what the engine needs of it. */
 export interface ValidSignal {
@@ -153,7 +154,7 @@ export class SignalCodec {
     const type = this.names[buf.readUInt32LE(start + 5)]!;
     let at = start + 9;
     let length = buf.readUInt32LE(at);
-    const id = buf.toString('utf8', at + 4, at + 4 + length);
+    const id = utf8Slice(buf, at + 4, at + 4 + length);
     at += 4 + length;
     const artifacts: Record<string, ArtifactValue> = {};
     const fields = this.fields;
@@ -161,7 +162,7 @@ export class SignalCodec {
       const tag = buf[at++];
       if (tag === ABSENT) continue;
       length = buf.readUInt32LE(at);
-      const text = buf.toString('utf8', at + 4, at + 4 + length);
+      const text = utf8Slice(buf, at + 4, at + 4 + length);
       at += 4 + length;
       artifacts[fields[i]!] = tag === TEXT ? text : (JSON.parse(text) as ArtifactValue);
     }
@@ -204,12 +205,33 @@ export function addScannedKeyRecord(sorter: RecordSink, n: number, line: Buffer,
   sorter.commit(to);
 }
 
+// A key record's k2 as a parser writes it: the chunk's number times CHUNK_LINES plus the line's number
+// within the chunk (a parser does not know how many lines came before its chunk); the same order as the
+// file's line numbers, which markDuplicates turns it into.
+const CHUNK_LINES = 2 ** 32;
+
+/** Where a parser writes the key records of chunk `chunk` (its lines numbered from 1): into `sorter`, keyed as above. */
+export class ChunkKeys implements RecordSink {
+  chunk = 0;
+  constructor(private readonly sorter: RecordSink) {}
+  get buf(): Buffer {
+    return this.sorter.buf;
+  }
+  begin(k1: number, k2: number, maxPayload: number): number {
+    return this.sorter.begin(k1, this.chunk * CHUNK_LINES + k2, maxPayload);
+  }
+  commit(end: number): void {
+    this.sorter.commit(end);
+  }
+}
+
 /**
  * Marks, in `duplicate` (one bit per line number), every line whose (source, id) came on an earlier line,
  * reading the key records in (hash, line) order; returns how many. Keys of equal hash are told apart by
- * their bytes.
+ * their bytes. `chunkOffsets`: the key records are a ChunkKeys', and chunk c's line n is line
+ * chunkOffsets[c] + n of the file (else k2 is the line).
  */
-export function markDuplicates(keys: RecordSorter, duplicate: Uint8Array): number {
+export function markDuplicates(keys: RecordSorter, duplicate: Uint8Array, chunkOffsets?: ArrayLike<number>): number {
   let count = 0;
   let hash = NaN;
   // The first key seen with the current hash, copied (the reader's block moves on), and any other distinct
@@ -230,7 +252,9 @@ export function markDuplicates(keys: RecordSorter, duplicate: Uint8Array): numbe
       return;
     }
     if (r.buf.compare(first, 0, firstLength, r.start, r.end) === 0 || others.some((o) => r.buf.compare(o, 0, o.length, r.start, r.end) === 0)) {
-      duplicate[r.k2 >> 3]! |= 1 << (r.k2 & 7);
+      const chunk = chunkOffsets ? Math.floor(r.k2 / CHUNK_LINES) : 0;
+      const line = chunkOffsets ? chunkOffsets[chunk]! + (r.k2 - chunk * CHUNK_LINES) : r.k2;
+      duplicate[line >> 3]! |= 1 << (line & 7);
       count++;
     } else others.push(Buffer.from(r.buf.subarray(r.start, r.end)));
   });

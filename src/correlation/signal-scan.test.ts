@@ -81,21 +81,22 @@ describe('LineScanner', () => {
       '   ',
       `{${base.replace('s1', 's3')},"artifacts":{"user":"bob","port":22}}`,
     ];
-    const whole = new ChunkParser(fields).parse(Buffer.from(`\ufeff${lines.join('\r\n')}\n`), true);
+    const keys = [new RecordBuffer(64), new RecordBuffer(64)] as const;
+    const whole = new ChunkParser(fields).parse(Buffer.from(`\ufeff${lines.join('\r\n')}\n`), true, keys[0]);
     // Each line alone, through a parser whose scanner never says yes, numbered as in the chunk.
     const reference = new ChunkParser(fields);
     (reference as unknown as { scanner: { scan: () => boolean } }).scanner = { scan: () => false };
-    const one = reference.parse(Buffer.from(`\ufeff${lines.join('\r\n')}\n`), true);
+    const one = reference.parse(Buffer.from(`\ufeff${lines.join('\r\n')}\n`), true, keys[1]);
     expect(whole.lines).toBe(4);
     expect(whole.nonBlank).toBe(3);
     expect(Buffer.from(whole.time)).toEqual(Buffer.from(one.time));
-    expect(Buffer.from(whole.keys)).toEqual(Buffer.from(one.keys));
+    expect(Buffer.from(keys[0].bytes())).toEqual(Buffer.from(keys[1].bytes()));
     expect(whole.names).toEqual(one.names);
 
     const bad = `{${base}}\n{"id":5}\n{${base}\n{${base}}\n`;
-    const problems = new ChunkParser(fields).parse(Buffer.from(bad), false).problems;
+    const problems = new ChunkParser(fields).parse(Buffer.from(bad), false, new RecordBuffer(64)).problems;
     expect(problems.map((p) => p.line)).toEqual([2, 3]);
-    expect(problems).toEqual(reference.parse(Buffer.from(bad), false).problems);
+    expect(problems).toEqual(reference.parse(Buffer.from(bad), false, new RecordBuffer(64)).problems);
   });
 });
 
@@ -103,7 +104,7 @@ describe('ChunkParser', () => {
   it('refuses an artifact name the store cannot hold, as live ingestion does (signalSchema)', () => {
     const names = ['a.b', '$x', '', 'nul\\u0000'];
     const text = names.map((k, i) => `{${base.replace('s1', `s${i}`)},"artifacts":{"${k}":"v"}}`).join('\n') + `\n{${base},"artifacts":{"x$":"v"}}\n`;
-    const { problems } = new ChunkParser(fields).parse(Buffer.from(text), false);
+    const { problems } = new ChunkParser(fields).parse(Buffer.from(text), false, new RecordBuffer(64));
     expect(problems.map((p) => p.line)).toEqual([1, 2, 3, 4]);
     for (const p of problems) expect(p.messages.join(' ')).toMatch(/artifact name must not/);
   });

@@ -11,7 +11,7 @@ import type { ProgressFn } from '../app/terminal-progress.js';
 import { compileRule, type Rule } from './rule.js';
 import { RECORD_HEADER, RecordSorter } from './record-sort.js';
 import { formatEventTime, Replay, type SimulationStats } from './simulate-replay.js';
-import { markDuplicates, SignalCodec } from './signal-record.js';
+import { SignalCodec } from './signal-record.js';
 import { readSignalFile, SignalFileError } from './signal-file.js';
 
 export { formatEventTime, SignalFileError, type SimulationStats };
@@ -61,22 +61,22 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
   // Only the artifact fields some rule reads are kept.
   const fields = [...new Set(compiled.flatMap((r) => [...r.groupBy, ...r.parts.flatMap((p) => (p.where ?? []).map(([field]) => field))]))];
 
-  // Pass 1: validate; records go to the time sort, (source, id) keys to the key sort.
+  // Pass 1: validate; records go to the time sort, (source, id) keys to the parsers' key sorts, which say
+  // at the end which lines came with a (source, id) seen before: the first line of each wins, the others
+  // are marked, one bit per line.
   const byTime = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 8 << 20 });
-  const byKey = new RecordSorter({ maxItems: options.chunkSize, maxBytes: options.maxSortBytes ?? 4 << 20 });
   const codec = new SignalCodec(fields);
   // Per parser, its name numbers -> the codec's (each parse worker numbers the names it meets itself).
   const names: number[][] = [];
-  let lastLine = 0;
   const progress = options.onProgress;
   // While every line so far is in event-time order, the records are replayed as they come, beside the parse
   // workers (which take every chunk meanwhile), on the bet that the file has no duplicate (source, id): only
   // the key sort, at the end, can say. The first line out of order drops this replay, and so does a
   // duplicate at the end: then the time sort replays the file as it would have anyway.
   let live: Replay | undefined = new Replay(compiled, codec, options);
-  let lines: number;
+  let read;
   try {
-    lines = await readSignalFile(
+    read = await readSignalFile(
       signalsPath,
       fields,
       (chunk, offset, parser) => {
@@ -84,8 +84,6 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
         codec.adoptNames(chunk.names, map);
         toFileLines(chunk.time, offset, map.every((id, i) => id === i) ? undefined : map);
         byTime.addRecords(chunk.time, 0);
-        byKey.addRecords(chunk.keys, offset);
-        if (chunk.lastLine) lastLine = offset + chunk.lastLine;
         if (live && byTime.ordered) replayRecords(live, chunk.time);
         else if (live) {
           live.discard();
@@ -95,38 +93,49 @@ export async function runSimulation(rules: Rule[], signalsPath: string, options:
         }
         progress?.(live ? 'reading and replaying lines' : 'reading lines', offset + chunk.lines);
       },
-      { threads: options.parseThreads, blockSize: options.readBlockSize, parseHere: () => live === undefined },
+      { threads: options.parseThreads, blockSize: options.readBlockSize, parseHere: () => live === undefined, keySort: { maxItems: options.chunkSize, maxBytes: options.maxSortBytes } },
     );
   } catch (err) {
     // A bad line near the end of a large file must not leave its spilled runs behind.
     byTime.discard();
-    byKey.discard();
     live?.discard();
     throw err;
   }
   const records = byTime.total;
-
-  // Pass 2: the first line of each (source, id) wins; the others are marked, one bit per line.
-  const duplicate = new Uint8Array((lastLine >> 3) + 1);
-  const duplicates = markDuplicates(byKey, duplicate);
-  let replay: Replay;
-  if (live && duplicates === 0) {
-    replay = live;
+  const { lines } = read;
+  // While the first parse worker merges the key sorts, the replay of an in-order file is finished, on the
+  // bet that there is no duplicate; and the engine's tables (tens of MB), garbage then, are given back by a
+  // full collection before the output allocates on top of them (bin/node-flags.js exposes gc() to `taser
+  // simulate`; elsewhere nothing happens).
+  let done: ReturnType<Replay['finish']> | undefined;
+  let marked;
+  try {
+    try {
+      done = live?.finish();
+      gc();
+    } finally {
+      marked = await read.duplicates;
+    }
+  } catch (err) {
     byTime.discard();
-  } else {
+    live?.discard();
+    throw err;
+  }
+  const { duplicate, count: duplicates } = marked;
+  if (!done || duplicates > 0) {
+    // The replay's tables were given back above: the time sort replays the file from an empty state.
     live?.discard();
     live = undefined;
-    gc();
-    replay = new Replay(compiled, codec, options);
+    const replay = new Replay(compiled, codec, options);
     replaySorted(replay, byTime, duplicate, records - duplicates, progress);
+    done = replay.finish();
+    gc();
   }
+  byTime.discard();
   live = undefined;
-  const { finished, held, stats } = replay.finish();
+  const { finished, held, stats } = done;
   stats.lines = lines;
   stats.duplicates = duplicates;
-  // The engine's tables (tens of MB) are garbage now: a full collection gives them back before the output
-  // allocates on top of them (bin/node-flags.js exposes gc() to `taser simulate`; elsewhere nothing happens).
-  gc();
 
   function* alertJson(): Generator<string> {
     try {

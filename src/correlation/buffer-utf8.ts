@@ -1,0 +1,18 @@
+// Buffer's own UTF-8 encoder and decoder, called directly: toString('utf8', start, end) and write(text, at)
+// check their arguments and look the encoding up before calling these, which costs about as much as
+// decoding or encoding the short strings the simulator moves a few million of (ids, group values, alerts'
+// JSON). Callers pass ranges inside the buffer.
+type Utf8Buffer = Buffer & {
+  utf8Slice(start: number, end: number): string;
+  utf8Write(text: string, at: number, length: number): number;
+};
+
+/** buf.toString('utf8', start, end), for start <= end <= buf.length. */
+export function utf8Slice(buf: Buffer, start: number, end: number): string {
+  return (buf as Utf8Buffer).utf8Slice(start, end);
+}
+
+/** buf.write(text, at): the bytes written (as many whole characters as fit), for at <= buf.length. */
+export function utf8Write(buf: Buffer, text: string, at: number): number {
+  return (buf as Utf8Buffer).utf8Write(text, at, buf.length - at);
+}
