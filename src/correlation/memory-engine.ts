@@ -72,9 +72,8 @@ export class CorrelationEngine {
   /** The signal's part mask for each rule of its dispatch (0: it takes no part). */
   private readonly ruleMask: Int32Array;
   private readonly events: StepEvent[] = [];
-  /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
+  /** Free signals and open alerts' signals: see memory-group.ts. */
   private readonly pool = new SignalPool();
-  private readonly held = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -89,7 +88,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -189,7 +188,8 @@ export class CorrelationEngine {
       rt.queue.push(g, t);
       i[ib + PENDING] = 1;
     }
-    if (after(f[fb + LAST_T]!, f[fb + LAST_SEQ]!, t, seq)) {
+    const latest = f[fb + LAST_T]!;
+    if (after(latest, f[fb + LAST_SEQ]!, t, seq)) {
       this.stepLate(table, g, { id, t, seq, mask });
       return;
     }
@@ -209,7 +209,12 @@ export class CorrelationEngine {
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
     const lower = t - rule.windowUs;
-    if (f[fb + HEAD_T]! < lower) this.dropBefore(table, g, lower);
+    if (f[fb + HEAD_T]! < lower) {
+      // No free signal is after the latest one stepped: if that one is before the window, so are they all,
+      // and the list goes back in one splice, none of its nodes read.
+      if (latest < lower) table.clearFree(g);
+      else this.dropBefore(table, g, lower);
+    }
     table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
     if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
@@ -311,7 +316,7 @@ export class CorrelationEngine {
 
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
-    return this.pool.live + this.held.live;
+    return this.pool.live;
   }
 
   /**
@@ -323,11 +328,13 @@ export class CorrelationEngine {
   retained(): EngineRetained {
     let groups = 0;
     let groupRecords = 0;
+    let heldSignals = 0;
     for (const rt of this.runtimes) {
       groups += rt.groups.size;
       groupRecords += rt.groups.slots;
+      heldSignals += rt.groups.heldNodes;
     }
-    return { groups, keys: this.keys.size(), freeSignals: this.pool.live, heldSignals: this.held.live, groupRecords, poolNodes: this.pool.t.length + this.held.t.length };
+    return { groups, keys: this.keys.size(), freeSignals: this.pool.live - heldSignals, heldSignals, groupRecords, poolNodes: this.pool.t.length };
   }
 }
 

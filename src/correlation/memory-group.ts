@@ -2,12 +2,12 @@
 // indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
 // buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
 // cache lines of its group, not one per field. Its
-// free signals are a linked list in the engine's free pool, its open alert's signals one in the held pool
-// (newest first: an append touches no older node). Two pools because held signals are many and cold (an alert
-// a steady stream keeps alive holds all of them) while free ones are few and stepped all the time: apart,
-// the free pool stays small enough to stay in cache. The record also keeps the time of the first free signal
-// and the latest signal stepped, so an in-order step reads the pool only to drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
-// stepGroup's JSON-able state for the general path.
+// free signals and its open alert's signals are two linked lists, oldest first, in the engine's one pool of
+// signal nodes: when an alert opens, the free list becomes its list as it is (no node read or copied; with
+// two pools, one for the many cold held signals, every opening copied its signals node by node). The record
+// also keeps the time of the first free signal and the latest signal stepped, so an in-order step reads the
+// pool only to drop signals that left the window. Also the Hall check over a slot, and the conversion to and
+// from stepGroup's JSON-able state for the general path.
 import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';
@@ -49,14 +49,14 @@ export const LAST_SEEN = 1;
 export const LAST_T = 2;
 export const LAST_SEQ = 3;
 export const HEAD_T = 4;
-// Int32 fields, after the five float64: the free list's head, tail and size (oldest first, free pool), the open
-// alert's list (newest first, held pool): its head, its oldest node and its size; the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
+// Int32 fields, after the five float64: the free list's head, tail and size, the open alert's list's head, tail
+// and size (both oldest first); the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
 // eviction queue (from its first step until it is forgotten), and 1 while the group exists (0: a vacant record).
 export const FREE_HEAD = 10;
 export const FREE_TAIL = 11;
 export const FREE_SIZE = 12;
 export const HELD_HEAD = 13;
-export const HELD_FIRST = 14;
+export const HELD_TAIL = 14;
 export const HELD_SIZE = 15;
 export const EPISODE = 16;
 export const EPISODES = 17;
@@ -82,6 +82,8 @@ export class GroupTable {
   tally: number[][] = [];
   /** Groups held. */
   size = 0;
+  /** Pool nodes in open alerts' lists (the rest of the pool's nodes in use are free signals). */
+  heldNodes = 0;
   /** With `holdIds` false: the ids the current event adds (AlertView.ids), and the array an append reuses. */
   added: readonly string[] = NO_IDS;
   private readonly one: string[] = [''];
@@ -93,7 +95,6 @@ export class GroupTable {
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
-    readonly held: SignalPool,
     private readonly intern: KeyIntern,
     readonly holdIds = true,
   ) {
@@ -130,7 +131,7 @@ export class GroupTable {
     f[fb + FIRST_SEEN] = f[fb + LAST_SEEN] = 0;
     f[fb + LAST_T] = f[fb + LAST_SEQ] = -Infinity;
     f[fb + HEAD_T] = Infinity;
-    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_FIRST] = NONE;
+    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = NONE;
     i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = i[ib + PENDING] = 0;
     i[ib + USED] = 1;
     this.intern.ref(slot);
@@ -189,10 +190,14 @@ export class GroupTable {
 
   closeAlert(slot: number): void {
     const ib = slot * I;
-    // Newest first: its last node is the alert's first; without `holdIds` the list is that one node.
+    // Without `holdIds` the list is one node, the alert's first.
     const head = this.i[ib + HELD_HEAD]!;
-    this.held.releaseList(head, this.i[ib + HELD_FIRST]!, this.holdIds ? this.i[ib + HELD_SIZE]! : 1);
-    this.i[ib + HELD_HEAD] = this.i[ib + HELD_FIRST] = NONE;
+    if (head !== NONE) {
+      const nodes = this.holdIds ? this.i[ib + HELD_SIZE]! : 1;
+      this.pool.releaseList(head, this.i[ib + HELD_TAIL]!, nodes);
+      this.heldNodes -= nodes;
+    }
+    this.i[ib + HELD_HEAD] = this.i[ib + HELD_TAIL] = NONE;
     this.i[ib + HELD_SIZE] = 0;
     this.i[ib + EPISODE] = NO_ALERT;
   }
@@ -202,7 +207,8 @@ export class GroupTable {
     const { f, i } = this;
     let t = -Infinity;
     let seq = -Infinity;
-    for (const [pool, last] of [[this.pool, i[slot * I + FREE_TAIL]!], [this.held, i[slot * I + HELD_HEAD]!]] as const) {
+    const pool = this.pool;
+    for (const last of [i[slot * I + FREE_TAIL]!, i[slot * I + HELD_TAIL]!]) {
       if (last !== NONE && after(pool.t[last]!, pool.seq[last]!, t, seq)) {
         t = pool.t[last]!;
         seq = pool.seq[last]!;
@@ -224,9 +230,7 @@ export class GroupTable {
     let open: OpenAlert | undefined;
     if (this.isOpen(slot)) {
       const signals = [];
-      const held = this.held;
-      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = held.next[node]!) signals.push({ id: held.ids[node]!, t: held.t[node]!, seq: held.seq[node]! });
-      signals.reverse();
+      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
       open = { episode: i[slot * I + EPISODE]!, firstSeen: f[slot * F + FIRST_SEEN]!, lastSeen: f[slot * F + LAST_SEEN]!, signals };
     }
     return { free, counts, episodes: i[slot * I + EPISODES]!, ...(open ? { open } : {}) };
@@ -262,7 +266,7 @@ export class GroupTable {
     if (this.tallied) this.count(slot, mask, 1);
   }
 
-  /** Adds a signal after the open alert's others (at the front of its newest-first list). */
+  /** Adds a signal after the open alert's others. */
   appendHeld(slot: number, id: string, t: number, seq: number): void {
     if (!this.holdIds && this.i[slot * I + HELD_SIZE]! > 0) {
       this.i[slot * I + HELD_SIZE]!++;
@@ -270,29 +274,37 @@ export class GroupTable {
       this.added = this.one;
       return;
     }
-    const held = this.held;
-    const node = held.add(id, t, seq, 0);
+    const pool = this.pool;
+    const node = pool.add(id, t, seq, 0);
     const ib = slot * I;
     const i = this.i;
-    const head = i[ib + HELD_HEAD]!;
-    if (head === NONE) i[ib + HELD_FIRST] = node;
-    else held.next[node] = head;
-    i[ib + HELD_HEAD] = node;
+    const tail = i[ib + HELD_TAIL]!;
+    if (tail === NONE) i[ib + HELD_HEAD] = node;
+    else pool.next[tail] = node;
+    i[ib + HELD_TAIL] = node;
     i[ib + HELD_SIZE]!++;
+    this.heldNodes++;
   }
 
-  /** The slot's free signals become its open alert's (which has none): moved to the held pool, in order. */
+  /** The slot's free signals become its open alert's (which has none): the free list is now the alert's. */
   holdFree(slot: number): void {
-    const pool = this.pool;
-    const head = this.i[slot * I + FREE_HEAD]!;
+    const { pool, i } = this;
+    const ib = slot * I;
+    const head = i[ib + FREE_HEAD]!;
+    const size = i[ib + FREE_SIZE]!;
+    let tail = i[ib + FREE_TAIL]!;
     if (!this.holdIds) {
       // Only the first node is kept (firstSeq); the ids go out with the 'opened' event.
-      const added = pool.idsOf(head, this.i[slot * I + FREE_SIZE]!);
-      this.appendHeld(slot, pool.ids[head]!, pool.t[head]!, pool.seq[head]!);
-      this.i[slot * I + HELD_SIZE] = added.length;
-      this.added = added;
-    } else for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
-    pool.releaseList(head, this.i[slot * I + FREE_TAIL]!, this.i[slot * I + FREE_SIZE]!);
+      this.added = pool.idsOf(head, size);
+      if (size > 1) pool.releaseList(pool.next[head]!, tail, size - 1);
+      pool.next[head] = NONE;
+      tail = head;
+      this.heldNodes++;
+    } else this.heldNodes += size;
+    i[ib + HELD_HEAD] = head;
+    i[ib + HELD_TAIL] = tail;
+    i[ib + HELD_SIZE] = size;
+    // The nodes are the alert's now: the free list is only emptied, none of them released.
     this.emptyFree(slot);
   }
 
@@ -325,11 +337,11 @@ export class AlertView implements EngineAlert {
     return this.table.f[this.slot * F + LAST_SEEN]!;
   }
   get firstSeq(): number {
-    return this.table.held.seq[this.table.i[this.slot * I + HELD_FIRST]!]!;
+    return this.table.pool.seq[this.table.i[this.slot * I + HELD_HEAD]!]!;
   }
   get ids(): readonly string[] {
     if (!this.table.holdIds) return this.table.added;
-    return this.table.held.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!, true);
+    return this.table.pool.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!);
   }
 }
 

@@ -48,11 +48,10 @@ export class SignalPool {
     this.live -= size;
   }
 
-  /** The ids of a list, in list order (`reversed`: last node first). */
-  idsOf(head: number, size: number, reversed = false): string[] {
+  /** The ids of a list, in list order. */
+  idsOf(head: number, size: number): string[] {
     const ids = new Array<string>(size);
-    if (reversed) for (let node = head, i = size - 1; node !== NONE; node = this.next[node]!, i--) ids[i] = this.ids[node]!;
-    else for (let node = head, i = 0; node !== NONE; node = this.next[node]!, i++) ids[i] = this.ids[node]!;
+    for (let node = head, i = 0; node !== NONE; node = this.next[node]!, i++) ids[i] = this.ids[node]!;
     return ids;
   }
 
