@@ -235,10 +235,10 @@ export class CorrelationEngine {
     let head = first;
     let last = NONE;
     let dropped = 0;
-    while (head !== NONE && pool.t[head]! < lower) {
-      if (tallied) table.count(g, pool.mask[head]!, -1);
+    while (head !== NONE && pool.t(head) < lower) {
+      if (tallied) table.count(g, pool.mask(head), -1);
       last = head;
-      head = pool.next[head]!;
+      head = pool.next(head);
       dropped++;
     }
     // The dropped nodes go back to the pool in one splice (nodes already read: no walk to free them).
@@ -247,7 +247,7 @@ export class CorrelationEngine {
     else {
       i[ib + FREE_HEAD] = head;
       i[ib + FREE_SIZE]! -= dropped;
-      table.f[g * F + HEAD_T] = pool.t[head]!;
+      table.f[g * F + HEAD_T] = pool.t(head);
     }
   }
 
@@ -270,7 +270,7 @@ export class CorrelationEngine {
     if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
     if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
     const tail = table.i[g * I + FREE_TAIL]!;
-    return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
+    return tail === NONE || this.pool.t(tail) < nowUs - rule.windowUs;
   }
 
   /**
@@ -334,7 +334,7 @@ export class CorrelationEngine {
       groupRecords += rt.groups.slots;
       heldSignals += rt.groups.heldNodes;
     }
-    return { groups, keys: this.keys.size(), freeSignals: this.pool.live - heldSignals, heldSignals, groupRecords, poolNodes: this.pool.t.length };
+    return { groups, keys: this.keys.size(), freeSignals: this.pool.live - heldSignals, heldSignals, groupRecords, poolNodes: this.pool.capacity };
   }
 }
 

@@ -209,9 +209,9 @@ export class GroupTable {
     let seq = -Infinity;
     const pool = this.pool;
     for (const last of [i[slot * I + FREE_TAIL]!, i[slot * I + HELD_TAIL]!]) {
-      if (last !== NONE && after(pool.t[last]!, pool.seq[last]!, t, seq)) {
-        t = pool.t[last]!;
-        seq = pool.seq[last]!;
+      if (last !== NONE && after(pool.t(last), pool.seq(last), t, seq)) {
+        t = pool.t(last);
+        seq = pool.seq(last);
       }
     }
     f[slot * F + LAST_T] = t;
@@ -222,15 +222,15 @@ export class GroupTable {
     const { pool, f, i } = this;
     const free = [];
     const counts: Record<number, number> = {};
-    for (let node = i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
-      const mask = pool.mask[node]!;
-      free.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]!, mask });
+    for (let node = i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next(node)) {
+      const mask = pool.mask(node);
+      free.push({ id: pool.ids[node]!, t: pool.t(node), seq: pool.seq(node), mask });
       counts[mask] = (counts[mask] ?? 0) + 1;
     }
     let open: OpenAlert | undefined;
     if (this.isOpen(slot)) {
       const signals = [];
-      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = pool.next[node]!) signals.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]! });
+      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = pool.next(node)) signals.push({ id: pool.ids[node]!, t: pool.t(node), seq: pool.seq(node) });
       open = { episode: i[slot * I + EPISODE]!, firstSeen: f[slot * F + FIRST_SEEN]!, lastSeen: f[slot * F + LAST_SEEN]!, signals };
     }
     return { free, counts, episodes: i[slot * I + EPISODES]!, ...(open ? { open } : {}) };
@@ -260,7 +260,7 @@ export class GroupTable {
     if (tail === NONE) {
       i[ib + FREE_HEAD] = node;
       this.f[slot * F + HEAD_T] = t;
-    } else pool.next[tail] = node;
+    } else pool.link(tail, node);
     i[ib + FREE_TAIL] = node;
     i[ib + FREE_SIZE]!++;
     if (this.tallied) this.count(slot, mask, 1);
@@ -280,7 +280,7 @@ export class GroupTable {
     const i = this.i;
     const tail = i[ib + HELD_TAIL]!;
     if (tail === NONE) i[ib + HELD_HEAD] = node;
-    else pool.next[tail] = node;
+    else pool.link(tail, node);
     i[ib + HELD_TAIL] = node;
     i[ib + HELD_SIZE]!++;
     this.heldNodes++;
@@ -296,8 +296,8 @@ export class GroupTable {
     if (!this.holdIds) {
       // Only the first node is kept (firstSeq); the ids go out with the 'opened' event.
       this.added = pool.idsOf(head, size);
-      if (size > 1) pool.releaseList(pool.next[head]!, tail, size - 1);
-      pool.next[head] = NONE;
+      if (size > 1) pool.releaseList(pool.next(head), tail, size - 1);
+      pool.link(head, NONE);
       tail = head;
       this.heldNodes++;
     } else this.heldNodes += size;
@@ -337,7 +337,7 @@ export class AlertView implements EngineAlert {
     return this.table.f[this.slot * F + LAST_SEEN]!;
   }
   get firstSeq(): number {
-    return this.table.pool.seq[this.table.i[this.slot * I + HELD_HEAD]!]!;
+    return this.table.pool.seq(this.table.i[this.slot * I + HELD_HEAD]!);
   }
   get ids(): readonly string[] {
     if (!this.table.holdIds) return this.table.added;
@@ -363,8 +363,8 @@ export function admits(table: GroupTable, slot: number): boolean {
   if (rule.ordered) {
     let part = 0;
     let need = parts[0]!.count;
-    for (let node = table.i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
-      if (pool.mask[node]! & (1 << part)) {
+    for (let node = table.i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next(node)) {
+      if (pool.mask(node) & (1 << part)) {
         if (--need === 0) {
           if (++part === n) return true;
           need = parts[part]!.count;
