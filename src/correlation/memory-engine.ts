@@ -2,10 +2,11 @@
 // held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed:
 // a signal's artifact values and group keys are computed once per signal (signal-keys.ts); rules are
 // dispatched by signal type with their type-only part mask precomputed; a group is its key's interned id
-// (key-intern.ts), which indexes its rule's table of 80-byte records, its signals in two pools, free and held
-// (memory-group.ts, signal-pool.ts): no object per signal or per group step, a step touches its record and the
-// pool nodes it links or drops; idle groups leave through a queue (evict-queue.ts), and their keys and nodes
-// are reused, so what the engine holds is bounded by the windows (see `retained`).
+// (key-intern.ts), which indexes its rule's table of 80-byte records, its free signals and its open alert's
+// signals linked lists in one pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or per
+// group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
+// (evict-queue.ts), and their keys and nodes are reused, so what the engine holds is bounded by the windows
+// (see `retained`).
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
