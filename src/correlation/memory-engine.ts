@@ -11,7 +11,8 @@
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
-import { admits, after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { admits } from './memory-admits.js';
+import { after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
@@ -185,9 +186,9 @@ export class CorrelationEngine {
     const i = table.i;
     const fb = g * F;
     const ib = g * I;
-    if (i[ib + PENDING] === 0) {
+    if ((i[ib + USED]! & PENDING) === 0) {
       rt.queue.push(g, t);
-      i[ib + PENDING] = 1;
+      i[ib + USED]! |= PENDING;
     }
     const latest = f[fb + LAST_T]!;
     if (after(latest, f[fb + LAST_SEQ]!, t, seq)) {
