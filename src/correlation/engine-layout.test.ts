@@ -13,22 +13,22 @@ describe('SignalPool', () => {
       const list = i % 2;
       const node = pool.add(`s${i}`, 1e15 + i, i, 1 << list);
       if (tails[list] === NONE) heads[list] = node;
-      else pool.next[tails[list]!] = node;
+      else pool.link(tails[list]!, node);
       tails[list] = node;
     }
     expect(pool.live).toBe(5000);
     const odd = pool.idsOf(heads[1]!, 2500);
     expect(odd.slice(0, 3)).toEqual(['s1', 's3', 's5']);
     expect(odd[2499]).toBe('s4999');
-    expect(pool.t[heads[1]!]).toBe(1e15 + 1);
-    expect(pool.mask[tails[0]!]).toBe(1);
+    expect(pool.t(heads[1]!)).toBe(1e15 + 1);
+    expect(pool.mask(tails[0]!)).toBe(1);
 
     pool.releaseList(heads[0]!, tails[0]!, 2500);
     expect(pool.live).toBe(2500);
     // Freed nodes are reused before the pool grows again, and come back clean.
     const reused = pool.add('again', 7, 8, 3);
     expect(reused).toBeLessThan(5000);
-    expect([pool.ids[reused], pool.t[reused], pool.seq[reused], pool.mask[reused], pool.next[reused]]).toEqual(['again', 7, 8, 3, NONE]);
+    expect([pool.ids[reused], pool.t(reused), pool.seq(reused), pool.mask(reused), pool.next(reused)]).toEqual(['again', 7, 8, 3, NONE]);
     expect(pool.idsOf(heads[1]!, 2500)).toEqual(odd);
     // The whole spliced list comes back, node by node, before the pool takes a new one.
     const again = new Set([reused]);

@@ -21,7 +21,10 @@ export function hashKey(key: string): number {
 }
 
 export class KeyIntern {
-  /** ENTRY int32s per position; id + 1 = EMPTY: a free position. Capacity a power of two, at most half full. */
+  /**
+   * ENTRY int32s per position; id + 1 = EMPTY: a free position. Capacity a power of two, at most three quarters
+   * full: half the table of a half-full bound for as many keys (10,000 keys: 512 KB, not 1 MB), fewer cache misses.
+   */
   private table = new Int32Array(ENTRY * 64);
   private mask = 63;
   private keys: string[] = [];
@@ -97,7 +100,7 @@ export class KeyIntern {
       this.tuples[id] = tuple;
     }
     this.refs[id] = 0;
-    if (++this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    if (++this.count * 4 > (this.mask + 1) * 3) this.rehash((this.mask + 1) * 2);
     this.place(id, h);
     return id;
   }

@@ -2,15 +2,17 @@
 // held in memory and stepped in event-time order. Same semantics as engine.ts stepGroup, laid out for speed:
 // a signal's artifact values and group keys are computed once per signal (signal-keys.ts); rules are
 // dispatched by signal type with their type-only part mask precomputed; a group is its key's interned id
-// (key-intern.ts), which indexes its rule's table of 80-byte records, its signals in two pools, free and held
-// (memory-group.ts, signal-pool.ts): no object per signal or per group step, a step touches its record and the
-// pool nodes it links or drops; idle groups leave through a queue (evict-queue.ts), and their keys and nodes
-// are reused, so what the engine holds is bounded by the windows (see `retained`).
+// (key-intern.ts), which indexes its rule's table of 80-byte records, its free signals and its open alert's
+// signals linked lists in one pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or per
+// group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
+// (evict-queue.ts), and their keys and nodes are reused, so what the engine holds is bounded by the windows
+// (see `retained`).
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
 import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js';
-import { admits, after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
+import { admits } from './memory-admits.js';
+import { after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
@@ -72,9 +74,8 @@ export class CorrelationEngine {
   /** The signal's part mask for each rule of its dispatch (0: it takes no part). */
   private readonly ruleMask: Int32Array;
   private readonly events: StepEvent[] = [];
-  /** Free signals (few, stepped all the time) and open alerts' signals (many, cold): see memory-group.ts. */
+  /** Free signals and open alerts' signals: see memory-group.ts. */
   private readonly pool = new SignalPool();
-  private readonly held = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -89,7 +90,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.held, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
     });
   }
 
@@ -185,11 +186,12 @@ export class CorrelationEngine {
     const i = table.i;
     const fb = g * F;
     const ib = g * I;
-    if (i[ib + PENDING] === 0) {
+    if ((i[ib + USED]! & PENDING) === 0) {
       rt.queue.push(g, t);
-      i[ib + PENDING] = 1;
+      i[ib + USED]! |= PENDING;
     }
-    if (after(f[fb + LAST_T]!, f[fb + LAST_SEQ]!, t, seq)) {
+    const latest = f[fb + LAST_T]!;
+    if (after(latest, f[fb + LAST_SEQ]!, t, seq)) {
       this.stepLate(table, g, { id, t, seq, mask });
       return;
     }
@@ -209,7 +211,12 @@ export class CorrelationEngine {
     }
     // ...and s becomes a free signal; free signals before the window can never count again.
     const lower = t - rule.windowUs;
-    if (f[fb + HEAD_T]! < lower) this.dropBefore(table, g, lower);
+    if (f[fb + HEAD_T]! < lower) {
+      // No free signal is after the latest one stepped: if that one is before the window, so are they all,
+      // and the list goes back in one splice, none of its nodes read.
+      if (latest < lower) table.clearFree(g);
+      else this.dropBefore(table, g, lower);
+    }
     table.appendFree(g, id, t, seq, mask);
     // The window is [t - window, t]: every free signal is in it. 3. Fire: the alert holds them all.
     if (i[ib + FREE_SIZE]! < rule.totalCount || !admits(table, g)) return;
@@ -230,10 +237,10 @@ export class CorrelationEngine {
     let head = first;
     let last = NONE;
     let dropped = 0;
-    while (head !== NONE && pool.t[head]! < lower) {
-      if (tallied) table.count(g, pool.mask[head]!, -1);
+    while (head !== NONE && pool.t(head) < lower) {
+      if (tallied) table.count(g, pool.mask(head), -1);
       last = head;
-      head = pool.next[head]!;
+      head = pool.next(head);
       dropped++;
     }
     // The dropped nodes go back to the pool in one splice (nodes already read: no walk to free them).
@@ -242,7 +249,7 @@ export class CorrelationEngine {
     else {
       i[ib + FREE_HEAD] = head;
       i[ib + FREE_SIZE]! -= dropped;
-      table.f[g * F + HEAD_T] = pool.t[head]!;
+      table.f[g * F + HEAD_T] = pool.t(head);
     }
   }
 
@@ -265,7 +272,7 @@ export class CorrelationEngine {
     if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
     if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
     const tail = table.i[g * I + FREE_TAIL]!;
-    return tail === NONE || this.pool.t[tail]! < nowUs - rule.windowUs;
+    return tail === NONE || this.pool.t(tail) < nowUs - rule.windowUs;
   }
 
   /**
@@ -311,7 +318,7 @@ export class CorrelationEngine {
 
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
-    return this.pool.live + this.held.live;
+    return this.pool.live;
   }
 
   /**
@@ -323,11 +330,13 @@ export class CorrelationEngine {
   retained(): EngineRetained {
     let groups = 0;
     let groupRecords = 0;
+    let heldSignals = 0;
     for (const rt of this.runtimes) {
       groups += rt.groups.size;
       groupRecords += rt.groups.slots;
+      heldSignals += rt.groups.heldNodes;
     }
-    return { groups, keys: this.keys.size(), freeSignals: this.pool.live, heldSignals: this.held.live, groupRecords, poolNodes: this.pool.t.length + this.held.t.length };
+    return { groups, keys: this.keys.size(), freeSignals: this.pool.live - heldSignals, heldSignals, groupRecords, poolNodes: this.pool.capacity };
   }
 }
 

@@ -1,13 +1,14 @@
 // The groups of one rule in the in-memory engine (memory-engine.ts): a group is its key's interned id, which
 // indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
 // buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
-// cache lines of its group, not one per field. Its
-// free signals are a linked list in the engine's free pool, its open alert's signals one in the held pool
-// (newest first: an append touches no older node). Two pools because held signals are many and cold (an alert
-// a steady stream keeps alive holds all of them) while free ones are few and stepped all the time: apart,
-// the free pool stays small enough to stay in cache. The record also keeps the time of the first free signal
-// and the latest signal stepped, so an in-order step reads the pool only to drop signals that left the window. Also the Hall check over a slot, and the conversion to and from
-// stepGroup's JSON-able state for the general path.
+// cache lines of its group, not one per field. Its free signals (oldest first) and its open alert's signals
+// (the run it opened with, then its appends newest first) are linked lists in the engine's one pool of signal
+// nodes: when an alert opens, the free list becomes its list as it is (no node read or copied; with two pools,
+// one for the many cold held signals, every opening copied its signals node by node), and an append links its
+// new node to the list's head (linking it after the tail wrote the tail's cold node). The record also keeps
+// the time of the first free signal and the latest signal stepped, so an in-order step reads the pool only to
+// drop signals that left the window. Also the conversion to and from stepGroup's JSON-able state for the
+// general path (the Hall check is in memory-admits.ts).
 import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';
@@ -49,19 +50,24 @@ export const LAST_SEEN = 1;
 export const LAST_T = 2;
 export const LAST_SEQ = 3;
 export const HEAD_T = 4;
-// Int32 fields, after the five float64: the free list's head, tail and size (oldest first, free pool), the open
-// alert's list (newest first, held pool): its head, its oldest node and its size; the open alert's episode (NO_ALERT: none) and the episodes so far, 1 while the group is in the
-// eviction queue (from its first step until it is forgotten), and 1 while the group exists (0: a vacant record).
+// Int32 fields, after the five float64: the free list's head, tail and size (oldest first); the open alert's
+// signals: the head and tail of the run it opened with (oldest first), the signals appended since, newest first
+// and linked on to that head (so an append writes only its new node, never the cold tail: HELD_NEWEST is the
+// whole list's head, the run's head when nothing was appended), and their number; the open alert's episode
+// (NO_ALERT: none) and the episodes so far; USED: 0 for a vacant record, else 1, or 3 once the group is in the
+// eviction queue (from its first step until it is forgotten).
 export const FREE_HEAD = 10;
 export const FREE_TAIL = 11;
 export const FREE_SIZE = 12;
 export const HELD_HEAD = 13;
-export const HELD_FIRST = 14;
+export const HELD_TAIL = 14;
 export const HELD_SIZE = 15;
 export const EPISODE = 16;
 export const EPISODES = 17;
-export const PENDING = 18;
+export const HELD_NEWEST = 18;
 export const USED = 19;
+/** USED's bit for a group in the eviction queue. */
+export const PENDING = 2;
 
 /** Unordered rules of up to this many parts count their free signals per mask in a typed array. */
 const MAX_COUNTED_PARTS = 4;
@@ -82,6 +88,8 @@ export class GroupTable {
   tally: number[][] = [];
   /** Groups held. */
   size = 0;
+  /** Pool nodes in open alerts' lists (the rest of the pool's nodes in use are free signals). */
+  heldNodes = 0;
   /** With `holdIds` false: the ids the current event adds (AlertView.ids), and the array an append reuses. */
   added: readonly string[] = NO_IDS;
   private readonly one: string[] = [''];
@@ -93,7 +101,6 @@ export class GroupTable {
   constructor(
     readonly rule: CompiledRule,
     readonly pool: SignalPool,
-    readonly held: SignalPool,
     private readonly intern: KeyIntern,
     readonly holdIds = true,
   ) {
@@ -130,8 +137,8 @@ export class GroupTable {
     f[fb + FIRST_SEEN] = f[fb + LAST_SEEN] = 0;
     f[fb + LAST_T] = f[fb + LAST_SEQ] = -Infinity;
     f[fb + HEAD_T] = Infinity;
-    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_FIRST] = NONE;
-    i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = i[ib + PENDING] = 0;
+    i[ib + FREE_HEAD] = i[ib + FREE_TAIL] = i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = i[ib + HELD_NEWEST] = NONE;
+    i[ib + FREE_SIZE] = i[ib + HELD_SIZE] = i[ib + EPISODE] = i[ib + EPISODES] = 0;
     i[ib + USED] = 1;
     this.intern.ref(slot);
     this.size++;
@@ -189,10 +196,15 @@ export class GroupTable {
 
   closeAlert(slot: number): void {
     const ib = slot * I;
-    // Newest first: its last node is the alert's first; without `holdIds` the list is that one node.
-    const head = this.i[ib + HELD_HEAD]!;
-    this.held.releaseList(head, this.i[ib + HELD_FIRST]!, this.holdIds ? this.i[ib + HELD_SIZE]! : 1);
-    this.i[ib + HELD_HEAD] = this.i[ib + HELD_FIRST] = NONE;
+    // Without `holdIds` the list is one node, the alert's first. The whole list runs from the newest append
+    // to the opening run's tail.
+    const head = this.i[ib + HELD_NEWEST]!;
+    if (head !== NONE) {
+      const nodes = this.holdIds ? this.i[ib + HELD_SIZE]! : 1;
+      this.pool.releaseList(head, this.i[ib + HELD_TAIL]!, nodes);
+      this.heldNodes -= nodes;
+    }
+    this.i[ib + HELD_HEAD] = this.i[ib + HELD_TAIL] = this.i[ib + HELD_NEWEST] = NONE;
     this.i[ib + HELD_SIZE] = 0;
     this.i[ib + EPISODE] = NO_ALERT;
   }
@@ -202,10 +214,11 @@ export class GroupTable {
     const { f, i } = this;
     let t = -Infinity;
     let seq = -Infinity;
-    for (const [pool, last] of [[this.pool, i[slot * I + FREE_TAIL]!], [this.held, i[slot * I + HELD_HEAD]!]] as const) {
-      if (last !== NONE && after(pool.t[last]!, pool.seq[last]!, t, seq)) {
-        t = pool.t[last]!;
-        seq = pool.seq[last]!;
+    const pool = this.pool;
+    for (const last of [i[slot * I + FREE_TAIL]!, this.heldLast(slot)]) {
+      if (last !== NONE && after(pool.t(last), pool.seq(last), t, seq)) {
+        t = pool.t(last);
+        seq = pool.seq(last);
       }
     }
     f[slot * F + LAST_T] = t;
@@ -216,17 +229,14 @@ export class GroupTable {
     const { pool, f, i } = this;
     const free = [];
     const counts: Record<number, number> = {};
-    for (let node = i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
-      const mask = pool.mask[node]!;
-      free.push({ id: pool.ids[node]!, t: pool.t[node]!, seq: pool.seq[node]!, mask });
+    for (let node = i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next(node)) {
+      const mask = pool.mask(node);
+      free.push({ id: pool.ids[node]!, t: pool.t(node), seq: pool.seq(node), mask });
       counts[mask] = (counts[mask] ?? 0) + 1;
     }
     let open: OpenAlert | undefined;
     if (this.isOpen(slot)) {
-      const signals = [];
-      const held = this.held;
-      for (let node = i[slot * I + HELD_HEAD]!; node !== NONE; node = held.next[node]!) signals.push({ id: held.ids[node]!, t: held.t[node]!, seq: held.seq[node]! });
-      signals.reverse();
+      const signals = this.heldOrder(slot, (node) => ({ id: pool.ids[node]!, t: pool.t(node), seq: pool.seq(node) }));
       open = { episode: i[slot * I + EPISODE]!, firstSeen: f[slot * F + FIRST_SEEN]!, lastSeen: f[slot * F + LAST_SEEN]!, signals };
     }
     return { free, counts, episodes: i[slot * I + EPISODES]!, ...(open ? { open } : {}) };
@@ -256,13 +266,13 @@ export class GroupTable {
     if (tail === NONE) {
       i[ib + FREE_HEAD] = node;
       this.f[slot * F + HEAD_T] = t;
-    } else pool.next[tail] = node;
+    } else pool.link(tail, node);
     i[ib + FREE_TAIL] = node;
     i[ib + FREE_SIZE]!++;
     if (this.tallied) this.count(slot, mask, 1);
   }
 
-  /** Adds a signal after the open alert's others (at the front of its newest-first list). */
+  /** Adds a signal after the open alert's others. */
   appendHeld(slot: number, id: string, t: number, seq: number): void {
     if (!this.holdIds && this.i[slot * I + HELD_SIZE]! > 0) {
       this.i[slot * I + HELD_SIZE]!++;
@@ -270,30 +280,57 @@ export class GroupTable {
       this.added = this.one;
       return;
     }
-    const held = this.held;
-    const node = held.add(id, t, seq, 0);
+    const pool = this.pool;
+    const node = pool.add(id, t, seq, 0);
     const ib = slot * I;
     const i = this.i;
-    const head = i[ib + HELD_HEAD]!;
-    if (head === NONE) i[ib + HELD_FIRST] = node;
-    else held.next[node] = head;
-    i[ib + HELD_HEAD] = node;
+    const newest = i[ib + HELD_NEWEST]!;
+    if (newest === NONE) i[ib + HELD_HEAD] = i[ib + HELD_TAIL] = node;
+    else pool.link(node, newest);
+    i[ib + HELD_NEWEST] = node;
     i[ib + HELD_SIZE]!++;
+    this.heldNodes++;
   }
 
-  /** The slot's free signals become its open alert's (which has none): moved to the held pool, in order. */
+  /** The slot's free signals become its open alert's (which has none): the free list is now the alert's. */
   holdFree(slot: number): void {
-    const pool = this.pool;
-    const head = this.i[slot * I + FREE_HEAD]!;
+    const { pool, i } = this;
+    const ib = slot * I;
+    const head = i[ib + FREE_HEAD]!;
+    const size = i[ib + FREE_SIZE]!;
+    let tail = i[ib + FREE_TAIL]!;
     if (!this.holdIds) {
       // Only the first node is kept (firstSeq); the ids go out with the 'opened' event.
-      const added = pool.idsOf(head, this.i[slot * I + FREE_SIZE]!);
-      this.appendHeld(slot, pool.ids[head]!, pool.t[head]!, pool.seq[head]!);
-      this.i[slot * I + HELD_SIZE] = added.length;
-      this.added = added;
-    } else for (let node = head; node !== NONE; node = pool.next[node]!) this.appendHeld(slot, pool.ids[node]!, pool.t[node]!, pool.seq[node]!);
-    pool.releaseList(head, this.i[slot * I + FREE_TAIL]!, this.i[slot * I + FREE_SIZE]!);
+      this.added = pool.idsOf(head, size);
+      if (size > 1) pool.releaseList(pool.next(head), tail, size - 1);
+      pool.link(head, NONE);
+      tail = head;
+      this.heldNodes++;
+    } else this.heldNodes += size;
+    i[ib + HELD_HEAD] = i[ib + HELD_NEWEST] = head;
+    i[ib + HELD_TAIL] = tail;
+    i[ib + HELD_SIZE] = size;
+    // The nodes are the alert's now: the free list is only emptied, none of them released.
     this.emptyFree(slot);
+  }
+
+  /** The open alert's latest held node (NONE: none): the newest append, or the opening run's tail. */
+  heldLast(slot: number): number {
+    const newest = this.i[slot * I + HELD_NEWEST]!;
+    return newest === this.i[slot * I + HELD_HEAD] ? this.i[slot * I + HELD_TAIL]! : newest;
+  }
+
+  /** What `pick` gives for each of the open alert's nodes, oldest first: its opening run, then its appends
+   * (linked newest first) placed from the end. */
+  heldOrder<T>(slot: number, pick: (node: number) => T): T[] {
+    const { pool, i } = this;
+    const head = i[slot * I + HELD_HEAD]!;
+    const out = new Array<T>(i[slot * I + HELD_SIZE]!);
+    let k = 0;
+    for (let node = head; node !== NONE; node = pool.next(node)) out[k++] = pick(node);
+    k = out.length;
+    for (let node = i[slot * I + HELD_NEWEST]!; node !== head; node = pool.next(node)) out[--k] = pick(node);
+    return out;
   }
 
   private grow(least: number): void {
@@ -325,11 +362,12 @@ export class AlertView implements EngineAlert {
     return this.table.f[this.slot * F + LAST_SEEN]!;
   }
   get firstSeq(): number {
-    return this.table.held.seq[this.table.i[this.slot * I + HELD_FIRST]!]!;
+    return this.table.pool.seq(this.table.i[this.slot * I + HELD_HEAD]!);
   }
   get ids(): readonly string[] {
     if (!this.table.holdIds) return this.table.added;
-    return this.table.held.idsOf(this.table.i[this.slot * I + HELD_HEAD]!, this.table.i[this.slot * I + HELD_SIZE]!, true);
+    const ids = this.table.pool.ids;
+    return this.table.heldOrder(this.slot, (node) => ids[node]!);
   }
 }
 
@@ -340,49 +378,3 @@ export function snapshot(open: OpenAlert): EngineAlert {
 
 /** Is (t1, seq1) after (t2, seq2)? */
 export const after = (t1: number, seq1: number, t2: number, seq2: number) => t1 > t2 || (t1 === t2 && seq1 > seq2);
-
-/** Can the slot's free signals (all in the window) be assigned to the parts? As group-step.ts admits. */
-export function admits(table: GroupTable, slot: number): boolean {
-  const { rule, pool } = table;
-  const parts = rule.parts;
-  const n = parts.length;
-  // One part: every free signal matches it, and the caller saw there are enough of them.
-  if (n === 1) return true;
-  if (rule.ordered) {
-    let part = 0;
-    let need = parts[0]!.count;
-    for (let node = table.i[slot * I + FREE_HEAD]!; node !== NONE; node = pool.next[node]!) {
-      if (pool.mask[node]! & (1 << part)) {
-        if (--need === 0) {
-          if (++part === n) return true;
-          need = parts[part]!.count;
-        }
-      }
-    }
-    return false;
-  }
-  // Hall's condition for a b-matching: every set S of parts is matched by at least sum(count, S) signals.
-  const full = (1 << n) - 1;
-  const demand = rule.demand;
-  if (table.stride) {
-    const counts = table.counts;
-    const base = slot * table.stride;
-    // Enough signals matching each part alone (the usual case: parts of distinct types) meets every subset's demand.
-    let alone = 0;
-    while (alone < n && counts[base + (1 << alone)]! >= parts[alone]!.count) alone++;
-    if (alone === n) return true;
-    for (let subset = 1; subset <= full; subset++) {
-      let available = 0;
-      for (let m = 1; m <= full; m++) if (m & subset) available += counts[base + m]!;
-      if (available < demand[subset]!) return false;
-    }
-    return true;
-  }
-  const tally = table.tally[slot]!;
-  for (let subset = 1; subset <= full; subset++) {
-    let available = 0;
-    for (let i = 0; i < tally.length; i += 2) if (tally[i]! & subset) available += tally[i + 1]!;
-    if (available < demand[subset]!) return false;
-  }
-  return true;
-}

@@ -1,38 +1,70 @@
 // The in-memory engine's signals: every free or held signal of every group is a node in one pool of typed
-// arrays (event time, input order, part mask, next node) beside one array of ids, and a group's free signals
+// records (event time, input order, part mask, next node) beside one array of ids, and a group's free signals
 // and its open alert's signals are linked lists through it. No object per signal and none per list: a step
-// touches a few array slots, and nodes are reused, so a long replay does not churn the garbage collector.
+// touches a node record or two, and nodes are reused, so a long replay does not churn the garbage collector.
 // A list goes back in one splice (no walk over its nodes), so a vacant node keeps its id until it is reused.
 
 export const NONE = -1;
 
-/** Nodes of singly linked lists of signals. Arrays grow by doubling and are replaced: read them after `add`. */
+/** Float64s per node: its event time, its input order, then its part mask and next node as two int32 (24 bytes). */
+const NODE = 3;
+
+/**
+ * Nodes of singly linked lists of signals, each one 24-byte record: a node read or written touches one or two
+ * cache lines and one page, not one of each per field (a vacant node is cold: reusing it wrote four arrays).
+ * Arrays grow by doubling and are replaced: read them after `add`.
+ */
 export class SignalPool {
-  t = new Float64Array(1024);
-  seq = new Float64Array(1024);
-  mask = new Int32Array(1024);
-  next = new Int32Array(1024);
+  private f = new Float64Array(1024 * NODE);
+  private i = new Int32Array(this.f.buffer);
   ids: string[] = [];
   private vacant = NONE;
   private top = 0;
   /** Nodes in use. */
   live = 0;
 
+  t(node: number): number {
+    return this.f[node * NODE]!;
+  }
+
+  seq(node: number): number {
+    return this.f[node * NODE + 1]!;
+  }
+
+  mask(node: number): number {
+    return this.i[node * 2 * NODE + 4]!;
+  }
+
+  next(node: number): number {
+    return this.i[node * 2 * NODE + 5]!;
+  }
+
+  /** Links `node` to `to` (NONE: the end of its list). */
+  link(node: number, to: number): void {
+    this.i[node * 2 * NODE + 5] = to;
+  }
+
+  /** Nodes allocated (in use or vacant). */
+  get capacity(): number {
+    return this.f.length / NODE;
+  }
+
   /** A new node at the end of no list (next = NONE). */
   add(id: string, t: number, seq: number, mask: number): number {
     let node = this.vacant;
     if (node !== NONE) {
-      this.vacant = this.next[node]!;
+      this.vacant = this.next(node);
       this.ids[node] = id;
     } else {
-      if (this.top === this.t.length) this.grow();
+      if (this.top === this.capacity) this.grow();
       node = this.top++;
       this.ids.push(id);
     }
-    this.t[node] = t;
-    this.seq[node] = seq;
-    this.mask[node] = mask;
-    this.next[node] = NONE;
+    const at = node * NODE;
+    this.f[at] = t;
+    this.f[at + 1] = seq;
+    this.i[2 * at + 4] = mask;
+    this.i[2 * at + 5] = NONE;
     this.live++;
     return node;
   }
@@ -43,29 +75,22 @@ export class SignalPool {
    */
   releaseList(head: number, tail: number, size: number): void {
     if (head === NONE) return;
-    this.next[tail] = this.vacant;
+    this.link(tail, this.vacant);
     this.vacant = head;
     this.live -= size;
   }
 
-  /** The ids of a list, in list order (`reversed`: last node first). */
-  idsOf(head: number, size: number, reversed = false): string[] {
+  /** The ids of a list, in list order. */
+  idsOf(head: number, size: number): string[] {
     const ids = new Array<string>(size);
-    if (reversed) for (let node = head, i = size - 1; node !== NONE; node = this.next[node]!, i--) ids[i] = this.ids[node]!;
-    else for (let node = head, i = 0; node !== NONE; node = this.next[node]!, i++) ids[i] = this.ids[node]!;
+    for (let node = head, i = 0; node !== NONE; node = this.next(node), i++) ids[i] = this.ids[node]!;
     return ids;
   }
 
   private grow(): void {
-    const n = this.t.length * 2;
-    const grown = <A extends Float64Array | Int32Array>(a: A, make: new (n: number) => A): A => {
-      const b = new make(n);
-      b.set(a);
-      return b;
-    };
-    this.t = grown(this.t, Float64Array);
-    this.seq = grown(this.seq, Float64Array);
-    this.mask = grown(this.mask, Int32Array);
-    this.next = grown(this.next, Int32Array);
+    const f = new Float64Array(this.f.length * 2);
+    f.set(this.f);
+    this.f = f;
+    this.i = new Int32Array(f.buffer);
   }
 }
