@@ -23,7 +23,7 @@ function cacheDir(): string {
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 /**
- * Our fixes to FerretDB's SQLite backend (see README, "Storage and performance"): every `*.patch` file in
+ * Our fixes to FerretDB's SQLite backend (see docs/performance.md): every `*.patch` file in
  * ./embedded, applied in name order (`10-…`, `20-…`), so each fix stays one reviewable file.
  */
 function patchFiles(dir = SOURCE_DIR): string[] {
