@@ -6,7 +6,8 @@
 // signals linked lists in one pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or per
 // group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
 // (evict-queue.ts), and their keys and nodes are reused, so what the engine holds is bounded by the windows
-// (see `retained`).
+// (see `retained`). A signal's steps wait in a queue and are taken rule by rule (step-queue.ts): a run of one
+// rule's steps finds its table in cache, where signal by signal each step went to another rule's table.
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
@@ -17,6 +18,7 @@ import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD
 import { EvictQueue } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { SignalKeys } from './signal-keys.js';
+import { StepQueue } from './step-queue.js';
 import type { CompiledRule } from './rule.js';
 
 export type { EngineAlert, EngineEvent };
@@ -44,6 +46,8 @@ interface RuleRuntime {
   queue: EvictQueue;
   /** Parts with a source, severity or where condition: their bits need more than the type to be decided. */
   filtered: number;
+  /** Its index in `rules`. */
+  index: number;
 }
 
 interface Dispatch {
@@ -67,12 +71,8 @@ export class CorrelationEngine {
   private readonly runtimes: RuleRuntime[];
   private readonly byType = new Map<string, Dispatch>();
   private readonly keys = new SignalKeys();
-  /** The signal's steps, (rule index in its dispatch, group, part mask), found before any is taken. */
-  private stepRule = new Int32Array(64);
-  private stepGroup = new Int32Array(64);
-  private stepMask = new Int32Array(64);
-  /** The signal's part mask for each rule of its dispatch (0: it takes no part). */
-  private readonly ruleMask: Int32Array;
+  /** Signals taken and not yet stepped. */
+  private readonly pending: StepQueue;
   private readonly events: StepEvent[] = [];
   /** Free signals and open alerts' signals: see memory-group.ts. */
   private readonly pool = new SignalPool();
@@ -82,15 +82,15 @@ export class CorrelationEngine {
     private readonly onEvent: (event: EngineEvent) => void,
     options: EngineOptions = {},
   ) {
-    this.ruleMask = new Int32Array(rules.length);
-    this.runtimes = rules.map((compiled) => {
+    this.pending = new StepQueue(rules.length);
+    this.runtimes = rules.map((compiled, index) => {
       const slot = this.keys.slot(compiled.groupBy);
       let filtered = 0;
       compiled.parts.forEach((p, i) => {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered };
+      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered, index };
     });
   }
 
@@ -115,51 +115,40 @@ export class CorrelationEngine {
   }
 
   /**
-   * Three passes: the rules' part masks and the signal's key ids (one intern lookup per distinct groupBy),
-   * then each step's group record, then the steps, in the same (rule, key) order. The lookups are reads of
-   * memory that is mostly not in cache, independent within a pass, so issued together they wait for memory
-   * together instead of one after another (a record's address needs its key's id: hence two passes for them).
+   * Takes a signal: which parts of which rules it matches and its group keys (interned once per distinct
+   * groupBy) now, its steps when the queue is flushed (step-queue.ts): by `flush`, `evictIdle`, `closeAll`, the
+   * counts, or when the queue is full. Events come then: each group's in the order of its signals, and within
+   * one flush a rule's before the next rule's.
    */
   process(s: PreparedSignal): void {
     const signalKeys = this.keys;
     signalKeys.next();
     const d = this.dispatch(s.type);
-    const ruleMask = this.ruleMask;
+    const pending = this.pending;
+    let signal = -1;
     for (let r = 0; r < d.rules.length; r++) {
       const rt = d.rules[r]!;
       let mask = d.masks[r]!;
       if (mask & rt.filtered) mask = signalKeys.refine(rt.compiled.parts, rt.filtered, s, mask);
-      if (mask !== 0) signalKeys.keys(rt.slot, s);
-      ruleMask[r] = mask;
-    }
-    let steps = 0;
-    for (let r = 0; r < d.rules.length; r++) {
-      const mask = ruleMask[r]!;
       if (mask === 0) continue;
-      const rt = d.rules[r]!;
       const count = signalKeys.keys(rt.slot, s);
+      if (count === 0) continue;
+      if (signal < 0) signal = pending.addSignal(s.id, s.t, s.seq);
       const keys = signalKeys.ids(rt.slot);
-      if (steps + count > this.stepRule.length) this.growSteps(steps + count);
-      for (let k = 0; k < count; k++, steps++) {
-        this.stepRule[steps] = r;
-        this.stepGroup[steps] = rt.groups.slotOf(keys[k]!);
-        this.stepMask[steps] = mask;
-      }
+      for (let k = 0; k < count; k++) pending.addStep(rt.index, keys[k]!, mask, signal);
     }
-    for (let j = 0; j < steps; j++) this.step(d.rules[this.stepRule[j]!]!, this.stepGroup[j]!, s.id, s.t, s.seq, this.stepMask[j]!);
+    if (pending.full()) this.flush();
   }
 
-  private growSteps(least: number): void {
-    const n = Math.max(least, this.stepRule.length * 2);
-    const grown = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.stepRule = grown(this.stepRule);
-    this.stepGroup = grown(this.stepGroup);
-    this.stepMask = grown(this.stepMask);
+  /** Steps the queued signals: each rule's steps in arrival order, one rule after another. */
+  flush(): void {
+    if (!this.pending.empty) this.pending.drain(this.stepQueued);
   }
+
+  private readonly stepQueued = (rule: number, key: number, id: string, t: number, seq: number, mask: number): void => {
+    const rt = this.runtimes[rule]!;
+    this.step(rt, rt.groups.slotOf(key), id, t, seq, mask);
+  };
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
   private readonly view = new AlertView();
@@ -283,6 +272,7 @@ export class CorrelationEngine {
    * an idle one is forgotten, a busy one queued again at its latest signal. A call costs what it looks at.
    */
   evictIdle(nowUs: number): void {
+    this.flush();
     for (const { compiled: rule, groups: table, queue } of this.runtimes) {
       const span = Math.max(rule.windowUs, rule.keepAliveUs);
       while (queue.size && queue.frontTime() + span < nowUs) {
@@ -300,6 +290,7 @@ export class CorrelationEngine {
 
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
+    this.flush();
     for (const { groups: table } of this.runtimes) {
       for (let g = 0; g < table.slots; g++) {
         if (table.i[g * I + USED] === 0 || !table.isOpen(g)) continue;
@@ -311,6 +302,7 @@ export class CorrelationEngine {
   }
 
   groupCount(): number {
+    this.flush();
     let n = 0;
     for (const rt of this.runtimes) n += rt.groups.size;
     return n;
@@ -318,6 +310,7 @@ export class CorrelationEngine {
 
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
+    this.flush();
     return this.pool.live;
   }
 
@@ -328,6 +321,7 @@ export class CorrelationEngine {
    * maxDuration, grows with the stream.
    */
   retained(): EngineRetained {
+    this.flush();
     let groups = 0;
     let groupRecords = 0;
     let heldSignals = 0;

@@ -115,19 +115,9 @@ export class GroupTable {
     return this.f.length / F;
   }
 
-  /** The values `slotOf` reads only to bring memory into cache: kept so the reads are not optimized away. */
-  private touched = 0;
-
-  /**
-   * The group of an interned key (its slot is the key id), made empty if new. Also reads the record's first
-   * word (USED is on its other cache line: an 80-byte record spans two) and the group's tally, which the
-   * step reads next: the engine calls this for all of a signal's groups before stepping any, so the cache
-   * misses on records and tallies wait for memory together.
-   */
+  /** The group of an interned key (its slot is the key id), made empty if new. */
   slotOf(slot: number): number {
     if (slot * F >= this.f.length) this.grow(slot + 1);
-    // Int32 reads, one bit kept: a small integer field, never a heap number stored per call.
-    this.touched = (this.i[slot * I]! ^ (this.stride ? this.counts[slot * this.stride]! : 0)) & 1;
     if (this.i[slot * I + USED] !== 0) return slot;
     if (this.tallied && !this.stride) this.tally[slot] = [];
     const f = this.f;
