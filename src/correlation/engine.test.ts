@@ -200,10 +200,12 @@ describe('CorrelationEngine step queue', () => {
         host: `h${Math.floor(random() * 20)}`,
       }),
     );
-    const run = (flushEach: boolean) => {
+    const run = (flushEach: boolean, queuedSignals?: number) => {
       const byRule = new Map<string, string[]>(rules.map((r) => [r.rule.id, []]));
-      const engine = new CorrelationEngine(rules, (e: EngineEvent) =>
-        byRule.get(e.rule.rule.id)!.push(`${e.kind} ${e.group.join(',')}@${e.slot}#${e.alert.episode}: ${e.alert.ids.join(',')} ${e.alert.firstSeen}-${e.alert.lastSeen}`),
+      const engine = new CorrelationEngine(
+        rules,
+        (e: EngineEvent) => byRule.get(e.rule.rule.id)!.push(`${e.kind} ${e.group.join(',')}@${e.slot}#${e.alert.episode}: ${e.alert.ids.join(',')} ${e.alert.firstSeen}-${e.alert.lastSeen}`),
+        { queuedSignals },
       );
       signals.forEach((s, i) => {
         const p = prepareSignal(s, i);
@@ -216,9 +218,12 @@ describe('CorrelationEngine step queue', () => {
     };
     const each = run(true);
     const queued = run(false);
+    const short = run(false, 5);
     for (const r of rules) {
       expect(each.get(r.rule.id)!.filter((e) => e.startsWith('opened')).length).toBeGreaterThan(20);
       expect(queued.get(r.rule.id)).toEqual(each.get(r.rule.id));
+      expect(short.get(r.rule.id)).toEqual(each.get(r.rule.id));
     }
+    expect(() => new CorrelationEngine(rules, () => {}, { queuedSignals: 40_000 })).toThrow(/queued signals/);
   });
 });

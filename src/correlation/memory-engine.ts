@@ -64,6 +64,8 @@ export interface EngineOptions {
    * alive); each event's `alert.ids` are only those it adds, and signals must come in (t, seq) order.
    */
   holdIds?: boolean;
+  /** Signals queued before their steps are taken (step-queue.ts; default QUEUED_SIGNALS). */
+  queuedSignals?: number;
 }
 
 /** All rules' group states in memory. Emits every event to `onEvent`; feed it signals in event-time order. */
@@ -82,7 +84,7 @@ export class CorrelationEngine {
     private readonly onEvent: (event: EngineEvent) => void,
     options: EngineOptions = {},
   ) {
-    this.pending = new StepQueue(rules.length);
+    this.pending = new StepQueue(rules.length, options.queuedSignals);
     this.runtimes = rules.map((compiled, index) => {
       const slot = this.keys.slot(compiled.groupBy);
       let filtered = 0;
