@@ -226,4 +226,30 @@ describe('CorrelationEngine step queue', () => {
     }
     expect(() => new CorrelationEngine(rules, () => {}, { queuedSignals: 40_000 })).toThrow(/queued signals/);
   });
+
+  it('refuses to be fed from its own callback; after a callback throws, steps the rest once', () => {
+    const rules = parseRules([{ id: 'a', parts: [{ match: { type: 'x' }, count: 1 }], window: '1h', groupBy: ['user'] }]).map((r) => compileRule(r));
+    const p = (i: number) => prepareSignal(sig(`s${i}`, 'x', new Date(Date.parse('2024-05-01T00:00:00Z') + i * 60_000).toISOString(), { user: `u${i}` }), i);
+    const feeding = new CorrelationEngine(rules, () => feeding.process(p(99)));
+    feeding.process(p(1));
+    expect(() => feeding.flush()).toThrow(/fed or flushed from its own event callback/);
+
+    const opened: string[] = [];
+    let fail = true;
+    const engine = new CorrelationEngine(rules, (e) => {
+      if (e.kind !== 'opened') return;
+      if (fail) {
+        fail = false;
+        throw new Error('callback failed');
+      }
+      opened.push(e.alert.ids.join(','));
+    });
+    engine.process(p(1));
+    engine.process(p(2));
+    expect(() => engine.flush()).toThrow('callback failed');
+    engine.process(p(3));
+    engine.closeAll();
+    // s1 was stepped (its callback threw), s2 stayed queued and is stepped by the next flush, once.
+    expect(opened).toEqual(['s2', 's3']);
+  });
 });

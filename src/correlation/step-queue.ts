@@ -44,8 +44,14 @@ export class StepQueue {
     this.counts = new Int32Array(rules);
   }
 
+  private draining = false;
+  /** Where the next drain starts: after the step that threw, if one did. */
+  private fromRule = 0;
+  private fromStep = 0;
+
   /** Queues a signal (before its steps); returns its index. */
   addSignal(id: string, t: number, seq: number): number {
+    if (this.draining) throw new Error('the correlation engine was fed or flushed from its own event callback');
     const n = this.signals++;
     this.ids[n] = id;
     this.t[n] = t;
@@ -71,22 +77,41 @@ export class StepQueue {
     return this.steps === 0;
   }
 
-  /** Calls `step` for each queued step, rule by rule, each rule's in arrival order; then empties the queue. */
+  /**
+   * Calls `step` for each queued step, rule by rule, each rule's in arrival order, and empties the queue. When
+   * a step throws, the steps after it stay queued for the next drain (none is lost, none taken twice). Nothing
+   * may be queued while it drains: `step` emits the engine's events, and a callback that fed the engine would
+   * reorder its signals.
+   */
   drain(step: (rule: number, group: number, id: string, t: number, seq: number, mask: number) => void): void {
+    if (this.draining) throw new Error('the correlation engine was fed or flushed from its own event callback');
+    this.draining = true;
     const { ids, t, seq } = this;
-    for (let r = 0; r < this.counts.length; r++) {
-      const groups = this.groups[r]!;
-      const packed = this.packed[r]!;
-      const count = this.counts[r]!;
-      for (let k = 0; k < count; k++) {
-        const p = packed[k]!;
-        const n = p >>> MASK_BITS;
-        step(r, groups[k]!, ids[n]!, t[n]!, seq[n]!, p & MASK);
+    let r = this.fromRule;
+    let k = this.fromStep;
+    try {
+      for (; r < this.counts.length; r++, k = 0) {
+        const groups = this.groups[r]!;
+        const packed = this.packed[r]!;
+        const count = this.counts[r]!;
+        for (; k < count; k++) {
+          const p = packed[k]!;
+          const n = p >>> MASK_BITS;
+          step(r, groups[k]!, ids[n]!, t[n]!, seq[n]!, p & MASK);
+        }
       }
+    } catch (err) {
+      this.fromRule = r;
+      this.fromStep = k + 1;
+      throw err;
+    } finally {
+      this.draining = false;
     }
     this.counts.fill(0);
     this.signals = 0;
     this.steps = 0;
+    this.fromRule = 0;
+    this.fromStep = 0;
   }
 
   private grow(rule: number): void {
