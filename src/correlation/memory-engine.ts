@@ -3,8 +3,8 @@
 // a signal's artifact values and group keys are computed once per signal (signal-keys.ts); rules are
 // dispatched by signal type with their type-only part mask precomputed; a group is its key's interned id
 // (key-intern.ts), which indexes its rule's table of 80-byte records, its free signals and its open alert's
-// signals linked lists in one pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or per
-// group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
+// signals linked lists in its rule's pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or
+// per group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
 // (evict-queue.ts), and their keys and nodes are reused, so what the engine holds is bounded by the windows
 // (see `retained`). A signal's steps wait in a queue and are taken rule by rule (step-queue.ts): a run of one
 // rule's steps finds its table in cache, where signal by signal each step went to another rule's table.
@@ -76,8 +76,6 @@ export class CorrelationEngine {
   /** Signals taken and not yet stepped. */
   private readonly pending: StepQueue;
   private readonly events: StepEvent[] = [];
-  /** Free signals and open alerts' signals: see memory-group.ts. */
-  private readonly pool = new SignalPool();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -92,7 +90,7 @@ export class CorrelationEngine {
         if (p.sources || p.severities || p.where) filtered |= 1 << i;
         for (const [field] of p.where ?? []) this.keys.field(field);
       });
-      return { compiled, slot, groups: new GroupTable(compiled, this.pool, this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered, index };
+      return { compiled, slot, groups: new GroupTable(compiled, new SignalPool(), this.keys.intern(slot), options.holdIds ?? true), queue: new EvictQueue(), filtered, index };
     });
   }
 
@@ -220,7 +218,7 @@ export class CorrelationEngine {
 
   /** Drops the slot's free signals before `lower` (the front of its list). */
   private dropBefore(table: GroupTable, g: number, lower: number): void {
-    const pool = this.pool;
+    const pool = table.pool;
     const i = table.i;
     const ib = g * I;
     const tallied = table.tallied;
@@ -263,7 +261,7 @@ export class CorrelationEngine {
     if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
     if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
     const tail = table.i[g * I + FREE_TAIL]!;
-    return tail === NONE || this.pool.t(tail) < nowUs - rule.windowUs;
+    return tail === NONE || table.pool.t(tail) < nowUs - rule.windowUs;
   }
 
   /**
@@ -313,7 +311,9 @@ export class CorrelationEngine {
   /** Signals held in memory (free or in open alerts). */
   heldSignals(): number {
     this.flush();
-    return this.pool.live;
+    let n = 0;
+    for (const rt of this.runtimes) n += rt.groups.pool.live;
+    return n;
   }
 
   /**
@@ -327,12 +327,16 @@ export class CorrelationEngine {
     let groups = 0;
     let groupRecords = 0;
     let heldSignals = 0;
+    let live = 0;
+    let poolNodes = 0;
     for (const rt of this.runtimes) {
+      live += rt.groups.pool.live;
+      poolNodes += rt.groups.pool.capacity;
       groups += rt.groups.size;
       groupRecords += rt.groups.slots;
       heldSignals += rt.groups.heldNodes;
     }
-    return { groups, keys: this.keys.size(), freeSignals: this.pool.live - heldSignals, heldSignals, groupRecords, poolNodes: this.pool.capacity };
+    return { groups, keys: this.keys.size(), freeSignals: live - heldSignals, heldSignals, groupRecords, poolNodes };
   }
 }
 

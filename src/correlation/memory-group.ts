@@ -2,13 +2,14 @@
 // indexes the rule's records directly (no second lookup per rule), and its scalars are one 80-byte record in a
 // buffer read both as float64 (times) and int32 (list links, sizes, episodes), so a step touches one or two
 // cache lines of its group, not one per field. Its free signals (oldest first) and its open alert's signals
-// (the run it opened with, then its appends newest first) are linked lists in the engine's one pool of signal
-// nodes: when an alert opens, the free list becomes its list as it is (no node read or copied; with two pools,
-// one for the many cold held signals, every opening copied its signals node by node), and an append links its
-// new node to the list's head (linking it after the tail wrote the tail's cold node). The record also keeps
-// the time of the first free signal and the latest signal stepped, so an in-order step reads the pool only to
-// drop signals that left the window. Also the conversion to and from stepGroup's JSON-able state for the
-// general path (the Hall check is in memory-admits.ts).
+// (the run it opened with, then its appends newest first) are linked lists in the rule's pool of signal nodes
+// (a pool per rule: a run of the rule's steps finds its nodes near each other): when an alert opens, the free
+// list becomes its list as it is (no node read or copied; with two pools, one for the many cold held signals,
+// every opening copied its signals node by node), and an append links its new node to the list's head
+// (linking it after the tail wrote the tail's cold node). The record also keeps the time of the first free
+// signal and the latest signal stepped, so an in-order step reads the pool only to drop signals that left the
+// window. Also the conversion to and from stepGroup's JSON-able state for the general path (the Hall check is
+// in memory-admits.ts).
 import type { GroupState, OpenAlert, StepEvent } from './group-step.js';
 import type { CompiledRule } from './rule.js';
 import { NONE, type SignalPool } from './signal-pool.js';

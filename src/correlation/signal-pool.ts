@@ -1,6 +1,6 @@
-// The in-memory engine's signals: every free or held signal of every group is a node in one pool of typed
-// records (event time, input order, part mask, next node) beside one array of ids, and a group's free signals
-// and its open alert's signals are linked lists through it. No object per signal and none per list: a step
+// The in-memory engine's signals: every free or held signal of a rule's groups is a node in the rule's pool of
+// typed records (event time, input order, part mask, next node) beside one array of ids, and a group's free
+// signals and its open alert's signals are linked lists through it. No object per signal and none per list: a step
 // touches a node record or two, and nodes are reused, so a long replay does not churn the garbage collector.
 // A list goes back in one splice (no walk over its nodes), so a vacant node keeps its id until it is reused.
 
