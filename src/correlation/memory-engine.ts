@@ -272,6 +272,9 @@ export class CorrelationEngine {
    * an idle one is forgotten, a busy one queued again at its latest signal. A call costs what it looks at.
    */
   evictIdle(nowUs: number): void {
+    // Every queued step first, of every rule: a queued step holds its key's id, and forgetting a group may free
+    // that id for another key (rules with the same groupBy share the ids). Evicting a rule right after its own
+    // run of steps, before the next rule's, corrupted the groups that way.
     this.flush();
     for (const { compiled: rule, groups: table, queue } of this.runtimes) {
       const span = Math.max(rule.windowUs, rule.keepAliveUs);
