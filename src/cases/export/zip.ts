@@ -8,8 +8,6 @@ const LIMIT = 0xffffffff;
 const FLAGS = 0x0008 | 0x0800; // sizes in a data descriptor; UTF-8 names
 const DEFLATE = 8;
 const VERSION = 20;
-/** Characters of text rows put together before they are encoded and deflated. */
-const TEXT_PIECE = 65_536;
 
 interface Written {
   name: Buffer;
@@ -57,30 +55,16 @@ export class ZipWriter {
     yield this.count(Buffer.concat([header, nameBytes]));
 
     const deflate = createDeflateRaw();
-    const counted = (b: Buffer): Buffer => {
-      written.crc = crc32(b, written.crc);
-      written.size += b.length;
-      if (written.size > LIMIT) throw new Error(`zip entry ${name} would exceed 4 GiB (zip64 is not supported)`);
-      return b;
-    };
     const source = Readable.from(
       (async function* () {
-        // Rows (strings of a hundred bytes) go to the deflater in pieces of about 64 KiB: a Buffer per row was
-        // 400,000 small objects for a case of 100,000 signals, and garbage that raised the export's peak memory.
-        let text = '';
         for await (const chunk of content) {
-          if (typeof chunk === 'string') {
-            text += chunk;
-            if (text.length < TEXT_PIECE) continue;
-            yield counted(Buffer.from(text, 'utf8'));
-            text = '';
-            continue;
-          }
-          if (text) yield counted(Buffer.from(text, 'utf8'));
-          text = '';
-          if (chunk.length) yield counted(chunk);
+          const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+          if (!b.length) continue;
+          written.crc = crc32(b, written.crc);
+          written.size += b.length;
+          if (written.size > LIMIT) throw new Error(`zip entry ${name} would exceed 4 GiB (zip64 is not supported)`);
+          yield b;
         }
-        if (text) yield counted(Buffer.from(text, 'utf8'));
       })(),
     );
     source.once('error', (err) => deflate.destroy(err));
