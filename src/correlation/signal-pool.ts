@@ -2,7 +2,7 @@
 // typed records (event time, input order, part mask, next node) beside one array of ids, and a group's free
 // signals and its open alert's signals are linked lists through it. No object per signal and none per list: a step
 // touches a node record or two, and nodes are reused, so a long replay does not churn the garbage collector.
-// A list goes back in one splice (no walk over its nodes), so a vacant node keeps its id until it is reused.
+// A list goes back whole (no walk over its nodes), so a vacant node keeps its id until it is reused.
 
 export const NONE = -1;
 
@@ -18,7 +18,14 @@ export class SignalPool {
   private f = new Float64Array(1024 * NODE);
   private i = new Int32Array(this.f.buffer);
   ids: string[] = [];
-  private vacant = NONE;
+  /**
+   * Vacant nodes: the lists given back, as a stack of (head, tail) runs. Linking a list onto one vacant list
+   * wrote its tail's next, and a list goes back cold (an idle group's, a closed alert's): a cache miss per
+   * eviction. A run is taken node by node from its head, whose node is written then anyway.
+   */
+  private runHeads = new Int32Array(64);
+  private runTails = new Int32Array(64);
+  private runs = 0;
   private top = 0;
   /** Nodes in use. */
   live = 0;
@@ -51,9 +58,12 @@ export class SignalPool {
 
   /** A new node at the end of no list (next = NONE). */
   add(id: string, t: number, seq: number, mask: number): number {
-    let node = this.vacant;
-    if (node !== NONE) {
-      this.vacant = this.next(node);
+    let node: number;
+    if (this.runs > 0) {
+      const r = this.runs - 1;
+      node = this.runHeads[r]!;
+      if (node === this.runTails[r]) this.runs = r;
+      else this.runHeads[r] = this.next(node);
       this.ids[node] = id;
     } else {
       if (this.top === this.capacity) this.grow();
@@ -70,13 +80,22 @@ export class SignalPool {
   }
 
   /**
-   * Frees a whole list of `size` nodes, `head` to `tail`, in one splice: its nodes are not visited (an open
-   * alert's are many and cold), so their ids stay referenced until the nodes are reused (bounded by the pool).
+   * Frees a whole list of `size` nodes, `head` to `tail`: none of its nodes is visited (an open alert's are many
+   * and cold), so their ids stay referenced until the nodes are reused (bounded by the pool).
    */
   releaseList(head: number, tail: number, size: number): void {
     if (head === NONE) return;
-    this.link(tail, this.vacant);
-    this.vacant = head;
+    if (this.runs === this.runHeads.length) {
+      const grown = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.runHeads = grown(this.runHeads);
+      this.runTails = grown(this.runTails);
+    }
+    this.runHeads[this.runs] = head;
+    this.runTails[this.runs++] = tail;
     this.live -= size;
   }
 
