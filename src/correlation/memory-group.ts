@@ -175,8 +175,11 @@ export class GroupTable {
     this.i[ib + FREE_HEAD] = this.i[ib + FREE_TAIL] = NONE;
     this.i[ib + FREE_SIZE] = 0;
     this.f[slot * F + HEAD_T] = Infinity;
-    if (this.stride) this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
-    else if (this.tallied) this.tally[slot]!.length = 0;
+    if (this.stride) {
+      // A loop, not counts.fill: a call into the runtime cost more than the few entries it clears.
+      const counts = this.counts;
+      for (let k = slot * this.stride, end = k + this.stride; k < end; k++) counts[k] = 0;
+    } else if (this.tallied) this.tally[slot]!.length = 0;
   }
 
   clearFree(slot: number): void {
