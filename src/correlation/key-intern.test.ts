@@ -74,4 +74,18 @@ describe('KeyIntern (open addressing with backward-shift deletion)', () => {
     expect(intern.find('user0@corp.example.com')).toBe(-1);
     keys.forEach((k, n) => expect(intern.find(k)).toBe(ids[n]));
   });
+
+  it('idIfNormal interns a value that normalizes to itself, as id does, and makes nothing for any other', () => {
+    const intern = new KeyIntern();
+    const alice = intern.id('alice');
+    expect(intern.idIfNormal('alice')).toBe(alice);
+    const ip = intern.idIfNormal('10.1.2.3');
+    expect(ip).toBeGreaterThanOrEqual(0);
+    expect(intern.find('10.1.2.3')).toBe(ip);
+    for (const raw of ['Alice', ' alice', '010.1.2.3', '443', '', '\u00e9l\u00e8ve', 'a'.repeat(65)]) {
+      expect(intern.idIfNormal(raw), raw).toBe(-1);
+      expect(intern.find(raw), raw).toBe(-1);
+    }
+    expect(intern.size).toBe(2);
+  });
 });

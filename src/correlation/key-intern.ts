@@ -7,6 +7,7 @@
 // entry and nothing else (a Map of strings walks a bucket chain; comparing with the stored string chased two
 // more pointers, the intern's largest cost in the engine's profile). Longer keys also compare the stored string.
 // Deletion shifts later entries back, no tombstones.
+import { charClass, isNormalValue } from '../signals/normalize.js';
 
 const EMPTY = 0;
 /** Int32s per table position: id + 1, hash, length, then INLINE code units, two per int32. */
@@ -36,6 +37,8 @@ export class KeyIntern {
 
   /** The key's first INLINE code units as the table stores them, filled by `hash` for the lookup that follows. */
   private readonly probe = new Int32Array(INLINE / 2);
+  /** The character classes of the key `hash` read (normalize.ts charClass), ORed. */
+  private classes = 0;
 
   /** The key's id, or -1 when it has none. */
   find(key: string): number {
@@ -48,15 +51,18 @@ export class KeyIntern {
     const len = key.length;
     let h = 0x811c9dc5 | 0;
     let word = 0;
+    let classes = 0;
     for (let i = 0; i < len; i++) {
       const c = key.charCodeAt(i);
       h = Math.imul(h ^ c, 0x01000193);
+      classes |= charClass(c);
       if (i < INLINE) {
         if (i & 1) probe[i >> 1] = word | (c << 16);
         else word = c;
       }
     }
     if (len < INLINE && len & 1) probe[len >> 1] = word;
+    this.classes = classes;
     return h | 1;
   }
 
@@ -85,7 +91,22 @@ export class KeyIntern {
   id(key: string, tuple?: readonly string[]): number {
     const h = this.hash(key);
     const found = this.lookup(key, h);
-    if (found >= 0) return found;
+    return found >= 0 ? found : this.add(key, h, tuple);
+  }
+
+  /**
+   * id(value) for a raw artifact value that normalizes to itself (normalize.ts isNormalValue), else -1 and
+   * nothing made: the check reads the characters in the pass that hashes them, where a check of its own read
+   * them again (a value is interned once per signal and groupBy).
+   */
+  idIfNormal(value: string): number {
+    const h = this.hash(value);
+    if (!isNormalValue(value, this.classes)) return -1;
+    const found = this.lookup(value, h);
+    return found >= 0 ? found : this.add(value, h);
+  }
+
+  private add(key: string, h: number, tuple?: readonly string[]): number {
     let id = this.vacant.pop();
     if (id === undefined) {
       id = this.keys.push(key) - 1;

@@ -132,7 +132,19 @@ export class SignalKeys {
     const intern = this.slotIntern[slot]!;
     if (fields.length === 1) {
       // One field: the value is the key (every key of the slot has one value, so none can collide).
-      const vs = this.values(s, fields[0]!);
+      const field = fields[0]!;
+      if (this.fieldStamp[field] !== this.stamp) {
+        // Not read yet: a raw value already normal is interned as it is, checked in the pass that hashes it.
+        const raw = s.artifacts[this.fields[field]!];
+        if (typeof raw === 'string') {
+          const id = intern.idIfNormal(raw);
+          if (id >= 0) {
+            this.keyRoom(slot, 1)[0] = id;
+            return (this.slotKeyCount[slot] = 1);
+          }
+        }
+      }
+      const vs = this.values(s, field);
       const keys = this.keyRoom(slot, vs.length);
       for (let k = 0; k < vs.length; k++) keys[k] = intern.id(vs[k]!);
       return (this.slotKeyCount[slot] = vs.length);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, isCanonicalIPv4, isNormalized, normalizeText, normalizeTypeName, normalizeTypeText, normalizeValue, normalizeValues } from './normalize.js';
+import { canonicalIp, charClass, isCanonicalIPv4, isNormalized, isNormalValue, normalizeText, normalizeTypeName, normalizeTypeText, normalizeValue, normalizeValues } from './normalize.js';
 import { prng } from '../../test/support/prng.js';
 
 describe('artifact normalization', () => {
@@ -80,6 +80,25 @@ describe('isNormalized', () => {
       if (isNormalized(text)) expect(normalizeText(text), JSON.stringify(text)).toBe(text);
       expect(normalizeValue(text), JSON.stringify(text)).toBe(normalizeText(text));
     }
+  });
+});
+
+describe('isNormalValue', () => {
+  it('is isNormalized or isCanonicalIPv4, from the character classes ORed (the key intern reads them as it hashes)', () => {
+    const random = prng(13);
+    const alphabet = 'abzAZ0129.-_@/+=: \u00e9';
+    let normal = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 16) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      let classes = 0;
+      for (let k = 0; k < text.length; k++) classes |= charClass(text.charCodeAt(k));
+      const expected = isNormalized(text) || isCanonicalIPv4(text);
+      expect(isNormalValue(text, classes), JSON.stringify(text)).toBe(expected);
+      if (expected) normal++;
+    }
+    for (const text of ['10.0.0.1', 'alice', 'a'.repeat(64), '192.168.1.255']) expect(isNormalValue(text, [...text].reduce((c, ch) => c | charClass(ch.charCodeAt(0)), 0)), text).toBe(true);
+    for (const text of ['010.0.0.1', 'Alice', 'a'.repeat(65), '', '443']) expect(isNormalValue(text, [...text].reduce((c, ch) => c | charClass(ch.charCodeAt(0)), 0)), text).toBe(false);
+    expect(normal).toBeGreaterThan(100);
   });
 });
 

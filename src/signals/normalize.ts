@@ -66,6 +66,18 @@ export function canonicalIp(text: string): string | undefined {
   return canonicalIPv4(text) ?? (text.includes(':') ? canonicalIPv6(text) : undefined);
 }
 
+// The characters isNormalized allows, as classes a loop that reads each character anyway can OR together
+// (the engine's key intern, hashing a value: see isNormalValue).
+export const CHAR_PLAIN = 1;
+export const CHAR_DIGIT = 2;
+export const CHAR_OTHER = 4;
+const CHAR_CLASSES = new Uint8Array(128).fill(CHAR_OTHER);
+for (const c of 'abcdefghijklmnopqrstuvwxyz-_@/+=') CHAR_CLASSES[c.charCodeAt(0)] = CHAR_PLAIN;
+for (const c of '0123456789.') CHAR_CLASSES[c.charCodeAt(0)] = CHAR_DIGIT;
+
+/** The class of a UTF-16 code unit: CHAR_PLAIN, CHAR_DIGIT (digits and the dot) or CHAR_OTHER. */
+export const charClass = (c: number): number => (c < 128 ? CHAR_CLASSES[c]! : CHAR_OTHER);
+
 /**
  * True when normalizeValue(text) is text itself, decided from the characters alone (no IP parsing, no Unicode
  * normalization): lower-case ASCII letters, digits and - _ . @ / + =, with a letter or symbol somewhere (all
@@ -74,13 +86,18 @@ export function canonicalIp(text: string): string | undefined {
 export function isNormalized(text: string): boolean {
   const n = text.length;
   if (n === 0 || n > 64) return false;
-  let plain = false;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 97 && c <= 122) || c === 45 || c === 95 || c === 64 || c === 47 || c === 43 || c === 61) plain = true;
-    else if (!((c >= 48 && c <= 57) || c === 46)) return false;
-  }
-  return plain;
+  let seen = 0;
+  for (let i = 0; i < n; i++) seen |= charClass(text.charCodeAt(i));
+  return seen === CHAR_PLAIN || seen === (CHAR_PLAIN | CHAR_DIGIT);
+}
+
+/**
+ * isNormalized(text) || isCanonicalIPv4(text), given the classes of all its characters ORed: the already-normal
+ * values a hot loop sees (names, hosts, canonical IPv4), so normalizeValue(text) is text.
+ */
+export function isNormalValue(text: string, classes: number): boolean {
+  if (classes & CHAR_OTHER || text.length === 0) return false;
+  return classes & CHAR_PLAIN ? text.length <= 64 : isCanonicalIPv4(text);
 }
 
 /**
