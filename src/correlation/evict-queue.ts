@@ -1,7 +1,11 @@
 // Idle eviction without a scan: a group is queued as (group slot, event time) at its first step, and eviction
 // pops only the entries old enough that their group may be idle; a group still busy goes to the back with the
 // time of its latest signal. One entry per group, and the work is proportional to the groups that went quiet
-// or were looked at, not to all the groups held.
+// or were looked at, not to all the groups held. The queue is nearly in time order, not exactly (a busy group
+// goes back at its latest signal; a flush of the engine's steps takes a rule's groups in key order): a group
+// behind one not yet old enough waits for a later eviction. That costs memory for a while, and no alert: an
+// idle group cannot change, so forgetting it later changes only its numbers (the record it has, and the
+// episode of its next alert, which restarts at 1 in a group forgotten and made again).
 
 /** A FIFO of (slot, time) pairs in two growable ring buffers. */
 export class EvictQueue {

@@ -6,8 +6,9 @@
 // signals linked lists in its rule's pool of nodes (memory-group.ts, signal-pool.ts): no object per signal or
 // per group step, a step touches its record and the pool nodes it links or drops; idle groups leave through a queue
 // (evict-queue.ts), and their keys and nodes are reused, so what the engine holds is bounded by the windows
-// (see `retained`). A signal's steps wait in a queue and are taken rule by rule (step-queue.ts): a run of one
-// rule's steps finds its table in cache, where signal by signal each step went to another rule's table.
+// (see `retained`). A signal's steps wait in a queue and are taken rule by rule, each rule's by group
+// (step-queue.ts): a run of one rule's steps reads its table front to back, where signal by signal each step
+// went to another rule's table, somewhere in it.
 //
 // A signal that arrives before a later one of its group (a backtest's ties within a millisecond) takes the
 // general path: the group is turned into stepGroup's JSON-able state, stepped there, and turned back.
@@ -42,7 +43,7 @@ interface RuleRuntime {
   /** Index of the rule's groupBy among the distinct groupBys (rules that share one share its keys). */
   slot: number;
   groups: GroupTable;
-  /** Steps of its groups in arrival order, for idle eviction. */
+  /** Its groups by the time of their first step (nearly in order: a flush takes them by group), for idle eviction. */
   queue: EvictQueue;
   /** Parts with a source, severity or where condition: their bits need more than the type to be decided. */
   filtered: number;
@@ -117,10 +118,12 @@ export class CorrelationEngine {
   /**
    * Takes a signal: which parts of which rules it matches and its group keys (interned once per distinct
    * groupBy) now, its steps when the queue is flushed (step-queue.ts): by `flush`, `evictIdle`, `closeAll`, the
-   * counts, or when the queue is full. Events come then: each group's in the order of its signals, and within
-   * one flush a rule's before the next rule's.
+   * counts, or when the next signal finds the queue full. Events come then: each group's in the order of its
+   * signals; within one flush a rule's before the next rule's, and a rule's group by group.
    */
   process(s: PreparedSignal): void {
+    // Flushed before this signal is queued: if a callback throws, this signal is not taken half-way.
+    if (this.pending.full()) this.flush();
     const signalKeys = this.keys;
     signalKeys.next();
     const d = this.dispatch(s.type);
@@ -137,10 +140,9 @@ export class CorrelationEngine {
       const keys = signalKeys.ids(rt.slot);
       for (let k = 0; k < count; k++) pending.addStep(rt.index, keys[k]!, mask, signal);
     }
-    if (pending.full()) this.flush();
   }
 
-  /** Steps the queued signals: each rule's steps in arrival order, one rule after another. */
+  /** Steps the queued signals: one rule after another, each rule's group by group, each group's in arrival order. */
   flush(): void {
     if (!this.pending.empty) this.pending.drain(this.stepQueued);
   }
