@@ -262,6 +262,31 @@ describe('CorrelationEngine step queue', () => {
     expect(opened).toEqual(['s2', 's3']);
   });
 
+  it('when a callback throws on eviction, forgets that group and keeps the others for the next eviction', () => {
+    const rules = parseRules([{ id: 'a', parts: [{ match: { type: 'x' }, count: 1 }], window: '10m', groupBy: ['user'] }]).map((r) => compileRule(r));
+    const base = Date.parse('2024-05-01T00:00:00Z');
+    const closed: string[] = [];
+    let fail = true;
+    const engine = new CorrelationEngine(rules, (e) => {
+      if (e.kind !== 'closed') return;
+      if (fail) {
+        fail = false;
+        throw new Error('callback failed');
+      }
+      closed.push(e.group.join(','));
+    });
+    for (let i = 0; i < 50; i++) engine.process(prepareSignal(sig(`s${i}`, 'x', new Date(base + i * 1_000).toISOString(), { user: `u${(i * 7) % 50}` }), i));
+    const later = (base + 3_600_000) * 1000;
+    expect(() => engine.evictIdle(later)).toThrow('callback failed');
+    // The group whose callback threw is forgotten (its event was given); the others are still held...
+    expect(engine.groupCount()).toBe(49);
+    engine.evictIdle(later);
+    // ...and forgotten by the next eviction, each reported closed once.
+    expect(engine.groupCount()).toBe(0);
+    expect(new Set(closed).size).toBe(49);
+    expect(closed).toHaveLength(49);
+  });
+
   it('after a later rule\'s callback throws, steps what was queued since for the rules already stepped', () => {
     const rules = parseRules(['a', 'b'].map((id) => ({ id, parts: [{ match: { type: 'x' }, count: 1 }], window: '1h', groupBy: ['user'] }))).map((r) => compileRule(r));
     const p = (i: number) => prepareSignal(sig(`s${i}`, 'x', new Date(Date.parse('2024-05-01T00:00:00Z') + i * 60_000).toISOString(), { user: `u${i}` }), i);

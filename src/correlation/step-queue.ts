@@ -1,12 +1,12 @@
 // The in-memory engine's pending steps (memory-engine.ts): a signal taken by `process` is matched and its group
 // keys interned at once, and its steps (group, part mask) wait here in its rules' lists, beside its id, event
 // time and input order; `flush` then steps them rule by rule, and each rule's by group: a run of one rule's steps
-// stays in its table of records (10,000 groups: 1.3 MB) where signal by signal each step went to another rule's
-// table (in-process A/B, median +23%), and in increasing group order it reads that table front to back, as the
-// processor's prefetcher reads ahead, where in arrival order each step was a cache miss somewhere in it (the
-// other rules' tables and nodes push it out between flushes; A/B median +9-10%).
+// stays in its table of records, where signal by signal each step went to another rule's table (in-process A/B,
+// median +23%), and in increasing group order it reads that table front to back (slot-order.ts; A/B median
+// +7-10%).
 // Each group still sees its signals in arrival order, so its events are those of signal-by-signal stepping;
 // only events of different groups come in another order (by rule, then group) within one flush.
+import { SlotOrder } from './slot-order.js';
 
 /**
  * Signals queued before `full()` says to flush. More is faster (longer runs per rule) but `taser simulate`
@@ -45,9 +45,8 @@ export class StepQueue {
   }
 
   private draining = false;
-  /** The order a rule's steps are taken in (indexes into its lists), and the counting sort's buckets. */
-  private order = new Int32Array(256);
-  private buckets = new Int32Array(64);
+  /** The order a rule's steps are taken in: by group (slot-order.ts), each group's in arrival order. */
+  private readonly byGroup = new SlotOrder();
 
   /** Queues a signal (before its steps); returns its index. Only when not `full()`. */
   addSignal(id: string, t: number, seq: number): number {
@@ -95,7 +94,7 @@ export class StepQueue {
         if (count === 0) continue;
         const groups = this.groups[r]!;
         const packed = this.packed[r]!;
-        const order = this.sorted(groups, count);
+        const order = this.byGroup.sort(groups, count);
         let k = 0;
         try {
           for (; k < count; k++) {
@@ -115,28 +114,6 @@ export class StepQueue {
       this.draining = false;
     }
     this.signals = 0;
-  }
-
-  /**
-   * The indexes of a rule's `count` steps in the order they are taken: by group id (a counting sort, three
-   * passes), each group's in arrival order.
-   */
-  private sorted(groups: Int32Array, count: number): Int32Array {
-    let max = 0;
-    for (let k = 0; k < count; k++) if (groups[k]! > max) max = groups[k]!;
-    // Buckets of one group each, or of a few where the ids go far past the steps (the sort stays O(count)).
-    let bits = 0;
-    while (max >>> bits > count) bits++;
-    const n = (max >>> bits) + 2;
-    if (this.buckets.length < n) this.buckets = new Int32Array(Math.max(n, this.buckets.length * 2));
-    if (this.order.length < count) this.order = new Int32Array(Math.max(count, this.order.length * 2));
-    const buckets = this.buckets;
-    const order = this.order;
-    buckets.fill(0, 0, n);
-    for (let k = 0; k < count; k++) buckets[(groups[k]! >>> bits) + 1]!++;
-    for (let b = 1; b < n; b++) buckets[b]! += buckets[b - 1]!;
-    for (let k = 0; k < count; k++) order[buckets[groups[k]! >>> bits]!++] = k;
-    return order;
   }
 
   /** After a step threw: the rule's steps from order[from] on become its queue, in that order. */
