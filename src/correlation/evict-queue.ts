@@ -6,6 +6,13 @@
 // behind one not yet old enough waits for a later eviction. That costs memory for a while, and no alert: an
 // idle group cannot change, so forgetting it later changes only its numbers (the record it has, and the
 // episode of its next alert, which restarts at 1 in a group forgotten and made again).
+import { F, FIRST_SEEN, FREE_TAIL, I, LAST_SEEN, LAST_T, type GroupTable } from './memory-group.js';
+import type { CompiledRule } from './rule.js';
+import { NONE } from './signal-pool.js';
+import { SlotOrder } from './slot-order.js';
+
+/** `latest` of a group looked at and forgotten. */
+const GONE = -Infinity;
 
 /** A FIFO of (slot, time) pairs in two growable ring buffers. */
 export class EvictQueue {
@@ -47,5 +54,75 @@ export class EvictQueue {
     this.slots = slots;
     this.times = times;
     this.head = 0;
+  }
+}
+
+/**
+ * No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend.
+ * Without an open alert the newest free signal is the latest stepped (LAST_T, in the record: no pool read).
+ */
+function idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
+  const f = table.f;
+  if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
+  if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
+  const tail = table.i[g * I + FREE_TAIL]!;
+  return tail === NONE || table.pool.t(tail) < nowUs - rule.windowUs;
+}
+
+/** The in-memory engine's eviction of one rule's idle groups, with buffers kept from one call to the next. */
+export class Eviction {
+  private readonly bySlot = new SlotOrder();
+  /** The groups looked at, in queue order; the latest signal of each found busy (GONE: forgotten). */
+  private looked = new Int32Array(1024);
+  private latest = new Float64Array(1024);
+
+  /**
+   * Forgets the rule's groups at the queue's front, queued longer ago than its window and keep-alive, that
+   * are idle (`closed` first, for one with an open alert); the busy ones go back in the queue at their latest
+   * signal, in the order they were queued. They are looked at in slot order (slot-order.ts): their records
+   * front to back, where in queue order each was a cache miss (eviction took half the time). When `closed`
+   * throws, its group is forgotten all the same, and the groups not yet looked at stay queued.
+   */
+  evict(rule: CompiledRule, table: GroupTable, queue: EvictQueue, nowUs: number, closed: (table: GroupTable, g: number) => void): void {
+    const span = Math.max(rule.windowUs, rule.keepAliveUs);
+    let count = 0;
+    while (queue.size && queue.frontTime() + span < nowUs) {
+      if (count === this.looked.length) this.grow();
+      this.looked[count++] = queue.shift();
+    }
+    if (count === 0) return;
+    const looked = this.looked;
+    const latest = this.latest;
+    latest.fill(NaN, 0, count);
+    const order = this.bySlot.sort(looked, count);
+    try {
+      for (let k = 0; k < count; k++) {
+        const j = order[k]!;
+        const g = looked[j]!;
+        if (!idle(rule, table, g, nowUs)) {
+          latest[j] = table.f[g * F + LAST_T]!;
+          continue;
+        }
+        latest[j] = GONE;
+        try {
+          if (table.isOpen(g)) closed(table, g);
+        } finally {
+          table.remove(g);
+        }
+      }
+    } finally {
+      for (let j = 0; j < count; j++) {
+        const at = latest[j]!;
+        // Not looked at (NaN: a callback threw) or busy: queued again at its latest signal, behind the others.
+        if (at !== GONE) queue.push(looked[j]!, Number.isNaN(at) ? table.f[looked[j]! * F + LAST_T]! : at);
+      }
+    }
+  }
+
+  private grow(): void {
+    const looked = new Int32Array(this.looked.length * 2);
+    looked.set(this.looked);
+    this.looked = looked;
+    this.latest = new Float64Array(looked.length);
   }
 }

@@ -16,10 +16,9 @@ import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js'
 import { admits } from './memory-admits.js';
 import { after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
-import { EvictQueue } from './evict-queue.js';
+import { EvictQueue, Eviction } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { SignalKeys } from './signal-keys.js';
-import { SlotOrder } from './slot-order.js';
 import { StepQueue } from './step-queue.js';
 import type { CompiledRule } from './rule.js';
 
@@ -59,7 +58,6 @@ interface Dispatch {
 }
 
 const CACHE_LIMIT = 100_000;
-const GONE = -Infinity;
 
 export interface EngineOptions {
   /**
@@ -79,10 +77,7 @@ export class CorrelationEngine {
   /** Signals taken and not yet stepped. */
   private readonly pending: StepQueue;
   private readonly events: StepEvent[] = [];
-  /** Eviction's groups to look at, by slot; the latest signal of each found busy (GONE: forgotten). */
-  private readonly bySlot = new SlotOrder();
-  private looked = new Int32Array(1024);
-  private latest = new Float64Array(1024);
+  private readonly eviction = new Eviction();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -261,77 +256,22 @@ export class CorrelationEngine {
   }
 
   /**
-   * No free signal inside the window of `nowUs`, and no alert that a signal at or after `nowUs` could extend.
-   * Without an open alert the newest free signal is the latest stepped (LAST_T, in the record: no pool read).
-   */
-  private idle(rule: CompiledRule, table: GroupTable, g: number, nowUs: number): boolean {
-    const f = table.f;
-    if (!table.isOpen(g)) return f[g * F + LAST_T]! < nowUs - rule.windowUs;
-    if (nowUs <= f[g * F + LAST_SEEN]! + rule.keepAliveUs && (rule.maxDurationUs === undefined || nowUs - f[g * F + FIRST_SEEN]! <= rule.maxDurationUs)) return false;
-    const tail = table.i[g * I + FREE_TAIL]!;
-    return tail === NONE || table.pool.t(tail) < nowUs - rule.windowUs;
-  }
-
-  /**
    * Forgets groups that can no longer change: no free signal inside the window of `nowUs`, and no alert that
    * a signal at or after `nowUs` could extend (such an alert is final and reported closed). Keeps memory to
    * in-window state when signals arrive in event-time order. Each group is queued once, at its first step;
    * only groups at the queue's front, queued longer ago than the rule's window and keep-alive, are looked at:
-   * an idle one is forgotten, a busy one queued again at its latest signal. A call costs what it looks at, and
-   * looks at a rule's groups in slot order (slot-order.ts: their records front to back, where in queue order each
-   * was a cache miss; eviction took half the time). When a callback throws, its group is forgotten all the same
-   * and the groups not yet looked at stay queued.
+   * an idle one is forgotten, a busy one queued again at its latest signal (evict-queue.ts). A call costs what
+   * it looks at.
    */
   evictIdle(nowUs: number): void {
     // Every queued step first, of every rule: a queued step holds its key's id, and forgetting a group may free
     // that id for another key (rules with the same groupBy share the ids). Evicting a rule right after its own
     // run of steps, before the next rule's, corrupted the groups that way.
     this.flush();
-    for (const { compiled: rule, groups: table, queue } of this.runtimes) {
-      const span = Math.max(rule.windowUs, rule.keepAliveUs);
-      // The groups queued long enough ago (the queue's front), looked at in slot order (slot-order.ts).
-      let count = 0;
-      while (queue.size && queue.frontTime() + span < nowUs) {
-        if (count === this.looked.length) this.growLooked();
-        this.looked[count++] = queue.shift();
-      }
-      if (count === 0) continue;
-      const looked = this.looked;
-      const latest = this.latest;
-      latest.fill(NaN, 0, count);
-      const order = this.bySlot.sort(looked, count);
-      try {
-        for (let k = 0; k < count; k++) {
-          const j = order[k]!;
-          const g = looked[j]!;
-          if (!this.idle(rule, table, g, nowUs)) {
-            latest[j] = table.f[g * F + LAST_T]!;
-            continue;
-          }
-          latest[j] = GONE;
-          try {
-            if (table.isOpen(g)) this.emit('closed', table, g);
-          } finally {
-            table.remove(g);
-          }
-        }
-      } finally {
-        // Stepped since they were queued: queued again at their latest signal, behind the others, in the order
-        // they were queued (those not looked at because a callback threw too).
-        for (let j = 0; j < count; j++) {
-          const at = latest[j]!;
-          if (at !== GONE) queue.push(looked[j]!, Number.isNaN(at) ? table.f[looked[j]! * F + LAST_T]! : at);
-        }
-      }
-    }
+    for (const { compiled, groups, queue } of this.runtimes) this.eviction.evict(compiled, groups, queue, nowUs, this.closed);
   }
 
-  private growLooked(): void {
-    const looked = new Int32Array(this.looked.length * 2);
-    looked.set(this.looked);
-    this.looked = looked;
-    this.latest = new Float64Array(looked.length);
-  }
+  private readonly closed = (table: GroupTable, g: number): void => this.emit('closed', table, g);
 
   /** Reports every alert still open as closed (end of a simulation). */
   closeAll(): void {
