@@ -60,12 +60,40 @@ export function isFerretDB(db: Db): Promise<boolean> {
   return answer;
 }
 
+/** SQLite's "database is locked", as the embedded FerretDB reports it (InternalError, the message names it). */
+export function isSqliteBusy(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes('SQLITE_BUSY');
+}
+
+/**
+ * Runs `fn` again, after 250 ms, 500 ms, 1 s..., while it fails with SQLITE_BUSY, `attempts` times in all. On
+ * the embedded database a schema change that reads and then writes cannot wait for SQLite's write lock when a
+ * checkpoint holds it (the background checkpointer's RESTART, up to 20 ms a reader): it fails at once. Seen
+ * once in the bench, creating the signals' indexes right after loading 100,000 of them.
+ */
+export async function retryOnSqliteBusy<T>(fn: () => Promise<T>, attempts = 5, firstDelayMs = 250): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isSqliteBusy(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, firstDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
 /**
  * Creates the indexes a collection lacks (by name). Asking the server to create an index that already exists
  * is a no-op on MongoDB, but makes the embedded FerretDB panic on a compound index, so a restart on existing
- * data would fail: list first, drop the names replaced, create only what is missing.
+ * data would fail: list first, drop the names replaced, create only what is missing. Again from the listing
+ * when the embedded database answers SQLITE_BUSY (retryOnSqliteBusy).
  */
-export async function ensureCollectionIndexes(collection: Collection<any>, indexes: IndexSpec[], db?: Db): Promise<void> {
+export function ensureCollectionIndexes(collection: Collection<any>, indexes: IndexSpec[], db?: Db): Promise<void> {
+  return retryOnSqliteBusy(() => ensureIndexesOnce(collection, indexes, db));
+}
+
+async function ensureIndexesOnce(collection: Collection<any>, indexes: IndexSpec[], db?: Db): Promise<void> {
   if (indexes.some((i) => i.ferretKey) && !db) throw new Error(`indexes of ${collection.collectionName}: a ferretKey needs the Db to tell the server`);
   const ferret = db && indexes.some((i) => i.ferretKey) ? await isFerretDB(db) : false;
   const existing = new Set<string>();
