@@ -285,6 +285,19 @@ describe('CorrelationEngine step queue', () => {
     expect(engine.groupCount()).toBe(0);
     expect(new Set(closed).size).toBe(49);
     expect(closed).toHaveLength(49);
+
+    // Evicting from a 'closed' callback is refused (the eviction's buffers are in use), and nothing is lost.
+    const again: string[] = [];
+    const reentrant: CorrelationEngine = new CorrelationEngine(rules, (e) => {
+      if (e.kind !== 'closed') return;
+      again.push(e.group.join(','));
+      if (again.length === 1) reentrant.evictIdle(later);
+    });
+    for (let i = 0; i < 50; i++) reentrant.process(prepareSignal(sig(`s${i}`, 'x', new Date(base + i * 1_000).toISOString(), { user: `u${i}` }), i));
+    expect(() => reentrant.evictIdle(later)).toThrow(/from its own event callback/);
+    reentrant.evictIdle(later);
+    expect(reentrant.groupCount()).toBe(0);
+    expect(again).toHaveLength(50);
   });
 
   it('after a later rule\'s callback throws, steps what was queued since for the rules already stepped', () => {

@@ -75,6 +75,7 @@ export class Eviction {
   /** The groups looked at, in queue order; the latest signal of each found busy (GONE: forgotten). */
   private looked = new Int32Array(1024);
   private latest = new Float64Array(1024);
+  private evicting = false;
 
   /**
    * Forgets the rule's groups at the queue's front, queued longer ago than its window and keep-alive, that
@@ -84,6 +85,7 @@ export class Eviction {
    * throws, its group is forgotten all the same, and the groups not yet looked at stay queued.
    */
   evict(rule: CompiledRule, table: GroupTable, queue: EvictQueue, nowUs: number, closed: (table: GroupTable, g: number) => void): void {
+    if (this.evicting) throw new Error('the correlation engine was told to evict from its own event callback');
     const span = Math.max(rule.windowUs, rule.keepAliveUs);
     let count = 0;
     while (queue.size && queue.frontTime() + span < nowUs) {
@@ -95,6 +97,8 @@ export class Eviction {
     const latest = this.latest;
     latest.fill(NaN, 0, count);
     const order = this.bySlot.sort(looked, count);
+    // The buffers are this call's until it returns: a callback that evicted again would overwrite them.
+    this.evicting = true;
     try {
       for (let k = 0; k < count; k++) {
         const j = order[k]!;
@@ -111,6 +115,7 @@ export class Eviction {
         }
       }
     } finally {
+      this.evicting = false;
       for (let j = 0; j < count; j++) {
         const at = latest[j]!;
         // Not looked at (NaN: a callback threw) or busy: queued again at its latest signal, behind the others.
