@@ -2,10 +2,12 @@
 // pops only the entries old enough that their group may be idle; a group still busy goes to the back with the
 // time of its latest signal. One entry per group, and the work is proportional to the groups that went quiet
 // or were looked at, not to all the groups held. The queue is nearly in time order, not exactly (a busy group
-// goes back at its latest signal; a flush of the engine's steps takes a rule's groups in key order): a group
-// behind one not yet old enough waits for a later eviction. That costs memory for a while, and no alert: an
-// idle group cannot change, so forgetting it later changes only its numbers (the record it has, and the
-// episode of its next alert, which restarts at 1 in a group forgotten and made again).
+// goes back at its latest signal): a group behind one not yet old enough waits for a later eviction. That costs
+// memory for a while, and no alert: an idle group cannot change, so forgetting it later changes only its numbers
+// (the record it has, and the episode of its next alert, which restarts at 1 in a group forgotten and made
+// again). A flush takes a rule's steps by group, so the groups it steps first are queued when the rule's run
+// ends, in arrival order (FirstSteps): in the order taken, the groups the 1M-signal bench held at its end were
+// 8% more.
 import { F, FIRST_SEEN, FREE_TAIL, I, LAST_SEEN, LAST_T, type GroupTable } from './memory-group.js';
 import type { CompiledRule } from './rule.js';
 import { NONE } from './signal-pool.js';
@@ -129,5 +131,42 @@ export class Eviction {
     looked.set(this.looked);
     this.looked = looked;
     this.latest = new Float64Array(looked.length);
+  }
+}
+
+/** The groups a rule's run of steps stepped first, queued for eviction in arrival order when the run ends. */
+export class FirstSteps {
+  private slots = new Int32Array(256);
+  /** The index of each one's first signal in the step queue: arrival order. */
+  private signals = new Int32Array(256);
+  private times = new Float64Array(256);
+  private count = 0;
+  private readonly bySignal = new SlotOrder();
+
+  add(slot: number, signal: number, t: number): void {
+    if (this.count === this.slots.length) this.grow();
+    this.slots[this.count] = slot;
+    this.signals[this.count] = signal;
+    this.times[this.count++] = t;
+  }
+
+  /** Queues what was added, in the order of its signals, and forgets it. */
+  pushTo(queue: EvictQueue): void {
+    const order = this.bySignal.sort(this.signals, this.count);
+    for (let k = 0; k < this.count; k++) queue.push(this.slots[order[k]!]!, this.times[order[k]!]!);
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const n = this.slots.length * 2;
+    const slots = new Int32Array(n);
+    const signals = new Int32Array(n);
+    const times = new Float64Array(n);
+    slots.set(this.slots);
+    signals.set(this.signals);
+    times.set(this.times);
+    this.slots = slots;
+    this.signals = signals;
+    this.times = times;
   }
 }

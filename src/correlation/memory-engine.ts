@@ -16,7 +16,7 @@ import { stepGroup, type PreparedSignal, type StepEvent } from './group-step.js'
 import { admits } from './memory-admits.js';
 import { after, AlertView, GroupTable, NO_ALERT, NO_IDS, snapshot, type EngineAlert, type EngineEvent } from './memory-group.js';
 import { EPISODE, EPISODES, F, FIRST_SEEN, FREE_HEAD, FREE_SIZE, FREE_TAIL, HEAD_T, I, LAST_SEEN, LAST_SEQ, LAST_T, PENDING, USED } from './memory-group.js';
-import { EvictQueue, Eviction } from './evict-queue.js';
+import { EvictQueue, Eviction, FirstSteps } from './evict-queue.js';
 import { NONE, SignalPool } from './signal-pool.js';
 import { SignalKeys } from './signal-keys.js';
 import { StepQueue } from './step-queue.js';
@@ -43,7 +43,7 @@ interface RuleRuntime {
   /** Index of the rule's groupBy among the distinct groupBys (rules that share one share its keys). */
   slot: number;
   groups: GroupTable;
-  /** Its groups by the time of their first step (nearly in order: a flush takes them by group), for idle eviction. */
+  /** Its groups by the time of their first step, for idle eviction. */
   queue: EvictQueue;
   /** Parts with a source, severity or where condition: their bits need more than the type to be decided. */
   filtered: number;
@@ -78,6 +78,7 @@ export class CorrelationEngine {
   private readonly pending: StepQueue;
   private readonly events: StepEvent[] = [];
   private readonly eviction = new Eviction();
+  private readonly firstSteps = new FirstSteps();
 
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -145,13 +146,16 @@ export class CorrelationEngine {
 
   /** Steps the queued signals: one rule after another, each rule's group by group, each group's in arrival order. */
   flush(): void {
-    if (!this.pending.empty) this.pending.drain(this.stepQueued);
+    if (!this.pending.empty) this.pending.drain(this.stepQueued, this.ruleStepped);
   }
 
-  private readonly stepQueued = (rule: number, key: number, id: string, t: number, seq: number, mask: number): void => {
+  private readonly stepQueued = (rule: number, key: number, id: string, t: number, seq: number, mask: number, signal: number): void => {
     const rt = this.runtimes[rule]!;
-    this.step(rt, rt.groups.slotOf(key), id, t, seq, mask);
+    this.step(rt, rt.groups.slotOf(key), id, t, seq, mask, signal);
   };
+
+  /** A rule's run of steps is done: the groups it stepped first join its eviction queue, in arrival order. */
+  private readonly ruleStepped = (rule: number): void => this.firstSteps.pushTo(this.runtimes[rule]!.queue);
 
   /** One event object and one alert view, refilled for each event (valid during the callback only): none allocated per signal. */
   private readonly view = new AlertView();
@@ -171,7 +175,7 @@ export class CorrelationEngine {
   }
 
   /** SEMANTICS.md "Evaluation" for one signal of one group: stepGroup's steps, in event-time order. */
-  private step(rt: RuleRuntime, g: number, id: string, t: number, seq: number, mask: number): void {
+  private step(rt: RuleRuntime, g: number, id: string, t: number, seq: number, mask: number, signal: number): void {
     const rule = rt.compiled;
     const table = rt.groups;
     const f = table.f;
@@ -179,7 +183,7 @@ export class CorrelationEngine {
     const fb = g * F;
     const ib = g * I;
     if ((i[ib + USED]! & PENDING) === 0) {
-      rt.queue.push(g, t);
+      this.firstSteps.add(g, signal, t);
       i[ib + USED]! |= PENDING;
     }
     const latest = f[fb + LAST_T]!;

@@ -78,13 +78,14 @@ export class StepQueue {
   }
 
   /**
-   * Calls `step` for each queued step, rule by rule, and empties the queue. A rule's steps are taken in
-   * increasing group order, each group's in arrival order. When a step throws, the steps after it stay queued
+   * Calls `step` for each queued step (with its signal's index: arrival order), rule by rule, and `ruleDone`
+   * after each rule's, and empties the queue. A rule's steps are taken in increasing group order, each group's
+   * in arrival order. When a step throws, the steps after it stay queued
    * for the next drain, in the order they would have been taken (none is lost, none taken twice). Nothing may
    * be queued while it drains: `step` emits the engine's events, and a callback that fed the engine would
    * reorder its signals.
    */
-  drain(step: (rule: number, group: number, id: string, t: number, seq: number, mask: number) => void): void {
+  drain(step: (rule: number, group: number, id: string, t: number, seq: number, mask: number, signal: number) => void, ruleDone: (rule: number) => void): void {
     if (this.draining) throw new Error('the correlation engine was fed or flushed from its own event callback');
     this.draining = true;
     const { ids, t, seq, counts } = this;
@@ -101,11 +102,13 @@ export class StepQueue {
             const j = order[k]!;
             const p = packed[j]!;
             const n = p >>> MASK_BITS;
-            step(r, groups[j]!, ids[n]!, t[n]!, seq[n]!, p & MASK);
+            step(r, groups[j]!, ids[n]!, t[n]!, seq[n]!, p & MASK, n);
           }
         } catch (err) {
           this.keep(r, order, k + 1, count);
           throw err;
+        } finally {
+          ruleDone(r);
         }
         counts[r] = 0;
         this.steps -= count;
