@@ -12,6 +12,7 @@ import { F, FIRST_SEEN, FREE_TAIL, I, LAST_SEEN, LAST_T, type GroupTable } from 
 import type { CompiledRule } from './rule.js';
 import { NONE } from './signal-pool.js';
 import { SlotOrder } from './slot-order.js';
+import { grown } from './grown.js';
 
 /** `latest` of a group looked at and forgotten. */
 const GONE = -Infinity;
@@ -127,10 +128,8 @@ export class Eviction {
   }
 
   private grow(): void {
-    const looked = new Int32Array(this.looked.length * 2);
-    looked.set(this.looked);
-    this.looked = looked;
-    this.latest = new Float64Array(looked.length);
+    this.looked = grown(this.looked);
+    this.latest = new Float64Array(this.looked.length);
   }
 }
 
@@ -158,15 +157,8 @@ export class FirstSteps {
   }
 
   private grow(): void {
-    const n = this.slots.length * 2;
-    const slots = new Int32Array(n);
-    const signals = new Int32Array(n);
-    const times = new Float64Array(n);
-    slots.set(this.slots);
-    signals.set(this.signals);
-    times.set(this.times);
-    this.slots = slots;
-    this.signals = signals;
-    this.times = times;
+    this.slots = grown(this.slots);
+    this.signals = grown(this.signals);
+    this.times = grown(this.times);
   }
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { siftDown, siftUp } from './heap.js';
 import { makeSortDir, removeSortDir } from './sort-dirs.js';
 import { RECORD_HEADER, RecordBuffer, RunReader, SortScratch, sortIndex, writeAll, type RecordSink, type RecordView } from './record-runs.js';
+import { grown } from './grown.js';
 
 export { RecordBuffer, type RecordSink, type RecordView };
 
@@ -245,16 +246,9 @@ export class RecordSorter implements RecordSink {
   }
 
   private growIndex(): void {
-    const size = Math.max(1024, this.k1s.length * 2);
-    const k1s = new Float64Array(size);
-    const k2s = new Float64Array(size);
-    const offsets = new Uint32Array(size);
-    k1s.set(this.k1s);
-    k2s.set(this.k2s);
-    offsets.set(this.offsets);
-    this.k1s = k1s;
-    this.k2s = k2s;
-    this.offsets = offsets;
+    this.k1s = grown(this.k1s, 1024);
+    this.k2s = grown(this.k2s, 1024);
+    this.offsets = grown(this.offsets, 1024);
   }
 
   /** Indices of the records in memory, in key order (arrival order breaks ties: stable). */

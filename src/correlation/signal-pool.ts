@@ -3,6 +3,7 @@
 // signals and its open alert's signals are linked lists through it. No object per signal and none per list: a step
 // touches a node record or two, and nodes are reused, so a long replay does not churn the garbage collector.
 // A list goes back whole (no walk over its nodes), so a vacant node keeps its id until it is reused.
+import { grown } from './grown.js';
 
 export const NONE = -1;
 
@@ -86,11 +87,6 @@ export class SignalPool {
   releaseList(head: number, tail: number, size: number): void {
     if (head === NONE) return;
     if (this.runs === this.runHeads.length) {
-      const grown = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
       this.runHeads = grown(this.runHeads);
       this.runTails = grown(this.runTails);
     }
@@ -107,9 +103,7 @@ export class SignalPool {
   }
 
   private grow(): void {
-    const f = new Float64Array(this.f.length * 2);
-    f.set(this.f);
-    this.f = f;
-    this.i = new Int32Array(f.buffer);
+    this.f = grown(this.f);
+    this.i = new Int32Array(this.f.buffer);
   }
 }

@@ -7,6 +7,7 @@
 // Each group still sees its signals in arrival order, so its events are those of signal-by-signal stepping;
 // only events of different groups come in another order (by rule, then group) within one flush.
 import { SlotOrder } from './slot-order.js';
+import { grown } from './grown.js';
 
 /**
  * Signals queued before `full()` says to flush. More is faster (longer runs per rule) but `taser simulate`
@@ -137,11 +138,6 @@ export class StepQueue {
   }
 
   private grow(rule: number): void {
-    const grown = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
     this.groups[rule] = grown(this.groups[rule]!);
     this.packed[rule] = grown(this.packed[rule]!);
   }
