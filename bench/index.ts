@@ -77,7 +77,7 @@ if (json) {
     ['positron.overSlowestMs', String(positron.overSlowestMs), 'target: within 10 ms of the slowest provider'],
     ['positron.hungTotalMs', String(positron.hungTotalMs), `a hung provider with a ${positron.hungDeadlineMs} ms deadline: target ~${positron.hungDeadlineMs} ms`],
     ['positron.fanOutOverheadUs', String(positron.fanOutOverheadUs), 'per query, five instant providers (fan-out + validation + ranking)'],
-    ['engine.signalsPerSec', String(engine.signalsPerSec), `${engine.rules} rules, ${engine.groupKeys} group keys, ${engine.signals} signals, one core (prepareSignal + process + evictIdle), steady state after a 200k-signal warm-up; target >= 500000`],
+    ['engine.signalsPerSec', String(engine.signalsPerSec), `${engine.rules} rules, ${engine.groupKeys} group keys, ${engine.signals} signals, one core (prepareSignal + process + evictIdle), steady state after a 200k-signal warm-up, the median of ${engine.runs.length} runs (${engine.runs.join(' / ')}); target >= 500000`],
     ['engine.signalsPerCpuSec', String(engine.signalsPerCpuSec), `same, per CPU second; reference loop ${engine.refLoopMs.join('/')} ms before/after (35-45 idle)`],
     ['engine.peakRssMb', String(engine.peakRssMb), `peak RSS of the engine's own process; ${engine.alerts} alerts, ${engine.appended} appended, ${engine.groups} groups held at the end`],
     ...Object.entries(simulate.runs).map(([size, r]): [string, string, string] => [`simulate.${size}.signalsPerSec`, String(r.signalsPerSec), `${r.lines} lines (${r.fileMb} MB), ${simulate.rules} rules, ${simulate.groupKeys} group keys: ${r.seconds} s, ${r.signalsPerCpuSec}/CPU s, peak RSS ${r.rssMb} MB`]),
