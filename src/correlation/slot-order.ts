@@ -11,13 +11,14 @@ export class SlotOrder {
   /**
    * The indexes 0..count-1 of `slots` in increasing slot order, equal slots in index order (three passes; the
    * array is reused by the next call). Where the slots go far past `count`, a few adjacent slots share a bucket
-   * and keep their index order, so that the sort stays O(count).
+   * and keep their index order, so that the sort stays O(count), unless `exact`: then one bucket a slot (a pass
+   * over as many buckets as the largest slot).
    */
-  sort(slots: Int32Array, count: number): Int32Array {
+  sort(slots: Int32Array, count: number, exact = false): Int32Array {
     let max = 0;
     for (let k = 0; k < count; k++) if (slots[k]! > max) max = slots[k]!;
     let bits = 0;
-    while (max >>> bits > count) bits++;
+    while (!exact && max >>> bits > count) bits++;
     const n = (max >>> bits) + 2;
     if (this.buckets.length < n) this.buckets = new Int32Array(Math.max(n, this.buckets.length * 2));
     if (this.order.length < count) this.order = new Int32Array(Math.max(count, this.order.length * 2));
