@@ -151,7 +151,6 @@ export class FirstSteps {
 
   /** Queues what was added, in the order of its signals, and forgets it. */
   pushTo(queue: EvictQueue): void {
-    // Exact: signal indexes go up to the step queue's 16,384, a rule's run has fewer first steps.
     const order = this.bySignal.sort(this.signals, this.count, true);
     for (let k = 0; k < this.count; k++) queue.push(this.slots[order[k]!]!, this.times[order[k]!]!);
     this.count = 0;
